@@ -1,0 +1,50 @@
+// The app's web server: the pages in web/, the run's output under /hls/, and
+// the JSON API. Runs in the default GLib main context.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "cli.h"
+
+namespace onair::app {
+
+class HttpError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct HttpRoutes {
+  std::string web_dir;                   // served at /
+  std::vector<std::string> vendor_dirs;  // served at /vendor/, first match wins
+  std::string hls_dir;                   // served at /hls/
+  std::function<std::string()> status_json;  // GET /api/status
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpRoutes routes);
+  ~HttpServer();
+  HttpServer(const HttpServer &) = delete;
+  HttpServer &operator=(const HttpServer &) = delete;
+
+  // Throws HttpError ("cannot listen on ADDR:PORT: reason").
+  void listen(const HttpAddress &address);
+  // The address actually bound, as a URL ending in '/'.
+  std::string url() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Maps a request path below a served root to a relative file path, or ""
+// when the path is not acceptable (escapes the root, hidden files, bad
+// encoding). Exposed for tests.
+std::string safe_relative_path(const std::string &encoded_path);
+
+}  // namespace onair::app

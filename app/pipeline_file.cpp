@@ -1,0 +1,454 @@
+#include "pipeline_file.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+#include <sstream>
+
+#include "text.h"
+
+namespace onair::app {
+
+namespace {
+
+constexpr size_t kMaxValueBytes = 4096;
+
+std::string located(const std::string &path, int line, const std::string &message) {
+  return line > 0 ? path + ":" + std::to_string(line) + ": " + message : path + ": " + message;
+}
+
+[[noreturn]] void fail(const std::string &path, int line, const std::string &message) {
+  throw PipelineError(located(path, line, message));
+}
+
+bool is_name_char(char c, bool first) {
+  return (c >= 'a' && c <= 'z') || c == '_' || (!first && ((c >= '0' && c <= '9')));
+}
+
+bool is_valid_name(const std::string &name) {
+  if (name.empty()) return false;
+  for (size_t i = 0; i < name.size(); i++)
+    if (!is_name_char(name[i], i == 0)) return false;
+  return true;
+}
+
+// Characters a value may have where it is not quoted: none of them can end a
+// token, start a new element, add a caps field or a property.
+bool is_plain(const std::string &value) {
+  if (value.empty()) return false;
+  return std::all_of(value.begin(), value.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '+' || c == '-' || c == '/' || c == ':';
+  });
+}
+
+std::string escape_in_quotes(const std::string &value) {
+  std::string out;
+  out.reserve(value.size());
+  for (char c : value) {
+    if (c == '"' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out;
+}
+
+std::string join(const std::vector<std::string> &items, const char *sep) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); i++) {
+    if (i) out += sep;
+    out += items[i];
+  }
+  return out;
+}
+
+// Splits `var` attributes: key=value, key="quoted value", or a bare flag.
+struct Attribute {
+  std::string key;
+  std::optional<std::string> value;
+};
+
+std::vector<Attribute> split_attributes(const std::string &text, const std::string &path,
+                                        int line) {
+  std::vector<Attribute> attrs;
+  size_t i = 0;
+  while (i < text.size()) {
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) i++;
+    if (i >= text.size()) break;
+    Attribute attr;
+    while (i < text.size() && text[i] != '=' && text[i] != ' ' && text[i] != '\t')
+      attr.key += text[i++];
+    if (i < text.size() && text[i] == '=') {
+      i++;
+      std::string value;
+      if (i < text.size() && text[i] == '"') {
+        i++;
+        bool closed = false;
+        while (i < text.size()) {
+          char c = text[i++];
+          if (c == '\\' && i < text.size()) {
+            value += text[i++];
+          } else if (c == '"') {
+            closed = true;
+            break;
+          } else {
+            value += c;
+          }
+        }
+        if (!closed) fail(path, line, "unterminated quote in attribute '" + attr.key + "'");
+      } else {
+        while (i < text.size() && text[i] != ' ' && text[i] != '\t') value += text[i++];
+      }
+      attr.value = value;
+    }
+    attrs.push_back(attr);
+  }
+  return attrs;
+}
+
+std::optional<double> parse_number(const std::string &text, bool integer) {
+  if (text.empty() || text.size() > 64) return std::nullopt;
+  if (integer) {
+    size_t start = text[0] == '-' ? 1 : 0;
+    if (start == text.size()) return std::nullopt;
+    for (size_t i = start; i < text.size(); i++)
+      if (text[i] < '0' || text[i] > '9') return std::nullopt;
+  }
+  errno = 0;
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (errno != 0 || end != text.c_str() + text.size() || !std::isfinite(v)) return std::nullopt;
+  if (integer && std::fabs(v) > 9.0e15) return std::nullopt;
+  return v;
+}
+
+// Returns an empty string when `value` is acceptable, else the reason.
+std::string check_value(const Variable &var, const std::string &value) {
+  if (value.size() > kMaxValueBytes)
+    return "value is longer than " + std::to_string(kMaxValueBytes) + " bytes";
+  if (!is_valid_utf8(value)) return "value is not valid UTF-8";
+  if (has_control_chars(value)) return "value contains control characters";
+  if (!var.allowed.empty() &&
+      std::find(var.allowed.begin(), var.allowed.end(), value) == var.allowed.end())
+    return "value must be one of: " + join(var.allowed, ", ");
+  if (var.type != VarType::kString) {
+    const bool integer = var.type == VarType::kInt;
+    auto number = parse_number(value, integer);
+    if (!number) return integer ? "value must be a whole number" : "value must be a number";
+    std::ostringstream range;
+    if (var.min && *number < *var.min) {
+      range << "value must be at least " << *var.min;
+      return range.str();
+    }
+    if (var.max && *number > *var.max) {
+      range << "value must be at most " << *var.max;
+      return range.str();
+    }
+  }
+  return {};
+}
+
+// What a value is shown as in messages: secrets never.
+std::string shown(const Variable &var, const std::string &value) {
+  if (var.secret) return "(secret value)";
+  return "'" + printable_excerpt(value, 60) + "'";
+}
+
+Variable parse_variable(const std::string &rest, const std::string &path, int line) {
+  const size_t colon = rest.find(':');
+  Variable var;
+  var.line = line;
+  var.name = trim(colon == std::string::npos ? rest : rest.substr(0, colon));
+  if (!is_valid_name(var.name))
+    fail(path, line, "invalid variable name '" + printable_excerpt(var.name, 40) +
+                         "' (use lowercase letters, digits and _)");
+  if (std::find(builtin_variables().begin(), builtin_variables().end(), var.name) !=
+      builtin_variables().end())
+    fail(path, line, "variable '" + var.name + "' is set by onair and cannot be declared");
+  const std::string attrs = colon == std::string::npos ? "" : rest.substr(colon + 1);
+  for (const Attribute &a : split_attributes(attrs, path, line)) {
+    const auto need_value = [&] {
+      if (!a.value) fail(path, line, "variable '" + var.name + "': '" + a.key + "' needs a value");
+      return *a.value;
+    };
+    if (a.key == "required" || a.key == "secret") {
+      if (a.value) fail(path, line, "variable '" + var.name + "': '" + a.key + "' takes no value");
+      (a.key == "required" ? var.required : var.secret) = true;
+    } else if (a.key == "default") {
+      var.default_value = need_value();
+    } else if (a.key == "help") {
+      var.help = need_value();
+    } else if (a.key == "allowed") {
+      std::string list = need_value();
+      std::stringstream ss(list);
+      std::string item;
+      while (std::getline(ss, item, ',')) {
+        item = trim(item);
+        if (!item.empty()) var.allowed.push_back(item);
+      }
+      if (var.allowed.empty()) fail(path, line, "variable '" + var.name + "': empty allowed list");
+    } else if (a.key == "type") {
+      const std::string t = need_value();
+      if (t == "string")
+        var.type = VarType::kString;
+      else if (t == "int")
+        var.type = VarType::kInt;
+      else if (t == "number")
+        var.type = VarType::kNumber;
+      else
+        fail(path, line,
+             "variable '" + var.name + "': unknown type '" + t + "' (string, int or number)");
+    } else if (a.key == "min" || a.key == "max") {
+      auto v = parse_number(need_value(), false);
+      if (!v) fail(path, line, "variable '" + var.name + "': " + a.key + " must be a number");
+      (a.key == "min" ? var.min : var.max) = v;
+    } else {
+      fail(path, line,
+           "variable '" + var.name + "': unknown attribute '" + printable_excerpt(a.key, 40) +
+               "' (default, allowed, type, min, max, help, required, secret)");
+    }
+  }
+  if (var.required && var.default_value)
+    fail(path, line, "variable '" + var.name + "' cannot be both required and have a default");
+  if ((var.min || var.max) && var.type == VarType::kString)
+    fail(path, line, "variable '" + var.name + "': min/max need type=int or type=number");
+  if (var.default_value) {
+    const std::string why = check_value(var, *var.default_value);
+    if (!why.empty()) fail(path, line, "variable '" + var.name + "': default " + why);
+  }
+  return var;
+}
+
+struct Placeholder {
+  size_t begin;   // index of '$'
+  size_t end;     // one past '}'
+  std::string name;  // empty for "$$"
+};
+
+// Finds the placeholder starting at body[i] == '$'.
+Placeholder read_placeholder(const PipelineFile &file, size_t i, int line) {
+  const std::string &b = file.body;
+  if (i + 1 < b.size() && b[i + 1] == '$') return {i, i + 2, ""};
+  if (i + 1 >= b.size() || b[i + 1] != '{')
+    fail(file.path, line, "stray '$' (write ${name} for a variable, $$ for a literal $)");
+  const size_t close = b.find('}', i + 2);
+  if (close == std::string::npos || b.find('\n', i) < close)
+    fail(file.path, line, "unterminated '${'");
+  std::string name = b.substr(i + 2, close - i - 2);
+  if (!is_valid_name(name))
+    fail(file.path, line, "invalid variable name '" + printable_excerpt(name, 40) + "'");
+  return {i, close + 1, name};
+}
+
+int line_at(const PipelineFile &file, size_t index) {
+  return file.body_line +
+         static_cast<int>(std::count(file.body.begin(), file.body.begin() + index, '\n'));
+}
+
+}  // namespace
+
+const Variable *PipelineFile::find(const std::string &var_name) const {
+  for (const Variable &v : variables)
+    if (v.name == var_name) return &v;
+  return nullptr;
+}
+
+PipelineFile parse_pipeline_file(const std::string &text, const std::string &path,
+                                 const std::string &stem) {
+  PipelineFile file;
+  file.path = path;
+  if (text.size() > 1024 * 1024) fail(path, 0, "file is larger than 1 MiB");
+  if (!is_valid_utf8(text)) fail(path, 0, "file is not valid UTF-8");
+
+  std::istringstream in(text);
+  std::string raw;
+  int line = 0;
+  bool in_body = false;
+  while (std::getline(in, raw)) {
+    line++;
+    if (!raw.empty() && raw.back() == '\r') raw.pop_back();
+    if (in_body) {
+      const std::string t = trim(raw);
+      file.body += (t.empty() || t[0] == '#') ? "" : raw;
+      file.body += '\n';
+      continue;
+    }
+    const std::string t = trim(raw);
+    if (t.empty() || t[0] == '#') continue;
+    if (t == "---") {
+      in_body = true;
+      file.body_line = line + 1;
+      continue;
+    }
+    if (t.rfind("var ", 0) == 0) {
+      Variable var = parse_variable(t.substr(4), path, line);
+      if (file.find(var.name)) fail(path, line, "variable '" + var.name + "' declared twice");
+      file.variables.push_back(var);
+      continue;
+    }
+    const size_t colon = t.find(':');
+    const std::string key = colon == std::string::npos ? t : trim(t.substr(0, colon));
+    const std::string value = colon == std::string::npos ? "" : trim(t.substr(colon + 1));
+    if (key == "name") {
+      file.name = value;
+    } else if (key == "description") {
+      file.description = value;
+    } else {
+      fail(path, line,
+           "unknown header line '" + printable_excerpt(t, 40) +
+               "' (expected name:, description:, var NAME: ... or ---)");
+    }
+  }
+  if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");
+  if (file.name.empty()) fail(path, 0, "the header has no 'name:'");
+  if (file.name != stem)
+    fail(path, 0, "name '" + file.name + "' does not match the file name '" + stem + ".pipeline'");
+  if (trim(file.body).empty()) fail(path, file.body_line, "the pipeline is empty");
+
+  // Every placeholder names a known variable; every variable is used.
+  std::vector<std::string> used;
+  for (size_t i = file.body.find('$'); i != std::string::npos; i = file.body.find('$', i)) {
+    const Placeholder p = read_placeholder(file, i, line_at(file, i));
+    if (!p.name.empty()) {
+      const auto &builtins = builtin_variables();
+      if (!file.find(p.name) &&
+          std::find(builtins.begin(), builtins.end(), p.name) == builtins.end())
+        fail(path, line_at(file, i), "unknown variable '" + p.name + "' (declare it: var " +
+                                         p.name + ": ...)");
+      used.push_back(p.name);
+    }
+    i = p.end;
+  }
+  for (const Variable &v : file.variables)
+    if (std::find(used.begin(), used.end(), v.name) == used.end())
+      fail(path, v.line, "variable '" + v.name + "' is declared but not used");
+  return file;
+}
+
+std::map<std::string, std::string> resolve_values(
+    const PipelineFile &file, const std::map<std::string, std::string> &given) {
+  for (const auto &[key, value] : given) {
+    if (file.find(key)) continue;
+    std::vector<std::string> names;
+    for (const Variable &v : file.variables) names.push_back(v.name);
+    const std::string known = names.empty() ? "it has none" : "it has: " + join(names, ", ");
+    fail(file.path, 0,
+         "unknown variable '" + printable_excerpt(key, 40) + "' for pipeline '" + file.name +
+             "' (" + known + ")");
+  }
+  std::map<std::string, std::string> values;
+  for (const Variable &v : file.variables) {
+    auto it = given.find(v.name);
+    if (it == given.end()) {
+      if (v.required)
+        fail(file.path, v.line,
+             "variable '" + v.name + "' is required: pass -s " + v.name + "=VALUE");
+      values[v.name] = v.default_value.value_or("");
+      continue;
+    }
+    const std::string why = check_value(v, it->second);
+    if (!why.empty())
+      fail(file.path, v.line, "variable '" + v.name + "': " + shown(v, it->second) + ": " + why);
+    values[v.name] = it->second;
+  }
+  return values;
+}
+
+std::string expand(const PipelineFile &file, const std::map<std::string, std::string> &values) {
+  const std::string &b = file.body;
+  std::string out;
+  out.reserve(b.size());
+  bool in_quotes = false;
+  size_t token_begin = 0;  // where the current token starts in `out`
+  for (size_t i = 0; i < b.size();) {
+    const char c = b[i];
+    if (in_quotes) {
+      if (c == '\\' && i + 1 < b.size()) {
+        out += b.substr(i, 2);
+        i += 2;
+        continue;
+      }
+      if (c == '"') in_quotes = false;
+      if (c != '$') {
+        out += c;
+        i++;
+        continue;
+      }
+    } else if (c == '"') {
+      in_quotes = true;
+      out += c;
+      i++;
+      continue;
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '!') {
+      out += c;
+      i++;
+      token_begin = out.size();
+      continue;
+    } else if (c != '$') {
+      out += c;
+      i++;
+      continue;
+    }
+
+    const int line = line_at(file, i);
+    const Placeholder p = read_placeholder(file, i, line);
+    i = p.end;
+    if (p.name.empty()) {
+      out += '$';
+      continue;
+    }
+    auto it = values.find(p.name);
+    if (it == values.end()) fail(file.path, line, "no value for variable '" + p.name + "'");
+    const std::string &value = it->second;
+    const Variable *var = file.find(p.name);
+
+    if (in_quotes) {
+      out += escape_in_quotes(value);
+      continue;
+    }
+    const std::string token = out.substr(token_begin);
+    const size_t slash = token.find('/');
+    const size_t eq = token.find('=');
+    const bool caps = slash != std::string::npos && slash < std::min(eq, token.find(','));
+    const bool element_position = token.empty() && !caps;
+    const bool whole_property_value = !caps && !token.empty() && token.back() == '=' &&
+                                      (i >= b.size() || b[i] == ' ' || b[i] == '\t' ||
+                                       b[i] == '\n' || b[i] == '!');
+    if (element_position && var && var->allowed.empty())
+      fail(file.path, line,
+           "variable '" + p.name + "' stands where an element goes; declare an allowed= list");
+    if (is_plain(value)) {
+      out += value;
+    } else if (whole_property_value) {
+      out += '"' + escape_in_quotes(value) + '"';
+    } else {
+      const std::string what = var ? shown(*var, value) : "'" + printable_excerpt(value, 60) + "'";
+      fail(file.path, line,
+           "variable '" + p.name + "': " + what +
+               " may only contain letters, digits and _ . + - / : at this place in the "
+               "pipeline");
+    }
+  }
+  return out;
+}
+
+int find_body_line(const PipelineFile &file, const std::string &word) {
+  std::istringstream in(file.body);
+  std::string raw;
+  int line = file.body_line;
+  while (std::getline(in, raw)) {
+    size_t pos = 0;
+    while ((pos = raw.find(word, pos)) != std::string::npos) {
+      const auto boundary = [](char c) { return c == ' ' || c == '\t' || c == '!'; };
+      const bool starts = pos == 0 || boundary(raw[pos - 1]);
+      const size_t end = pos + word.size();
+      const bool ends = end >= raw.size() || boundary(raw[end]);
+      if (starts && ends) return line;
+      pos = end;
+    }
+    line++;
+  }
+  return 0;
+}
+
+}  // namespace onair::app

@@ -1,0 +1,74 @@
+// Pipeline files: a small header (name, description, variables) over a
+// gst-launch description with ${variable} placeholders. See docs/pipelines.md.
+//
+// Plain C++: parsing, validation and substitution need no GStreamer.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace onair::app {
+
+// An error in a pipeline file or in the values given for it. what() is the
+// whole user-facing line: "FILE:LINE: variable 'x': ...".
+class PipelineError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+enum class VarType { kString, kInt, kNumber };
+
+struct Variable {
+  std::string name;
+  std::string help;
+  std::optional<std::string> default_value;
+  std::vector<std::string> allowed;  // empty: any value of the type
+  std::optional<double> min;
+  std::optional<double> max;
+  VarType type = VarType::kString;
+  bool required = false;
+  bool secret = false;
+  int line = 0;
+};
+
+// Names the app defines for every run; a file may use them without declaring.
+inline const std::vector<std::string> &builtin_variables() {
+  static const std::vector<std::string> names = {"run_dir"};
+  return names;
+}
+
+struct PipelineFile {
+  std::string path;  // as shown in messages
+  std::string name;
+  std::string description;
+  std::vector<Variable> variables;
+  std::string body;   // the launch description, comments blanked, lines kept
+  int body_line = 0;  // line number of the body's first line
+
+  const Variable *find(const std::string &name) const;
+};
+
+// Parses a whole file. `stem` is the file name without ".pipeline"; the
+// header's name must match it. Throws PipelineError.
+PipelineFile parse_pipeline_file(const std::string &text, const std::string &path,
+                                 const std::string &stem);
+
+// The values of one run: those given by the user (already resolved from
+// env:/@file forms) plus defaults, checked against each declaration.
+// Throws PipelineError naming the file, line and variable.
+std::map<std::string, std::string> resolve_values(
+    const PipelineFile &file, const std::map<std::string, std::string> &given);
+
+// Puts values into the body. A value is always exactly one value: inside
+// quotes it is escaped, as a property value it is quoted, and anywhere else
+// (caps, element position) only plain characters are accepted.
+// `values` must hold every variable and builtin the body uses.
+std::string expand(const PipelineFile &file, const std::map<std::string, std::string> &values);
+
+// Line number (in the file) of the first body line that has `word` as a whole token.
+int find_body_line(const PipelineFile &file, const std::string &word);
+
+}  // namespace onair::app

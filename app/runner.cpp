@@ -1,0 +1,237 @@
+#include "runner.h"
+
+#include <glib-unix.h>
+
+#include <algorithm>
+#include <csignal>
+#include <cstdio>
+
+#include "onair/gst_ptr.h"
+
+namespace onair::app {
+
+namespace {
+
+std::string object_path(GstObject *object) {
+  if (!object) return "pipeline";
+  CharPtr path(gst_object_get_path_string(object));
+  return path ? path.get() : "?";
+}
+
+std::string alert_text(const GstStructure *s) {
+  const gchar *alert = gst_structure_get_string(s, "alert");
+  double value = 0, threshold = 0;
+  gst_structure_get_double(s, "value", &value);
+  gst_structure_get_double(s, "threshold", &threshold);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s (value %.3g, threshold %.3g)", alert ? alert : "?", value,
+                threshold);
+  return buf;
+}
+
+}  // namespace
+
+Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings)
+    : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))),
+      status_(std::move(identity)),
+      console_(console),
+      settings_(settings),
+      loop_(g_main_loop_new(nullptr, FALSE)) {
+  status_.state = "starting";
+}
+
+Runner::~Runner() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+  g_main_loop_unref(loop_);
+}
+
+Status Runner::status() const {
+  Status s = status_;
+  if (playing_)
+    s.uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
+  return s;
+}
+
+int Runner::run() {
+  BusPtr bus(gst_element_get_bus(pipeline_));
+  const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
+  const guint sigint = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
+  const guint sigterm = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
+  double interval = settings_.status_interval;
+  if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
+  const guint status_timer =
+      interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000), &Runner::on_status_tick, this)
+                   : 0;
+
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The reason is on the bus; if it is not, say what we know.
+    MessagePtr error(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+    if (error)
+      handle(error.get());
+    else
+      console_.error("the pipeline failed to start");
+    finish(1);
+  } else {
+    g_main_loop_run(loop_);
+  }
+
+  if (status_timer) g_source_remove(status_timer);
+  if (eos_timer_) g_source_remove(eos_timer_);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  g_source_remove(bus_watch);
+  console_.end_status();
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  status_.state = exit_code_ == 0 ? "stopped" : "error";
+  return exit_code_;
+}
+
+void Runner::finish(int exit_code) {
+  exit_code_ = std::max(exit_code_, exit_code);
+  g_main_loop_quit(loop_);
+}
+
+gboolean Runner::on_bus(GstBus *, GstMessage *message, gpointer self) noexcept {
+  try {
+    static_cast<Runner *>(self)->handle(message);
+  } catch (const std::exception &e) {
+    static_cast<Runner *>(self)->console_.error(std::string("internal: ") + e.what());
+    static_cast<Runner *>(self)->finish(1);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void Runner::handle(GstMessage *message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR:
+    case GST_MESSAGE_WARNING: {
+      GError *raw = nullptr;
+      gchar *debug = nullptr;
+      const bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+      if (error)
+        gst_message_parse_error(message, &raw, &debug);
+      else
+        gst_message_parse_warning(message, &raw, &debug);
+      ErrorPtr err(raw);
+      CharPtr detail(debug);
+      const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " +
+                               (err ? err->message : "unknown") +
+                               (detail ? std::string("\n  detail: ") + detail.get() : "");
+      if (error) {
+        console_.error(text);
+        finish(1);
+      } else {
+        console_.warn(text);
+      }
+      break;
+    }
+    case GST_MESSAGE_EOS:
+      console_.info(stopping_ ? "outputs finished" : "end of stream");
+      finish(0);
+      break;
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC(message) == GST_OBJECT_CAST(pipeline_)) {
+        GstState old_state, new_state;
+        gst_message_parse_state_changed(message, &old_state, &new_state, nullptr);
+        if (new_state == GST_STATE_PLAYING && !playing_) {
+          playing_ = true;
+          started_ = std::chrono::steady_clock::now();
+          console_.info("playing");
+        }
+        if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
+      }
+      break;
+    case GST_MESSAGE_CLOCK_LOST:
+      // The standard recovery: a new clock is chosen on the way back to PLAYING.
+      gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+      gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+      break;
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(pipeline_));
+      break;
+    case GST_MESSAGE_ELEMENT:
+      handle_element(message);
+      break;
+    default:
+      break;
+  }
+}
+
+void Runner::handle_element(GstMessage *message) {
+  const GstStructure *s = gst_message_get_structure(message);
+  if (!s) return;
+  const std::string kind = gst_structure_get_name(s);
+  if (kind.rfind("streammonitor-", 0) != 0) return;
+  const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  MonitorFigures &m = monitors_[name];
+  m.name = name;
+  if (kind == "streammonitor-stats") {
+    if (const gchar *media = gst_structure_get_string(s, "media")) m.media = media;
+    gst_structure_get_double(s, "fps", &m.fps);
+    gst_structure_get_double(s, "bitrate", &m.bitrate);
+    guint64 v = 0;
+    if (gst_structure_get_uint64(s, "buffers", &v)) m.buffers = v;
+    if (gst_structure_get_uint64(s, "bytes", &v)) m.bytes = v;
+    if (gst_structure_get_uint64(s, "gaps", &v)) m.gaps = v;
+    if (gst_structure_get_uint64(s, "dropped", &v)) m.dropped = v;
+    if (gst_structure_get_uint64(s, "discont", &v)) m.discont = v;
+    gboolean stalled = FALSE;
+    gst_structure_get_boolean(s, "stalled", &stalled);
+    m.stalled = stalled;
+    gint64 ns = 0;
+    m.latency_ns = gst_structure_get_int64(s, "latency", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
+    m.jitter_ns = gst_structure_get_int64(s, "jitter", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
+  } else if (kind == "streammonitor-alert" || kind == "streammonitor-recovered") {
+    const gchar *alert = gst_structure_get_string(s, "alert");
+    if (!alert) return;
+    auto it = std::find(m.alerts.begin(), m.alerts.end(), alert);
+    if (kind == "streammonitor-alert") {
+      if (it == m.alerts.end()) m.alerts.emplace_back(alert);
+      console_.warn("alert from " + name + ": " + alert_text(s));
+    } else {
+      if (it != m.alerts.end()) m.alerts.erase(it);
+      console_.info("recovered " + name + ": " + alert_text(s));
+    }
+  }
+}
+
+gboolean Runner::on_signal(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  if (self->stopping_) {
+    self->console_.warn("stopped at once: outputs may be unfinished");
+    self->finish(1);
+    return G_SOURCE_CONTINUE;
+  }
+  self->stopping_ = true;
+  self->status_.state = "stopping";
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
+                self->settings_.eos_timeout);
+  self->console_.info(text);
+  gst_element_send_event(self->pipeline_, gst_event_new_eos());
+  self->eos_timer_ = g_timeout_add(static_cast<guint>(self->settings_.eos_timeout * 1000),
+                                   &Runner::on_eos_timeout, self);
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Runner::on_eos_timeout(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  self->eos_timer_ = 0;
+  self->console_.error("outputs did not finish within the end-of-stream timeout; stopped");
+  self->finish(1);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean Runner::on_status_tick(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  try {
+    self->console_.status(status_line(self->status()));
+  } catch (const std::exception &) {
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace onair::app

@@ -1,0 +1,56 @@
+// Runs one built pipeline in the GLib main loop: bus messages, live status,
+// and the interrupt protocol (first: EOS and a bounded wait; second: stop).
+#pragma once
+
+#include <gst/gst.h>
+
+#include <chrono>
+#include <map>
+#include <string>
+
+#include "console.h"
+#include "status.h"
+
+namespace onair::app {
+
+struct RunnerSettings {
+  double eos_timeout = 10;      // seconds
+  double status_interval = -1;  // seconds; <0 picks by terminal; 0 off
+};
+
+class Runner {
+ public:
+  // Takes a reference on `pipeline`.
+  Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings);
+  ~Runner();
+  Runner(const Runner &) = delete;
+  Runner &operator=(const Runner &) = delete;
+
+  // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
+  int run();
+  Status status() const;
+
+ private:
+  static gboolean on_bus(GstBus *, GstMessage *message, gpointer self) noexcept;
+  static gboolean on_signal(gpointer self) noexcept;
+  static gboolean on_eos_timeout(gpointer self) noexcept;
+  static gboolean on_status_tick(gpointer self) noexcept;
+
+  void handle(GstMessage *message);
+  void handle_element(GstMessage *message);
+  void finish(int exit_code);
+
+  GstElement *pipeline_;
+  Status status_;
+  Console &console_;
+  RunnerSettings settings_;
+  GMainLoop *loop_;
+  std::map<std::string, MonitorFigures> monitors_;
+  std::chrono::steady_clock::time_point started_{};
+  bool playing_ = false;
+  bool stopping_ = false;
+  int exit_code_ = 0;
+  guint eos_timer_ = 0;
+};
+
+}  // namespace onair::app

@@ -1,0 +1,48 @@
+// What the app knows of a running pipeline, and its two renderings: the live
+// status line and the /api/status JSON. Plain C++.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onair::app {
+
+// The latest figures of one streammonitor element (from its bus messages).
+struct MonitorFigures {
+  std::string name;
+  std::string media;
+  double fps = 0;
+  double bitrate = 0;  // bits per second
+  uint64_t buffers = 0;
+  uint64_t bytes = 0;
+  uint64_t gaps = 0;
+  uint64_t dropped = 0;
+  uint64_t discont = 0;
+  bool stalled = false;
+  std::optional<int64_t> latency_ns;
+  std::optional<int64_t> jitter_ns;
+  std::vector<std::string> alerts;  // active alert names
+};
+
+struct Status {
+  std::string pipeline;
+  std::string description;
+  std::string state;  // starting, playing, stopping, stopped, error
+  double uptime = 0;  // seconds since the pipeline started playing
+  std::string run_dir;
+  std::vector<MonitorFigures> monitors;  // in name order
+};
+
+std::string status_json(const Status &status);
+std::string status_line(const Status &status);
+
+// "1.50 Mb/s", "128 kb/s", "900 b/s"
+std::string format_bitrate(double bits_per_second);
+// "01:02:03"
+std::string format_duration(double seconds);
+// A JSON string literal; invalid UTF-8 becomes U+FFFD.
+std::string json_string(const std::string &text);
+
+}  // namespace onair::app

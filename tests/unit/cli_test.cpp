@@ -1,0 +1,82 @@
+#include "cli.h"
+
+#include <gtest/gtest.h>
+
+using namespace onair::app;
+using Command = Options::Command;
+
+namespace {
+
+Options parse(std::vector<std::string> args) { return parse_command_line(args); }
+
+std::string usage_error(std::vector<std::string> args) {
+  try {
+    parse_command_line(args);
+  } catch (const UsageError &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+}  // namespace
+
+TEST(Cli, RunWithEverything) {
+  const Options o = parse({"run", "demo", "-s", "a=1", "--set", "b=x=y", "--set=c=", "--http",
+                           "[::1]:9000", "--output-dir", "/tmp/o", "--eos-timeout", "2.5",
+                           "--status-interval=0", "--web-dir", "/w"});
+  EXPECT_EQ(o.command, Command::kRun);
+  EXPECT_EQ(o.pipeline, "demo");
+  ASSERT_EQ(o.sets.size(), 3u);
+  EXPECT_EQ(o.sets[1], (std::pair<std::string, std::string>{"b", "x=y"}));
+  EXPECT_EQ(o.sets[2], (std::pair<std::string, std::string>{"c", ""}));
+  ASSERT_TRUE(o.http.has_value());
+  EXPECT_EQ(o.http->host, "::1");
+  EXPECT_EQ(o.http->port, 9000);
+  EXPECT_EQ(o.output_dir, "/tmp/o");
+  EXPECT_EQ(o.web_dir, "/w");
+  EXPECT_DOUBLE_EQ(o.eos_timeout, 2.5);
+  EXPECT_DOUBLE_EQ(o.status_interval, 0);
+}
+
+TEST(Cli, Defaults) {
+  const Options o = parse({"run", "demo"});
+  ASSERT_TRUE(o.http.has_value());
+  EXPECT_EQ(o.http->host, "127.0.0.1");
+  EXPECT_EQ(o.http->port, 8080);
+  EXPECT_DOUBLE_EQ(o.eos_timeout, 10);
+  EXPECT_FALSE(parse({"run", "demo", "--no-http"}).http.has_value());
+}
+
+TEST(Cli, HelpAndVersion) {
+  EXPECT_EQ(parse({}).command, Command::kHelp);
+  EXPECT_EQ(parse({"--help"}).command, Command::kHelp);
+  EXPECT_EQ(parse({"-V"}).command, Command::kVersion);
+  const Options o = parse({"run", "--help"});
+  EXPECT_EQ(o.command, Command::kHelp);
+  EXPECT_EQ(o.help_topic, "run");
+  EXPECT_NE(help_text("run").find("--eos-timeout"), std::string::npos);
+  EXPECT_NE(help_text("").find("  list "), std::string::npos);
+  EXPECT_EQ(parse({"help", "show"}).help_topic, "show");
+}
+
+TEST(Cli, UsageErrors) {
+  EXPECT_EQ(usage_error({"fly"}), "unknown command 'fly'");
+  EXPECT_EQ(usage_error({"--frobnicate"}), "unknown option '--frobnicate'");
+  EXPECT_EQ(usage_error({"run"}), "run needs a pipeline name or file");
+  EXPECT_EQ(usage_error({"run", "a", "b"}), "unexpected argument 'b'");
+  EXPECT_EQ(usage_error({"run", "a", "-s"}), "-s needs a value");
+  EXPECT_EQ(usage_error({"run", "a", "-s", "novalue"}), "-s takes KEY=VALUE, not 'novalue'");
+  EXPECT_EQ(usage_error({"run", "a", "-s", "=v"}), "-s takes KEY=VALUE, not '=v'");
+  EXPECT_EQ(usage_error({"run", "a", "--eos-timeout", "soon"}),
+            "--eos-timeout takes a number of seconds, not 'soon'");
+  EXPECT_EQ(usage_error({"run", "a", "--eos-timeout", "-1"}),
+            "--eos-timeout takes a number of seconds, not '-1'");
+  EXPECT_EQ(usage_error({"list", "--http", "1.2.3.4:5"}), "unknown option '--http' for list");
+  EXPECT_EQ(usage_error({"show", "x", "-s", "a=b"}), "unknown option '-s' for show");
+  EXPECT_EQ(usage_error({"run", "a", "--http", "8080"}),
+            "--http takes ADDR:PORT, for example 127.0.0.1:8080");
+  EXPECT_EQ(usage_error({"run", "a", "--http", "127.0.0.1:99999"}),
+            "--http: '99999' is not a port number");
+  EXPECT_EQ(usage_error({"run", "a", "--http", ":80"}),
+            "--http needs an address, for example 127.0.0.1:8080");
+}

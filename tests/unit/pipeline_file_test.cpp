@@ -1,0 +1,202 @@
+#include "pipeline_file.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+using namespace onair::app;
+
+namespace {
+
+const char kGood[] = R"(# a comment
+name: sample
+description: A sample pipeline
+var pattern: default=ball allowed=ball,smpte help="Picture pattern"
+var width: type=int default=640 min=16 max=4096
+var gain: type=number default=1.5 min=0 max=10
+var title: default="hello world"
+var key: required secret help="Stream key"
+---
+videotestsrc pattern=${pattern} ! video/x-raw,width=${width}
+  # a comment line inside the body
+  ! textoverlay text=${title} ! fakesink name="sink-${pattern}"
+fakesrc ! volume volume=${gain} ! filesink location="${run_dir}/out-${key}.bin"
+)";
+
+PipelineFile good() { return parse_pipeline_file(kGood, "sample.pipeline", "sample"); }
+
+std::string error_of(const std::string &text, const std::string &stem = "t") {
+  try {
+    parse_pipeline_file(text, "t.pipeline", stem);
+  } catch (const PipelineError &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string expand_error(const PipelineFile &file, std::map<std::string, std::string> given) {
+  try {
+    auto values = resolve_values(file, given);
+    values["run_dir"] = "/tmp/run";
+    expand(file, values);
+  } catch (const PipelineError &e) {
+    return e.what();
+  }
+  return "(no error)";
+}
+
+std::string expanded(const PipelineFile &file, std::map<std::string, std::string> given) {
+  auto values = resolve_values(file, given);
+  values["run_dir"] = "/tmp/run";
+  return expand(file, values);
+}
+
+}  // namespace
+
+TEST(PipelineFile, ParsesHeaderAndVariables) {
+  const PipelineFile f = good();
+  EXPECT_EQ(f.name, "sample");
+  EXPECT_EQ(f.description, "A sample pipeline");
+  ASSERT_EQ(f.variables.size(), 5u);
+  const Variable *pattern = f.find("pattern");
+  ASSERT_NE(pattern, nullptr);
+  EXPECT_EQ(pattern->default_value.value(), "ball");
+  EXPECT_EQ(pattern->allowed, (std::vector<std::string>{"ball", "smpte"}));
+  EXPECT_EQ(pattern->help, "Picture pattern");
+  EXPECT_EQ(pattern->line, 4);
+  const Variable *key = f.find("key");
+  ASSERT_NE(key, nullptr);
+  EXPECT_TRUE(key->required);
+  EXPECT_TRUE(key->secret);
+  EXPECT_EQ(f.find("width")->type, VarType::kInt);
+  EXPECT_EQ(f.find("title")->default_value.value(), "hello world");
+  EXPECT_EQ(f.body_line, 10);
+  EXPECT_EQ(f.body.find("comment line"), std::string::npos);
+}
+
+TEST(PipelineFile, ExpandsPlainQuotedAndInQuoteValues) {
+  const std::string out = expanded(good(), {{"key", "abc123"}, {"pattern", "smpte"}});
+  EXPECT_NE(out.find("pattern=smpte "), std::string::npos);
+  EXPECT_NE(out.find("video/x-raw,width=640"), std::string::npos);
+  EXPECT_NE(out.find("text=\"hello world\""), std::string::npos);
+  EXPECT_NE(out.find("name=\"sink-smpte\""), std::string::npos);
+  EXPECT_NE(out.find("volume=1.5"), std::string::npos);
+  EXPECT_NE(out.find("location=\"/tmp/run/out-abc123.bin\""), std::string::npos);
+}
+
+TEST(PipelineFile, ValueCannotChangeThePipelineShape) {
+  const PipelineFile f = good();
+  const std::string hostile = "x\" ! fakesink name=evil ! \"";
+  const std::string out = expanded(f, {{"key", "k3y"}, {"title", hostile}});
+  // The whole value sits inside one quoted token, its quotes escaped.
+  EXPECT_NE(out.find("text=\"x\\\" ! fakesink name=evil ! \\\"\""), std::string::npos);
+  const std::string in_quotes = expanded(f, {{"key", "a\" ! fakesink \"b\\"}});
+  EXPECT_NE(in_quotes.find("out-a\\\" ! fakesink \\\"b\\\\.bin\""), std::string::npos);
+}
+
+TEST(PipelineFile, NonPlainValueRejectedInCapsAndElementPositions) {
+  const char text[] = R"(name: t
+var fmt: default=I420
+---
+videotestsrc ! video/x-raw,format=${fmt} ! fakesink
+)";
+  const PipelineFile f = parse_pipeline_file(text, "t.pipeline", "t");
+  EXPECT_NE(expanded(f, {{"fmt", "NV12"}}).find("format=NV12 "), std::string::npos);
+  const std::string e = expand_error(f, {{"fmt", "I420 ! fakesink"}});
+  EXPECT_NE(e.find("t.pipeline:4: variable 'fmt'"), std::string::npos) << e;
+  EXPECT_NE(expand_error(f, {{"fmt", "I420,width=5"}}).find("may only contain"), std::string::npos);
+
+  const char element[] = R"(name: t
+var src: default=videotestsrc
+---
+${src} ! fakesink
+)";
+  const PipelineFile g = parse_pipeline_file(element, "t.pipeline", "t");
+  EXPECT_NE(expand_error(g, {}).find("declare an allowed= list"), std::string::npos);
+}
+
+TEST(PipelineFile, ValueChecks) {
+  const PipelineFile f = good();
+  EXPECT_EQ(expand_error(f, {}),
+            "sample.pipeline:8: variable 'key' is required: pass -s key=VALUE");
+  EXPECT_EQ(expand_error(f, {{"key", "k"}, {"pattern", "snow"}}),
+            "sample.pipeline:4: variable 'pattern': 'snow': value must be one of: ball, smpte");
+  EXPECT_EQ(expand_error(f, {{"key", "k"}, {"width", "12abc"}}),
+            "sample.pipeline:5: variable 'width': '12abc': value must be a whole number");
+  EXPECT_EQ(expand_error(f, {{"key", "k"}, {"width", "8"}}),
+            "sample.pipeline:5: variable 'width': '8': value must be at least 16");
+  EXPECT_EQ(expand_error(f, {{"key", "k"}, {"gain", "11"}}),
+            "sample.pipeline:6: variable 'gain': '11': value must be at most 10");
+  EXPECT_EQ(expand_error(f, {{"key", "k"}, {"gain", "nan"}}),
+            "sample.pipeline:6: variable 'gain': 'nan': value must be a number");
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"nope", "1"}})
+                .find("unknown variable 'nope' for pipeline 'sample' (it has: pattern, width"),
+            std::string::npos);
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", "bad\xff"}}).find("not valid UTF-8"),
+            std::string::npos);
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", "line\nbreak"}}).find("control characters"),
+            std::string::npos);
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", std::string(5000, 'a')}}).find("longer than"),
+            std::string::npos);
+}
+
+TEST(PipelineFile, SecretValuesAreNeverEchoed) {
+  const char text[] = R"(name: t
+var key: secret allowed=aaa,bbb
+---
+fakesrc ! filesink location="/tmp/${key}"
+)";
+  const PipelineFile f = parse_pipeline_file(text, "t.pipeline", "t");
+  const std::string e = expand_error(f, {{"key", "hunter2-secret"}});
+  EXPECT_NE(e.find("(secret value)"), std::string::npos) << e;
+  EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
+}
+
+TEST(PipelineFile, FileErrorsNameFileAndLine) {
+  EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
+  EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
+            "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
+            "description:, var NAME: ... or ---)");
+  EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
+            "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, var "
+            "NAME: ... or ---)");
+  EXPECT_EQ(error_of("name: t\n"), "t.pipeline: no '---' line separating the header from the pipeline");
+  EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
+            "t.pipeline: name 'other' does not match the file name 't.pipeline'");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=${nope}\n"),
+            "t.pipeline:3: unknown variable 'nope' (declare it: var nope: ...)");
+  EXPECT_EQ(error_of("name: t\nvar a: default=1\n---\nfakesrc ! fakesink\n"),
+            "t.pipeline:2: variable 'a' is declared but not used");
+  EXPECT_EQ(error_of("name: t\nvar a: default=1\nvar a: default=2\n---\nx ${a}\n"),
+            "t.pipeline:3: variable 'a' declared twice");
+  EXPECT_EQ(error_of("name: t\nvar a: colour=red\n---\nx ${a}\n"),
+            "t.pipeline:2: variable 'a': unknown attribute 'colour' (default, allowed, type, min, "
+            "max, help, required, secret)");
+  EXPECT_EQ(error_of("name: t\nvar a: required default=x\n---\nx ${a}\n"),
+            "t.pipeline:2: variable 'a' cannot be both required and have a default");
+  EXPECT_EQ(error_of("name: t\nvar a: type=int default=x\n---\nx ${a}\n"),
+            "t.pipeline:2: variable 'a': default value must be a whole number");
+  EXPECT_EQ(error_of("name: t\nvar a: help=\"open\n---\nx ${a}\n"),
+            "t.pipeline:2: unterminated quote in attribute 'help'");
+  EXPECT_EQ(error_of("name: t\nvar Bad: default=1\n---\nx ${Bad}\n"),
+            "t.pipeline:2: invalid variable name 'Bad' (use lowercase letters, digits and _)");
+  EXPECT_EQ(error_of("name: t\nvar run_dir: default=1\n---\nx\n"),
+            "t.pipeline:2: variable 'run_dir' is set by onair and cannot be declared");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=$y\n"),
+            "t.pipeline:3: stray '$' (write ${name} for a variable, $$ for a literal $)");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=${a\n"), "t.pipeline:3: unterminated '${'");
+  EXPECT_EQ(error_of("name: t\xff\n---\nx\n"), "t.pipeline: file is not valid UTF-8");
+}
+
+TEST(PipelineFile, DollarDollarIsALiteralDollar) {
+  const PipelineFile f = parse_pipeline_file("name: t\n---\nfakesrc ! fakesink name=\"a$$b\"\n",
+                                             "t.pipeline", "t");
+  EXPECT_EQ(expand(f, {}), "fakesrc ! fakesink name=\"a$b\"\n");
+}
+
+TEST(PipelineFile, FindsTheLineOfAWord) {
+  const PipelineFile f = good();
+  EXPECT_EQ(find_body_line(f, "textoverlay"), 12);
+  EXPECT_EQ(find_body_line(f, "volume"), 13);
+  EXPECT_EQ(find_body_line(f, "nothing"), 0);
+}
