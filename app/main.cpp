@@ -153,7 +153,7 @@ int command_run(const Locations &where, const Options &options) {
       routes.web_dir = where.web_dir;
       routes.vendor_dirs = where.vendor_dirs;
       routes.hls_dir = run_dir;
-      routes.status_json = [&runner] { return status_json(runner.status()); };
+      routes.status_json = [&] { return status_json(redacted(runner.status(), p.redact)); };
       server.emplace(std::move(routes));
       server->listen(*options.http);
     }
@@ -162,7 +162,8 @@ int command_run(const Locations &where, const Options &options) {
       throw PipelineError("this onair was built without the web server; use --no-http");
 #endif
 
-    console.info("pipeline '" + p.file.name + "': " + p.file.description);
+    console.info("pipeline '" + p.file.name + "'" +
+                 (p.file.description.empty() ? "" : ": " + p.file.description));
     console.info("output: " + run_dir);
 #ifdef ONAIR_HAVE_HTTP
     if (server) console.info("open " + server->url());
@@ -299,7 +300,9 @@ int main_guarded(int argc, char **argv) {
       std::fputs(help_text(options.help_topic).c_str(), stdout);
       return kExitOk;
     case Options::Command::kVersion:
-      std::printf("onair %s (GStreamer %s)\n", ONAIR_VERSION, gst_version_string());
+      guint major, minor, micro, nano;
+      gst_version(&major, &minor, &micro, &nano);
+      std::printf("onair %s (GStreamer %u.%u.%u)\n", ONAIR_VERSION, major, minor, micro);
       return kExitOk;
     default:
       break;

@@ -402,6 +402,16 @@ std::string expand(const PipelineFile &file, const std::map<std::string, std::st
     const std::string &value = it->second;
     const Variable *var = file.find(p.name);
 
+    // GStreamer reads a string property that begins with a quote as a quoted
+    // (serialized) string, which would change or reject the value.
+    const bool starts_property_value =
+        out.size() >= 2 && out.back() == '"' && out[out.size() - 2] == '=';
+    if (!value.empty() && value[0] == '"' &&
+        ((in_quotes && starts_property_value) || (!in_quotes && !out.empty() && out.back() == '='))) {
+      const std::string what = var ? shown(*var, value) : "value";
+      fail(file.path, line,
+           "variable '" + p.name + "': " + what + " may not begin with a double quote here");
+    }
     if (in_quotes) {
       out += escape_in_quotes(value);
       continue;

@@ -12,10 +12,12 @@ namespace onair::app {
 
 namespace {
 
+// "/pipeline0/filesrc0": the names from the top bin down.
 std::string object_path(GstObject *object) {
-  if (!object) return "pipeline";
-  CharPtr path(gst_object_get_path_string(object));
-  return path ? path.get() : "?";
+  std::string path;
+  for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o))
+    path = "/" + std::string(GST_OBJECT_NAME(o) ? GST_OBJECT_NAME(o) : "?") + path;
+  return path.empty() ? "/" : path;
 }
 
 std::string alert_text(const GstStructure *s) {

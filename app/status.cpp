@@ -97,6 +97,15 @@ std::string status_json(const Status &s) {
   return j;
 }
 
+Status redacted(Status s, const Redactor &redact) {
+  for (std::string *text : {&s.pipeline, &s.description, &s.state, &s.run_dir}) *text = redact(*text);
+  for (MonitorFigures &m : s.monitors) {
+    m.name = redact(m.name);
+    m.media = redact(m.media);
+  }
+  return s;
+}
+
 std::string status_line(const Status &s) {
   std::string line = s.state + " " + format_duration(s.uptime);
   for (const MonitorFigures &m : s.monitors) {

@@ -36,6 +36,10 @@ struct Status {
 };
 
 std::string status_json(const Status &status);
+
+class Redactor;
+// A copy with every text field passed through `redact`.
+Status redacted(Status status, const Redactor &redact);
 std::string status_line(const Status &status);
 
 // "1.50 Mb/s", "128 kb/s", "900 b/s"

@@ -94,6 +94,17 @@ TEST(PipelineFile, ValueCannotChangeThePipelineShape) {
   EXPECT_NE(in_quotes.find("out-a\\\" ! fakesink \\\"b\\\\.bin\""), std::string::npos);
 }
 
+TEST(PipelineFile, ValueStartingWithAQuoteIsRejectedAtTheStartOfAProperty) {
+  const PipelineFile f = good();
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", "\"quoted\""}}).find("may not begin with a double quote"),
+            std::string::npos);
+  const char text[] = "name: t\nvar a: default=x\n---\nfakesrc ! fakesink name=\"${a}\"\n";
+  const PipelineFile g = parse_pipeline_file(text, "t.pipeline", "t");
+  EXPECT_NE(expand_error(g, {{"a", "\"x"}}).find("t.pipeline:4: variable 'a'"), std::string::npos);
+  // Further in, a quote is just a character.
+  EXPECT_NE(expanded(f, {{"key", "\"k"}}).find("out-\\\"k.bin"), std::string::npos);
+}
+
 TEST(PipelineFile, NonPlainValueRejectedInCapsAndElementPositions) {
   const char text[] = R"(name: t
 var fmt: default=I420

@@ -84,3 +84,14 @@ TEST(Text, RedactorHidesEverySecret) {
   EXPECT_EQ(r("rtmp://host/app/live_abc123 and abc and x"), "rtmp://host/app/*** and *** and x");
   EXPECT_EQ(r("live_abc123live_abc123"), "******");
 }
+
+TEST(Status, RedactedHidesSecretsInEveryTextField) {
+  Status s = sample();
+  s.monitors[0].name = "key-supersecret";
+  s.run_dir = "/runs/supersecret";
+  Redactor r;
+  r.add("supersecret");
+  const std::string json = status_json(redacted(s, r));
+  EXPECT_EQ(json.find("supersecret"), std::string::npos) << json;
+  EXPECT_NE(json.find("\"name\":\"key-***\""), std::string::npos) << json;
+}
