@@ -12,4 +12,4 @@ static gboolean plugin_init(GstPlugin *plugin) {
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, onairmonitor,
                   "Stream health monitoring: rates, gaps, jitter, latency and alerts", plugin_init,
-                  ONAIR_VERSION, "LGPL", "onair", "https://onair.invalid/")
+                  ONAIR_VERSION, "LGPL", "onair", "onair")

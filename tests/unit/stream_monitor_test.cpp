@@ -78,7 +78,7 @@ TEST(StreamMonitor, HoleCountsOneGapAndTheMissingFrames) {
   Feed f;
   f.frames(0, 10);
   f.frames(16, 40);  // frames 11..15 missing
-  const Stats &s = f.stats().at(0);
+  const Stats s = f.stats().at(0);
   EXPECT_EQ(s.gaps, 1u);
   EXPECT_EQ(s.dropped, 5u);
   EXPECT_EQ(s.longest_gap, frame_time(16) - frame_time(11));
@@ -89,7 +89,7 @@ TEST(StreamMonitor, WithoutDurationsHolesAreJudgedBySpacing) {
   Feed f;
   for (int64_t i = 0; i <= 10; i++) f.frame(i, 100, kUnknown, false);
   for (int64_t i = 14; i <= 40; i++) f.frame(i, 100, kUnknown, false);
-  const Stats &s = f.stats().at(0);
+  const Stats s = f.stats().at(0);
   EXPECT_EQ(s.gaps, 1u);
   EXPECT_EQ(s.dropped, 3u);
 }
