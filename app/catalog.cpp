@@ -18,7 +18,9 @@ std::string real_path(const std::string &path) {
   return resolved ? std::string(resolved.get()) : std::string();
 }
 
-bool is_dir(const std::string &path) { return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR); }
+bool is_dir(const std::string &path) {
+  return g_file_test(path.c_str(), G_FILE_TEST_IS_DIR);
+}
 
 std::string build_path(const std::string &a, const std::string &b) {
   gchar *p = g_build_filename(a.c_str(), b.c_str(), nullptr);
@@ -28,7 +30,8 @@ std::string build_path(const std::string &a, const std::string &b) {
 }
 
 bool ends_with(const std::string &s, const std::string &suffix) {
-  return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
 }  // namespace
@@ -81,10 +84,10 @@ PipelineRef locate_pipeline(const Locations &where, const std::string &name_or_p
     if (ends_with(stem, ".pipeline")) stem.resize(stem.size() - 9);
     return {name_or_path, stem};
   }
-  const bool valid = !name_or_path.empty() &&
-                     std::all_of(name_or_path.begin(), name_or_path.end(), [](char c) {
-                       return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
-                     });
+  const bool valid =
+      !name_or_path.empty() && std::all_of(name_or_path.begin(), name_or_path.end(), [](char c) {
+        return g_ascii_isalnum(c) || c == '-' || c == '_' || c == '.';
+      });
   if (valid) {
     for (const std::string &dir : where.pipeline_dirs) {
       const std::string path = build_path(dir, name_or_path + ".pipeline");
@@ -143,7 +146,8 @@ std::string read_secret_source(const PipelineFile &file, const Variable &var,
   if (given.rfind("env:", 0) == 0) {
     const std::string name = given.substr(4);
     const char *value = name.empty() ? nullptr : g_getenv(name.c_str());
-    if (!value) return fail("environment variable '" + printable_excerpt(name, 60) + "' is not set");
+    if (!value)
+      return fail("environment variable '" + printable_excerpt(name, 60) + "' is not set");
     return value;
   }
   if (given.rfind("@", 0) == 0) {
@@ -152,7 +156,8 @@ std::string read_secret_source(const PipelineFile &file, const Variable &var,
     gsize length = 0;
     GError *error = nullptr;
     if (!g_file_get_contents(path.c_str(), &contents, &length, &error)) {
-      const std::string why = "cannot read '" + printable_excerpt(path, 80) + "': " + error->message;
+      const std::string why =
+          "cannot read '" + printable_excerpt(path, 80) + "': " + error->message;
       g_error_free(error);
       return fail(why);
     }

@@ -13,7 +13,7 @@ struct Locations {
   bool uninstalled = false;                // running from the build tree
   std::vector<std::string> pipeline_dirs;  // searched in this order
   std::string web_dir;
-  std::vector<std::string> vendor_dirs;    // where /vendor/ files come from
+  std::vector<std::string> vendor_dirs;  // where /vendor/ files come from
 };
 
 // `web_dir` overrides the default web directory when not empty. In the build

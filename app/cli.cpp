@@ -56,7 +56,8 @@ const char kCheckHelp[] =
     "elements with the properties that differ from their defaults. Exit status 0 when\n"
     "the pipeline would start, 2 otherwise.\n";
 
-const char kListHelp[] = "Usage: onair list\n\nLists the pipelines found, with their descriptions.\n";
+const char kListHelp[] =
+    "Usage: onair list\n\nLists the pipelines found, with their descriptions.\n";
 const char kShowHelp[] =
     "Usage: onair show NAME|FILE\n\nShows where a pipeline file is, its description, its "
     "variables and its body.\n";
@@ -98,8 +99,8 @@ HttpAddress parse_http_address(const std::string &text) {
     port = text.substr(colon + 1);
   }
   if (host.empty()) throw UsageError("--http needs an address, for example 127.0.0.1:8080");
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
-      std::stoi(port) > 65535)
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
     throw UsageError("--http: '" + port + "' is not a port number");
   address.host = host;
   address.port = std::stoi(port);
@@ -131,7 +132,8 @@ Options parse_command_line(const std::vector<std::string> &args) {
   const bool takes_pipeline = o.command == Options::Command::kRun ||
                               o.command == Options::Command::kCheck ||
                               o.command == Options::Command::kShow;
-  const bool takes_sets = o.command == Options::Command::kRun || o.command == Options::Command::kCheck;
+  const bool takes_sets =
+      o.command == Options::Command::kRun || o.command == Options::Command::kCheck;
   const bool is_run = o.command == Options::Command::kRun;
 
   for (; i < args.size(); i++) {

@@ -25,10 +25,10 @@ struct Options {
   std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
   std::string pipeline;    // NAME or FILE
   std::vector<std::pair<std::string, std::string>> sets;  // -s KEY=VALUE, in order
-  std::optional<HttpAddress> http = HttpAddress{};         // nullopt: --no-http
-  std::string output_dir;                                  // empty: the default
-  std::string web_dir;                                     // empty: found automatically
-  double eos_timeout = 10.0;                               // seconds
+  std::optional<HttpAddress> http = HttpAddress{};        // nullopt: --no-http
+  std::string output_dir;                                 // empty: the default
+  std::string web_dir;                                    // empty: found automatically
+  double eos_timeout = 10.0;                              // seconds
   double status_interval = -1;  // seconds; <0: 1 s on a terminal, 5 s otherwise; 0: off
 };
 

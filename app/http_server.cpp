@@ -178,11 +178,12 @@ void HttpServer::listen(const HttpAddress &address) {
   GInetAddress *inet = g_inet_address_new_from_string(host.c_str());
   if (!inet)
     throw HttpError("cannot listen on " + where + ": not an IP address (use e.g. 127.0.0.1)");
-  GSocketAddress *socket_address = g_inet_socket_address_new(inet, static_cast<guint16>(address.port));
+  GSocketAddress *socket_address =
+      g_inet_socket_address_new(inet, static_cast<guint16>(address.port));
   g_object_unref(inet);
   GError *error = nullptr;
-  const gboolean ok =
-      soup_server_listen(impl_->server, socket_address, static_cast<SoupServerListenOptions>(0), &error);
+  const gboolean ok = soup_server_listen(impl_->server, socket_address,
+                                         static_cast<SoupServerListenOptions>(0), &error);
   g_object_unref(socket_address);
   if (!ok) {
     std::string message = "cannot listen on " + where + ": " + error->message +

@@ -18,9 +18,9 @@ class HttpError : public std::runtime_error {
 };
 
 struct HttpRoutes {
-  std::string web_dir;                   // served at /
-  std::vector<std::string> vendor_dirs;  // served at /vendor/, first match wins
-  std::string hls_dir;                   // served at /hls/
+  std::string web_dir;                       // served at /
+  std::vector<std::string> vendor_dirs;      // served at /vendor/, first match wins
+  std::string hls_dir;                       // served at /hls/
   std::function<std::string()> status_json;  // GET /api/status
 };
 

@@ -266,8 +266,10 @@ int command_show(const Locations &where, const Options &options) {
   const PipelineFile file = load_pipeline(ref);
   std::printf("%s\n  %s\n  file: %s\n\n", file.name.c_str(), file.description.c_str(),
               file.path.c_str());
-  if (file.variables.empty()) std::printf("variables: none\n");
-  else std::printf("variables:\n");
+  if (file.variables.empty())
+    std::printf("variables: none\n");
+  else
+    std::printf("variables:\n");
   for (const Variable &v : file.variables) {
     std::string line = "  " + v.name;
     if (v.secret) line += " (secret)";

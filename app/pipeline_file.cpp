@@ -160,8 +160,9 @@ Variable parse_variable(const std::string &rest, const std::string &path, int li
   var.line = line;
   var.name = trim(colon == std::string::npos ? rest : rest.substr(0, colon));
   if (!is_valid_name(var.name))
-    fail(path, line, "invalid variable name '" + printable_excerpt(var.name, 40) +
-                         "' (use lowercase letters, digits and _)");
+    fail(path, line,
+         "invalid variable name '" + printable_excerpt(var.name, 40) +
+             "' (use lowercase letters, digits and _)");
   if (std::find(builtin_variables().begin(), builtin_variables().end(), var.name) !=
       builtin_variables().end())
     fail(path, line, "variable '" + var.name + "' is set by onair and cannot be declared");
@@ -220,8 +221,8 @@ Variable parse_variable(const std::string &rest, const std::string &path, int li
 }
 
 struct Placeholder {
-  size_t begin;   // index of '$'
-  size_t end;     // one past '}'
+  size_t begin;      // index of '$'
+  size_t end;        // one past '}'
   std::string name;  // empty for "$$"
 };
 
@@ -313,8 +314,8 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
       const auto &builtins = builtin_variables();
       if (!file.find(p.name) &&
           std::find(builtins.begin(), builtins.end(), p.name) == builtins.end())
-        fail(path, line_at(file, i), "unknown variable '" + p.name + "' (declare it: var " +
-                                         p.name + ": ...)");
+        fail(path, line_at(file, i),
+             "unknown variable '" + p.name + "' (declare it: var " + p.name + ": ...)");
       used.push_back(p.name);
     }
     i = p.end;
@@ -325,8 +326,8 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
   return file;
 }
 
-std::map<std::string, std::string> resolve_values(
-    const PipelineFile &file, const std::map<std::string, std::string> &given) {
+std::map<std::string, std::string> resolve_values(const PipelineFile &file,
+                                                  const std::map<std::string, std::string> &given) {
   for (const auto &[key, value] : given) {
     if (file.find(key)) continue;
     std::vector<std::string> names;
@@ -407,7 +408,8 @@ std::string expand(const PipelineFile &file, const std::map<std::string, std::st
     const bool starts_property_value =
         out.size() >= 2 && out.back() == '"' && out[out.size() - 2] == '=';
     if (!value.empty() && value[0] == '"' &&
-        ((in_quotes && starts_property_value) || (!in_quotes && !out.empty() && out.back() == '='))) {
+        ((in_quotes && starts_property_value) ||
+         (!in_quotes && !out.empty() && out.back() == '='))) {
       const std::string what = var ? shown(*var, value) : "value";
       fail(file.path, line,
            "variable '" + p.name + "': " + what + " may not begin with a double quote here");
@@ -421,9 +423,9 @@ std::string expand(const PipelineFile &file, const std::map<std::string, std::st
     const size_t eq = token.find('=');
     const bool caps = slash != std::string::npos && slash < std::min(eq, token.find(','));
     const bool element_position = token.empty() && !caps;
-    const bool whole_property_value = !caps && !token.empty() && token.back() == '=' &&
-                                      (i >= b.size() || b[i] == ' ' || b[i] == '\t' ||
-                                       b[i] == '\n' || b[i] == '!');
+    const bool whole_property_value =
+        !caps && !token.empty() && token.back() == '=' &&
+        (i >= b.size() || b[i] == ' ' || b[i] == '\t' || b[i] == '\n' || b[i] == '!');
     if (element_position && var && var->allowed.empty())
       fail(file.path, line,
            "variable '" + p.name + "' stands where an element goes; declare an allowed= list");

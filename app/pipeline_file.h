@@ -59,8 +59,8 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
 // The values of one run: those given by the user (already resolved from
 // env:/@file forms) plus defaults, checked against each declaration.
 // Throws PipelineError naming the file, line and variable.
-std::map<std::string, std::string> resolve_values(
-    const PipelineFile &file, const std::map<std::string, std::string> &given);
+std::map<std::string, std::string> resolve_values(const PipelineFile &file,
+                                                  const std::map<std::string, std::string> &given);
 
 // Puts values into the body. A value is always exactly one value: inside
 // quotes it is escaped, as a property value it is quoted, and anywhere else

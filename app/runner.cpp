@@ -63,9 +63,9 @@ int Runner::run() {
   const guint sigterm = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
   double interval = settings_.status_interval;
   if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
-  const guint status_timer =
-      interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000), &Runner::on_status_tick, this)
-                   : 0;
+  const guint status_timer = interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000),
+                                                          &Runner::on_status_tick, this)
+                                          : 0;
 
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     // The reason is on the bus; if it is not, say what we know.
@@ -183,8 +183,10 @@ void Runner::handle_element(GstMessage *message) {
     gst_structure_get_boolean(s, "stalled", &stalled);
     m.stalled = stalled;
     gint64 ns = 0;
-    m.latency_ns = gst_structure_get_int64(s, "latency", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
-    m.jitter_ns = gst_structure_get_int64(s, "jitter", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
+    m.latency_ns =
+        gst_structure_get_int64(s, "latency", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
+    m.jitter_ns =
+        gst_structure_get_int64(s, "jitter", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
   } else if (kind == "streammonitor-alert" || kind == "streammonitor-recovered") {
     const gchar *alert = gst_structure_get_string(s, "alert");
     if (!alert) return;

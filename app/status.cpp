@@ -98,7 +98,8 @@ std::string status_json(const Status &s) {
 }
 
 Status redacted(Status s, const Redactor &redact) {
-  for (std::string *text : {&s.pipeline, &s.description, &s.state, &s.run_dir}) *text = redact(*text);
+  for (std::string *text : {&s.pipeline, &s.description, &s.state, &s.run_dir})
+    *text = redact(*text);
   for (MonitorFigures &m : s.monitors) {
     m.name = redact(m.name);
     m.media = redact(m.media);

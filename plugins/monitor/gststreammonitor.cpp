@@ -14,7 +14,8 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 -m videotestsrc is-live=true ! streammonitor min-fps=25 max-gap=500000000 ! fakesink
+ * gst-launch-1.0 -m videotestsrc is-live=true ! streammonitor min-fps=25 max-gap=500000000 !
+ * fakesink
  * ]|
  */
 #include "gststreammonitor.h"
@@ -95,7 +96,8 @@ GstStructure *stats_structure(const monitor::Stats &s, const std::string &media)
   if (s.latency != monitor::kUnknown)
     gst_structure_set(st, "latency", G_TYPE_INT64, s.latency, "max-latency", G_TYPE_INT64,
                       s.max_latency, nullptr);
-  if (s.jitter != monitor::kUnknown) gst_structure_set(st, "jitter", G_TYPE_INT64, s.jitter, nullptr);
+  if (s.jitter != monitor::kUnknown)
+    gst_structure_set(st, "jitter", G_TYPE_INT64, s.jitter, nullptr);
   return st;
 }
 
@@ -200,7 +202,8 @@ static GstFlowReturn gst_stream_monitor_transform_ip(GstBaseTransform *trans,
     const Settings settings = settings_of(self);
 
     monitor::BufferInfo info;
-    GstClockTime ts = GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
+    GstClockTime ts =
+        GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
     if (GST_CLOCK_TIME_IS_VALID(ts) && trans->segment.format == GST_FORMAT_TIME) {
       const GstClockTime rt = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, ts);
       if (GST_CLOCK_TIME_IS_VALID(rt)) info.running_time = static_cast<int64_t>(rt);
@@ -371,8 +374,8 @@ static void gst_stream_monitor_class_init(GstStreamMonitorClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_MIN_FPS,
       g_param_spec_double("min-fps", "Minimum fps",
-                          "Alert 'fps-low' when a window has fewer buffers per second (0 = off)",
-                          0, G_MAXDOUBLE, 0, rw));
+                          "Alert 'fps-low' when a window has fewer buffers per second (0 = off)", 0,
+                          G_MAXDOUBLE, 0, rw));
   g_object_class_install_property(
       gobject_class, PROP_MAX_GAP,
       g_param_spec_uint64("max-gap", "Maximum gap",

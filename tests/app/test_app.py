@@ -310,6 +310,38 @@ class Running_(TempDirTest):
         self.assertIn("end of stream", err)
         self.assertRegex(err, r"status: playing \d\d:\d\d:\d\d \| m 20\.0 fps")
 
+    def test_status_line_is_redrawn_in_place_on_a_terminal(self):
+        import pty
+        path = write_pipeline(self.tmp, "tty", """
+            name: tty
+            ---
+            videotestsrc num-buffers=50 ! video/x-raw,framerate=20/1 ! streammonitor name=cam
+              ! fakesink sync=true
+            """)
+        leader, follower = pty.openpty()
+        proc = subprocess.Popen([ONAIR, "run", path, "--no-http", "--output-dir", self.out],
+                                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=follower)
+        os.close(follower)
+        screen = b""
+        try:
+            while True:
+                try:
+                    chunk = os.read(leader, 4096)
+                except OSError:  # the terminal closes when onair exits
+                    break
+                if not chunk:
+                    break
+                screen += chunk
+            self.assertEqual(proc.wait(timeout=DEADLINE), 0)
+        finally:
+            os.close(leader)
+            if proc.poll() is None:
+                proc.kill()
+        # Redrawn lines start with carriage return + erase-line, and carry no newline.
+        self.assertRegex(screen, rb"\r\x1b\[2Kplaying 00:00:0\d \| cam 20\.0 fps")
+        self.assertNotIn(b"status: ", screen)
+
     def test_interrupt_finishes_the_recording(self):
         r = Running("record", "--no-http", "--output-dir", self.out, "--status-interval", "0")
         try:

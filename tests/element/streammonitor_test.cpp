@@ -28,12 +28,15 @@ class StreamMonitorTest : public ::testing::Test {
     gst_object_unref(bus_);
   }
 
-  void set(const char *property, guint64 value) { g_object_set(h_->element, property, value, nullptr); }
+  void set(const char *property, guint64 value) {
+    g_object_set(h_->element, property, value, nullptr);
+  }
 
   void push_frame(guint64 index, gsize size = 1000) {
     GstBuffer *b = gst_harness_create_buffer(h_, size);
     GST_BUFFER_PTS(b) = gst_util_uint64_scale_int(index, GST_SECOND, 30);
-    GST_BUFFER_DURATION(b) = gst_util_uint64_scale_int(index + 1, GST_SECOND, 30) - GST_BUFFER_PTS(b);
+    GST_BUFFER_DURATION(b) =
+        gst_util_uint64_scale_int(index + 1, GST_SECOND, 30) - GST_BUFFER_PTS(b);
     ASSERT_EQ(gst_harness_push(h_, b), GST_FLOW_OK);
     gst_buffer_unref(gst_harness_pull(h_));
   }
@@ -134,7 +137,8 @@ TEST_F(StreamMonitorTest, GapAlertAndRecoveryMessages) {
 
 TEST_F(StreamMonitorTest, LatencyFollowsThePipelineClock) {
   for (guint64 i = 0; i <= 31; i++) {
-    gst_harness_set_time(h_, gst_util_uint64_scale_int(i, GST_SECOND, 30) + 15 * GST_MSECOND);  // every frame 15 ms late
+    gst_harness_set_time(h_, gst_util_uint64_scale_int(i, GST_SECOND, 30) +
+                                 15 * GST_MSECOND);  // every frame 15 ms late
     push_frame(i);
   }
   const auto stats = named("streammonitor-stats");
@@ -194,7 +198,8 @@ TEST(StreamMonitorPipeline, MeasuresARealPipeline) {
     eos = GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS;
     const GstStructure *s = gst_message_get_structure(m);
     double v = 0;
-    if (s && gst_structure_has_name(s, "streammonitor-stats") && gst_structure_get_double(s, "fps", &v))
+    if (s && gst_structure_has_name(s, "streammonitor-stats") &&
+        gst_structure_get_double(s, "fps", &v))
       fps.push_back(v);
     gst_message_unref(m);
   }

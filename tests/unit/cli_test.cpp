@@ -7,7 +7,9 @@ using Command = Options::Command;
 
 namespace {
 
-Options parse(std::vector<std::string> args) { return parse_command_line(args); }
+Options parse(std::vector<std::string> args) {
+  return parse_command_line(args);
+}
 
 std::string usage_error(std::vector<std::string> args) {
   try {

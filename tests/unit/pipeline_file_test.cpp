@@ -23,7 +23,9 @@ videotestsrc pattern=${pattern} ! video/x-raw,width=${width}
 fakesrc ! volume volume=${gain} ! filesink location="${run_dir}/out-${key}.bin"
 )";
 
-PipelineFile good() { return parse_pipeline_file(kGood, "sample.pipeline", "sample"); }
+PipelineFile good() {
+  return parse_pipeline_file(kGood, "sample.pipeline", "sample");
+}
 
 std::string error_of(const std::string &text, const std::string &stem = "t") {
   try {
@@ -96,7 +98,8 @@ TEST(PipelineFile, ValueCannotChangeThePipelineShape) {
 
 TEST(PipelineFile, ValueStartingWithAQuoteIsRejectedAtTheStartOfAProperty) {
   const PipelineFile f = good();
-  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", "\"quoted\""}}).find("may not begin with a double quote"),
+  EXPECT_NE(expand_error(f, {{"key", "k"}, {"title", "\"quoted\""}})
+                .find("may not begin with a double quote"),
             std::string::npos);
   const char text[] = "name: t\nvar a: default=x\n---\nfakesrc ! fakesink name=\"${a}\"\n";
   const PipelineFile g = parse_pipeline_file(text, "t.pipeline", "t");
@@ -171,7 +174,8 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, var "
             "NAME: ... or ---)");
-  EXPECT_EQ(error_of("name: t\n"), "t.pipeline: no '---' line separating the header from the pipeline");
+  EXPECT_EQ(error_of("name: t\n"),
+            "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
             "t.pipeline: name 'other' does not match the file name 't.pipeline'");
   EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=${nope}\n"),
@@ -195,13 +199,14 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
             "t.pipeline:2: variable 'run_dir' is set by onair and cannot be declared");
   EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=$y\n"),
             "t.pipeline:3: stray '$' (write ${name} for a variable, $$ for a literal $)");
-  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=${a\n"), "t.pipeline:3: unterminated '${'");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink x=${a\n"),
+            "t.pipeline:3: unterminated '${'");
   EXPECT_EQ(error_of("name: t\xff\n---\nx\n"), "t.pipeline: file is not valid UTF-8");
 }
 
 TEST(PipelineFile, DollarDollarIsALiteralDollar) {
-  const PipelineFile f = parse_pipeline_file("name: t\n---\nfakesrc ! fakesink name=\"a$$b\"\n",
-                                             "t.pipeline", "t");
+  const PipelineFile f =
+      parse_pipeline_file("name: t\n---\nfakesrc ! fakesink name=\"a$$b\"\n", "t.pipeline", "t");
   EXPECT_EQ(expand(f, {}), "fakesrc ! fakesink name=\"a$b\"\n");
 }
 

@@ -13,7 +13,9 @@ constexpr int64_t kSec = 1'000'000'000;
 constexpr int64_t kFrame = kSec / 30;  // 33.3 ms
 
 // Start of frame `index` of a 30 fps stream, rounded as GStreamer sources do.
-int64_t frame_time(int64_t index) { return (index * kSec + 15) / 30; }
+int64_t frame_time(int64_t index) {
+  return (index * kSec + 15) / 30;
+}
 
 struct Feed {
   StreamMonitor monitor;
@@ -22,7 +24,8 @@ struct Feed {
   explicit Feed(Config config = {}) : monitor(config) {}
 
   // Frame `index` of a 30 fps stream, `size` bytes, optionally arriving `late` after its time.
-  void frame(int64_t index, uint64_t size = 1000, int64_t late = kUnknown, bool with_duration = true) {
+  void frame(int64_t index, uint64_t size = 1000, int64_t late = kUnknown,
+             bool with_duration = true) {
     BufferInfo b;
     b.running_time = frame_time(index);
     b.duration = with_duration ? frame_time(index + 1) - frame_time(index) : kUnknown;
@@ -121,10 +124,10 @@ TEST(StreamMonitor, HoleBelowMaxGapCountsButDoesNotAlert) {
 
 TEST(StreamMonitor, FpsLowAlertsOnceAndRecovers) {
   Feed f(with({.min_fps = 25}));
-  f.frames(0, 29);                                          // second 0: 30 fps
-  for (int64_t i = 30; i < 60; i += 2) f.frame(i);           // second 1: 15 fps
-  for (int64_t i = 60; i < 90; i += 2) f.frame(i);           // second 2: 15 fps
-  f.frames(90, 150);                                         // seconds 3, 4: 30 fps
+  f.frames(0, 29);                                  // second 0: 30 fps
+  for (int64_t i = 30; i < 60; i += 2) f.frame(i);  // second 1: 15 fps
+  for (int64_t i = 60; i < 90; i += 2) f.frame(i);  // second 2: 15 fps
+  f.frames(90, 150);                                // seconds 3, 4: 30 fps
   const auto alerts = f.of(Event::Kind::kAlert);
   ASSERT_EQ(alerts.size(), 1u);
   EXPECT_EQ(alerts[0].alert, Alert::kFpsLow);

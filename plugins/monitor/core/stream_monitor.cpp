@@ -9,7 +9,9 @@ namespace {
 
 constexpr double kNsPerSecond = 1e9;
 
-double seconds(int64_t ns) { return static_cast<double>(ns) / kNsPerSecond; }
+double seconds(int64_t ns) {
+  return static_cast<double>(ns) / kNsPerSecond;
+}
 
 }  // namespace
 
@@ -67,7 +69,8 @@ void StreamMonitor::on_buffer(const BufferInfo &buffer, std::vector<Event> &even
     if (is_gap) {
       note_hole(hole, expected, events);
     } else {
-      mean_spacing_ = mean_spacing_ == kUnknown ? spacing : mean_spacing_ + (spacing - mean_spacing_) / 8;
+      mean_spacing_ =
+          mean_spacing_ == kUnknown ? spacing : mean_spacing_ + (spacing - mean_spacing_) / 8;
     }
   }
 
@@ -183,10 +186,10 @@ void StreamMonitor::report(Stats stats, bool gap_cleared, std::vector<Event> &ev
   const Thresholds &t = config_.thresholds;
   set_alert(Alert::kFpsLow, t.min_fps > 0 && stats.fps < t.min_fps, stats.fps, t.min_fps, stats,
             events);
-  set_alert(Alert::kBitrateLow, t.min_bitrate > 0 && stats.bitrate < t.min_bitrate,
-            stats.bitrate, t.min_bitrate, stats, events);
-  set_alert(Alert::kBitrateHigh, t.max_bitrate > 0 && stats.bitrate > t.max_bitrate,
-            stats.bitrate, t.max_bitrate, stats, events);
+  set_alert(Alert::kBitrateLow, t.min_bitrate > 0 && stats.bitrate < t.min_bitrate, stats.bitrate,
+            t.min_bitrate, stats, events);
+  set_alert(Alert::kBitrateHigh, t.max_bitrate > 0 && stats.bitrate > t.max_bitrate, stats.bitrate,
+            t.max_bitrate, stats, events);
   if (gap_cleared || t.max_gap <= 0) {
     set_alert(Alert::kGap, false, seconds(stats.longest_gap), seconds(t.max_gap), stats, events);
   }

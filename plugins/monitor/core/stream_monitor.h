@@ -14,10 +14,10 @@ inline constexpr int64_t kUnknown = -1;
 
 // Alert thresholds; a zero value switches that check off.
 struct Thresholds {
-  double min_fps = 0;       // buffers per second
-  int64_t max_gap = 0;      // ns without data
-  double min_bitrate = 0;   // bits per second
-  double max_bitrate = 0;   // bits per second
+  double min_fps = 0;      // buffers per second
+  int64_t max_gap = 0;     // ns without data
+  double min_bitrate = 0;  // bits per second
+  double max_bitrate = 0;  // bits per second
 };
 
 struct Config {
@@ -29,7 +29,7 @@ struct Config {
 struct BufferInfo {
   int64_t running_time = kUnknown;  // buffer start in running time
   int64_t duration = kUnknown;
-  uint64_t size = 0;                // bytes
+  uint64_t size = 0;  // bytes
   bool discont = false;
   int64_t arrival = kUnknown;  // pipeline clock, as running time, when the buffer passed
 };
