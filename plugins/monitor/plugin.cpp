@@ -2,10 +2,6 @@
 
 #include <gst/gst.h>
 
-#ifndef PACKAGE
-#define PACKAGE "onair"
-#endif
-
 static gboolean plugin_init(GstPlugin *plugin) {
   return GST_ELEMENT_REGISTER(streammonitor, plugin);
 }
