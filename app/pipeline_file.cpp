@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <sstream>
 
+#include "expression.h"
 #include "text.h"
 
 namespace onair::app {
@@ -221,24 +222,214 @@ Variable parse_variable(const std::string &rest, const std::string &path, int li
 }
 
 struct Placeholder {
-  size_t begin;      // index of '$'
-  size_t end;        // one past '}'
-  std::string name;  // empty for "$$"
+  size_t begin;            // index of '$'
+  size_t end;              // one past '}'
+  std::string name;        // variable name; empty for "$$" and for expressions
+  std::string expression;  // arithmetic such as "fps * 2"
 };
 
-// Finds the placeholder starting at body[i] == '$'.
-Placeholder read_placeholder(const PipelineFile &file, size_t i, int line) {
-  const std::string &b = file.body;
-  if (i + 1 < b.size() && b[i + 1] == '$') return {i, i + 2, ""};
-  if (i + 1 >= b.size() || b[i + 1] != '{')
+// Reads the placeholder starting at text[i] == '$'.
+Placeholder read_placeholder(const PipelineFile &file, const std::string &text, size_t i,
+                             int line) {
+  if (i + 1 < text.size() && text[i + 1] == '$') return {i, i + 2, "", ""};
+  if (i + 1 >= text.size() || text[i + 1] != '{')
     fail(file.path, line, "stray '$' (write ${name} for a variable, $$ for a literal $)");
-  const size_t close = b.find('}', i + 2);
-  if (close == std::string::npos || b.find('\n', i) < close)
+  const size_t close = text.find('}', i + 2);
+  if (close == std::string::npos || text.find('\n', i) < close)
     fail(file.path, line, "unterminated '${'");
-  std::string name = b.substr(i + 2, close - i - 2);
-  if (!is_valid_name(name))
-    fail(file.path, line, "invalid variable name '" + printable_excerpt(name, 40) + "'");
-  return {i, close + 1, name};
+  const std::string content = trim(text.substr(i + 2, close - i - 2));
+  if (is_valid_name(content)) return {i, close + 1, content, ""};
+  if (content.empty() ||
+      content.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789_.+-*/() \t") !=
+          std::string::npos)
+    fail(file.path, line, "invalid variable name '" + printable_excerpt(content, 40) + "'");
+  return {i, close + 1, "", content};
+}
+
+bool is_numeric(const Variable &v) {
+  return v.type != VarType::kString;
+}
+
+// Checks an expression's syntax and that it names only numeric variables;
+// returns the names it uses.
+std::vector<std::string> validate_expression(const PipelineFile &file, const std::string &expr,
+                                             int line) {
+  std::vector<std::string> names;
+  try {
+    evaluate(expr, [&](const std::string &name) -> std::optional<double> {
+      const Variable *v = file.find(name);
+      if (!v || !is_numeric(*v)) return std::nullopt;
+      names.push_back(name);
+      return 1.0;
+    });
+  } catch (const ExpressionError &e) {
+    // Division by zero with every variable at 1 is still a valid expression.
+    if (std::string(e.what()).find("division by zero") == std::string::npos)
+      fail(file.path, line, std::string(e.what()) + " (arithmetic takes int or number variables)");
+  }
+  return names;
+}
+
+double evaluate_with(const PipelineFile &file, const std::string &expr,
+                     const std::map<std::string, std::string> &values, int line) {
+  try {
+    return evaluate(expr, [&](const std::string &name) -> std::optional<double> {
+      auto it = values.find(name);
+      if (it == values.end()) return std::nullopt;
+      return parse_number(it->second, false);
+    });
+  } catch (const ExpressionError &e) {
+    fail(file.path, line, e.what());
+  }
+}
+
+// One @if / @else / @end line: the directive and its condition.
+struct Directive {
+  std::string keyword;   // "if", "else", "end"
+  std::string variable;  // for "if"
+  std::string op;        // "", "=" or "!="
+  std::vector<std::string> values;
+};
+
+std::optional<Directive> read_directive(const PipelineFile &file, const std::string &raw,
+                                        int line) {
+  const std::string t = trim(raw);
+  if (t.empty() || t[0] != '@') return std::nullopt;
+  Directive d;
+  const size_t space = t.find_first_of(" \t");
+  d.keyword = t.substr(1, space == std::string::npos ? std::string::npos : space - 1);
+  const std::string rest = space == std::string::npos ? "" : trim(t.substr(space));
+  if (d.keyword == "else" || d.keyword == "end") {
+    if (!rest.empty()) fail(file.path, line, "@" + d.keyword + " takes no condition");
+    return d;
+  }
+  if (d.keyword != "if")
+    fail(file.path, line,
+         "unknown directive '@" + printable_excerpt(d.keyword, 20) + "' (@if, @else, @end)");
+  const size_t ne = rest.find("!=");
+  const size_t eq = rest.find('=');
+  size_t split = std::string::npos;
+  if (ne != std::string::npos) {
+    d.op = "!=";
+    split = ne;
+  } else if (eq != std::string::npos) {
+    d.op = "=";
+    split = eq;
+  }
+  d.variable = trim(rest.substr(0, split));
+  if (split != std::string::npos) {
+    std::stringstream list(rest.substr(split + d.op.size()));
+    std::string item;
+    while (std::getline(list, item, ','))
+      if (!trim(item).empty()) d.values.push_back(trim(item));
+    if (d.values.empty()) fail(file.path, line, "@if " + d.variable + d.op + " needs values");
+  }
+  const Variable *var = file.find(d.variable);
+  if (!var)
+    fail(file.path, line, "@if: unknown variable '" + printable_excerpt(d.variable, 40) + "'");
+  for (const std::string &v : d.values)
+    if (!var->allowed.empty() &&
+        std::find(var->allowed.begin(), var->allowed.end(), v) == var->allowed.end())
+      fail(file.path, line, "@if: '" + v + "' is not an allowed value of '" + d.variable + "'");
+  return d;
+}
+
+bool holds(const Directive &d, const std::map<std::string, std::string> &values) {
+  auto it = values.find(d.variable);
+  const std::string value = it == values.end() ? "" : it->second;
+  if (d.op.empty()) return !value.empty();
+  const bool listed = std::find(d.values.begin(), d.values.end(), value) != d.values.end();
+  return d.op == "=" ? listed : !listed;
+}
+
+// The body with directive lines and the lines of untaken branches blanked.
+// With no values, checks only the structure.
+std::string select_lines(const PipelineFile &file,
+                         const std::map<std::string, std::string> *values) {
+  struct Branch {
+    bool active;  // lines here are kept
+    bool parent;  // the enclosing branch was active
+    bool seen_else;
+    int line;
+  };
+  std::vector<Branch> stack;
+  std::istringstream in(file.body);
+  std::string raw, out;
+  int line = file.body_line;
+  for (; std::getline(in, raw); line++) {
+    const auto d = read_directive(file, raw, line);
+    const bool active = stack.empty() || stack.back().active;
+    if (!d) {
+      out += (active ? raw : "") + "\n";
+      continue;
+    }
+    out += "\n";
+    if (d->keyword == "if") {
+      if (stack.size() >= 16) fail(file.path, line, "@if nested too deeply");
+      stack.push_back({active && (!values || holds(*d, *values)), active, false, line});
+    } else if (d->keyword == "else") {
+      if (stack.empty() || stack.back().seen_else) fail(file.path, line, "@else without @if");
+      stack.back().seen_else = true;
+      stack.back().active = stack.back().parent && (values ? !stack.back().active : true);
+    } else {
+      if (stack.empty()) fail(file.path, line, "@end without @if");
+      stack.pop_back();
+    }
+  }
+  if (!stack.empty()) fail(file.path, stack.back().line, "@if without @end");
+  return out;
+}
+
+Preset parse_preset(const std::string &rest, const std::string &path, int line) {
+  Preset preset;
+  preset.line = line;
+  const size_t colon = rest.find(':');
+  const std::string condition = trim(rest.substr(0, colon));
+  const size_t eq = condition.find('=');
+  if (colon == std::string::npos || eq == std::string::npos)
+    fail(path, line, "preset takes 'preset VARIABLE=VALUE: name=value ...'");
+  preset.variable = trim(condition.substr(0, eq));
+  preset.value = trim(condition.substr(eq + 1));
+  for (const Attribute &a : split_attributes(rest.substr(colon + 1), path, line)) {
+    if (!a.value) fail(path, line, "preset: '" + a.key + "' needs a value (name=value)");
+    preset.assignments.emplace_back(a.key, *a.value);
+  }
+  if (preset.assignments.empty()) fail(path, line, "preset sets nothing");
+  return preset;
+}
+
+Check parse_check(const std::string &rest, const std::string &path, int line) {
+  const size_t colon = rest.find(':');
+  if (colon == std::string::npos) fail(path, line, "check takes 'check EXPRESSION: message'");
+  Check check{trim(rest.substr(0, colon)), trim(rest.substr(colon + 1)), line};
+  if (check.message.empty()) fail(path, line, "check needs a message after ':'");
+  return check;
+}
+
+void validate_presets_and_checks(const PipelineFile &file) {
+  for (const Preset &p : file.presets) {
+    const Variable *choice = file.find(p.variable);
+    if (!choice) fail(file.path, p.line, "preset: unknown variable '" + p.variable + "'");
+    if (std::find(choice->allowed.begin(), choice->allowed.end(), p.value) == choice->allowed.end())
+      fail(file.path, p.line,
+           "preset: '" + p.value + "' is not an allowed value of '" + p.variable + "'");
+    for (const auto &[name, value] : p.assignments) {
+      const Variable *target = file.find(name);
+      if (!target) fail(file.path, p.line, "preset: unknown variable '" + name + "'");
+      if (name == p.variable) fail(file.path, p.line, "preset: '" + name + "' sets itself");
+      const std::string why = check_value(*target, value);
+      if (!why.empty()) fail(file.path, p.line, "preset: variable '" + name + "': " + why);
+    }
+  }
+  for (const Check &c : file.checks) {
+    try {
+      const Comparison cmp = split_comparison(c.expression);
+      validate_expression(file, cmp.left, c.line);
+      validate_expression(file, cmp.right, c.line);
+    } catch (const ExpressionError &e) {
+      fail(file.path, c.line, e.what());
+    }
+  }
 }
 
 int line_at(const PipelineFile &file, size_t index) {
@@ -281,6 +472,14 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
       file.body_line = line + 1;
       continue;
     }
+    if (t.rfind("preset ", 0) == 0) {
+      file.presets.push_back(parse_preset(t.substr(7), path, line));
+      continue;
+    }
+    if (t.rfind("check ", 0) == 0) {
+      file.checks.push_back(parse_check(t.substr(6), path, line));
+      continue;
+    }
     if (t.rfind("var ", 0) == 0) {
       Variable var = parse_variable(t.substr(4), path, line);
       if (file.find(var.name)) fail(path, line, "variable '" + var.name + "' declared twice");
@@ -297,7 +496,7 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, var NAME: ... or ---)");
+               "' (expected name:, description:, var, preset, check or ---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");
@@ -306,19 +505,36 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
     fail(path, 0, "name '" + file.name + "' does not match the file name '" + stem + ".pipeline'");
   if (trim(file.body).empty()) fail(path, file.body_line, "the pipeline is empty");
 
+  validate_presets_and_checks(file);
+  select_lines(file, nullptr);  // directive structure
+
   // Every placeholder names a known variable; every variable is used.
   std::vector<std::string> used;
+  const auto &builtins = builtin_variables();
   for (size_t i = file.body.find('$'); i != std::string::npos; i = file.body.find('$', i)) {
-    const Placeholder p = read_placeholder(file, i, line_at(file, i));
+    const int at = line_at(file, i);
+    const Placeholder p = read_placeholder(file, file.body, i, at);
     if (!p.name.empty()) {
-      const auto &builtins = builtin_variables();
       if (!file.find(p.name) &&
           std::find(builtins.begin(), builtins.end(), p.name) == builtins.end())
-        fail(path, line_at(file, i),
-             "unknown variable '" + p.name + "' (declare it: var " + p.name + ": ...)");
+        fail(path, at, "unknown variable '" + p.name + "' (declare it: var " + p.name + ": ...)");
       used.push_back(p.name);
+    } else if (!p.expression.empty()) {
+      for (const std::string &n : validate_expression(file, p.expression, at)) used.push_back(n);
     }
     i = p.end;
+  }
+  {
+    std::istringstream in(file.body);
+    std::string raw;
+    for (int at = file.body_line; std::getline(in, raw); at++)
+      if (auto d = read_directive(file, raw, at)) used.push_back(d->variable);
+  }
+  for (const Preset &p : file.presets) used.push_back(p.variable);
+  for (const Check &c : file.checks) {
+    const Comparison cmp = split_comparison(c.expression);
+    for (const std::string *side : {&cmp.left, &cmp.right})
+      for (const std::string &n : validate_expression(file, *side, c.line)) used.push_back(n);
   }
   for (const Variable &v : file.variables)
     if (std::find(used.begin(), used.end(), v.name) == used.end())
@@ -352,11 +568,26 @@ std::map<std::string, std::string> resolve_values(const PipelineFile &file,
       fail(file.path, v.line, "variable '" + v.name + "': " + shown(v, it->second) + ": " + why);
     values[v.name] = it->second;
   }
+  // Presets fill in what the run did not give, over the defaults.
+  for (const Preset &p : file.presets) {
+    if (values[p.variable] != p.value) continue;
+    for (const auto &[name, value] : p.assignments)
+      if (!given.count(name)) values[name] = value;
+  }
+  for (const Check &c : file.checks) {
+    const Comparison cmp = split_comparison(c.expression);
+    const double left = evaluate_with(file, cmp.left, values, c.line);
+    const double right = evaluate_with(file, cmp.right, values, c.line);
+    if (!compare(left, cmp.op, right))
+      fail(file.path, c.line,
+           c.message + " (" + trim(cmp.left) + " is " + format_number(left) + ", must be " +
+               cmp.op + " " + format_number(right) + ")");
+  }
   return values;
 }
 
 std::string expand(const PipelineFile &file, const std::map<std::string, std::string> &values) {
-  const std::string &b = file.body;
+  const std::string b = select_lines(file, &values);
   std::string out;
   out.reserve(b.size());
   bool in_quotes = false;
@@ -392,8 +623,12 @@ std::string expand(const PipelineFile &file, const std::map<std::string, std::st
     }
 
     const int line = line_at(file, i);
-    const Placeholder p = read_placeholder(file, i, line);
+    const Placeholder p = read_placeholder(file, b, i, line);
     i = p.end;
+    if (!p.expression.empty()) {
+      out += format_number(evaluate_with(file, p.expression, values, line));
+      continue;
+    }
     if (p.name.empty()) {
       out += '$';
       continue;

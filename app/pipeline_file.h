@@ -40,12 +40,31 @@ inline const std::vector<std::string> &builtin_variables() {
   return names;
 }
 
+// "preset quality=high: width=1920 height=1080": values other variables take
+// when the choice variable has that value and the run gives them none.
+struct Preset {
+  std::string variable;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> assignments;
+  int line = 0;
+};
+
+// "check bitrate + audio_bitrate <= 12000: message": refused when false.
+struct Check {
+  std::string expression;
+  std::string message;
+  int line = 0;
+};
+
 struct PipelineFile {
   std::string path;  // as shown in messages
   std::string name;
   std::string description;
   std::vector<Variable> variables;
-  std::string body;   // the launch description, comments blanked, lines kept
+  std::vector<Preset> presets;
+  std::vector<Check> checks;
+  std::string body;   // the launch description, comments blanked, lines kept;
+                      // @if/@else/@end lines are kept for expand()
   int body_line = 0;  // line number of the body's first line
 
   const Variable *find(const std::string &name) const;
@@ -57,12 +76,14 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
                                  const std::string &stem);
 
 // The values of one run: those given by the user (already resolved from
-// env:/@file forms) plus defaults, checked against each declaration.
-// Throws PipelineError naming the file, line and variable.
+// env:/@file forms), then presets, then defaults, each checked against its
+// declaration; then the file's checks. Throws PipelineError naming the file,
+// line and variable.
 std::map<std::string, std::string> resolve_values(const PipelineFile &file,
                                                   const std::map<std::string, std::string> &given);
 
-// Puts values into the body. A value is always exactly one value: inside
+// Keeps the body lines whose @if conditions hold and puts values into them
+// (${name}, or arithmetic such as ${fps * 2}). A value is always exactly one value: inside
 // quotes it is escaped, as a property value it is quoted, and anywhere else
 // (caps, element position) only plain characters are accepted.
 // `values` must hold every variable and builtin the body uses.

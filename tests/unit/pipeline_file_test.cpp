@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <string>
 
 using namespace onair::app;
@@ -170,10 +171,10 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, var NAME: ... or ---)");
+            "description:, var, preset, check or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
-            "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, var "
-            "NAME: ... or ---)");
+            "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, var, "
+            "preset, check or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
@@ -215,4 +216,115 @@ TEST(PipelineFile, FindsTheLineOfAWord) {
   EXPECT_EQ(find_body_line(f, "textoverlay"), 12);
   EXPECT_EQ(find_body_line(f, "volume"), 13);
   EXPECT_EQ(find_body_line(f, "nothing"), 0);
+}
+
+namespace {
+
+const char kLive[] = R"(name: live
+var quality: default=medium allowed=low,medium,high
+var width: type=int default=854
+var height: type=int default=480
+var fps: type=int default=30 min=1 max=60
+var keyframe_interval: type=number default=2
+var bitrate: type=int default=1500
+var audio_bitrate: type=int default=128
+var record: default=off allowed=on,off
+var backup: default=""
+preset quality=low: width=640 height=360 bitrate=800
+preset quality=high: width=1920 height=1080 bitrate=6000
+check keyframe_interval <= 3: keyframes must come at least every 3 s
+check bitrate + audio_bitrate <= 7000: at most 7 Mb/s in all
+---
+videotestsrc ! video/x-raw,width=${width},height=${height},framerate=${fps}/1
+  ! x264enc bitrate=${bitrate} key-int-max=${fps * keyframe_interval} ! tee name=t
+@if record=on
+t. ! queue ! fakesink name=recorder
+@else
+t. ! queue ! fakesink name=norecord
+@end
+@if backup
+t. ! queue ! fakesink name="backup-${backup}"
+@end
+audiotestsrc ! fakesink name=a${audio_bitrate}
+)";
+
+PipelineFile live() {
+  return parse_pipeline_file(kLive, "live.pipeline", "live");
+}
+
+}  // namespace
+
+TEST(PipelineFile, PresetsFillInWhatTheRunDidNotGive) {
+  const PipelineFile f = live();
+  ASSERT_EQ(f.presets.size(), 2u);
+  auto v = resolve_values(f, {});
+  EXPECT_EQ(v["width"], "854");  // medium: no preset, defaults
+  v = resolve_values(f, {{"quality", "high"}});
+  EXPECT_EQ(v["width"], "1920");
+  EXPECT_EQ(v["bitrate"], "6000");
+  v = resolve_values(f, {{"quality", "high"}, {"bitrate", "4500"}});
+  EXPECT_EQ(v["bitrate"], "4500");  // the run's own value wins
+  EXPECT_EQ(v["height"], "1080");
+}
+
+TEST(PipelineFile, ChecksRefuseSettingsOutsideTheLimits) {
+  const PipelineFile f = live();
+  EXPECT_EQ(expand_error(f, {{"keyframe_interval", "4"}}),
+            "live.pipeline:13: keyframes must come at least every 3 s (keyframe_interval is 4, "
+            "must be <= 3)");
+  EXPECT_EQ(expand_error(f, {{"quality", "high"}, {"audio_bitrate", "1500"}}),
+            "live.pipeline:14: at most 7 Mb/s in all (bitrate + audio_bitrate is 7500, must be <= "
+            "7000)");
+  EXPECT_EQ(expand_error(f, {{"quality", "high"}}), "(no error)");
+}
+
+TEST(PipelineFile, ArithmeticInPlaceholders) {
+  const PipelineFile f = live();
+  EXPECT_NE(expanded(f, {}).find("key-int-max=60 "), std::string::npos);
+  EXPECT_NE(expanded(f, {{"fps", "25"}, {"keyframe_interval", "1.5"}}).find("key-int-max=37.5"),
+            std::string::npos);
+}
+
+TEST(PipelineFile, ConditionalLines) {
+  const PipelineFile f = live();
+  std::string out = expanded(f, {});
+  EXPECT_EQ(out.find("recorder"), std::string::npos);
+  EXPECT_NE(out.find("name=norecord"), std::string::npos);
+  EXPECT_EQ(out.find("backup"), std::string::npos);
+  EXPECT_EQ(out.find('@'), std::string::npos);
+  out = expanded(f, {{"record", "on"}, {"backup", "b1"}});
+  EXPECT_NE(out.find("name=recorder"), std::string::npos);
+  EXPECT_EQ(out.find("norecord"), std::string::npos);
+  EXPECT_NE(out.find("name=\"backup-b1\""), std::string::npos);
+  // Lines keep their numbers, so errors still point at the file.
+  EXPECT_EQ(std::count(out.begin(), out.end(), '\n'),
+            std::count(f.body.begin(), f.body.end(), '\n'));
+}
+
+TEST(PipelineFile, ErrorsInPresetsChecksAndDirectives) {
+  const std::string head = "name: t\nvar q: default=a allowed=a,b\nvar n: type=int default=1\n";
+  const std::string body = "---\nfakesrc ! fakesink name=x${n}${q}\n";
+  EXPECT_EQ(error_of(head + "preset q=c: n=2\n" + body),
+            "t.pipeline:4: preset: 'c' is not an allowed value of 'q'");
+  EXPECT_EQ(error_of(head + "preset q=b: m=2\n" + body),
+            "t.pipeline:4: preset: unknown variable 'm'");
+  EXPECT_EQ(error_of(head + "preset q=b: n=x\n" + body),
+            "t.pipeline:4: preset: variable 'n': value must be a whole number");
+  EXPECT_EQ(error_of(head + "check n <= : too big\n" + body),
+            "t.pipeline:4: missing operand (arithmetic takes int or number variables)");
+  EXPECT_EQ(error_of(head + "check n + q <= 3: too big\n" + body),
+            "t.pipeline:4: 'q' is not a numeric variable in 'n + q' (arithmetic takes int or "
+            "number variables)");
+  EXPECT_EQ(error_of(head + "check n: x\n" + body),
+            "t.pipeline:4: no comparison (<=, <, >=, >, ==, !=) in 'n'");
+  EXPECT_EQ(error_of(head + body + "@if q=c\n@end\n"),
+            "t.pipeline:6: @if: 'c' is not an allowed value of 'q'");
+  EXPECT_EQ(error_of(head + body + "@if q=a\n"), "t.pipeline:6: @if without @end");
+  EXPECT_EQ(error_of(head + body + "@end\n"), "t.pipeline:6: @end without @if");
+  EXPECT_EQ(error_of(head + body + "@if zz\n@end\n"), "t.pipeline:6: @if: unknown variable 'zz'");
+  EXPECT_EQ(error_of(head + body + "@unless q\n"),
+            "t.pipeline:6: unknown directive '@unless' (@if, @else, @end)");
+  EXPECT_EQ(error_of(head + "---\nfakesrc ! fakesink name=x${n * q}${q}\n"),
+            "t.pipeline:5: 'q' is not a numeric variable in 'n * q' (arithmetic takes int or "
+            "number variables)");
 }

@@ -1,0 +1,154 @@
+#include <gtest/gtest.h>
+
+#include "core/backoff.h"
+#include "core/output_gate.h"
+#include "core/output_stats.h"
+
+using namespace onair::output;
+
+namespace {
+constexpr int64_t kMs = 1'000'000;
+constexpr int64_t kSec = 1'000'000'000;
+
+Frame video(int64_t rt, bool key = false) {
+  return {Stream::kVideo, rt, key};
+}
+Frame audio(int64_t rt) {
+  return {Stream::kAudio, rt, false};
+}
+}  // namespace
+
+TEST(Backoff, DoublesFromTheFirstDelayUpToTheCap) {
+  BackoffPolicy p;  // 0.5 s doubling to 30 s
+  EXPECT_EQ(backoff_delay(p, 1, 0.5), 500 * kMs);
+  EXPECT_EQ(backoff_delay(p, 2, 0.5), 1000 * kMs);
+  EXPECT_EQ(backoff_delay(p, 3, 0.5), 2000 * kMs);
+  EXPECT_EQ(backoff_delay(p, 7, 0.5), 30 * kSec);
+  EXPECT_EQ(backoff_delay(p, 1000, 0.5), 30 * kSec);
+}
+
+TEST(Backoff, JitterStaysWithinItsFraction) {
+  BackoffPolicy p;
+  EXPECT_EQ(backoff_delay(p, 2, 0.0), 800 * kMs);  // -20 %
+  EXPECT_EQ(backoff_delay(p, 2, 0.999999), 1199 * kMs + 999'600);
+  EXPECT_LE(backoff_delay(p, 20, 0.999), 30 * kSec);  // never above the cap
+  p.jitter = 0;
+  EXPECT_EQ(backoff_delay(p, 2, 0.0), 1000 * kMs);
+}
+
+TEST(Backoff, AttemptsLimit) {
+  BackoffPolicy p;
+  EXPECT_TRUE(may_retry(p, 1'000'000));  // 0: unlimited
+  p.max_attempts = 3;
+  EXPECT_TRUE(may_retry(p, 2));
+  EXPECT_FALSE(may_retry(p, 3));
+}
+
+TEST(OutputGate, DropsEverythingWhileOffline) {
+  OutputGate g;
+  EXPECT_FALSE(g.decide(video(0, true), false).send);
+  EXPECT_FALSE(g.decide(audio(0), false).send);
+  EXPECT_EQ(g.video_dropped(), 1u);
+  EXPECT_EQ(g.audio_dropped(), 1u);
+}
+
+TEST(OutputGate, ConnectionStartsOnAKeyframeAndAsksForOne) {
+  OutputGate g;
+  g.open();
+  Decision d = g.decide(video(10 * kSec), false);
+  EXPECT_FALSE(d.send);
+  EXPECT_TRUE(d.request_keyframe);  // asked at once
+  d = g.decide(audio(10 * kSec), false);
+  EXPECT_FALSE(d.send);  // audio waits for the picture
+  d = g.decide(video(10 * kSec + 33 * kMs), false);
+  EXPECT_FALSE(d.request_keyframe);  // not again within a second
+  d = g.decide(video(10 * kSec + 66 * kMs, true), false);
+  EXPECT_TRUE(d.send);
+  EXPECT_EQ(d.offset, 10 * kSec + 66 * kMs);  // the keyframe becomes time zero
+  d = g.decide(audio(10 * kSec + 50 * kMs), false);
+  EXPECT_FALSE(d.send);  // older than the first keyframe
+  d = g.decide(audio(10 * kSec + 70 * kMs), false);
+  EXPECT_TRUE(d.send);
+  EXPECT_EQ(d.offset, 10 * kSec + 66 * kMs);
+  EXPECT_TRUE(g.decide(video(10 * kSec + 100 * kMs), false).send);
+}
+
+TEST(OutputGate, RepeatsTheKeyframeRequestEverySecondWhileWaiting) {
+  OutputGate g;
+  g.open();
+  int requests = 0;
+  for (int64_t t = 0; t < 3 * kSec; t += 33 * kMs)
+    requests += g.decide(video(t), false).request_keyframe;
+  EXPECT_EQ(requests, 3);
+}
+
+TEST(OutputGate, SlowConnectionSkipsToTheNextKeyframe) {
+  OutputGate g;
+  g.open();
+  ASSERT_TRUE(g.decide(video(0, true), false).send);
+  ASSERT_TRUE(g.decide(video(33 * kMs), false).send);
+  Decision d = g.decide(video(66 * kMs), true);  // queue full
+  EXPECT_FALSE(d.send);
+  EXPECT_TRUE(d.request_keyframe);
+  EXPECT_FALSE(g.decide(audio(70 * kMs), true).send);
+  EXPECT_FALSE(g.decide(video(100 * kMs), false).send);  // room again, but mid-GOP
+  d = g.decide(video(133 * kMs, true), false);
+  EXPECT_TRUE(d.send);
+  EXPECT_EQ(d.offset, 0);  // same connection, same time base
+  EXPECT_EQ(g.video_dropped(), 2u);
+}
+
+TEST(OutputGate, NewConnectionGetsANewTimeBase) {
+  OutputGate g;
+  g.open();
+  ASSERT_EQ(g.decide(video(kSec, true), false).offset, kSec);
+  g.close();
+  EXPECT_FALSE(g.decide(video(2 * kSec, true), false).send);
+  g.open();
+  EXPECT_EQ(g.decide(video(5 * kSec, true), false).offset, 5 * kSec);
+}
+
+TEST(OutputGate, AudioOnlyStartsAtOnce) {
+  OutputGate g;
+  g.set_has_video(false);
+  g.open();
+  const Decision d = g.decide(audio(3 * kSec), false);
+  EXPECT_TRUE(d.send);
+  EXPECT_EQ(d.offset, 3 * kSec);
+}
+
+TEST(RateMeter, BitsOverTheLastSecond) {
+  RateMeter r;
+  for (int64_t t = 0; t < 3 * kSec; t += 10 * kMs) r.add(t, 1000);  // 100 kB/s
+  EXPECT_DOUBLE_EQ(r.bits_per_second(3 * kSec), 800'000.0);
+  EXPECT_DOUBLE_EQ(r.bits_per_second(3 * kSec + 500 * kMs), 400'000.0);
+  EXPECT_DOUBLE_EQ(r.bits_per_second(10 * kSec), 0.0);  // silence
+}
+
+TEST(LatencyMeter, Smooths) {
+  LatencyMeter l;
+  EXPECT_EQ(l.mean(), -1);
+  l.add(100);
+  EXPECT_EQ(l.mean(), 100);
+  l.add(260);
+  EXPECT_EQ(l.mean(), 110);
+  EXPECT_EQ(l.last(), 260);
+}
+
+TEST(Redaction, HidesKeysQueriesAndCredentials) {
+  EXPECT_EQ(redact_rtmp_url("rtmp://a.rtmp.youtube.com/live2/abcd-efgh-1234"),
+            "rtmp://a.rtmp.youtube.com/live2/***");
+  EXPECT_EQ(redact_rtmp_url("rtmps://host:443/app/key?token=xyz"), "rtmps://host:443/app/***?***");
+  EXPECT_EQ(redact_rtmp_url("rtmp://user:pass@host/app/key"), "rtmp://***@host/app/***");
+  EXPECT_EQ(redact_rtmp_url("rtmp://127.0.0.1/live"), "rtmp://127.0.0.1/live");
+  EXPECT_EQ(redact_text("could not publish abcd-efgh-1234 to live2",
+                        "rtmp://a.rtmp.youtube.com/live2/abcd-efgh-1234"),
+            "could not publish *** to live2");
+}
+
+TEST(States, NamesAreStable) {
+  EXPECT_STREQ(state_name(State::kConnecting), "connecting");
+  EXPECT_STREQ(state_name(State::kLive), "live");
+  EXPECT_STREQ(state_name(State::kReconnecting), "reconnecting");
+  EXPECT_STREQ(state_name(State::kFailed), "failed");
+}
