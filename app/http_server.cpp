@@ -139,6 +139,12 @@ struct HttpServer::Impl {
       respond_text(msg, SOUP_STATUS_OK, "application/json", routes.status_json());
       return;
     }
+    if (path == "/metrics") {
+      soup_message_headers_replace(headers, "Cache-Control", "no-store");
+      respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                   routes.metrics());
+      return;
+    }
     if (path.rfind("/api/", 0) == 0 || path == "/api") {
       respond_error(msg, SOUP_STATUS_NOT_FOUND, "/api/");
       return;

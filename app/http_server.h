@@ -22,6 +22,7 @@ struct HttpRoutes {
   std::vector<std::string> vendor_dirs;      // served at /vendor/, first match wins
   std::string hls_dir;                       // served at /hls/
   std::function<std::string()> status_json;  // GET /api/status
+  std::function<std::string()> metrics;      // GET /metrics
 };
 
 class HttpServer {

@@ -154,6 +154,7 @@ int command_run(const Locations &where, const Options &options) {
       routes.vendor_dirs = where.vendor_dirs;
       routes.hls_dir = run_dir;
       routes.status_json = [&] { return status_json(redacted(runner.status(), p.redact)); };
+      routes.metrics = [&] { return metrics_text(redacted(runner.status(), p.redact)); };
       server.emplace(std::move(routes));
       server->listen(*options.http);
     }

@@ -398,10 +398,19 @@ Preset parse_preset(const std::string &rest, const std::string &path, int line) 
   return preset;
 }
 
-Check parse_check(const std::string &rest, const std::string &path, int line) {
+Check parse_check(const std::string &text, const std::string &path, int line) {
+  std::string rest = text;
+  std::string condition;
+  if (rest.rfind("if ", 0) == 0) {
+    const size_t colon = rest.find(':');
+    if (colon == std::string::npos)
+      fail(path, line, "check takes 'check if CONDITION: EXPRESSION: message'");
+    condition = trim(rest.substr(3, colon - 3));
+    rest = rest.substr(colon + 1);
+  }
   const size_t colon = rest.find(':');
   if (colon == std::string::npos) fail(path, line, "check takes 'check EXPRESSION: message'");
-  Check check{trim(rest.substr(0, colon)), trim(rest.substr(colon + 1)), line};
+  Check check{condition, trim(rest.substr(0, colon)), trim(rest.substr(colon + 1)), line};
   if (check.message.empty()) fail(path, line, "check needs a message after ':'");
   return check;
 }
@@ -422,6 +431,7 @@ void validate_presets_and_checks(const PipelineFile &file) {
     }
   }
   for (const Check &c : file.checks) {
+    if (!c.condition.empty()) read_directive(file, "@if " + c.condition, c.line);
     try {
       const Comparison cmp = split_comparison(c.expression);
       validate_expression(file, cmp.left, c.line);
@@ -532,6 +542,8 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
   }
   for (const Preset &p : file.presets) used.push_back(p.variable);
   for (const Check &c : file.checks) {
+    if (!c.condition.empty())
+      used.push_back(read_directive(file, "@if " + c.condition, c.line)->variable);
     const Comparison cmp = split_comparison(c.expression);
     for (const std::string *side : {&cmp.left, &cmp.right})
       for (const std::string &n : validate_expression(file, *side, c.line)) used.push_back(n);
@@ -575,6 +587,8 @@ std::map<std::string, std::string> resolve_values(const PipelineFile &file,
       if (!given.count(name)) values[name] = value;
   }
   for (const Check &c : file.checks) {
+    if (!c.condition.empty() && !holds(*read_directive(file, "@if " + c.condition, c.line), values))
+      continue;
     const Comparison cmp = split_comparison(c.expression);
     const double left = evaluate_with(file, cmp.left, values, c.line);
     const double right = evaluate_with(file, cmp.right, values, c.line);

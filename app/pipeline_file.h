@@ -50,7 +50,10 @@ struct Preset {
 };
 
 // "check bitrate + audio_bitrate <= 12000: message": refused when false.
+// "check if twitch_key: bitrate <= 6000: message" applies only when the
+// condition (as in @if) holds.
 struct Check {
+  std::string condition;  // empty: always
   std::string expression;
   std::string message;
   int line = 0;

@@ -31,6 +31,12 @@ std::string alert_text(const GstStructure *s) {
   return buf;
 }
 
+// Elements whose figures the app reads from their "stats" property.
+bool is_output(GstElement *element) {
+  GstElementFactory *factory = gst_element_get_factory(element);
+  return factory && g_str_equal(GST_OBJECT_NAME(factory), "resilientrtmpsink");
+}
+
 }  // namespace
 
 Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings)
@@ -40,9 +46,45 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
       settings_(settings),
       loop_(g_main_loop_new(nullptr, FALSE)) {
   status_.state = "starting";
+  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
+  GValue item = G_VALUE_INIT;
+  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
+    auto *element = GST_ELEMENT(g_value_get_object(&item));
+    if (is_output(element))
+      outputs_[GST_OBJECT_NAME(element)] = GST_ELEMENT(gst_object_ref(element));
+    g_value_reset(&item);
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
+OutputFigures Runner::read_output(GstElement *output) const {
+  OutputFigures o;
+  o.name = GST_OBJECT_NAME(output);
+  GstStructure *s = nullptr;
+  g_object_get(output, "stats", &s, nullptr);
+  if (!s) return o;
+  StructurePtr stats(s);
+  if (const gchar *v = gst_structure_get_string(s, "state")) o.state = v;
+  if (const gchar *v = gst_structure_get_string(s, "location")) o.location = v;
+  if (const gchar *v = gst_structure_get_string(s, "last-error")) o.last_error = v;
+  gst_structure_get_double(s, "bitrate", &o.bitrate);
+  guint64 u64 = 0;
+  if (gst_structure_get_uint64(s, "frames-sent", &u64)) o.frames_sent = u64;
+  if (gst_structure_get_uint64(s, "bytes-sent", &u64)) o.bytes_sent = u64;
+  if (gst_structure_get_uint64(s, "frames-dropped", &u64)) o.frames_dropped = u64;
+  if (gst_structure_get_uint64(s, "uptime", &u64)) o.uptime = static_cast<double>(u64) / 1e9;
+  guint u32 = 0;
+  if (gst_structure_get_uint(s, "reconnects", &u32)) o.reconnects = u32;
+  if (gst_structure_get_uint(s, "attempt", &u32)) o.attempt = u32;
+  gint64 latency = -1;
+  if (gst_structure_get_int64(s, "encoding-latency", &latency) && latency >= 0)
+    o.latency_ns = latency;
+  return o;
 }
 
 Runner::~Runner() {
+  for (auto &[name, element] : outputs_) gst_object_unref(element);
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);
   g_main_loop_unref(loop_);
@@ -53,6 +95,7 @@ Status Runner::status() const {
   if (playing_)
     s.uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
+  for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element));
   return s;
 }
 
@@ -165,6 +208,7 @@ void Runner::handle_element(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
   if (!s) return;
   const std::string kind = gst_structure_get_name(s);
+  if (kind == "resilientrtmpsink-state") return handle_output_state(message);
   if (kind.rfind("streammonitor-", 0) != 0) return;
   const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
   MonitorFigures &m = monitors_[name];
@@ -199,6 +243,29 @@ void Runner::handle_element(GstMessage *message) {
       console_.info("recovered " + name + ": " + alert_text(s));
     }
   }
+}
+
+void Runner::handle_output_state(GstMessage *message) {
+  const GstStructure *s = gst_message_get_structure(message);
+  const gchar *state = gst_structure_get_string(s, "state");
+  const gchar *location = gst_structure_get_string(s, "location");
+  const gchar *error = gst_structure_get_string(s, "error");
+  guint attempt = 0;
+  gst_structure_get_uint(s, "attempt", &attempt);
+  guint64 delay = 0;
+  std::string text = std::string("output ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + " (" +
+                     (location ? location : "?") + "): " + (state ? state : "?");
+  if (gst_structure_get_uint64(s, "next-delay", &delay)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", attempt %u in %.1f s", attempt,
+                  static_cast<double>(delay) / 1e9);
+    text += buf;
+  }
+  if (error && *error) text += std::string(" after: ") + error;
+  if (state && g_str_equal(state, "failed"))
+    console_.warn(text);
+  else
+    console_.info(text);
 }
 
 gboolean Runner::on_signal(gpointer data) noexcept {

@@ -38,6 +38,8 @@ class Runner {
 
   void handle(GstMessage *message);
   void handle_element(GstMessage *message);
+  void handle_output_state(GstMessage *message);
+  OutputFigures read_output(GstElement *output) const;
   void finish(int exit_code);
 
   GstElement *pipeline_;
@@ -46,6 +48,7 @@ class Runner {
   RunnerSettings settings_;
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
+  std::map<std::string, GstElement *> outputs_;  // network outputs, by name (we hold a ref)
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;

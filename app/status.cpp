@@ -93,8 +93,126 @@ std::string status_json(const Status &s) {
     for (size_t k = 0; k < m.alerts.size(); k++) j += (k ? "," : "") + json_string(m.alerts[k]);
     j += "]}";
   }
+  j += "],\"outputs\":[";
+  for (size_t i = 0; i < s.outputs.size(); i++) {
+    const OutputFigures &o = s.outputs[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(o.name);
+    j += ",\"location\":" + json_string(o.location);
+    j += ",\"state\":" + json_string(o.state);
+    j += ",\"bitrate\":" + json_number(o.bitrate);
+    j += ",\"frames_sent\":" + std::to_string(o.frames_sent);
+    j += ",\"bytes_sent\":" + std::to_string(o.bytes_sent);
+    j += ",\"frames_dropped\":" + std::to_string(o.frames_dropped);
+    j += ",\"reconnects\":" + std::to_string(o.reconnects);
+    j += ",\"attempt\":" + std::to_string(o.attempt);
+    j += ",\"uptime\":" + json_number(o.uptime);
+    j += ",\"encoding_latency_ms\":" + (o.latency_ns ? json_number(*o.latency_ns / 1e6) : "null");
+    j += ",\"last_error\":" + json_string(o.last_error) + "}";
+  }
   j += "]}";
   return j;
+}
+
+namespace {
+
+std::string label(const std::string &value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string metric_number(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  char buf[32];
+  // Counters stay exact: whole numbers are written out in full.
+  if (v == std::floor(v) && std::fabs(v) < 9e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+struct MetricWriter {
+  std::string out;
+  std::string pipeline;
+  void header(const char *name, const char *type, const char *help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void sample(const char *name, const std::string &labels, double value) {
+    out += std::string(name) + "{pipeline=" + label(pipeline) + labels + "} " +
+           metric_number(value) + "\n";
+  }
+};
+
+}  // namespace
+
+std::string metrics_text(const Status &s) {
+  MetricWriter w;
+  w.pipeline = s.pipeline;
+  w.header("onair_up", "gauge", "1 while the pipeline is playing.");
+  w.sample("onair_up", "", s.state == "playing" ? 1 : 0);
+  w.header("onair_uptime_seconds", "gauge", "Seconds since the pipeline started playing.");
+  w.sample("onair_uptime_seconds", "", s.uptime);
+
+  const auto per_monitor = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.monitors.empty()) return;
+    w.header(name, type, help);
+    for (const MonitorFigures &m : s.monitors)
+      w.sample(name, ",monitor=" + label(m.name), static_cast<double>(value(m)));
+  };
+  per_monitor("onair_monitor_fps", "gauge", "Buffers per second in the last window.",
+              [](const MonitorFigures &m) { return m.fps; });
+  per_monitor("onair_monitor_bitrate_bits_per_second", "gauge", "Bitrate in the last window.",
+              [](const MonitorFigures &m) { return m.bitrate; });
+  per_monitor("onair_monitor_buffers_total", "counter", "Buffers seen.",
+              [](const MonitorFigures &m) { return m.buffers; });
+  per_monitor("onair_monitor_bytes_total", "counter", "Bytes seen.",
+              [](const MonitorFigures &m) { return m.bytes; });
+  per_monitor("onair_monitor_gaps_total", "counter", "Holes in the timestamps.",
+              [](const MonitorFigures &m) { return m.gaps; });
+  per_monitor("onair_monitor_dropped_total", "counter", "Buffers missing from those holes.",
+              [](const MonitorFigures &m) { return m.dropped; });
+  per_monitor("onair_monitor_stalled", "gauge", "1 when no buffer came for a whole window.",
+              [](const MonitorFigures &m) { return m.stalled ? 1 : 0; });
+  per_monitor("onair_monitor_alerts", "gauge", "Active alerts.",
+              [](const MonitorFigures &m) { return m.alerts.size(); });
+
+  const auto per_output = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.outputs.empty()) return;
+    w.header(name, type, help);
+    for (const OutputFigures &o : s.outputs)
+      w.sample(name, ",output=" + label(o.name), static_cast<double>(value(o)));
+  };
+  per_output("onair_output_live", "gauge", "1 while the output is on air.",
+             [](const OutputFigures &o) { return o.state == "live" ? 1 : 0; });
+  per_output("onair_output_bitrate_bits_per_second", "gauge", "Bits sent in the last second.",
+             [](const OutputFigures &o) { return o.bitrate; });
+  per_output("onair_output_bytes_sent_total", "counter", "Bytes sent to the server.",
+             [](const OutputFigures &o) { return o.bytes_sent; });
+  per_output("onair_output_frames_sent_total", "counter", "Video frames sent.",
+             [](const OutputFigures &o) { return o.frames_sent; });
+  per_output("onair_output_frames_dropped_total", "counter", "Video frames dropped.",
+             [](const OutputFigures &o) { return o.frames_dropped; });
+  per_output("onair_output_reconnects_total", "counter", "Connections lost after going live.",
+             [](const OutputFigures &o) { return o.reconnects; });
+  per_output("onair_output_uptime_seconds", "gauge", "Seconds on air on this connection.",
+             [](const OutputFigures &o) { return o.uptime; });
+  per_output("onair_output_encoding_latency_seconds", "gauge", "Capture to send.",
+             [](const OutputFigures &o) { return o.latency_ns ? *o.latency_ns / 1e9 : NAN; });
+  if (!s.outputs.empty()) {
+    w.header("onair_output_state", "gauge", "The output's state, as a label.");
+    for (const OutputFigures &o : s.outputs)
+      w.sample("onair_output_state", ",output=" + label(o.name) + ",state=" + label(o.state), 1);
+  }
+  return w.out;
 }
 
 Status redacted(Status s, const Redactor &redact) {
@@ -104,6 +222,8 @@ Status redacted(Status s, const Redactor &redact) {
     m.name = redact(m.name);
     m.media = redact(m.media);
   }
+  for (OutputFigures &o : s.outputs)
+    for (std::string *text : {&o.name, &o.location, &o.state, &o.last_error}) *text = redact(*text);
   return s;
 }
 
@@ -117,6 +237,15 @@ std::string status_line(const Status &s) {
     if (m.dropped || m.gaps)
       line += " dropped " + std::to_string(m.dropped) + " gaps " + std::to_string(m.gaps);
     for (const std::string &a : m.alerts) line += " [" + a + "]";
+  }
+  for (const OutputFigures &o : s.outputs) {
+    line += " | " + o.name + " " + o.state;
+    if (o.state == "live")
+      line += " " + format_bitrate(o.bitrate);
+    else if (o.attempt > 1)
+      line += " #" + std::to_string(o.attempt);
+    if (o.frames_dropped) line += " dropped " + std::to_string(o.frames_dropped);
+    if (o.reconnects) line += " reconnects " + std::to_string(o.reconnects);
   }
   return line;
 }

@@ -65,7 +65,7 @@ struct Settings {
 // One encoded stream coming in through a request pad.
 struct Input {
   out::Stream stream;
-  GstElement *appsink = nullptr;  // child of the bin
+  GstElement *appsink = nullptr;  // child of the bin; we hold a reference too
   GstPad *ghost = nullptr;
 };
 
@@ -649,7 +649,7 @@ static GstPad *gst_resilient_rtmp_sink_request_new_pad(GstElement *element, GstP
     gst_element_add_pad(element, ghost);
     {
       std::lock_guard lock(p->lock);
-      input.appsink = appsink;
+      input.appsink = GST_ELEMENT(gst_object_ref(appsink));
       input.ghost = ghost;
       (video ? p->has_video : p->has_audio) = true;
     }
@@ -673,8 +673,12 @@ static void gst_resilient_rtmp_sink_release_pad(GstElement *element, GstPad *pad
   }
   gst_element_remove_pad(element, pad);
   if (appsink) {
-    gst_element_set_state(appsink, GST_STATE_NULL);
-    gst_bin_remove(GST_BIN(self), appsink);
+    // On dispose the bin may have removed its children already.
+    if (GST_OBJECT_PARENT(appsink) == GST_OBJECT_CAST(self)) {
+      gst_element_set_state(appsink, GST_STATE_NULL);
+      gst_bin_remove(GST_BIN(self), appsink);
+    }
+    gst_object_unref(appsink);
   }
 }
 
@@ -804,6 +808,8 @@ static void gst_resilient_rtmp_sink_finalize(GObject *object) {
   gst_caps_replace(&self->priv->video_caps, nullptr);
   gst_caps_replace(&self->priv->audio_caps, nullptr);
   for (GstMessage *m : self->priv->held_eos) gst_message_unref(m);
+  for (Input *input : {&self->priv->video, &self->priv->audio})
+    if (input->appsink) gst_object_unref(input->appsink);
   delete self->priv;
   G_OBJECT_CLASS(gst_resilient_rtmp_sink_parent_class)->finalize(object);
 }

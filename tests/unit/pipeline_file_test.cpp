@@ -234,6 +234,7 @@ preset quality=low: width=640 height=360 bitrate=800
 preset quality=high: width=1920 height=1080 bitrate=6000
 check keyframe_interval <= 3: keyframes must come at least every 3 s
 check bitrate + audio_bitrate <= 7000: at most 7 Mb/s in all
+check if record=on: bitrate <= 5000: recording takes at most 5 Mb/s
 ---
 videotestsrc ! video/x-raw,width=${width},height=${height},framerate=${fps}/1
   ! x264enc bitrate=${bitrate} key-int-max=${fps * keyframe_interval} ! tee name=t
@@ -276,6 +277,9 @@ TEST(PipelineFile, ChecksRefuseSettingsOutsideTheLimits) {
             "live.pipeline:14: at most 7 Mb/s in all (bitrate + audio_bitrate is 7500, must be <= "
             "7000)");
   EXPECT_EQ(expand_error(f, {{"quality", "high"}}), "(no error)");
+  // A conditional check applies only when its condition holds.
+  EXPECT_EQ(expand_error(f, {{"quality", "high"}, {"record", "on"}}),
+            "live.pipeline:15: recording takes at most 5 Mb/s (bitrate is 6000, must be <= 5000)");
 }
 
 TEST(PipelineFile, ArithmeticInPlaceholders) {

@@ -47,7 +47,7 @@ TEST(Status, Json) {
             "\"uptime\":3723.400,\"run_dir\":\"/tmp/r\",\"monitors\":[{\"name\":\"video\","
             "\"media\":\"video/x-h264\",\"fps\":29.970,\"bitrate\":2500000.000,\"buffers\":100,"
             "\"bytes\":0,\"gaps\":1,\"dropped\":2,\"discont\":0,\"stalled\":false,"
-            "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}]}");
+            "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}],\"outputs\":[]}");
 }
 
 TEST(Status, JsonStringEscapesEverything) {
@@ -94,4 +94,76 @@ TEST(Status, RedactedHidesSecretsInEveryTextField) {
   const std::string json = status_json(redacted(s, r));
   EXPECT_EQ(json.find("supersecret"), std::string::npos) << json;
   EXPECT_NE(json.find("\"name\":\"key-***\""), std::string::npos) << json;
+}
+
+namespace {
+
+Status with_output() {
+  Status s = sample();
+  OutputFigures o;
+  o.name = "live";
+  o.location = "rtmp://host/app/***";
+  o.state = "live";
+  o.bitrate = 1'550'000;
+  o.frames_sent = 900;
+  o.bytes_sent = 5'000'001;
+  o.frames_dropped = 3;
+  o.reconnects = 1;
+  o.uptime = 30.5;
+  o.latency_ns = 120'000'000;
+  s.outputs.push_back(o);
+  return s;
+}
+
+}  // namespace
+
+TEST(Status, OutputsInLineAndJson) {
+  Status s = with_output();
+  EXPECT_EQ(status_line(s),
+            "playing 01:02:03 | video 30.0 fps 2.50 Mb/s dropped 2 gaps 1 [fps-low] | live live "
+            "1.55 Mb/s dropped 3 reconnects 1");
+  s.outputs[0].state = "reconnecting";
+  s.outputs[0].attempt = 4;
+  EXPECT_NE(status_line(s).find("| live reconnecting #4 dropped 3"), std::string::npos);
+  const std::string json = status_json(with_output());
+  EXPECT_NE(json.find("\"outputs\":[{\"name\":\"live\",\"location\":\"rtmp://host/app/***\","
+                      "\"state\":\"live\",\"bitrate\":1550000.000,\"frames_sent\":900,"
+                      "\"bytes_sent\":5000001,\"frames_dropped\":3,\"reconnects\":1,"
+                      "\"attempt\":0,\"uptime\":30.500,\"encoding_latency_ms\":120.000,"
+                      "\"last_error\":\"\"}]"),
+            std::string::npos)
+      << json;
+}
+
+TEST(Status, PrometheusMetrics) {
+  Status s = with_output();
+  s.pipeline = "we\"ird";
+  const std::string m = metrics_text(s);
+  EXPECT_NE(m.find("# TYPE onair_up gauge\nonair_up{pipeline=\"we\\\"ird\"} 1\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_monitor_fps{pipeline=\"we\\\"ird\",monitor=\"video\"} 29.97\n"),
+            std::string::npos);
+  EXPECT_NE(
+      m.find("# TYPE onair_output_bytes_sent_total counter\n"
+             "onair_output_bytes_sent_total{pipeline=\"we\\\"ird\",output=\"live\"} 5000001\n"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(
+      m.find(
+          "onair_output_encoding_latency_seconds{pipeline=\"we\\\"ird\",output=\"live\"} 0.12\n"),
+      std::string::npos);
+  EXPECT_NE(m.find("onair_output_state{pipeline=\"we\\\"ird\",output=\"live\",state=\"live\"} 1\n"),
+            std::string::npos);
+  // Every sample line is "name{labels} value".
+  size_t samples = 0;
+  for (size_t pos = 0; pos < m.size();) {
+    const size_t end = m.find('\n', pos);
+    const std::string line = m.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.empty() || line[0] == '#') continue;
+    samples++;
+    EXPECT_NE(line.find("} "), std::string::npos) << line;
+  }
+  EXPECT_GT(samples, 15u);
 }
