@@ -8,125 +8,15 @@ in ONAIR_BIN; one test class per meson test so they run in parallel.
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
-import textwrap
 import time
-import unittest
-import urllib.error
-import urllib.request
 
-ONAIR = os.environ.get("ONAIR_BIN", "onair")
-FFPROBE = shutil.which("ffprobe")
-DEADLINE = 60  # seconds any single run may take before the test gives up
-
-
-def write_pipeline(directory, name, text):
-    path = os.path.join(directory, name + ".pipeline")
-    with open(path, "w", encoding="utf-8") as f:
-        f.write(textwrap.dedent(text).lstrip())
-    return path
-
-
-def run(*args, env=None, timeout=DEADLINE):
-    """Runs onair to completion; returns (exit code, stdout, stderr)."""
-    proc = subprocess.run([ONAIR, *args], capture_output=True, text=True, timeout=timeout,
-                          env=env, stdin=subprocess.DEVNULL)
-    return proc.returncode, proc.stdout, proc.stderr
-
-
-class Running:
-    """An `onair run` in the background whose stderr is read line by line."""
-
-    def __init__(self, *args, env=None):
-        self.proc = subprocess.Popen([ONAIR, "run", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env,
-                                     stdin=subprocess.DEVNULL)
-        self.lines = []
-
-    def wait_for(self, pattern, timeout=30):
-        """Reads stderr until a line matches; returns the match."""
-        end = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        for line in self.lines:
-            m = regex.search(line)
-            if m:
-                return m
-        while time.monotonic() < end:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            m = regex.search(line)
-            if m:
-                return m
-        raise AssertionError("no line matching %r in:\n%s" % (pattern, "".join(self.lines)))
-
-    def interrupt(self):
-        self.proc.send_signal(signal.SIGINT)
-
-    def finish(self, timeout=DEADLINE):
-        try:
-            out, err = self.proc.communicate(timeout=timeout)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            raise
-        self.lines.append(err)
-        return self.proc.returncode, out, "".join(self.lines)
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-            self.proc.communicate()
-
-
-def http_get(url, method="GET"):
-    req = urllib.request.Request(url, method=method)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            return r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        return e.code, e.headers, e.read()
-
-
-def raw_request(port, data):
-    """Sends raw bytes to the server; returns the status line ("" if it hung up)."""
-    reply = b""
-    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
-        try:
-            s.sendall(data)
-            while b"\r\n" not in reply:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                reply += chunk
-        except ConnectionResetError:
-            pass
-    return reply.split(b"\r\n", 1)[0].decode("latin-1")
-
-
-def ffprobe_duration(path):
-    out = subprocess.run([FFPROBE, "-v", "error", "-show_entries", "format=duration",
-                          "-of", "json", path], capture_output=True, text=True, timeout=30)
-    if out.returncode != 0:
-        raise AssertionError("ffprobe could not read %s: %s" % (path, out.stderr))
-    return float(json.loads(out.stdout)["format"]["duration"])
-
-
-class TempDirTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="onair-test-")
-        self.out = os.path.join(self.tmp, "runs")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def runs(self):
-        return sorted(os.listdir(self.out)) if os.path.isdir(self.out) else []
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, ffprobe_duration,  # noqa: E402
+                        http_get, main, raw_request, run, write_pipeline)
 
 
 class CommandLine(TempDirTest):
@@ -529,10 +419,4 @@ class Secrets(TempDirTest):
 
 
 if __name__ == "__main__":
-    # `test_app.py ClassName` runs one class (one meson test); no argument runs all.
-    names = sys.argv[1:]
-    loader = unittest.defaultTestLoader
-    suite = (unittest.TestSuite(loader.loadTestsFromName(n, sys.modules[__name__]) for n in names)
-             if names else loader.loadTestsFromModule(sys.modules[__name__]))
-    result = unittest.TextTestRunner(verbosity=2).run(suite)
-    sys.exit(0 if result.wasSuccessful() else 1)
+    main(sys.modules[__name__])

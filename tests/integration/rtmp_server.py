@@ -1,0 +1,155 @@
+"""A real RTMP server for tests: nginx with the RTMP module on 127.0.0.1, a TLS
+front for RTMPS (nginx stream module, certificate made at test time), and
+every published stream recorded to FLV so ffprobe can judge what arrived.
+"""
+
+import glob
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import tempfile
+import time
+
+NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
+MODULES = "/usr/lib/nginx/modules"
+FFPROBE = shutil.which("ffprobe")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on 127.0.0.1:%d" % port)
+
+
+class RtmpServer:
+    """nginx-rtmp on loopback. `url` is rtmp://127.0.0.1:PORT/live and
+    `tls_url` rtmps://127.0.0.1:TLS_PORT/live; recordings land in `rec`."""
+
+    def __init__(self, tls=False):
+        self.dir = tempfile.mkdtemp(prefix="onair-nginx-")
+        self.rec = os.path.join(self.dir, "rec")
+        os.makedirs(self.rec)
+        self.port = free_port()
+        self.tls_port = free_port() if tls else None
+        self.proc = None
+        self.url = "rtmp://127.0.0.1:%d/live" % self.port
+        self.tls_url = "rtmps://127.0.0.1:%d/live" % self.tls_port if tls else None
+        if tls:
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                            "-subj", "/CN=127.0.0.1", "-keyout", os.path.join(self.dir, "key.pem"),
+                            "-out", os.path.join(self.dir, "cert.pem")],
+                           check=True, capture_output=True, timeout=60)
+        with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
+            f.write(self._config())
+
+    def _config(self):
+        d = self.dir
+        conf = f"""
+daemon off;
+master_process off;
+worker_processes 1;
+pid {d}/nginx.pid;
+error_log {d}/error.log info;
+load_module {MODULES}/ngx_rtmp_module.so;
+{"load_module " + MODULES + "/ngx_stream_module.so;" if self.tls_port else ""}
+events {{ worker_connections 256; }}
+rtmp {{
+  server {{
+    listen 127.0.0.1:{self.port};
+    chunk_size 4096;
+    application live {{
+      live on;
+      record all;
+      record_path {self.rec};
+      record_unique on;
+    }}
+  }}
+}}
+"""
+        if self.tls_port:
+            conf += f"""
+stream {{
+  server {{
+    listen 127.0.0.1:{self.tls_port} ssl;
+    ssl_certificate {d}/cert.pem;
+    ssl_certificate_key {d}/key.pem;
+    proxy_pass 127.0.0.1:{self.port};
+  }}
+}}
+"""
+        return conf
+
+    def start(self):
+        self.proc = subprocess.Popen([NGINX, "-e", os.path.join(self.dir, "error.log"), "-p", self.dir,
+                                      "-c", os.path.join(self.dir, "nginx.conf")],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+        if self.tls_port:
+            wait_for_port(self.tls_port)
+        return self
+
+    def kill(self):
+        """Stops the server abruptly, as a crash would."""
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self.proc = None
+
+    def close(self):
+        self.kill()
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def __enter__(self):
+        return self.start()
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def recordings(self, key):
+        """FLV files nginx recorded for stream `key`, oldest first."""
+        return sorted(glob.glob(os.path.join(self.rec, key + "*.flv")), key=os.path.getmtime)
+
+
+def probe_streams(path):
+    out = subprocess.run([FFPROBE, "-v", "error", "-show_streams", "-of", "json", path],
+                         capture_output=True, text=True, timeout=60)
+    if out.returncode != 0:
+        raise AssertionError("ffprobe cannot read %s: %s" % (path, out.stderr))
+    streams = json.loads(out.stdout)["streams"]
+    return {s["codec_type"]: s for s in streams}
+
+
+def packet_times(path, stream="v"):
+    """(pts seconds, is keyframe) of every packet of one stream."""
+    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", stream, "-show_entries",
+                          "packet=pts_time,flags", "-of", "csv=p=0", path],
+                         capture_output=True, text=True, timeout=120)
+    if out.returncode != 0:
+        raise AssertionError("ffprobe cannot read %s: %s" % (path, out.stderr))
+    packets = []
+    for line in out.stdout.splitlines():
+        parts = line.split(",")
+        if len(parts) >= 2 and parts[0] not in ("", "N/A"):
+            packets.append((float(parts[0]), "K" in parts[1]))
+    return packets
+
+
+def duration(path):
+    out = subprocess.run([FFPROBE, "-v", "error", "-show_entries", "format=duration", "-of",
+                          "json", path], capture_output=True, text=True, timeout=60)
+    return float(json.loads(out.stdout)["format"]["duration"])

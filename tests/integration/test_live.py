@@ -1,0 +1,216 @@
+"""Going live against a real RTMP server (nginx-rtmp on 127.0.0.1, started
+here): platform pipelines, reconnection through server restarts, simulcast
+with a destination down, RTMPS, platform limits, and the stream key kept out
+of every output. ffprobe judges what the server received.
+"""
+
+import json
+import os
+import sys
+import threading
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+sys.path.insert(0, HERE)
+from onair_test import Running, TempDirTest, http_get, main, run  # noqa: E402
+from rtmp_server import RtmpServer, duration, packet_times, probe_streams  # noqa: E402
+
+KEY = "live_8c1f0e9d2b7a_streamkey"
+
+
+class LiveTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.seen = []  # every text onair showed: checked for the key at the end
+
+    def tearDown(self):
+        for text in self.seen:
+            self.assertNotIn(KEY, text, "the stream key leaked")
+        super().tearDown()
+
+    def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY"):
+        env = dict(os.environ, **{env_name: key})
+        args = [pipeline, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                "--status-interval", "1", "-s", "quality=low"]
+        for s in sets:
+            args += ["-s", s]
+        r = Running(*args, env=env)
+        r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+        return r
+
+    def status(self, r):
+        _, _, body = http_get(r.url + "api/status")
+        self.seen.append(body.decode())
+        return json.loads(body)
+
+    def metrics(self, r):
+        _, _, body = http_get(r.url + "metrics")
+        self.seen.append(body.decode())
+        return body.decode()
+
+    def wait_output(self, r, name, state, timeout=20, reconnects=None):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            outputs = {o["name"]: o for o in self.status(r)["outputs"]}
+            o = outputs.get(name)
+            if o and o["state"] == state and (reconnects is None or o["reconnects"] == reconnects):
+                return o
+            time.sleep(0.1)
+        raise AssertionError("output %s never reached %s: %s" % (name, state, outputs))
+
+    def stop(self, r):
+        r.interrupt()
+        code, out, err = r.finish()
+        self.seen += [out, err]
+        self.assertEqual(code, 0, err)
+        return err
+
+    def check_received(self, path, width, height, fps=30, keyframe_interval=2.0):
+        streams = probe_streams(path)
+        v, a = streams["video"], streams["audio"]
+        self.assertEqual(v["codec_name"], "h264")
+        self.assertEqual((v["width"], v["height"]), (width, height))
+        self.assertEqual(v["r_frame_rate"], "%d/1" % fps)
+        self.assertEqual(a["codec_name"], "aac")
+        self.assertEqual(int(a["sample_rate"]), 44100)
+        self.assertEqual(a["channels"], 2)
+        keys = [t for t, k in packet_times(path) if k]
+        self.assertGreaterEqual(len(keys), 2, "too short to see the keyframe interval")
+        gaps = [b - a for a, b in zip(keys, keys[1:])]
+        for g in gaps:
+            self.assertAlmostEqual(g, keyframe_interval, delta=0.05)
+
+
+class Platforms(LiveTest):
+    """Each platform pipeline, pointed at the local server, publishes what the
+    platform asks for. They run at the same time to keep the suite short."""
+
+    def test_every_platform_pipeline(self):
+        with RtmpServer(tls=True) as server:
+            cases = {
+                "x": ["server=" + server.tls_url, "insecure=on"],
+                "youtube": ["server=" + server.url],
+                "twitch": ["server=" + server.url],
+                "rtmp": ["server=" + server.url],
+            }
+            runs = {}
+            for name, sets in cases.items():
+                runs[name] = self.start(name, "key=env:STREAM_KEY", *sets, key=KEY + "_" + name)
+            for name, r in runs.items():
+                self.wait_output(r, "live", "live")
+            time.sleep(5)
+            for name, r in runs.items():
+                self.assertIn("onair_output_live{", self.metrics(r))
+                err = self.stop(r)
+                self.assertIn("live", err)
+            for name in cases:
+                (path,) = server.recordings(KEY + "_" + name)
+                self.check_received(path, 640, 360)
+
+
+class Reconnect(LiveTest):
+    def test_three_server_restarts_during_one_stream(self):
+        server = RtmpServer()
+        try:
+            server.start()
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "record=on")
+            r.wait_for(r"^playing")
+            started = time.monotonic()
+            self.wait_output(r, "live", "live")
+            for restart in range(1, 4):
+                time.sleep(2)
+                server.kill()
+                self.wait_output(r, "live", "reconnecting")
+                time.sleep(1)
+                server.start()
+                o = self.wait_output(r, "live", "live", reconnects=restart)
+                self.assertEqual(o["location"], server.url + "/***")
+            time.sleep(2)
+            o = self.wait_output(r, "live", "live")
+            self.assertGreater(o["frames_sent"], 100)
+            self.assertGreater(o["frames_dropped"], 0)
+            r.interrupt()
+            stopped = time.monotonic()
+            code, out, err = r.finish()
+            self.seen += [out, err]
+            self.assertEqual(code, 0, err)
+            self.assertEqual(err.count("(" + server.url + "/***): live"), 4, err)
+
+            # Every connection started on a keyframe, as a fresh publish at time 0.
+            recordings = server.recordings(KEY)
+            self.assertEqual(len(recordings), 4)
+            for path in recordings:
+                packets = packet_times(path)
+                self.assertTrue(packets[0][1], "%s does not start on a keyframe" % path)
+                self.assertLess(packets[0][0], 0.1)
+
+            # The local recording went on through all of it.
+            (run_dir,) = self.runs()
+            local = os.path.join(self.out, run_dir, "recording.mkv")
+            self.assertAlmostEqual(duration(local), stopped - started, delta=1.0)
+            times = [t for t, _ in packet_times(local)]
+            steps = [b - a for a, b in zip(times, times[1:])]
+            self.assertLess(max(steps), 0.05, "the local recording has a gap")
+        finally:
+            server.close()
+
+
+class Simulcast(LiveTest):
+    def test_one_destination_down_disturbs_no_other(self):
+        up = RtmpServer()
+        down = RtmpServer()  # never started: its port refuses connections
+        try:
+            up.start()
+            r = self.start("simulcast", "custom_key=env:STREAM_KEY", "custom_server=" + up.url,
+                           "x_key=env:STREAM_KEY", "x_server=" + down.url, "record=on")
+            r.wait_for(r"^playing")
+            self.wait_output(r, "custom", "live")
+            time.sleep(6)
+            outputs = {o["name"]: o for o in self.status(r)["outputs"]}
+            self.assertEqual(outputs["x"]["state"], "reconnecting")
+            self.assertGreater(outputs["x"]["attempt"], 2)
+            self.assertEqual(outputs["custom"]["reconnects"], 0)
+            self.stop(r)
+            (path,) = up.recordings(KEY)
+            times = [t for t, _ in packet_times(path)]
+            self.assertGreater(times[-1] - times[0], 5)
+            steps = [b - a for a, b in zip(times, times[1:])]
+            self.assertLess(max(steps), 0.05, "the live destination has a gap")
+            (run_dir,) = self.runs()
+            self.assertGreater(duration(os.path.join(self.out, run_dir, "recording.mkv")), 5)
+        finally:
+            up.close()
+            down.close()
+
+
+class Rtmps(LiveTest):
+    def test_self_signed_certificate_is_refused_unless_allowed(self):
+        with RtmpServer(tls=True) as server:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.tls_url)
+            r.wait_for(r"^playing")
+            o = self.wait_output(r, "live", "reconnecting")
+            self.assertRegex(o["last_error"].lower(), r"certificate|tls|handshake")
+            err = self.stop(r)
+            self.assertNotIn("): live", err)
+            self.assertEqual(server.recordings(KEY), [])
+
+    def test_limits_are_checked_before_connecting(self):
+        code, out, err = run("run", "x", "-s", "key=env:STREAM_KEY", "-s", "keyframe_interval=4",
+                             "--no-http", "--output-dir", self.out,
+                             env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 2)
+        self.assertIn("X needs a keyframe at least every 3 seconds (keyframe_interval is 4", err)
+        code, out, err = run("run", "twitch", "-s", "key=env:STREAM_KEY", "-s", "quality=ultra",
+                             "--no-http", "--output-dir", self.out,
+                             env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 2)
+        self.assertIn("Twitch accepts at most 6000 kbit/s of video (bitrate is 8000", err)
+        self.assertEqual(self.runs(), [])
+
+
+if __name__ == "__main__":
+    main(sys.modules[__name__])
