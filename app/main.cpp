@@ -143,8 +143,9 @@ int command_run(const Locations &where, const Options &options) {
     identity.pipeline = p.file.name;
     identity.description = p.file.description;
     identity.run_dir = run_dir;
-    Runner runner(pipeline.get(), identity, console,
-                  RunnerSettings{options.eos_timeout, options.status_interval});
+    Runner runner(
+        pipeline.get(), identity, console,
+        RunnerSettings{options.eos_timeout, options.status_interval, p.file.finish_on_interrupt});
 
 #ifdef ONAIR_HAVE_HTTP
     std::optional<HttpServer> server;

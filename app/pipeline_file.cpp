@@ -503,10 +503,15 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
       file.name = value;
     } else if (key == "description") {
       file.description = value;
+    } else if (key == "on-interrupt") {
+      if (value != "finish" && value != "stop")
+        fail(path, line,
+             "on-interrupt takes 'finish' or 'stop', not '" + printable_excerpt(value, 20) + "'");
+      file.finish_on_interrupt = value == "finish";
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, var, preset, check or ---)");
+               "' (expected name:, description:, on-interrupt:, var, preset, check or ---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");

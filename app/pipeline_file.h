@@ -63,6 +63,9 @@ struct PipelineFile {
   std::string path;  // as shown in messages
   std::string name;
   std::string description;
+  // What an interrupt does: finish the outputs (send end-of-stream and wait),
+  // or stop at once for pipelines with nothing to finish.
+  bool finish_on_interrupt = true;
   std::vector<Variable> variables;
   std::vector<Preset> presets;
   std::vector<Check> checks;

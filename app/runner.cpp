@@ -277,6 +277,11 @@ gboolean Runner::on_signal(gpointer data) noexcept {
   }
   self->stopping_ = true;
   self->status_.state = "stopping";
+  if (!self->settings_.finish_on_interrupt) {
+    self->console_.info("stopping (this pipeline has no outputs to finish)");
+    self->finish(0);
+    return G_SOURCE_CONTINUE;
+  }
   char text[160];
   std::snprintf(text, sizeof text,
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",

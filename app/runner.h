@@ -14,8 +14,9 @@
 namespace onair::app {
 
 struct RunnerSettings {
-  double eos_timeout = 10;      // seconds
-  double status_interval = -1;  // seconds; <0 picks by terminal; 0 off
+  double eos_timeout = 10;          // seconds
+  double status_interval = -1;      // seconds; <0 picks by terminal; 0 off
+  bool finish_on_interrupt = true;  // false: nothing to finish, stop at once
 };
 
 class Runner {

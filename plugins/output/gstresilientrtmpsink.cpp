@@ -270,24 +270,30 @@ GstPadProbeReturn on_sink_buffer(GstPad *, GstPadProbeInfo *info, gpointer data)
   auto *self = static_cast<Self *>(data);
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
+    // rtmp2sink takes the stream headers from the caps and skips these
+    // buffers without waiting for the connection: they prove nothing.
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER)) return;
     Priv *p = self->priv;
-    guint8 tag = 0;
-    gst_buffer_extract(buffer, 0, &tag, 1);
+    // FLV tag: byte 0 is the type (9 video); for AVC, byte 12 is 1 for a
+    // frame (0 is the decoder configuration, 2 the end of the sequence).
+    guint8 head[13] = {};
+    gst_buffer_extract(buffer, 0, head, sizeof head);
+    const bool video_frame = head[0] == 9 && (head[11] & 0x0f) == 7 ? head[12] == 1 : head[0] == 9;
     const gsize size = gst_buffer_get_size(buffer);
     const int64_t now_rt = clock_running_time(self);
     bool went_live = false;
     {
       std::lock_guard lock(p->lock);
       if (!p->session) return;
-      // rtmp2sink renders one buffer at a time: a second buffer means the
-      // first one went out over an established connection.
+      // rtmp2sink holds the first media buffer until it has published on an
+      // established connection: a second one means the first went out.
       went_live = ++p->session->sink_buffers == 2;
       p->bytes_sent += size;
       p->rate.add(
           std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
               .count(),
           size);
-      if (tag == 9) {  // FLV video tag
+      if (video_frame) {
         p->frames_sent++;
         const GstClockTime ts = GST_BUFFER_DTS_OR_PTS(buffer);
         // Timestamps were rebased to the connection's start; add that back

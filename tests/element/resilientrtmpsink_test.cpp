@@ -16,7 +16,8 @@ namespace {
 
 // A TCP port on 127.0.0.1 that nothing listens on.
 guint16 closed_port() {
-  GSocket *s = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
+  GSocket *s =
+      g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, nullptr);
   GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
   GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
   g_socket_bind(s, addr, TRUE, nullptr);
@@ -88,7 +89,8 @@ struct OutputRun {
       g_error_free(e);
     }
     const GstStructure *s = gst_message_get_structure(m);
-    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT && gst_structure_has_name(s, "resilientrtmpsink-state")) {
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT &&
+        gst_structure_has_name(s, "resilientrtmpsink-state")) {
       states.push_back(gst_structure_get_string(s, "state"));
       guint64 delay = 0;
       if (gst_structure_get_uint64(s, "next-delay", &delay)) delays.push_back(delay);
@@ -149,7 +151,8 @@ TEST(ResilientRtmpSink, EndOfStreamIsPromptWhileOffline) {
 }
 
 TEST(ResilientRtmpSink, GivesUpAfterMaxAttemptsWithAWarningOnly) {
-  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit", "max-attempts=2");
+  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit",
+                "max-attempts=2");
   run.play(2.0);
   EXPECT_TRUE(run.errors.empty());
   EXPECT_EQ(count(run.states, "connecting"), 2);

@@ -73,6 +73,10 @@ rtmp {{
     chunk_size 4096;
     application live {{
       live on;
+      # Subscribers start on a keyframe, audio after the first picture:
+      # flvdemux then finds both streams when joining mid-stream.
+      wait_key on;
+      wait_video on;
       record all;
       record_path {self.rec};
       record_unique on;

@@ -14,6 +14,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
+import subprocess  # noqa: E402
+
 from onair_test import Running, TempDirTest, http_get, main, run  # noqa: E402
 from rtmp_server import RtmpServer, duration, packet_times, probe_streams  # noqa: E402
 
@@ -210,6 +212,49 @@ class Rtmps(LiveTest):
         self.assertEqual(code, 2)
         self.assertIn("Twitch accepts at most 6000 kbit/s of video (bitrate is 8000", err)
         self.assertEqual(self.runs(), [])
+
+
+class Embedding(LiveTest):
+    """The example programs of docs/embedding.md, and the rtmp-capture pipeline."""
+
+    def test_push_frames_then_capture_them(self):
+        push, capture = os.environ.get("PUSH_FRAMES"), os.environ.get("CAPTURE_FRAMES")
+        if not push or not capture:
+            self.skipTest("examples not built")
+        with RtmpServer() as server:
+            env = dict(os.environ, ONAIR_STREAM_KEY=KEY, STREAM_URL=server.url + "/" + KEY)
+            pusher = subprocess.Popen([push, server.url, "9"], env=env, stdout=subprocess.PIPE,
+                                      stderr=subprocess.PIPE, text=True)
+            try:
+                time.sleep(1.5)
+                # One subscriber at a time: a second librtmp subscriber to the
+                # same nginx-rtmp stream receives nothing.
+                monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
+                                  "127.0.0.1:0", "--output-dir", self.out, env=env)
+                monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
+                monitor.wait_for(r"^playing")
+                time.sleep(2.5)
+                monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
+                self.assertAlmostEqual(monitors["video"]["fps"], 30, delta=3)
+                self.assertEqual(monitors["audio"]["media"], "audio/mpeg")
+                self.stop(monitor)
+                got = subprocess.run([capture, server.url, "3"], env=env, capture_output=True,
+                                     text=True, timeout=30)
+                self.seen += [got.stdout, got.stderr]
+                self.assertEqual(got.returncode, 0, got.stderr)
+                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+                self.assertGreater(int(summary["frames"]), 40)
+                self.assertEqual(summary["size"], "640x360")
+                self.assertGreater(int(summary["audio_samples"]), 16000)
+                self.assertEqual(summary["pairs"], summary["frames"])
+                out, err = pusher.communicate(timeout=30)
+            finally:
+                if pusher.poll() is None:
+                    pusher.kill()
+            self.seen += [out, err]
+            self.assertEqual(pusher.returncode, 0, err)
+            self.assertIn("output live rtmp://127.0.0.1:%d/live/***" % server.port, out)
+            self.assertIn("pushed 270 frames: 270 sent, 0 dropped", out)
 
 
 if __name__ == "__main__":

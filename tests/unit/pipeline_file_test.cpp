@@ -171,10 +171,10 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, var, preset, check or ---)");
+            "description:, on-interrupt:, var, preset, check or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
-            "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, var, "
-            "preset, check or ---)");
+            "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, "
+            "on-interrupt:, var, preset, check or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
@@ -331,4 +331,12 @@ TEST(PipelineFile, ErrorsInPresetsChecksAndDirectives) {
   EXPECT_EQ(error_of(head + "---\nfakesrc ! fakesink name=x${n * q}${q}\n"),
             "t.pipeline:5: 'q' is not a numeric variable in 'n * q' (arithmetic takes int or "
             "number variables)");
+}
+
+TEST(PipelineFile, OnInterrupt) {
+  EXPECT_TRUE(parse_pipeline_file("name: t\n---\nx\n", "t.pipeline", "t").finish_on_interrupt);
+  EXPECT_FALSE(parse_pipeline_file("name: t\non-interrupt: stop\n---\nx\n", "t.pipeline", "t")
+                   .finish_on_interrupt);
+  EXPECT_EQ(error_of("name: t\non-interrupt: later\n---\nx\n"),
+            "t.pipeline:2: on-interrupt takes 'finish' or 'stop', not 'later'");
 }
