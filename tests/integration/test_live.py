@@ -214,6 +214,45 @@ class Rtmps(LiveTest):
         self.assertEqual(self.runs(), [])
 
 
+class HlsFromFile(LiveTest):
+    """The HLS pull output, fed from a file: segments of the keyframe interval,
+    six in the playlist, older ones deleted, a finished playlist at the end."""
+
+    def test_file_to_hls(self):
+        source = os.path.join(self.tmp, "talk.mp4")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25:duration=12", "-f", "lavfi", "-i",
+                        "sine=frequency=300:sample_rate=48000:duration=12", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-c:a", "aac", "-shortest", source], check=True)
+        r = self.start("hls", "source=file", "file=" + source, "keyframe_interval=1")
+        r.wait_for(r"^playing")
+        started = time.monotonic()
+        deadline = time.monotonic() + 20
+        playlist = b""
+        while time.monotonic() < deadline and playlist.count(b".ts") < 6:
+            time.sleep(0.5)
+            _, _, playlist = http_get(r.url + "hls/playlist.m3u8")
+        self.assertEqual(playlist.count(b"#EXTINF"), 6, playlist)
+        self.assertIn(b"#EXT-X-TARGETDURATION:1", playlist)
+        code, out, err = r.finish()  # the file ends by itself
+        self.seen += [out, err]
+        self.assertEqual(code, 0, err)
+        # A file plays in real time, as a live source would (12 s here).
+        self.assertGreater(time.monotonic() - started, 10)
+        self.assertIn("end of stream", err)
+        (run_dir,) = self.runs()
+        directory = os.path.join(self.out, run_dir)
+        with open(os.path.join(directory, "playlist.m3u8")) as f:
+            final = f.read()
+        self.assertIn("#EXT-X-ENDLIST", final)
+        segments = sorted(n for n in os.listdir(directory) if n.endswith(".ts"))
+        self.assertLessEqual(len(segments), 8, "old segments must be deleted")
+        self.assertNotIn("segment00000.ts", segments)
+        streams = probe_streams(os.path.join(directory, segments[-2]))
+        self.assertEqual((streams["video"]["width"], streams["video"]["height"]), (640, 360))
+        self.assertEqual(int(streams["audio"]["sample_rate"]), 44100)
+
+
 class Embedding(LiveTest):
     """The example programs of docs/embedding.md, and the rtmp-capture pipeline."""
 
