@@ -38,8 +38,9 @@ int main(int argc, char **argv) {
   }
   const char *key = g_getenv("ONAIR_STREAM_KEY");
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10;
-  // librtmp's "live=1" option: a live stream, no seeking or buffering ahead.
-  const std::string location = std::string(argv[1]) + "/" + (key ? key : "") + " live=1";
+  // librtmp options: a live stream (no seeking or buffering ahead), and a
+  // bound on how long a read may block once the publisher has gone.
+  const std::string location = std::string(argv[1]) + "/" + (key ? key : "") + " live=1 timeout=5";
 
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(

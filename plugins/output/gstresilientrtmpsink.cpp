@@ -28,7 +28,6 @@
 #include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
-#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -64,7 +63,6 @@ struct Settings {
 
 // One encoded stream coming in through a request pad.
 struct Input {
-  out::Stream stream;
   GstElement *appsink = nullptr;  // child of the bin; we hold a reference too
   GstPad *ghost = nullptr;
 };
@@ -85,8 +83,8 @@ struct Priv {
 
   std::mutex lock;  // everything below
   std::condition_variable wake;
-  Input video{out::Stream::kVideo};
-  Input audio{out::Stream::kAudio};
+  Input video;
+  Input audio;
   bool has_video = false;
   bool has_audio = false;
   out::OutputGate gate;

@@ -262,7 +262,7 @@ class Embedding(LiveTest):
             self.skipTest("examples not built")
         with RtmpServer() as server:
             env = dict(os.environ, ONAIR_STREAM_KEY=KEY, STREAM_URL=server.url + "/" + KEY)
-            pusher = subprocess.Popen([push, server.url, "9"], env=env, stdout=subprocess.PIPE,
+            pusher = subprocess.Popen([push, server.url, "15"], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
             try:
                 time.sleep(1.5)
@@ -293,7 +293,7 @@ class Embedding(LiveTest):
             self.seen += [out, err]
             self.assertEqual(pusher.returncode, 0, err)
             self.assertIn("output live rtmp://127.0.0.1:%d/live/***" % server.port, out)
-            self.assertIn("pushed 270 frames: 270 sent, 0 dropped", out)
+            self.assertIn("pushed 450 frames: 450 sent, 0 dropped", out)
 
 
 if __name__ == "__main__":
