@@ -285,7 +285,8 @@ class Embedding(LiveTest):
                 self.assertGreater(int(summary["frames"]), 40)
                 self.assertEqual(summary["size"], "640x360")
                 self.assertGreater(int(summary["audio_samples"]), 16000)
-                self.assertEqual(summary["pairs"], summary["frames"])
+                # Every frame but the first one or two (before sound arrives) has its audio.
+                self.assertGreaterEqual(int(summary["pairs"]), int(summary["frames"]) - 2)
                 out, err = pusher.communicate(timeout=30)
             finally:
                 if pusher.poll() is None:
