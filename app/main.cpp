@@ -286,6 +286,18 @@ int command_show(const Locations &where, const Options &options) {
     std::printf("%s\n", line.c_str());
     if (!v.help.empty()) std::printf("      %s\n", v.help.c_str());
   }
+  if (!file.presets.empty()) std::printf("\npresets:\n");
+  for (const Preset &preset : file.presets) {
+    std::string line = "  " + preset.variable + "=" + preset.value + ":";
+    for (const auto &[name, value] : preset.assignments) line += " " + name + "=" + value;
+    std::printf("%s\n", line.c_str());
+  }
+  if (!file.checks.empty()) std::printf("\nchecks:\n");
+  for (const Check &check : file.checks) {
+    const std::string condition = check.condition.empty() ? "" : "if " + check.condition + ": ";
+    std::printf("  %s%s  (%s)\n", condition.c_str(), check.expression.c_str(),
+                check.message.c_str());
+  }
   std::printf("\npipeline:\n%s", file.body.c_str());
   return kExitOk;
 }

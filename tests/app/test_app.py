@@ -47,6 +47,11 @@ class CommandLine(TempDirTest):
         self.assertEqual(code, 0)
         self.assertIn("pattern default=smpte allowed=smpte,ball", out)
         self.assertIn("hlssink2", out)
+        code, out, _ = run("show", "x")
+        self.assertEqual(code, 0)
+        self.assertIn("key (secret) (required)", out)
+        self.assertIn("  quality=high: width=1920 height=1080 bitrate=6000\n", out)
+        self.assertIn("  keyframe_interval <= 3  (X needs a keyframe at least every 3 seconds)", out)
 
     def test_show_never_prints_a_secret_default(self):
         path = write_pipeline(self.tmp, "s", """
