@@ -39,14 +39,17 @@ class RtmpServer:
     """nginx-rtmp on loopback. `url` is rtmp://127.0.0.1:PORT/live and
     `tls_url` rtmps://127.0.0.1:TLS_PORT/live; recordings land in `rec`."""
 
-    def __init__(self, tls=False):
+    def __init__(self, tls=False, rcvbuf=None):
+        self.rcvbuf = rcvbuf  # a small receive buffer makes a frozen server stall senders fast
         self.dir = tempfile.mkdtemp(prefix="onair-nginx-")
         self.rec = os.path.join(self.dir, "rec")
         os.makedirs(self.rec)
         self.port = free_port()
         self.tls_port = free_port() if tls else None
+        # With rcvbuf, clients go through a plain TCP front with that receive buffer.
+        self.front_port = free_port() if rcvbuf else None
         self.proc = None
-        self.url = "rtmp://127.0.0.1:%d/live" % self.port
+        self.url = "rtmp://127.0.0.1:%d/live" % (self.front_port or self.port)
         self.tls_url = "rtmps://127.0.0.1:%d/live" % self.tls_port if tls else None
         if tls:
             subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
@@ -65,7 +68,7 @@ worker_processes 1;
 pid {d}/nginx.pid;
 error_log {d}/error.log info;
 load_module {MODULES}/ngx_rtmp_module.so;
-{"load_module " + MODULES + "/ngx_stream_module.so;" if self.tls_port else ""}
+{"load_module " + MODULES + "/ngx_stream_module.so;" if self.tls_port or self.front_port else ""}
 events {{ worker_connections 256; }}
 rtmp {{
   server {{
@@ -81,6 +84,16 @@ rtmp {{
       record_path {self.rec};
       record_unique on;
     }}
+  }}
+}}
+"""
+        if self.front_port:
+            conf += f"""
+stream {{
+  server {{
+    listen 127.0.0.1:{self.front_port} rcvbuf={self.rcvbuf};
+    proxy_pass 127.0.0.1:{self.port};
+    proxy_buffer_size 4k;
   }}
 }}
 """
@@ -103,6 +116,8 @@ stream {{
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
         wait_for_port(self.port)
+        if self.front_port:
+            wait_for_port(self.front_port)
         if self.tls_port:
             wait_for_port(self.tls_port)
         return self
@@ -110,9 +125,17 @@ stream {{
     def kill(self):
         """Stops the server abruptly, as a crash would."""
         if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGCONT)
             self.proc.send_signal(signal.SIGKILL)
             self.proc.wait(timeout=10)
         self.proc = None
+
+    def freeze(self):
+        """Stops the server without closing anything: connections stay open, unread."""
+        self.proc.send_signal(signal.SIGSTOP)
+
+    def thaw(self):
+        self.proc.send_signal(signal.SIGCONT)
 
     def close(self):
         self.kill()

@@ -159,6 +159,42 @@ class Reconnect(LiveTest):
             server.close()
 
 
+class FrozenServer(LiveTest):
+    """A server that stops reading without closing the connection (frozen, or a
+    network that drops everything): the output must notice within its timeout,
+    reconnect, and be live again when the server is."""
+
+    def test_stall_is_detected_and_survived(self):
+        path = os.path.join(self.tmp, "stall.pipeline")
+        with open(path, "w") as f:
+            f.write("""name: stall
+var key: required secret
+var server: required
+---
+videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1
+  ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=30 ! h264parse
+  ! out.video
+audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
+resilientrtmpsink name=out location="${server}/${key}" timeout=2
+""")
+        with RtmpServer(rcvbuf=4096) as server:
+            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
+                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
+            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            self.wait_output(r, "out", "live")
+            time.sleep(1)
+            server.freeze()
+            try:
+                o = self.wait_output(r, "out", "reconnecting", timeout=30)
+                # The socket write that cannot complete times out after `timeout`.
+                self.assertIn("timed out", o["last_error"])
+            finally:
+                server.thaw()
+            o = self.wait_output(r, "out", "live", timeout=30, reconnects=1)
+            self.stop(r)
+
+
 class Simulcast(LiveTest):
     def test_one_destination_down_disturbs_no_other(self):
         up = RtmpServer()
