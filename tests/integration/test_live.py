@@ -104,6 +104,11 @@ class Platforms(LiveTest):
                 self.wait_output(r, "live", "live")
             time.sleep(5)
             for name, r in runs.items():
+                o = self.wait_output(r, "live", "live")
+                self.assertGreater(o["bitrate"], 200000)  # ~928 kbit/s for quality=low
+                self.assertGreater(o["uptime"], 3)
+                self.assertGreater(o["frames_sent"], 90)
+                self.assertGreater(o["encoding_latency_ms"], 0)  # capture to send
                 self.assertIn("onair_output_live{", self.metrics(r))
                 err = self.stop(r)
                 self.assertIn("live", err)
