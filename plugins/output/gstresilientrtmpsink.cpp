@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "core/backoff.h"
+#include "core/flv.h"
 #include "core/output_gate.h"
 #include "core/output_stats.h"
 #include "onair/guard.h"
@@ -272,11 +273,9 @@ GstPadProbeReturn on_sink_buffer(GstPad *, GstPadProbeInfo *info, gpointer data)
     // buffers without waiting for the connection: they prove nothing.
     if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER)) return;
     Priv *p = self->priv;
-    // FLV tag: byte 0 is the type (9 video); for AVC, byte 12 is 1 for a
-    // frame (0 is the decoder configuration, 2 the end of the sequence).
-    guint8 head[13] = {};
-    gst_buffer_extract(buffer, 0, head, sizeof head);
-    const bool video_frame = head[0] == 9 && (head[11] & 0x0f) == 7 ? head[12] == 1 : head[0] == 9;
+    guint8 head[out::kFlvTagProbe] = {};
+    const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
+    const bool video_frame = out::is_video_frame_tag(head, got);
     const gsize size = gst_buffer_get_size(buffer);
     const int64_t now_rt = clock_running_time(self);
     bool went_live = false;
@@ -406,6 +405,16 @@ Outcome wait_outcome(Priv *p, std::unique_lock<std::mutex> &lock,
 
 void post_eos_if_ready(Self *self);
 
+// The controller's last act: nothing more will be sent, so the held EOS may go.
+void end_controller(Self *self) {
+  {
+    std::lock_guard lock(self->priv->lock);
+    self->priv->drained = true;
+  }
+  set_state(self, out::State::kStopped, 0, GST_CLOCK_TIME_NONE, "");
+  post_eos_if_ready(self);
+}
+
 void controller_main(Self *self) noexcept {
   Priv *p = self->priv;
   std::mt19937_64 random(std::random_device{}());
@@ -460,12 +469,7 @@ void controller_main(Self *self) noexcept {
     destroy_session(session);
 
     if (outcome == Outcome::kDrained || outcome == Outcome::kStop) {
-      {
-        std::lock_guard lock(p->lock);
-        p->drained = true;
-      }
-      set_state(self, out::State::kStopped, 0, GST_CLOCK_TIME_NONE, "");
-      post_eos_if_ready(self);
+      end_controller(self);
       return;
     }
     if (outcome == Outcome::kReconnectNow) {
@@ -492,10 +496,8 @@ void controller_main(Self *self) noexcept {
       p->outcome = Outcome::kNone;
       const Outcome next = wait_outcome(p, lock);
       if (next == Outcome::kStop || next == Outcome::kDrained) {
-        p->drained = true;
         lock.unlock();
-        set_state(self, out::State::kStopped, 0, GST_CLOCK_TIME_NONE, "");
-        post_eos_if_ready(self);
+        end_controller(self);
         return;
       }
       failed = 0;
@@ -506,11 +508,9 @@ void controller_main(Self *self) noexcept {
     std::unique_lock lock(p->lock);
     p->outcome = Outcome::kNone;
     const Outcome next = wait_outcome(p, lock, std::chrono::nanoseconds(delay));
-    if (next == Outcome::kStop || (next == Outcome::kDrained)) {
-      p->drained = true;
+    if (next == Outcome::kStop || next == Outcome::kDrained) {
       lock.unlock();
-      set_state(self, out::State::kStopped, 0, GST_CLOCK_TIME_NONE, "");
-      post_eos_if_ready(self);
+      end_controller(self);
       return;
     }
     if (next == Outcome::kReconnectNow) failed = 0;

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include "core/backoff.h"
+#include "core/flv.h"
 #include "core/output_gate.h"
 #include "core/output_stats.h"
 
@@ -151,4 +152,21 @@ TEST(States, NamesAreStable) {
   EXPECT_STREQ(state_name(State::kLive), "live");
   EXPECT_STREQ(state_name(State::kReconnecting), "reconnecting");
   EXPECT_STREQ(state_name(State::kFailed), "failed");
+}
+
+TEST(Flv, OnlyCodedVideoFramesCount) {
+  uint8_t tag[13] = {9, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x17, 1};  // AVC keyframe NAL units
+  EXPECT_TRUE(is_video_frame_tag(tag, sizeof tag));
+  tag[12] = 0;  // decoder configuration
+  EXPECT_FALSE(is_video_frame_tag(tag, sizeof tag));
+  tag[12] = 2;  // end of sequence
+  EXPECT_FALSE(is_video_frame_tag(tag, sizeof tag));
+  tag[11] = 0x22;  // another codec: every video tag is a frame
+  EXPECT_TRUE(is_video_frame_tag(tag, sizeof tag));
+  tag[0] = 8;  // audio
+  EXPECT_FALSE(is_video_frame_tag(tag, sizeof tag));
+  EXPECT_FALSE(is_video_frame_tag(tag, 0));
+  tag[0] = 9;
+  tag[11] = 0x17;
+  EXPECT_FALSE(is_video_frame_tag(tag, 12));  // cut short
 }
