@@ -65,11 +65,21 @@ int main(int argc, char **argv) {
   guint64 frames = 0, pairs = 0, audio_samples = 0;
   int width = 0, height = 0;
   const gint64 end = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
+  // A subscriber that joins mid-stream sometimes gets sound but never a
+  // picture (flvdemux finds no video); joining again fixes it.
+  constexpr gint64 kRejoinAfter = 3'000'000;  // us without a first frame
+  gint64 joined = g_get_monotonic_time();
   // The blocking way: pull one frame, then the audio up to its end.
   while (g_get_monotonic_time() < end) {
     GstSample *sample = gst_app_sink_try_pull_sample(video, 100 * GST_MSECOND);
     if (!sample) {
       if (gst_app_sink_is_eos(video)) break;
+      if (frames == 0 && g_get_monotonic_time() - joined > kRejoinAfter) {
+        std::printf("no picture yet, joining again\n");
+        gst_element_set_state(pipeline, GST_STATE_NULL);
+        gst_element_set_state(pipeline, GST_STATE_PLAYING);
+        joined = g_get_monotonic_time();
+      }
       continue;
     }
     Frame frame;
