@@ -118,12 +118,20 @@ TEST(OutputGate, AudioOnlyStartsAtOnce) {
   EXPECT_EQ(d.offset, 3 * kSec);
 }
 
-TEST(RateMeter, BitsOverTheLastSecond) {
+TEST(RateMeter, BitsOverTheLastThreeSeconds) {
   RateMeter r;
-  for (int64_t t = 0; t < 3 * kSec; t += 10 * kMs) r.add(t, 1000);  // 100 kB/s
-  EXPECT_DOUBLE_EQ(r.bits_per_second(3 * kSec), 800'000.0);
-  EXPECT_DOUBLE_EQ(r.bits_per_second(3 * kSec + 500 * kMs), 400'000.0);
+  for (int64_t t = 0; t < 5 * kSec; t += 10 * kMs) r.add(t, 1000);  // 100 kB/s
+  EXPECT_DOUBLE_EQ(r.bits_per_second(5 * kSec), 800'000.0);
+  // Half a second of silence: 2.5 s of data in the 3 s window.
+  EXPECT_NEAR(r.bits_per_second(5 * kSec + 500 * kMs), 800'000.0 * 2.5 / 3, 1e-6);
   EXPECT_DOUBLE_EQ(r.bits_per_second(10 * kSec), 0.0);  // silence
+}
+
+TEST(RateMeter, NewStreamShowsItsRateBeforeTheWindowFills) {
+  RateMeter r;
+  for (int64_t t = 20 * kSec; t < 21 * kSec; t += 10 * kMs) r.add(t, 1000);
+  EXPECT_DOUBLE_EQ(r.bits_per_second(21 * kSec), 800'000.0);
+  EXPECT_DOUBLE_EQ(r.bits_per_second(20 * kSec), 0.0);  // nothing whole yet
 }
 
 TEST(LatencyMeter, Smooths) {

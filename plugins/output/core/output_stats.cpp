@@ -1,5 +1,6 @@
 #include "output_stats.h"
 
+#include <algorithm>
 #include <vector>
 
 namespace onair::output {
@@ -25,7 +26,7 @@ const char *state_name(State state) {
 void RateMeter::add(int64_t now, uint64_t bytes) {
   if (now < 0) return;
   const int64_t index = now / kBucket;
-  if (newest_ < 0) newest_ = index;
+  if (newest_ < 0) newest_ = first_ = index;
   if (index > newest_) {
     for (int64_t i = newest_ + 1; i <= index && i <= newest_ + kBuckets; i++)
       bytes_[static_cast<size_t>(i % kBuckets)] = 0;
@@ -36,14 +37,18 @@ void RateMeter::add(int64_t now, uint64_t bytes) {
 
 double RateMeter::bits_per_second(int64_t now) const {
   if (newest_ < 0 || now < 0) return 0;
-  // The window is the last ten whole buckets before the current one.
+  // The window is the last whole buckets before the current one, and no
+  // earlier than the first byte, so a new connection shows its real rate.
   const int64_t current = now / kBucket;
+  const int64_t start = std::max(current - kBuckets, first_);
+  if (current <= start) return 0;
   uint64_t total = 0;
-  for (int64_t i = current - kBuckets; i < current; i++) {
-    if (i < 0 || i > newest_ || i <= newest_ - kBuckets) continue;
+  for (int64_t i = start; i < current; i++) {
+    if (i > newest_ || i <= newest_ - kBuckets) continue;
     total += bytes_[static_cast<size_t>(i % kBuckets)];
   }
-  return static_cast<double>(total) * 8.0;
+  return static_cast<double>(total) * 8.0 * kBucketsPerSecond /
+         static_cast<double>(current - start);
 }
 
 void LatencyMeter::add(int64_t latency) {

@@ -12,7 +12,9 @@ enum class State { kIdle, kConnecting, kLive, kReconnecting, kFailed, kStopped }
 // Stable names used in bus messages, the app and the docs.
 const char *state_name(State state);
 
-// Bits per second over the last second, from byte counts at clock times.
+// Bits per second over the last three seconds, from byte counts at clock
+// times: long enough to smooth the bursts of a network send, short enough to
+// show a change quickly.
 class RateMeter {
  public:
   void add(int64_t now, uint64_t bytes);
@@ -20,10 +22,12 @@ class RateMeter {
   void reset() { *this = RateMeter(); }
 
  private:
-  static constexpr int kBuckets = 10;  // of 100 ms each
+  static constexpr int kBuckets = 30;  // of 100 ms each
   static constexpr int64_t kBucket = 100'000'000;
+  static constexpr double kBucketsPerSecond = 10.0;
   std::array<uint64_t, kBuckets> bytes_{};
   int64_t newest_ = -1;  // index (time / kBucket) of the newest bucket
+  int64_t first_ = -1;   // index of the bucket of the first byte
 };
 
 // Smoothed capture-to-send latency.
