@@ -1,0 +1,775 @@
+/**
+ * SECTION:element-broadcastoverlay
+ * @title: broadcastoverlay
+ *
+ * Draws a streamer's overlay on live video: the last chat messages (user
+ * names in their colours, long lines wrapped, fading out after a time to
+ * live), a queue of alerts shown one after another in boxes coloured by type,
+ * a status line and a logo. Text goes through Pango, so any script and emoji
+ * (where the fonts have them) work; sizes follow the frame height.
+ *
+ * Each picture is drawn once when its content changes and blended per frame
+ * only where it is, in the frame's own format. When downstream can draw
+ * overlay compositions itself (it offers GstVideoOverlayCompositionMeta in
+ * the allocation query), the pictures are attached instead of blended.
+ *
+ * Control it with properties and the action signals `add-chat`,
+ * `add-alert`, `clear-chat` and `clear-alerts`. Timing (time to live, alert
+ * durations, fades) follows buffer running time. When an alert appears and
+ * when it ends, the element posts a `broadcastoverlay-alert` element message
+ * (fields: event "shown" or "done", text, type, running-time, queued). See
+ * docs/elements/broadcastoverlay.md.
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 videotestsrc is-live=true ! broadcastoverlay status="LIVE {time}"
+ *     logo-location=logo.png ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstbroadcastoverlay.h"
+
+#include <gst/video/video.h>
+
+#include <map>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/text.h"
+#include "onair/guard.h"
+#include "render/scene.h"
+
+GST_DEBUG_CATEGORY_STATIC(broadcast_overlay_debug);
+#define GST_CAT_DEFAULT broadcast_overlay_debug
+
+namespace ov = onair::overlay;
+
+namespace {
+
+constexpr guint64 kDefaultChatTtl = 30 * GST_SECOND;
+constexpr guint64 kDefaultAlertDuration = 5 * GST_SECOND;
+constexpr guint64 kMaxAlertDuration = 3600 * GST_SECOND;
+constexpr guint kMaxChatSize = 50;
+constexpr size_t kMaxQueuedAlerts = 100;
+
+struct Settings {
+  ov::SceneConfig scene;
+  std::string status_template;  // with {time} / {running-time} unexpanded
+  std::string logo_location;
+  guint64 alert_duration = kDefaultAlertDuration;
+};
+
+// A change asked for through a signal, applied by the streaming thread at the
+// next frame so everything follows running time.
+struct Command {
+  enum class Kind { kChat, kAlert, kClearChat, kClearAlerts } kind;
+  std::string user, text;
+  ov::Rgb color;
+  ov::AlertType type = ov::AlertType::kInfo;
+  int64_t duration = 0;
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings, pending and the counters
+  Settings settings;
+  std::vector<Command> pending;
+  size_t pending_alerts = 0;
+  guint chat_count = 0;
+  guint alerts_queued = 0;
+
+  // Streaming-thread state, built in set_info / start, dropped in stop.
+  ov::Scene scene;
+  std::string loaded_logo;
+  bool logo_tried = false;
+  bool attach = false;  // downstream draws overlay compositions
+  int64_t last_running_time = 0;
+  std::map<uint64_t, GstBuffer *> rect_buffers;  // picture key -> BGRA buffer
+
+  void drop_rect_buffers() {
+    for (auto &[key, buffer] : rect_buffers) gst_buffer_unref(buffer);
+    rect_buffers.clear();
+  }
+  ~Priv() { drop_rect_buffers(); }
+};
+
+enum {
+  PROP_0,
+  PROP_STATUS,
+  PROP_STATUS_POSITION,
+  PROP_FONT,
+  PROP_TEXT_SCALE,
+  PROP_MARGIN,
+  PROP_CHAT_SIZE,
+  PROP_CHAT_TTL,
+  PROP_CHAT_WIDTH,
+  PROP_CHAT_POSITION,
+  PROP_ALERT_DURATION,
+  PROP_ALERT_POSITION,
+  PROP_LOGO_LOCATION,
+  PROP_LOGO_POSITION,
+  PROP_LOGO_SCALE,
+  PROP_LOGO_OPACITY,
+  PROP_CHAT_COUNT,
+  PROP_ALERTS_QUEUED,
+};
+
+enum { SIGNAL_ADD_CHAT, SIGNAL_ADD_ALERT, SIGNAL_CLEAR_CHAT, SIGNAL_CLEAR_ALERTS, N_SIGNALS };
+guint signals[N_SIGNALS];
+
+#define FORMATS "{ I420, NV12, BGRx, RGBx, BGRA, RGBA }"
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(FORMATS)));
+GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
+    "src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(FORMATS)));
+
+bool pixel_format_of(GstVideoFormat format, ov::PixelFormat &out) {
+  switch (format) {
+    case GST_VIDEO_FORMAT_I420:
+      out = ov::PixelFormat::kI420;
+      return true;
+    case GST_VIDEO_FORMAT_NV12:
+      out = ov::PixelFormat::kNV12;
+      return true;
+    case GST_VIDEO_FORMAT_BGRx:
+      out = ov::PixelFormat::kBGRx;
+      return true;
+    case GST_VIDEO_FORMAT_RGBx:
+      out = ov::PixelFormat::kRGBx;
+      return true;
+    case GST_VIDEO_FORMAT_BGRA:
+      out = ov::PixelFormat::kBGRA;
+      return true;
+    case GST_VIDEO_FORMAT_RGBA:
+      out = ov::PixelFormat::kRGBA;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+struct _GstBroadcastOverlay {
+  GstVideoFilter parent;
+  Priv *priv;
+};
+
+G_DEFINE_TYPE(GstBroadcastOverlay, gst_broadcast_overlay, GST_TYPE_VIDEO_FILTER)
+GST_ELEMENT_REGISTER_DEFINE(broadcastoverlay, "broadcastoverlay", GST_RANK_NONE,
+                            GST_TYPE_BROADCAST_OVERLAY)
+
+GType gst_broadcast_overlay_position_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {int(ov::Anchor::kTopLeft), "Top left", "top-left"},
+      {int(ov::Anchor::kTopCenter), "Top centre", "top-center"},
+      {int(ov::Anchor::kTopRight), "Top right", "top-right"},
+      {int(ov::Anchor::kCenterLeft), "Centre left", "center-left"},
+      {int(ov::Anchor::kCenter), "Centre", "center"},
+      {int(ov::Anchor::kCenterRight), "Centre right", "center-right"},
+      {int(ov::Anchor::kBottomLeft), "Bottom left", "bottom-left"},
+      {int(ov::Anchor::kBottomCenter), "Bottom centre", "bottom-center"},
+      {int(ov::Anchor::kBottomRight), "Bottom right", "bottom-right"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstBroadcastOverlayPosition", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+namespace {
+
+void queue_command(GstBroadcastOverlay *self, Command command) {
+  std::lock_guard lock(self->priv->lock);
+  if (command.kind == Command::Kind::kAlert) self->priv->pending_alerts++;
+  if (command.kind == Command::Kind::kClearAlerts) self->priv->pending_alerts = 0;
+  self->priv->pending.push_back(std::move(command));
+}
+
+gboolean add_chat(GstBroadcastOverlay *self, const gchar *user, const gchar *text,
+                  const gchar *color) noexcept {
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    Command c{Command::Kind::kChat, {}, {}, {}, {}, 0};
+    c.user = ov::clean_text(user ? user : "", ov::kMaxUserChars);
+    c.text = ov::clean_text(text ? text : "", ov::kMaxChatChars);
+    if (c.text.empty()) {
+      GST_WARNING_OBJECT(self, "add-chat without text ignored");
+      return FALSE;
+    }
+    if (color && *color) {
+      const auto rgb = ov::parse_color(color);
+      if (!rgb) {
+        GST_WARNING_OBJECT(self, "add-chat: '%s' is not a colour (#rgb, #rrggbb or a name)", color);
+        return FALSE;
+      }
+      c.color = *rgb;
+    } else {
+      c.color = ov::color_for_name(c.user);
+    }
+    queue_command(self, std::move(c));
+    return TRUE;
+  });
+}
+
+gboolean add_alert(GstBroadcastOverlay *self, const gchar *text, const gchar *type,
+                   guint64 duration) noexcept {
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    Command c{Command::Kind::kAlert, {}, {}, {}, {}, 0};
+    c.text = ov::clean_text(text ? text : "", ov::kMaxAlertChars);
+    if (c.text.empty()) {
+      GST_WARNING_OBJECT(self, "add-alert without text ignored");
+      return FALSE;
+    }
+    if (type && *type && !ov::parse_alert_type(type, c.type)) {
+      GST_WARNING_OBJECT(self, "add-alert: unknown type '%s' (info, success, warning, error)",
+                         type);
+      return FALSE;
+    }
+    if (duration > kMaxAlertDuration) {
+      GST_WARNING_OBJECT(self, "add-alert: duration %" GST_TIME_FORMAT " is too long",
+                         GST_TIME_ARGS(duration));
+      return FALSE;
+    }
+    {
+      std::lock_guard lock(self->priv->lock);
+      if (self->priv->pending_alerts + self->priv->alerts_queued >= kMaxQueuedAlerts) {
+        GST_WARNING_OBJECT(self, "add-alert: %zu alerts already queued", kMaxQueuedAlerts);
+        return FALSE;
+      }
+      c.duration = static_cast<int64_t>(duration ? duration : self->priv->settings.alert_duration);
+    }
+    queue_command(self, std::move(c));
+    return TRUE;
+  });
+}
+
+void clear_chat(GstBroadcastOverlay *self) noexcept {
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    queue_command(self, {Command::Kind::kClearChat, {}, {}, {}, {}, 0});
+  });
+}
+
+void clear_alerts(GstBroadcastOverlay *self) noexcept {
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    queue_command(self, {Command::Kind::kClearAlerts, {}, {}, {}, {}, 0});
+  });
+}
+
+std::string local_time_now() {
+  GDateTime *now = g_date_time_new_now_local();
+  gchar *text = g_date_time_format(now, "%H:%M:%S");
+  std::string out = text ? text : "";
+  g_free(text);
+  g_date_time_unref(now);
+  return out;
+}
+
+// Loads the logo when its location changed; a bad file is a warning, and the
+// stream goes on without a logo.
+void update_logo(GstBroadcastOverlay *self, const std::string &location) {
+  Priv *p = self->priv;
+  if (p->logo_tried && location == p->loaded_logo) return;
+  p->logo_tried = true;
+  p->loaded_logo = location;
+  if (location.empty()) {
+    p->scene.set_logo({});
+    return;
+  }
+  std::string error;
+  ov::Image logo = ov::load_png(location, error);
+  if (logo.empty())
+    GST_ELEMENT_WARNING(self, RESOURCE, OPEN_READ, ("Cannot load the logo; going on without it."),
+                        ("%s: %s", location.c_str(), error.c_str()));
+  p->scene.set_logo(std::move(logo));
+}
+
+void post_alert_events(GstBroadcastOverlay *self, const std::vector<ov::AlertEvent> &events) {
+  for (const ov::AlertEvent &e : events) {
+    GstStructure *s = gst_structure_new(
+        "broadcastoverlay-alert", "event", G_TYPE_STRING,
+        e.kind == ov::AlertEvent::Kind::kShown ? "shown" : "done", "text", G_TYPE_STRING,
+        e.alert.text.c_str(), "type", G_TYPE_STRING, ov::alert_type_name(e.alert.type),
+        "running-time", G_TYPE_UINT64, static_cast<guint64>(e.at), "queued", G_TYPE_UINT,
+        static_cast<guint>(e.queued), nullptr);
+    gst_element_post_message(GST_ELEMENT_CAST(self),
+                             gst_message_new_element(GST_OBJECT_CAST(self), s));
+  }
+}
+
+// The picture as a buffer an overlay rectangle can hold, made once per key.
+GstBuffer *rect_buffer(Priv *p, const ov::Placed &placed) {
+  auto it = p->rect_buffers.find(placed.key);
+  if (it != p->rect_buffers.end()) return it->second;
+  const ov::Image &img = *placed.image;
+  GstBuffer *buffer = gst_buffer_new_memdup(img.pixels.data(), img.pixels.size());
+  gst_buffer_add_video_meta(buffer, GST_VIDEO_FRAME_FLAG_NONE,
+                            GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, img.width, img.height);
+  p->rect_buffers[placed.key] = buffer;
+  return buffer;
+}
+
+void attach_composition(Priv *p, GstBuffer *buffer, const std::vector<ov::Placed> &placed) {
+  // Forget buffers of pictures no longer shown.
+  std::map<uint64_t, GstBuffer *> kept;
+  for (const ov::Placed &pl : placed) {
+    auto it = p->rect_buffers.find(pl.key);
+    if (it != p->rect_buffers.end()) {
+      kept[pl.key] = it->second;
+      p->rect_buffers.erase(it);
+    }
+  }
+  p->drop_rect_buffers();
+  p->rect_buffers = std::move(kept);
+  if (placed.empty()) return;
+
+  GstVideoOverlayComposition *comp = nullptr;
+  // Keep what an element upstream attached, and add ours on top.
+  if (GstVideoOverlayCompositionMeta *meta =
+          gst_buffer_get_video_overlay_composition_meta(buffer)) {
+    comp = gst_video_overlay_composition_copy(meta->overlay);
+    gst_buffer_remove_video_overlay_composition_meta(buffer, meta);
+  }
+  for (const ov::Placed &pl : placed) {
+    GstVideoOverlayRectangle *rect = gst_video_overlay_rectangle_new_raw(
+        rect_buffer(p, pl), pl.x, pl.y, static_cast<guint>(pl.image->width),
+        static_cast<guint>(pl.image->height), GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
+    if (pl.opacity != 255) gst_video_overlay_rectangle_set_global_alpha(rect, pl.opacity / 255.0f);
+    if (comp)
+      gst_video_overlay_composition_add_rectangle(comp, rect);
+    else
+      comp = gst_video_overlay_composition_new(rect);
+    gst_video_overlay_rectangle_unref(rect);
+  }
+  gst_buffer_add_video_overlay_composition_meta(buffer, comp);
+  gst_video_overlay_composition_unref(comp);
+}
+
+}  // namespace
+
+static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *filter,
+                                                              GstVideoFrame *frame) noexcept {
+  auto *self = GST_BROADCAST_OVERLAY(filter);
+  return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&] {
+    Priv *p = self->priv;
+    GstBaseTransform *trans = GST_BASE_TRANSFORM(filter);
+
+    const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
+    if (GST_CLOCK_TIME_IS_VALID(pts) && trans->segment.format == GST_FORMAT_TIME) {
+      const GstClockTime rt = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts);
+      if (GST_CLOCK_TIME_IS_VALID(rt)) p->last_running_time = static_cast<int64_t>(rt);
+    }
+    const int64_t now = p->last_running_time;
+
+    Settings settings;
+    std::vector<Command> commands;
+    {
+      std::lock_guard lock(p->lock);
+      settings = p->settings;
+      commands.swap(p->pending);
+      p->pending_alerts = 0;
+    }
+    settings.scene.status = ov::clean_text(
+        ov::expand_status(settings.status_template, now,
+                          settings.status_template.find("{time}") != std::string::npos
+                              ? local_time_now()
+                              : std::string()),
+        ov::kMaxStatusChars);
+    p->scene.set_config(settings.scene);
+    update_logo(self, settings.logo_location);
+    for (Command &c : commands) {
+      switch (c.kind) {
+        case Command::Kind::kChat:
+          p->scene.chat().add(std::move(c.user), std::move(c.text), c.color);
+          break;
+        case Command::Kind::kAlert:
+          p->scene.alerts().push(std::move(c.text), c.type, c.duration);
+          break;
+        case Command::Kind::kClearChat:
+          p->scene.chat().clear();
+          break;
+        case Command::Kind::kClearAlerts:
+          p->scene.alerts().clear();
+          break;
+      }
+    }
+
+    std::vector<ov::AlertEvent> events;
+    const std::vector<ov::Placed> placed = p->scene.update(now, events);
+    {
+      std::lock_guard lock(p->lock);
+      p->chat_count = static_cast<guint>(p->scene.chat().size());
+      p->alerts_queued = static_cast<guint>(p->scene.alerts().size());
+    }
+
+    if (p->attach) {
+      attach_composition(p, frame->buffer, placed);
+    } else {
+      // An upstream element's composition is drawn first, under ours.
+      if (GstVideoOverlayCompositionMeta *meta =
+              gst_buffer_get_video_overlay_composition_meta(frame->buffer)) {
+        gst_video_overlay_composition_blend(meta->overlay, frame);
+        gst_buffer_remove_video_overlay_composition_meta(frame->buffer, meta);
+      }
+      ov::FrameView view;
+      pixel_format_of(GST_VIDEO_FRAME_FORMAT(frame), view.format);
+      view.width = GST_VIDEO_FRAME_WIDTH(frame);
+      view.height = GST_VIDEO_FRAME_HEIGHT(frame);
+      for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES(frame) && i < 3; i++) {
+        view.data[i] = static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(frame, i));
+        view.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE(frame, i);
+      }
+      p->scene.blend(view, placed);
+    }
+    post_alert_events(self, events);
+    return GST_FLOW_OK;
+  });
+}
+
+static gboolean gst_broadcast_overlay_set_info(GstVideoFilter *filter, GstCaps *, GstVideoInfo *,
+                                               GstCaps *, GstVideoInfo *out_info) noexcept {
+  auto *self = GST_BROADCAST_OVERLAY(filter);
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    ov::PixelFormat format;
+    if (!pixel_format_of(GST_VIDEO_INFO_FORMAT(out_info), format)) return FALSE;
+    ov::YuvMatrix matrix;
+    gdouble kr, kb;
+    if (gst_video_color_matrix_get_Kr_Kb(out_info->colorimetry.matrix, &kr, &kb))
+      matrix.kr = kr, matrix.kb = kb;
+    matrix.full_range = out_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+    self->priv->scene.set_frame(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info),
+                                format, matrix);
+    self->priv->drop_rect_buffers();
+    return TRUE;
+  });
+}
+
+static gboolean gst_broadcast_overlay_decide_allocation(GstBaseTransform *trans,
+                                                        GstQuery *query) noexcept {
+  auto *self = GST_BROADCAST_OVERLAY(trans);
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    const bool attach =
+        gst_query_find_allocation_meta(query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, nullptr);
+    if (attach != self->priv->attach)
+      GST_INFO_OBJECT(self, "%s",
+                      attach ? "downstream draws the overlay: attaching it"
+                             : "blending the overlay into the frames");
+    self->priv->attach = attach;
+  });
+  return GST_BASE_TRANSFORM_CLASS(gst_broadcast_overlay_parent_class)
+      ->decide_allocation(trans, query);
+}
+
+static gboolean gst_broadcast_overlay_start(GstBaseTransform *trans) noexcept {
+  auto *self = GST_BROADCAST_OVERLAY(trans);
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    Priv *p = self->priv;
+    p->last_running_time = 0;
+    p->logo_tried = false;
+    return TRUE;
+  });
+}
+
+static gboolean gst_broadcast_overlay_stop(GstBaseTransform *trans) noexcept {
+  auto *self = GST_BROADCAST_OVERLAY(trans);
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    self->priv->drop_rect_buffers();
+    return TRUE;
+  });
+}
+
+static void gst_broadcast_overlay_set_property(GObject *object, guint prop_id, const GValue *value,
+                                               GParamSpec *pspec) {
+  auto *self = GST_BROADCAST_OVERLAY(object);
+  std::lock_guard lock(self->priv->lock);
+  Settings &s = self->priv->settings;
+  const auto str = [&] {
+    const gchar *v = g_value_get_string(value);
+    return std::string(v ? v : "");
+  };
+  const auto anchor = [&] { return static_cast<ov::Anchor>(g_value_get_enum(value)); };
+  switch (prop_id) {
+    case PROP_STATUS:
+      s.status_template = ov::clean_text(str(), 4 * ov::kMaxStatusChars);
+      break;
+    case PROP_STATUS_POSITION:
+      s.scene.status_anchor = anchor();
+      break;
+    case PROP_FONT:
+      s.scene.font = str().empty() ? "Sans" : ov::clean_text(str(), 200);
+      break;
+    case PROP_TEXT_SCALE:
+      s.scene.text_scale = g_value_get_double(value);
+      break;
+    case PROP_MARGIN:
+      s.scene.margin = g_value_get_double(value);
+      break;
+    case PROP_CHAT_SIZE:
+      s.scene.chat.max_messages = g_value_get_uint(value);
+      break;
+    case PROP_CHAT_TTL:
+      s.scene.chat.ttl = static_cast<int64_t>(g_value_get_uint64(value));
+      break;
+    case PROP_CHAT_WIDTH:
+      s.scene.chat_width = g_value_get_double(value);
+      break;
+    case PROP_CHAT_POSITION:
+      s.scene.chat_anchor = anchor();
+      break;
+    case PROP_ALERT_DURATION:
+      s.alert_duration = g_value_get_uint64(value);
+      break;
+    case PROP_ALERT_POSITION:
+      s.scene.alert_anchor = anchor();
+      break;
+    case PROP_LOGO_LOCATION:
+      s.logo_location = str();
+      break;
+    case PROP_LOGO_POSITION:
+      s.scene.logo_anchor = anchor();
+      break;
+    case PROP_LOGO_SCALE:
+      s.scene.logo_scale = g_value_get_double(value);
+      break;
+    case PROP_LOGO_OPACITY:
+      s.scene.logo_opacity = g_value_get_double(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, GValue *value,
+                                               GParamSpec *pspec) {
+  auto *self = GST_BROADCAST_OVERLAY(object);
+  std::lock_guard lock(self->priv->lock);
+  const Settings &s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_STATUS:
+      g_value_set_string(value, s.status_template.c_str());
+      break;
+    case PROP_STATUS_POSITION:
+      g_value_set_enum(value, int(s.scene.status_anchor));
+      break;
+    case PROP_FONT:
+      g_value_set_string(value, s.scene.font.c_str());
+      break;
+    case PROP_TEXT_SCALE:
+      g_value_set_double(value, s.scene.text_scale);
+      break;
+    case PROP_MARGIN:
+      g_value_set_double(value, s.scene.margin);
+      break;
+    case PROP_CHAT_SIZE:
+      g_value_set_uint(value, static_cast<guint>(s.scene.chat.max_messages));
+      break;
+    case PROP_CHAT_TTL:
+      g_value_set_uint64(value, static_cast<guint64>(s.scene.chat.ttl));
+      break;
+    case PROP_CHAT_WIDTH:
+      g_value_set_double(value, s.scene.chat_width);
+      break;
+    case PROP_CHAT_POSITION:
+      g_value_set_enum(value, int(s.scene.chat_anchor));
+      break;
+    case PROP_ALERT_DURATION:
+      g_value_set_uint64(value, s.alert_duration);
+      break;
+    case PROP_ALERT_POSITION:
+      g_value_set_enum(value, int(s.scene.alert_anchor));
+      break;
+    case PROP_LOGO_LOCATION:
+      g_value_set_string(value, s.logo_location.c_str());
+      break;
+    case PROP_LOGO_POSITION:
+      g_value_set_enum(value, int(s.scene.logo_anchor));
+      break;
+    case PROP_LOGO_SCALE:
+      g_value_set_double(value, s.scene.logo_scale);
+      break;
+    case PROP_LOGO_OPACITY:
+      g_value_set_double(value, s.scene.logo_opacity);
+      break;
+    case PROP_CHAT_COUNT:
+      g_value_set_uint(value, self->priv->chat_count);
+      break;
+    case PROP_ALERTS_QUEUED:
+      g_value_set_uint(value, self->priv->alerts_queued);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_broadcast_overlay_finalize(GObject *object) {
+  delete GST_BROADCAST_OVERLAY(object)->priv;
+  G_OBJECT_CLASS(gst_broadcast_overlay_parent_class)->finalize(object);
+}
+
+static void gst_broadcast_overlay_init(GstBroadcastOverlay *self) {
+  self->priv = new Priv();
+  self->priv->settings.scene.chat.ttl = static_cast<int64_t>(kDefaultChatTtl);
+}
+
+static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *trans_class = GST_BASE_TRANSFORM_CLASS(klass);
+  auto *filter_class = GST_VIDEO_FILTER_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(broadcast_overlay_debug, "broadcastoverlay", 0,
+                          "Chat, alerts, status and logo overlay");
+
+  gobject_class->set_property = gst_broadcast_overlay_set_property;
+  gobject_class->get_property = gst_broadcast_overlay_get_property;
+  gobject_class->finalize = gst_broadcast_overlay_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_PLAYING);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+  const ov::SceneConfig defaults;
+  const GType position = GST_TYPE_BROADCAST_OVERLAY_POSITION;
+
+  g_object_class_install_property(
+      gobject_class, PROP_STATUS,
+      g_param_spec_string("status", "Status",
+                          "Status line text (empty: none). '{time}' shows the local time "
+                          "(HH:MM:SS) and '{running-time}' the stream's running time",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATUS_POSITION,
+      g_param_spec_enum("status-position", "Status position", "Where the status line goes",
+                        position, int(defaults.status_anchor), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_FONT,
+      g_param_spec_string("font", "Font",
+                          "Pango font family and style without a size, e.g. 'Sans' or "
+                          "'Serif Bold' (the size follows text-scale)",
+                          "Sans", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_TEXT_SCALE,
+      g_param_spec_double("text-scale", "Text scale",
+                          "Text size as a fraction of the frame height (alerts are a third "
+                          "larger)",
+                          0.005, 0.5, defaults.text_scale, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MARGIN,
+      g_param_spec_double("margin", "Margin",
+                          "Distance of every layer from the frame's edges, as a fraction of "
+                          "the frame height",
+                          0.0, 0.4, defaults.margin, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHAT_SIZE,
+      g_param_spec_uint("chat-size", "Chat size",
+                        "How many of the latest chat messages are shown (0: no chat)", 0,
+                        kMaxChatSize, 5, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHAT_TTL,
+      g_param_spec_uint64("chat-ttl", "Chat time to live",
+                          "Running time (ns) a chat message stays, fading out over its last "
+                          "second (0: until pushed out by newer ones)",
+                          0, G_MAXINT64, kDefaultChatTtl, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHAT_WIDTH,
+      g_param_spec_double("chat-width", "Chat width",
+                          "Width at which chat messages wrap, as a fraction of the frame width",
+                          0.1, 1.0, defaults.chat_width, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHAT_POSITION,
+      g_param_spec_enum("chat-position", "Chat position",
+                        "Where the chat goes; at a bottom position the newest message is lowest",
+                        position, int(defaults.chat_anchor), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ALERT_DURATION,
+      g_param_spec_uint64("alert-duration", "Alert duration",
+                          "Running time (ns) an alert stays when add-alert gives no duration",
+                          GST_MSECOND, kMaxAlertDuration, kDefaultAlertDuration, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ALERT_POSITION,
+      g_param_spec_enum("alert-position", "Alert position", "Where alerts appear", position,
+                        int(defaults.alert_anchor), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LOGO_LOCATION,
+      g_param_spec_string("logo-location", "Logo location",
+                          "PNG file drawn as the logo, alpha kept (empty: none). A file that "
+                          "cannot be read is a warning and the stream goes on without a logo",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LOGO_POSITION,
+      g_param_spec_enum("logo-position", "Logo position", "Where the logo goes", position,
+                        int(defaults.logo_anchor), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LOGO_SCALE,
+      g_param_spec_double("logo-scale", "Logo scale",
+                          "Logo height as a fraction of the frame height (0: the image's own "
+                          "size)",
+                          0.0, 1.0, defaults.logo_scale, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_LOGO_OPACITY,
+      g_param_spec_double("logo-opacity", "Logo opacity", "Opacity of the logo", 0.0, 1.0,
+                          defaults.logo_opacity, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHAT_COUNT,
+      g_param_spec_uint("chat-count", "Chat count", "Chat messages on screen or arriving", 0,
+                        G_MAXUINT, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_ALERTS_QUEUED,
+      g_param_spec_uint("alerts-queued", "Alerts queued", "Alerts showing or waiting their turn", 0,
+                        G_MAXUINT, 0, ro));
+
+  /**
+   * GstBroadcastOverlay::add-chat:
+   * @user: the user name, drawn in @color
+   * @text: the message (at most 500 characters; longer text is cut)
+   * @color: "#rgb", "#rrggbb" or a colour name; empty: one picked from the name
+   *
+   * Shows a chat message from the next frame on. Returns %FALSE for empty
+   * text or a colour it cannot read.
+   */
+  signals[SIGNAL_ADD_CHAT] = g_signal_new_class_handler(
+      "add-chat", G_TYPE_FROM_CLASS(klass),
+      static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(add_chat), nullptr,
+      nullptr, nullptr, G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * GstBroadcastOverlay::add-alert:
+   * @text: the alert (at most 200 characters)
+   * @type: "info", "success", "warning" or "error" (empty: info)
+   * @duration: running time in ns it stays; 0: #GstBroadcastOverlay:alert-duration
+   *
+   * Queues an alert; it shows when the ones before it are done. Returns
+   * %FALSE for empty text, an unknown type or a full queue (100).
+   */
+  signals[SIGNAL_ADD_ALERT] = g_signal_new_class_handler(
+      "add-alert", G_TYPE_FROM_CLASS(klass),
+      static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(add_alert),
+      nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
+  signals[SIGNAL_CLEAR_CHAT] =
+      g_signal_new_class_handler("clear-chat", G_TYPE_FROM_CLASS(klass),
+                                 static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
+                                 G_CALLBACK(clear_chat), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+  signals[SIGNAL_CLEAR_ALERTS] = g_signal_new_class_handler(
+      "clear-alerts", G_TYPE_FROM_CLASS(klass),
+      static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(clear_alerts),
+      nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Broadcast overlay", "Filter/Editor/Video",
+      "Draws chat messages, queued alerts, a status line and a logo on live video. Action "
+      "signals: add-chat (user, text, colour) -> bool; add-alert (text, type, duration ns) -> "
+      "bool; clear-chat; clear-alerts. Posts 'broadcastoverlay-alert' (event shown|done, text, "
+      "type, running-time, queued). Example: gst-launch-1.0 videotestsrc is-live=true ! "
+      "broadcastoverlay status=\"LIVE {time}\" ! videoconvert ! autovideosink",
+      "onair developers");
+  gst_type_mark_as_plugin_api(position, static_cast<GstPluginAPIFlags>(0));
+
+  trans_class->decide_allocation = gst_broadcast_overlay_decide_allocation;
+  trans_class->start = gst_broadcast_overlay_start;
+  trans_class->stop = gst_broadcast_overlay_stop;
+  filter_class->set_info = gst_broadcast_overlay_set_info;
+  filter_class->transform_frame_ip = gst_broadcast_overlay_transform_frame_ip;
+}
