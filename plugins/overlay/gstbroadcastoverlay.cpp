@@ -82,6 +82,7 @@ struct Priv {
   std::string loaded_logo;
   bool logo_tried = false;
   bool attach = false;  // downstream draws overlay compositions
+  bool check_downstream = true;
   int64_t last_running_time = 0;
   std::map<uint64_t, GstBuffer *> rect_buffers;  // picture key -> BGRA buffer
 
@@ -310,6 +311,25 @@ GstBuffer *rect_buffer(Priv *p, const ov::Placed &placed) {
   return buffer;
 }
 
+// An in-place filter gets no allocation query of its own, so ask downstream
+// directly whether it draws overlay compositions, as textoverlay does.
+bool downstream_draws_compositions(GstBroadcastOverlay *self) {
+  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
+  GstCaps *caps = gst_pad_get_current_caps(trans->srcpad);
+  if (!caps) caps = gst_pad_get_current_caps(trans->sinkpad);
+  if (!caps) return false;
+  GstQuery *query = gst_query_new_allocation(caps, FALSE);
+  gst_caps_unref(caps);
+  const bool yes =
+      gst_pad_peer_query(trans->srcpad, query) &&
+      gst_query_find_allocation_meta(query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, nullptr);
+  gst_query_unref(query);
+  GST_INFO_OBJECT(
+      self, "%s",
+      yes ? "downstream draws the overlay: attaching it" : "blending the overlay into the frames");
+  return yes;
+}
+
 void attach_composition(Priv *p, GstBuffer *buffer, const std::vector<ov::Placed> &placed) {
   // Forget buffers of pictures no longer shown.
   std::map<uint64_t, GstBuffer *> kept;
@@ -361,6 +381,10 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
       if (GST_CLOCK_TIME_IS_VALID(rt)) p->last_running_time = static_cast<int64_t>(rt);
     }
     const int64_t now = p->last_running_time;
+    if (p->check_downstream) {
+      p->attach = downstream_draws_compositions(self);
+      p->check_downstream = false;
+    }
 
     Settings settings;
     std::vector<Command> commands;
@@ -441,24 +465,9 @@ static gboolean gst_broadcast_overlay_set_info(GstVideoFilter *filter, GstCaps *
     self->priv->scene.set_frame(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info),
                                 format, matrix);
     self->priv->drop_rect_buffers();
+    self->priv->check_downstream = true;
     return TRUE;
   });
-}
-
-static gboolean gst_broadcast_overlay_decide_allocation(GstBaseTransform *trans,
-                                                        GstQuery *query) noexcept {
-  auto *self = GST_BROADCAST_OVERLAY(trans);
-  onair::guarded(GST_ELEMENT_CAST(self), [&] {
-    const bool attach =
-        gst_query_find_allocation_meta(query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, nullptr);
-    if (attach != self->priv->attach)
-      GST_INFO_OBJECT(self, "%s",
-                      attach ? "downstream draws the overlay: attaching it"
-                             : "blending the overlay into the frames");
-    self->priv->attach = attach;
-  });
-  return GST_BASE_TRANSFORM_CLASS(gst_broadcast_overlay_parent_class)
-      ->decide_allocation(trans, query);
 }
 
 static gboolean gst_broadcast_overlay_start(GstBaseTransform *trans) noexcept {
@@ -467,6 +476,7 @@ static gboolean gst_broadcast_overlay_start(GstBaseTransform *trans) noexcept {
     Priv *p = self->priv;
     p->last_running_time = 0;
     p->logo_tried = false;
+    p->check_downstream = true;
     return TRUE;
   });
 }
@@ -767,7 +777,6 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
       "onair developers");
   gst_type_mark_as_plugin_api(position, static_cast<GstPluginAPIFlags>(0));
 
-  trans_class->decide_allocation = gst_broadcast_overlay_decide_allocation;
   trans_class->start = gst_broadcast_overlay_start;
   trans_class->stop = gst_broadcast_overlay_stop;
   filter_class->set_info = gst_broadcast_overlay_set_info;

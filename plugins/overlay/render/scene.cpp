@@ -139,6 +139,10 @@ std::vector<Placed> Scene::update(int64_t now, std::vector<AlertEvent> &events) 
     placed.push_back({key, &img, r.x, r.y, to_opacity(v.opacity)});
   }
 
+  // Even positions line chroma up in 4:2:0 frames; using them for every
+  // format keeps every format's picture the same.
+  for (Placed &p : placed) p.x &= ~1, p.y &= ~1;
+
   // Drop pictures nothing shows any more; all the rest stay drawn.
   std::set<uint64_t> shown;
   for (const Placed &p : placed) shown.insert(p.key);
