@@ -6,10 +6,15 @@
 namespace onair::overlay {
 namespace {
 
-// Exact round(v / 255) for v in [0, 255 * 255].
-inline uint32_t div255(uint32_t v) {
-  v += 128;
-  return (v + (v >> 8)) >> 8;
+// Exact round(v / 255) for v in [0, 255 * 255], in 16 bits so the
+// vectoriser packs eight or more lanes per register.
+inline uint16_t div255(uint16_t v) {
+  v = static_cast<uint16_t>(v + 128);
+  return static_cast<uint16_t>((v + (v >> 8)) >> 8);
+}
+
+inline uint16_t mul(uint8_t a, uint8_t b) {
+  return static_cast<uint16_t>(static_cast<uint16_t>(a) * static_cast<uint16_t>(b));
 }
 
 inline uint8_t to_byte(double v) {
@@ -17,19 +22,23 @@ inline uint8_t to_byte(double v) {
 }
 
 // dst = src + dst * (1 - alpha), all premultiplied bytes.
-void blend_row(uint8_t *__restrict dst, const uint8_t *__restrict src,
-               const uint8_t *__restrict alpha, int n) {
+__attribute__((target_clones("avx2", "default"))) void blend_row(uint8_t *__restrict dst,
+                                                                 const uint8_t *__restrict src,
+                                                                 const uint8_t *__restrict alpha,
+                                                                 int n) {
   for (int i = 0; i < n; i++)
-    dst[i] = static_cast<uint8_t>(src[i] + div255(dst[i] * (255u - alpha[i])));
+    dst[i] =
+        static_cast<uint8_t>(src[i] + div255(mul(dst[i], static_cast<uint8_t>(255 - alpha[i]))));
 }
 
 // The same with the source scaled by opacity first.
-void blend_row_faded(uint8_t *__restrict dst, const uint8_t *__restrict src,
-                     const uint8_t *__restrict alpha, int n, uint32_t opacity) {
+__attribute__((target_clones("avx2", "default"))) void blend_row_faded(
+    uint8_t *__restrict dst, const uint8_t *__restrict src, const uint8_t *__restrict alpha, int n,
+    uint8_t opacity) {
   for (int i = 0; i < n; i++) {
-    const uint32_t s = div255(src[i] * opacity);
-    const uint32_t a = div255(alpha[i] * opacity);
-    dst[i] = static_cast<uint8_t>(s + div255(dst[i] * (255u - a)));
+    const uint16_t s = div255(mul(src[i], opacity));
+    const uint16_t a = div255(mul(alpha[i], opacity));
+    dst[i] = static_cast<uint8_t>(s + div255(mul(dst[i], static_cast<uint8_t>(255 - a))));
   }
 }
 
