@@ -1,6 +1,9 @@
 #include "catalog.h"
 
 #include "text.h"
+#ifdef ONAIR_HAVE_HTTP
+#include "control_json.h"
+#endif
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -111,7 +114,15 @@ PipelineFile load_pipeline(const PipelineRef &ref) {
   }
   std::string text(contents, length);
   g_free(contents);
-  return parse_pipeline_file(text, ref.path, ref.stem);
+  PipelineFile file = parse_pipeline_file(text, ref.path, ref.stem);
+#ifdef ONAIR_HAVE_HTTP
+  check_scheduled_commands(file);
+#else
+  if (!file.schedule.empty())
+    throw PipelineError(file.path + ":" + std::to_string(file.schedule.front().line) +
+                        ": scheduled commands need onair built with the control API (json-glib)");
+#endif
+  return file;
 }
 
 std::vector<PipelineRef> list_pipelines(const Locations &where) {

@@ -18,6 +18,7 @@ const char kUsage[] =
     "  check NAME|FILE [-s K=V]   build a pipeline without running it and list its elements\n"
     "  list                       list the pipelines onair can find\n"
     "  show NAME|FILE             show a pipeline's description, variables and body\n"
+    "  token [--token-file FILE]  print the control API's token (made if there is none)\n"
     "  help [COMMAND]             show help\n"
     "\n"
     "Options:\n"
@@ -33,7 +34,8 @@ const char kRunHelp[] =
     "Usage: onair run NAME|FILE [OPTIONS]\n"
     "\n"
     "Runs the pipeline, shows live status, and serves the web pages, the run's output\n"
-    "(under /hls/) and the status API (GET /api/status).\n"
+    "(under /hls/), the status API (GET /api/status) and the overlay control API\n"
+    "(/api/overlay/..., with the token 'onair token' prints; see docs/api.md).\n"
     "\n"
     "Options:\n"
     "  -s, --set KEY=VALUE        give a variable a value (repeatable); a secret variable\n"
@@ -47,7 +49,19 @@ const char kRunHelp[] =
     "  --eos-timeout SECONDS      on interrupt, how long to wait for outputs to finish\n"
     "                             (default 10); a second interrupt stops at once\n"
     "  --status-interval SECONDS  how often to show status (default 1 on a terminal,\n"
-    "                             5 otherwise; 0 switches it off)\n";
+    "                             5 otherwise; 0 switches it off)\n"
+    "  --token-file FILE          the control API's token file (default\n"
+    "                             ~/.config/onair/api-token, made at first start)\n"
+    "  --control stdin            read overlay commands from standard input, one JSON\n"
+    "                             object per line; a JSON reply per line on standard output\n"
+    "  --control-socket PATH      the same protocol on a Unix socket (made with mode 0600)\n";
+
+const char kTokenHelp[] =
+    "Usage: onair token [--token-file FILE]\n"
+    "\n"
+    "Prints the token of the overlay control API, making it first when there is none\n"
+    "(32 random bytes as hex, in ~/.config/onair/api-token with mode 0600). Use it as\n"
+    "  curl -H \"Authorization: Bearer $(onair token)\" ...\n";
 
 const char kCheckHelp[] =
     "Usage: onair check NAME|FILE [-s KEY=VALUE]...\n"
@@ -77,6 +91,7 @@ Options::Command command_named(const std::string &name) {
   if (name == "check") return Options::Command::kCheck;
   if (name == "list") return Options::Command::kList;
   if (name == "show") return Options::Command::kShow;
+  if (name == "token") return Options::Command::kToken;
   throw UsageError("unknown command '" + name + "'");
 }
 
@@ -135,6 +150,7 @@ Options parse_command_line(const std::vector<std::string> &args) {
   const bool takes_sets =
       o.command == Options::Command::kRun || o.command == Options::Command::kCheck;
   const bool is_run = o.command == Options::Command::kRun;
+  const bool takes_token = is_run || o.command == Options::Command::kToken;
 
   for (; i < args.size(); i++) {
     const std::string &a = args[i];
@@ -167,6 +183,17 @@ Options parse_command_line(const std::vector<std::string> &args) {
       o.eos_timeout = parse_seconds("--eos-timeout", value());
     } else if (is_run && name == "--status-interval") {
       o.status_interval = parse_seconds("--status-interval", value());
+    } else if (takes_token && name == "--token-file") {
+      o.token_file = value();
+      if (o.token_file.empty()) throw UsageError("--token-file needs a file name");
+    } else if (is_run && name == "--control") {
+      const std::string channel = value();
+      if (channel != "stdin")
+        throw UsageError("--control takes 'stdin' (use --control-socket PATH for a socket)");
+      o.control_stdin = true;
+    } else if (is_run && name == "--control-socket") {
+      o.control_socket = value();
+      if (o.control_socket.empty()) throw UsageError("--control-socket needs a path");
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("unknown option '" + a + "' for " + first);
     } else if (takes_pipeline && o.pipeline.empty()) {
@@ -185,6 +212,7 @@ std::string help_text(const std::string &topic) {
   if (topic == "check") return kCheckHelp;
   if (topic == "list") return kListHelp;
   if (topic == "show") return kShowHelp;
+  if (topic == "token") return kTokenHelp;
   return kUsage;
 }
 

@@ -20,7 +20,7 @@ struct HttpAddress {
 };
 
 struct Options {
-  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow };
+  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken };
   Command command = Command::kHelp;
   std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
   std::string pipeline;    // NAME or FILE
@@ -30,6 +30,9 @@ struct Options {
   std::string web_dir;                                    // empty: found automatically
   double eos_timeout = 10.0;                              // seconds
   double status_interval = -1;  // seconds; <0: 1 s on a terminal, 5 s otherwise; 0: off
+  std::string token_file;       // empty: $XDG_CONFIG_HOME/onair/api-token
+  bool control_stdin = false;   // --control stdin: commands on standard input
+  std::string control_socket;   // --control-socket PATH; empty: none
 };
 
 // Throws UsageError with a one-line message.

@@ -53,6 +53,12 @@ void respond_error(SoupServerMessage *msg, guint status, const std::string &api_
     respond_text(msg, status, "text/plain; charset=utf-8", std::string(reason) + "\n");
 }
 
+void respond_api(SoupServerMessage *msg, guint status, const std::string &body) {
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(headers, "Cache-Control", "no-store");
+  respond_text(msg, status, "application/json", body);
+}
+
 std::string real_path(const std::string &path) {
   char *r = realpath(path.c_str(), nullptr);
   if (!r) return {};
@@ -115,6 +121,42 @@ struct HttpServer::Impl {
   HttpRoutes routes;
   SoupServer *server = nullptr;
 
+  // Runs when the headers are in, before the body is read: a body larger than
+  // any request needs is refused and not kept (a client that asked for
+  // "Expect: 100-continue" gets the answer without sending it).
+  static void early(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                    gpointer) noexcept {
+    try {
+      SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
+      const std::string where = path ? path : "";
+      const bool api = where.rfind("/api/overlay", 0) == 0;
+      const SoupEncoding encoding = soup_message_headers_get_encoding(request);
+      if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
+        if (api)
+          respond_api(msg, SOUP_STATUS_LENGTH_REQUIRED, error_json("send a Content-Length"));
+        else
+          respond_error(msg, SOUP_STATUS_LENGTH_REQUIRED, where);
+      } else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+                 soup_message_headers_get_content_length(request) >
+                     static_cast<goffset>(kMaxCommandBytes)) {
+        if (api)
+          respond_api(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                      error_json("request body is larger than " +
+                                 std::to_string(kMaxCommandBytes / 1024) + " KiB"));
+        else
+          respond_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, where);
+      } else {
+        return;
+      }
+      // The answer goes once the body is read; what comes is dropped, not kept.
+      soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                   "close");
+    } catch (const std::exception &) {
+      soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+    }
+  }
+
   static void handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                      gpointer user_data) noexcept {
     auto *self = static_cast<Impl *>(user_data);
@@ -129,6 +171,10 @@ struct HttpServer::Impl {
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
     const char *method = soup_server_message_get_method(msg);
+    if (path == "/api/overlay" || path.rfind("/api/overlay/", 0) == 0) {
+      overlay_api(msg, path, method);
+      return;
+    }
     if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
       soup_message_headers_replace(headers, "Allow", "GET, HEAD");
       respond_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, path);
@@ -165,11 +211,61 @@ struct HttpServer::Impl {
     }
     if (!served) respond_error(msg, SOUP_STATUS_NOT_FOUND, path);
   }
+
+  void overlay_api(SoupServerMessage *msg, const std::string &path, const char *method) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    const ApiRoute route = overlay_route(path, method);
+    if (!route.found || !routes.overlay_command) {
+      respond_api(msg, SOUP_STATUS_NOT_FOUND, error_json("no such endpoint"));
+      return;
+    }
+    // Everything here needs the token; the answer says nothing else without it.
+    const char *authorization =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const std::optional<std::string> given = bearer_token(authorization);
+    if (!given || routes.token.empty() || !constant_time_equal(*given, routes.token)) {
+      soup_message_headers_replace(
+          headers, "WWW-Authenticate",
+          given ? "Bearer realm=\"onair\", error=\"invalid_token\"" : "Bearer realm=\"onair\"");
+      respond_api(
+          msg, SOUP_STATUS_UNAUTHORIZED,
+          error_json(given ? "wrong token"
+                           : "send Authorization: Bearer TOKEN ('onair token' prints the token)"));
+      return;
+    }
+    if (!route.allowed) {
+      soup_message_headers_replace(headers, "Allow", route.allow.c_str());
+      respond_api(
+          msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+          error_json(std::string(method) + " is not allowed here (allowed: " + route.allow + ")"));
+      return;
+    }
+    if (route.list) {
+      respond_api(msg, SOUP_STATUS_OK, routes.overlays_json());
+      return;
+    }
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    GBytes *bytes = soup_message_body_flatten(body);
+    gsize size = 0;
+    const auto *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
+    ControlResult result;
+    if (size > kMaxCommandBytes)
+      result = {413,
+                "request body is larger than " + std::to_string(kMaxCommandBytes / 1024) + " KiB"};
+    else
+      result = routes.overlay_command(*route.kind, std::string_view(data ? data : "", size),
+                                      route.empty_body_ok);
+    g_bytes_unref(bytes);
+    if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
+    respond_api(msg, static_cast<guint>(result.status),
+                result.ok() ? ok_json() : error_json(result.error));
+  }
 };
 
 HttpServer::HttpServer(HttpRoutes routes) : impl_(std::make_unique<Impl>()) {
   impl_->routes = std::move(routes);
   impl_->server = soup_server_new("server-header", "onair ", nullptr);
+  soup_server_add_early_handler(impl_->server, nullptr, &Impl::early, impl_.get(), nullptr);
   soup_server_add_handler(impl_->server, nullptr, &Impl::handle, impl_.get(), nullptr);
 }
 

@@ -6,9 +6,11 @@
 #include <memory>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "cli.h"
+#include "control.h"
 
 namespace onair::app {
 
@@ -23,6 +25,13 @@ struct HttpRoutes {
   std::string hls_dir;                       // served at /hls/
   std::function<std::string()> status_json;  // GET /api/status
   std::function<std::string()> metrics;      // GET /metrics
+  // The overlay control API under /api/overlay (see docs/api.md); off while
+  // `overlay_command` is empty. Every request needs "Authorization: Bearer
+  // <token>".
+  std::string token;
+  std::function<ControlResult(CommandKind, std::string_view body, bool empty_is_object)>
+      overlay_command;
+  std::function<std::string()> overlays_json;  // GET /api/overlay
 };
 
 class HttpServer {

@@ -12,12 +12,19 @@
 #include "catalog.h"
 #include "cli.h"
 #include "console.h"
+#include "expression.h"
 #include "onair/gst_ptr.h"
 #include "pipeline_file.h"
 #include "runner.h"
 #include "status.h"
+#include "token.h"
 #ifdef ONAIR_HAVE_HTTP
+#include <csignal>
+
+#include "control_channels.h"
+#include "control_json.h"
 #include "http_server.h"
+#include "overlay_control.h"
 #endif
 
 namespace onair::app {
@@ -128,6 +135,11 @@ Prepared prepare(const Locations &where, const Options &options, Console &consol
   return p;
 }
 
+std::string token_path(const Options &options) {
+  return options.token_file.empty() ? default_token_path(g_get_user_config_dir())
+                                    : options.token_file;
+}
+
 int command_run(const Locations &where, const Options &options) {
   Redactor no_secrets;
   Console early(no_secrets);
@@ -148,27 +160,68 @@ int command_run(const Locations &where, const Options &options) {
         RunnerSettings{options.eos_timeout, options.status_interval, p.file.finish_on_interrupt});
 
 #ifdef ONAIR_HAVE_HTTP
+    // Every control channel goes through one service and one rate limit.
+    OverlayControl overlays(pipeline.get());
+    ControlService control([&](const ControlCommand &c) { overlays.apply(c); },
+                           [] { return static_cast<double>(g_get_monotonic_time()) / 1e6; },
+                           RateLimiter(), &p.redact);
+    ScheduledCommands schedule(control, console, p.file);
+    runner.on_playing([&] { schedule.start(); });
+
+    std::string token_file;
     std::optional<HttpServer> server;
     if (options.http) {
+      token_file = token_path(options);
+      const std::string token = load_or_create_token(token_file);
+      p.redact.add(token);
       HttpRoutes routes;
       routes.web_dir = where.web_dir;
       routes.vendor_dirs = where.vendor_dirs;
       routes.hls_dir = run_dir;
       routes.status_json = [&] { return status_json(redacted(runner.status(), p.redact)); };
       routes.metrics = [&] { return metrics_text(redacted(runner.status(), p.redact)); };
+      routes.token = token;
+      routes.overlay_command = [&](CommandKind kind, std::string_view body, bool empty_ok) {
+        return control.http(kind, body, empty_ok);
+      };
+      routes.overlays_json = [&] {
+        std::vector<OverlayInfo> list = overlays.list();
+        for (OverlayInfo &o : list) {
+          o.name = p.redact(o.name);
+          o.status = p.redact(o.status);
+        }
+        return overlays_json(list);
+      };
       server.emplace(std::move(routes));
       server->listen(*options.http);
+    }
+    std::optional<LineChannels> channels;
+    if (options.control_stdin || !options.control_socket.empty()) {
+      channels.emplace(control, console);
+      if (!options.control_socket.empty()) channels->listen(options.control_socket);
+      if (options.control_stdin) {
+        std::signal(SIGPIPE, SIG_IGN);  // a reader that went away is an error, not an end
+        channels->read_stdin();
+      }
     }
 #else
     if (options.http)
       throw PipelineError("this onair was built without the web server; use --no-http");
+    if (options.control_stdin || !options.control_socket.empty())
+      throw PipelineError("this onair was built without the control API (json-glib)");
 #endif
 
     console.info("pipeline '" + p.file.name + "'" +
                  (p.file.description.empty() ? "" : ": " + p.file.description));
     console.info("output: " + run_dir);
 #ifdef ONAIR_HAVE_HTTP
-    if (server) console.info("open " + server->url());
+    if (server) {
+      console.info("open " + server->url());
+      console.info("control API: " + server->url() + "api/overlay (token in " + token_file +
+                   "; 'onair token' prints it)");
+    }
+    if (!options.control_socket.empty()) console.info("control socket: " + options.control_socket);
+    if (options.control_stdin) console.info("control: reading commands from standard input");
 #endif
     const int code = runner.run();
     drop_if_empty(run_dir);
@@ -292,6 +345,12 @@ int command_show(const Locations &where, const Options &options) {
     for (const auto &[name, value] : preset.assignments) line += " " + name + "=" + value;
     std::printf("%s\n", line.c_str());
   }
+  if (!file.schedule.empty()) std::printf("\nscheduled commands:\n");
+  for (const ScheduledCommand &s : file.schedule) {
+    std::string when = "at " + format_number(s.at);
+    if (s.every > 0) when += " every " + format_number(s.every);
+    std::printf("  %s: %s\n", when.c_str(), s.command.c_str());
+  }
   if (!file.checks.empty()) std::printf("\nchecks:\n");
   for (const Check &check : file.checks) {
     const std::string condition = check.condition.empty() ? "" : "if " + check.condition + ": ";
@@ -314,6 +373,14 @@ int main_guarded(int argc, char **argv) {
   switch (options.command) {
     case Options::Command::kHelp:
       std::fputs(help_text(options.help_topic).c_str(), stdout);
+      return kExitOk;
+    case Options::Command::kToken:
+      try {
+        std::printf("%s\n", load_or_create_token(token_path(options)).c_str());
+      } catch (const TokenError &e) {
+        std::fprintf(stderr, "onair: %s\n", e.what());
+        return kExitUsage;
+      }
       return kExitOk;
     case Options::Command::kVersion:
       guint major, minor, micro, nano;
@@ -342,8 +409,14 @@ int main_guarded(int argc, char **argv) {
   } catch (const PipelineError &e) {
     std::fprintf(stderr, "onair: %s\n", e.what());
     return kExitUsage;
+  } catch (const TokenError &e) {
+    std::fprintf(stderr, "onair: %s\n", e.what());
+    return kExitUsage;
 #ifdef ONAIR_HAVE_HTTP
   } catch (const HttpError &e) {
+    std::fprintf(stderr, "onair: %s\n", e.what());
+    return kExitUsage;
+  } catch (const ChannelError &e) {
     std::fprintf(stderr, "onair: %s\n", e.what());
     return kExitUsage;
 #endif

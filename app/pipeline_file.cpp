@@ -415,6 +415,35 @@ Check parse_check(const std::string &text, const std::string &path, int line) {
   return check;
 }
 
+// "at SECONDS [every SECONDS]: COMMAND", given what follows "at ".
+ScheduledCommand parse_schedule(const std::string &rest, const std::string &path, int line) {
+  const char *usage = "takes 'at SECONDS [every SECONDS]: {\"cmd\":...}'";
+  const size_t colon = rest.find(':');
+  if (colon == std::string::npos) fail(path, line, std::string("at ") + usage);
+  std::istringstream timing(rest.substr(0, colon));
+  std::vector<std::string> words;
+  for (std::string w; timing >> w;) words.push_back(w);
+  if (words.size() != 1 && !(words.size() == 3 && words[1] == "every"))
+    fail(path, line, std::string("at ") + usage);
+  const auto seconds = [&](const std::string &text, const char *what, double min) {
+    const auto v = parse_number(text, false);
+    if (!v || *v < min || *v > kMaxScheduleSeconds) {
+      std::ostringstream range;
+      range << what << " takes a number of seconds from " << min << " to " << kMaxScheduleSeconds
+            << ", not '" << printable_excerpt(text, 20) << "'";
+      fail(path, line, range.str());
+    }
+    return *v;
+  };
+  ScheduledCommand s;
+  s.line = line;
+  s.at = seconds(words[0], "at", 0);
+  if (words.size() == 3) s.every = seconds(words[2], "every", kMinScheduleInterval);
+  s.command = trim(rest.substr(colon + 1));
+  if (s.command.empty()) fail(path, line, "at: no command after ':'");
+  return s;
+}
+
 void validate_presets_and_checks(const PipelineFile &file) {
   for (const Preset &p : file.presets) {
     const Variable *choice = file.find(p.variable);
@@ -490,6 +519,10 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
       file.checks.push_back(parse_check(t.substr(6), path, line));
       continue;
     }
+    if (t.rfind("at ", 0) == 0) {
+      file.schedule.push_back(parse_schedule(t.substr(3), path, line));
+      continue;
+    }
     if (t.rfind("var ", 0) == 0) {
       Variable var = parse_variable(t.substr(4), path, line);
       if (file.find(var.name)) fail(path, line, "variable '" + var.name + "' declared twice");
@@ -511,7 +544,7 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, on-interrupt:, var, preset, check or ---)");
+               "' (expected name:, description:, on-interrupt:, var, preset, check, at or ---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");

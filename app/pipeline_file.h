@@ -59,6 +59,18 @@ struct Check {
   int line = 0;
 };
 
+// "at 30 every 60: {"cmd":"chat","user":"bot","text":"hello"}": a control
+// command (as in the line protocol, see docs/api.md) the app runs that many
+// seconds after the pipeline starts playing, and again at every interval.
+struct ScheduledCommand {
+  double at = 0;        // seconds after PLAYING
+  double every = 0;     // seconds; 0: once
+  std::string command;  // the JSON object, checked by the control layer
+  int line = 0;
+};
+inline constexpr double kMaxScheduleSeconds = 86400;
+inline constexpr double kMinScheduleInterval = 0.1;
+
 struct PipelineFile {
   std::string path;  // as shown in messages
   std::string name;
@@ -69,6 +81,7 @@ struct PipelineFile {
   std::vector<Variable> variables;
   std::vector<Preset> presets;
   std::vector<Check> checks;
+  std::vector<ScheduledCommand> schedule;
   std::string body;   // the launch description, comments blanked, lines kept;
                       // @if/@else/@end lines are kept for expand()
   int body_line = 0;  // line number of the body's first line

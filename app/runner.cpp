@@ -184,6 +184,7 @@ void Runner::handle(GstMessage *message) {
           playing_ = true;
           started_ = std::chrono::steady_clock::now();
           console_.info("playing");
+          if (on_playing_) on_playing_();
         }
         if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
       }

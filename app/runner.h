@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -30,6 +31,8 @@ class Runner {
   // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
   int run();
   Status status() const;
+  // Called once, when the pipeline first reaches PLAYING.
+  void on_playing(std::function<void()> callback) { on_playing_ = std::move(callback); }
 
  private:
   static gboolean on_bus(GstBus *, GstMessage *message, gpointer self) noexcept;
@@ -55,6 +58,7 @@ class Runner {
   bool stopping_ = false;
   int exit_code_ = 0;
   guint eos_timer_ = 0;
+  std::function<void()> on_playing_;
 };
 
 }  // namespace onair::app

@@ -82,3 +82,33 @@ TEST(Cli, UsageErrors) {
   EXPECT_EQ(usage_error({"run", "a", "--http", ":80"}),
             "--http needs an address, for example 127.0.0.1:8080");
 }
+
+TEST(Cli, ControlOptions) {
+  Options o = parse({"run", "demo"});
+  EXPECT_FALSE(o.control_stdin);
+  EXPECT_EQ(o.control_socket, "");
+  EXPECT_EQ(o.token_file, "");
+  o = parse({"run", "demo", "--control", "stdin", "--control-socket=/run/ov.sock", "--token-file",
+             "/etc/tok"});
+  EXPECT_TRUE(o.control_stdin);
+  EXPECT_EQ(o.control_socket, "/run/ov.sock");
+  EXPECT_EQ(o.token_file, "/etc/tok");
+  o = parse({"token"});
+  EXPECT_EQ(o.command, Command::kToken);
+  EXPECT_EQ(parse({"token", "--token-file=/x"}).token_file, "/x");
+  EXPECT_EQ(parse({"help", "token"}).help_topic, "token");
+  EXPECT_NE(help_text("token").find("Authorization: Bearer $(onair token)"), std::string::npos);
+  EXPECT_NE(help_text("run").find("--control stdin"), std::string::npos);
+  EXPECT_NE(help_text("run").find("--control-socket PATH"), std::string::npos);
+  EXPECT_NE(help_text("run").find("--token-file FILE"), std::string::npos);
+  EXPECT_NE(help_text("").find("  token "), std::string::npos);
+
+  EXPECT_EQ(usage_error({"run", "demo", "--control", "tcp"}),
+            "--control takes 'stdin' (use --control-socket PATH for a socket)");
+  EXPECT_EQ(usage_error({"run", "demo", "--control-socket="}), "--control-socket needs a path");
+  EXPECT_EQ(usage_error({"run", "demo", "--token-file", ""}), "--token-file needs a file name");
+  EXPECT_EQ(usage_error({"token", "extra"}), "unexpected argument 'extra'");
+  EXPECT_EQ(usage_error({"token", "--control", "stdin"}), "unknown option '--control' for token");
+  EXPECT_EQ(usage_error({"check", "x", "--token-file", "f"}),
+            "unknown option '--token-file' for check");
+}

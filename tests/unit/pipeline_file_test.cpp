@@ -171,10 +171,10 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, on-interrupt:, var, preset, check or ---)");
+            "description:, on-interrupt:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, "
-            "on-interrupt:, var, preset, check or ---)");
+            "on-interrupt:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
@@ -339,4 +339,53 @@ TEST(PipelineFile, OnInterrupt) {
                    .finish_on_interrupt);
   EXPECT_EQ(error_of("name: t\non-interrupt: later\n---\nx\n"),
             "t.pipeline:2: on-interrupt takes 'finish' or 'stop', not 'later'");
+}
+
+TEST(PipelineFile, ScheduledCommands) {
+  const PipelineFile f = parse_pipeline_file(
+      "name: t\n"
+      "at 5: {\"cmd\":\"status\",\"text\":\"LIVE\"}\n"
+      "at 0 every 60:{\"cmd\":\"chat\",\"user\":\"bot\",\"text\":\"a: b ${not_a_var}\"}\n"
+      "  at 1.5   every 0.1 :  {\"cmd\":\"clear-chat\"}  \n"
+      "---\nx\n",
+      "t.pipeline", "t");
+  ASSERT_EQ(f.schedule.size(), 3u);
+  EXPECT_DOUBLE_EQ(f.schedule[0].at, 5);
+  EXPECT_DOUBLE_EQ(f.schedule[0].every, 0);
+  EXPECT_EQ(f.schedule[0].command, "{\"cmd\":\"status\",\"text\":\"LIVE\"}");
+  EXPECT_EQ(f.schedule[0].line, 2);
+  EXPECT_DOUBLE_EQ(f.schedule[1].at, 0);
+  EXPECT_DOUBLE_EQ(f.schedule[1].every, 60);
+  // Everything after the first ':' is the command, kept as written (no substitution).
+  EXPECT_EQ(f.schedule[1].command,
+            "{\"cmd\":\"chat\",\"user\":\"bot\",\"text\":\"a: b ${not_a_var}\"}");
+  EXPECT_DOUBLE_EQ(f.schedule[2].at, 1.5);
+  EXPECT_DOUBLE_EQ(f.schedule[2].every, 0.1);
+  EXPECT_EQ(f.schedule[2].command, "{\"cmd\":\"clear-chat\"}");
+  EXPECT_EQ(f.schedule[2].line, 4);
+  EXPECT_TRUE(good().schedule.empty());
+}
+
+TEST(PipelineFile, ScheduleErrorsNameFileAndLine) {
+  const std::string usage = "at takes 'at SECONDS [every SECONDS]: {\"cmd\":...}'";
+  const auto at = [](const std::string &line) {
+    return error_of("name: t\n" + line + "\n---\nx\n");
+  };
+  EXPECT_EQ(at("at 5 {\"cmd\":\"clear-chat\"}"), "t.pipeline:2: " + usage);
+  EXPECT_EQ(at("at : {}"), "t.pipeline:2: " + usage);
+  EXPECT_EQ(at("at 5 every: {}"), "t.pipeline:2: " + usage);
+  EXPECT_EQ(at("at 5 often 3: {}"), "t.pipeline:2: " + usage);
+  EXPECT_EQ(at("at soon: {}"),
+            "t.pipeline:2: at takes a number of seconds from 0 to 86400, not 'soon'");
+  EXPECT_EQ(at("at -1: {}"),
+            "t.pipeline:2: at takes a number of seconds from 0 to 86400, not '-1'");
+  EXPECT_EQ(at("at 90000: {}"),
+            "t.pipeline:2: at takes a number of seconds from 0 to 86400, not '90000'");
+  EXPECT_EQ(at("at nan: {}"),
+            "t.pipeline:2: at takes a number of seconds from 0 to 86400, not 'nan'");
+  EXPECT_EQ(at("at 1 every 0: {}"),
+            "t.pipeline:2: every takes a number of seconds from 0.1 to 86400, not '0'");
+  EXPECT_EQ(at("at 1 every 0.01: {}"),
+            "t.pipeline:2: every takes a number of seconds from 0.1 to 86400, not '0.01'");
+  EXPECT_EQ(at("at 1:   "), "t.pipeline:2: at: no command after ':'");
 }
