@@ -12,7 +12,9 @@ import signal
 import socket
 import subprocess
 import sys
+import textwrap
 import time
+import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, ffprobe_duration,  # noqa: E402
@@ -422,6 +424,527 @@ class Secrets(TempDirTest):
         self.assertIn("given on the command line", err)
         self.assertNotIn(self.KEY, err)
 
+
+
+def overlay_element_available():
+    """Whether broadcastoverlay is in the registry the tests use."""
+    try:
+        return subprocess.run(["gst-inspect-1.0", "broadcastoverlay"], capture_output=True,
+                              timeout=60).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+HAVE_OVERLAY = overlay_element_available()
+LOGO = os.path.join(os.environ.get("ONAIR_SOURCE_DIR", "."), "web", "logo.png")
+
+
+def api(url, method, path, body=None, token=None, headers=None):
+    """One request to the control API; returns (status, headers, parsed JSON or None)."""
+    import urllib.error
+    import urllib.request
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url + path, data=data, method=method)
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            status, hdrs, raw = r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, raw = e.code, e.headers, e.read()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    return status, hdrs, parsed
+
+
+class ControlRun(TempDirTest):
+    """An `onair run` of a small live pipeline with one broadcastoverlay (when the
+    element is built), its control API and token file in the test's directory."""
+
+    BODY = """
+        videotestsrc pattern=black is-live=true
+          ! video/x-raw,format=RGBx,width=320,height=240,framerate=10/1
+          ! broadcastoverlay name=overlay ! fakesink
+        """
+
+    def pipeline(self, header="", body=None):
+        body = body or (self.BODY if HAVE_OVERLAY else
+                        "videotestsrc is-live=true ! video/x-raw,framerate=10/1 ! fakesink")
+        text = "name: ctl\n" + header + "---\n" + textwrap.dedent(body).strip() + "\n"
+        path = os.path.join(self.tmp, "ctl.pipeline")
+        with open(path, "w", encoding="utf-8") as f:
+            f.write(text)
+        return path
+
+    def start(self, *extra, header="", body=None, http=True, stdin=subprocess.DEVNULL):
+        self.token_file = os.path.join(self.tmp, "conf", "api-token")
+        args = [self.pipeline(header, body), "--output-dir", self.out, "--status-interval", "0",
+                "--token-file", self.token_file, *extra]
+        args += ["--http", "127.0.0.1:0"] if http else ["--no-http"]
+        r = Running(*args, stdin=stdin)
+        self.addCleanup(r.kill)
+        if http:
+            m = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)")
+            self.url = m.group(1)
+            with open(self.token_file) as f:
+                self.token = f.read().strip()
+        r.wait_for(r"^playing")
+        return r
+
+    def stop(self, r):
+        r.interrupt()
+        code, out, err = r.finish()
+        self.assertEqual(code, 0, err)
+        return out, err
+
+    def assert_still_playing(self):
+        status, _, body = http_get(self.url + "api/status")
+        self.assertEqual(status, 200)
+        self.assertEqual(json.loads(body)["state"], "playing")
+
+
+class ControlApi(ControlRun):
+    def test_token_file_and_authentication(self):
+        r = self.start()
+        # The token: 64 hex digits in a file only its owner can read, never on the command line.
+        self.assertRegex(self.token, r"^[0-9a-f]{64}$")
+        self.assertEqual(os.stat(self.token_file).st_mode & 0o777, 0o600)
+        self.assertEqual(os.stat(os.path.dirname(self.token_file)).st_mode & 0o777, 0o700)
+        code, out, _ = run("token", "--token-file", self.token_file)
+        self.assertEqual((code, out), (0, self.token + "\n"))
+        with open("/proc/%d/cmdline" % r.proc.pid, "rb") as f:
+            self.assertNotIn(self.token.encode(), f.read())
+
+        chat = '{"user":"bot","text":"hello"}'
+        status, headers, body = api(self.url, "POST", "api/overlay/chat", chat)
+        self.assertEqual(status, 401)
+        self.assertEqual(headers["WWW-Authenticate"], 'Bearer realm="onair"')
+        self.assertEqual(body["ok"], False)
+        for wrong in ["0" * 64, self.token[:-1], self.token + "0", self.token.upper(), ""]:
+            status, headers, body = api(self.url, "POST", "api/overlay/chat", chat, token=wrong)
+            self.assertEqual(status, 401, wrong)
+            self.assertFalse(body["ok"])
+        status, _, _ = api(self.url, "POST", "api/overlay/chat", chat,
+                           headers={"Authorization": "Basic " + self.token})
+        self.assertEqual(status, 401)
+        for method, path in [("GET", "api/overlay"), ("DELETE", "api/overlay/chat"),
+                             ("PUT", "api/overlay/status"), ("PUT", "api/overlay/logo"),
+                             ("POST", "api/overlay/alert"), ("DELETE", "api/overlay/alert")]:
+            status, _, _ = api(self.url, method, path, "{}")
+            self.assertEqual(status, 401, path)
+
+        status, _, body = api(self.url, "GET", "api/overlay", token=self.token)
+        self.assertEqual(status, 200)
+        self.assertEqual(body["ok"], True)
+        self.assertEqual([o["name"] for o in body["overlays"]], ["overlay"] if HAVE_OVERLAY else [])
+        status, _, body = api(self.url, "POST", "api/overlay/chat", chat, token=self.token)
+        self.assertEqual((status, body), (200, {"ok": True}) if HAVE_OVERLAY else
+                         (404, {"ok": False, "error": "the pipeline has no broadcastoverlay element"}))
+        self.assert_still_playing()
+        out, err = self.stop(r)
+        self.assertIn("token in " + self.token_file, err)
+        self.assertNotIn(self.token, out + err)
+
+        # The next run reuses the token.
+        r = self.start()
+        with open(self.token_file) as f:
+            self.assertEqual(f.read().strip(), self.token)
+        self.stop(r)
+
+    def test_a_token_file_others_can_read_is_refused(self):
+        os.makedirs(os.path.join(self.tmp, "conf"))
+        path = os.path.join(self.tmp, "conf", "api-token")
+        with open(path, "w") as f:
+            f.write("a-token-others-can-read-0123456789\n")
+        os.chmod(path, 0o644)
+        code, out, err = run("run", self.pipeline(), "--http", "127.0.0.1:0", "--output-dir",
+                             self.out, "--token-file", path)
+        self.assertEqual(code, 2, err)
+        self.assertIn("may be read or written by other users", err)
+        self.assertNotIn("a-token-others-can-read", out + err)
+        self.assertEqual(self.runs(), [])
+        code, out, err = run("token", "--token-file", path)
+        self.assertEqual(code, 2)
+        self.assertEqual(out, "")
+
+    def test_bad_requests_are_refused_and_the_pipeline_goes_on(self):
+        r = self.start()
+        t = self.token
+
+        def refused(method, path, body, expected_status, fragment=""):
+            status, _, reply = api(self.url, method, path, body, token=t)
+            self.assertEqual(status, expected_status, (path, (body or "")[:80], reply))
+            self.assertEqual(reply["ok"], False)
+            self.assertIn(fragment, reply["error"])
+            self.assertNotIn(t, reply["error"])
+
+        chat = "api/overlay/chat"
+        refused("POST", chat, '{"user":"bot","text":"hi"', 400, "invalid JSON")
+        refused("POST", chat, "not json", 400, "expected a JSON object")
+        refused("POST", chat, "[]", 400, "expected a JSON object")
+        refused("POST", chat, "", 400, "empty command")
+        refused("POST", chat, b'{"user":"bot","text":"caf\xe9"}', 400, "not valid UTF-8")
+        refused("POST", chat, b'{"user":"\xff\xfe","text":"x"}', 400, "not valid UTF-8")
+        refused("POST", chat, '{"user":"bot","text":"two\\nlines"}', 400, "control characters")
+        refused("POST", chat, '{"user":"bot","text":"bell\\u0007"}', 400, "control characters")
+        refused("POST", chat, '{"user":"bot","text":"c1\u0085"}', 400, "control characters")
+        refused("POST", chat, '{"user":"bot\\u0000","text":"nul"}', 400, "control characters")
+        refused("POST", chat, '{"user":"bot","text":"' + "x" * 501 + '"}', 400,
+                "longer than 500 characters")
+        refused("POST", chat, '{"user":"' + "u" * 65 + '","text":"x"}', 400,
+                "longer than 64 characters")
+        refused("POST", "api/overlay/alert", '{"text":"' + "x" * 201 + '"}', 400,
+                "longer than 200 characters")
+        refused("POST", "api/overlay/alert", '{"text":"x","duration":61}', 400, "0 to 60")
+        refused("POST", "api/overlay/alert", '{"text":"x","type":"panic"}', 400, "one of")
+        refused("PUT", "api/overlay/status", '{"text":"' + "x" * 201 + '"}', 400,
+                "longer than 200 characters")
+        refused("PUT", "api/overlay/status", '{"text":5}', 400, "must be a string")
+        refused("PUT", "api/overlay/logo", '{"scale":2}', 400, "0 to 1")
+        refused("POST", chat, '{"user":"bot","text":"x","extra":1}', 400, "unknown field")
+        refused("POST", chat, '{"user":"bot","text":"x","overlay":"nosuch"}', 404,
+                "no overlay named" if HAVE_OVERLAY else "no broadcastoverlay")
+        refused("POST", chat, '{"user":"bot","text":"' + "x" * 20000 + '"}', 413, "16 KiB")
+        refused("POST", chat, "{" + " " * (1 << 20) + "}", 413, "16 KiB")
+        refused("GET", chat, None, 405, "not allowed")
+        refused("PUT", "api/overlay", "{}", 405, "not allowed")
+        refused("POST", "api/overlay/nothing", "{}", 404, "no such endpoint")
+        status, headers, _ = api(self.url, "GET", chat, token=t)
+        self.assertEqual(headers["Allow"], "POST, DELETE")
+        # A body the server is not told the length of.
+        self.assertRegex(raw_request(int(self.url.rsplit(":", 1)[1].strip("/")),
+                                     b"POST /api/overlay/chat HTTP/1.1\r\nHost: x\r\n"
+                                     b"Authorization: Bearer " + t.encode() +
+                                     b"\r\nTransfer-Encoding: chunked\r\n\r\n"
+                                     b"2\r\n{}\r\n0\r\n\r\n"), r"^HTTP/1\.1 411")
+        self.assert_still_playing()
+        status, _, body = api(self.url, "GET", "api/overlay", token=t)
+        self.assertEqual(status, 200)
+        self.stop(r)
+
+    @unittest.skipUnless(HAVE_OVERLAY, "broadcastoverlay is not built")
+    def test_accepted_commands(self):
+        r = self.start()
+        t = self.token
+
+        def ok(method, path, body=None):
+            status, _, reply = api(self.url, method, path, body, token=t)
+            self.assertEqual((status, reply), (200, {"ok": True}), (path, body))
+
+        ok("POST", "api/overlay/chat", '{"user":"bot","text":"hello \U0001F44B"}')
+        ok("POST", "api/overlay/chat", '{"user":"bot","text":"red","color":"#f00"}')
+        ok("POST", "api/overlay/chat", '{"user":"bot","text":"x","color":"teal","overlay":"overlay"}')
+        ok("POST", "api/overlay/alert", '{"text":"New follower!"}')
+        ok("POST", "api/overlay/alert", '{"text":"Raid","type":"warning","duration":2.5}')
+        ok("PUT", "api/overlay/status", '{"text":"LIVE \u00e9"}')
+        ok("PUT", "api/overlay/logo", json.dumps({"location": LOGO, "position": "top-left",
+                                                  "scale": 0.2, "opacity": 0.5}))
+        ok("PUT", "api/overlay/logo", '{"location":""}')
+        ok("DELETE", "api/overlay/chat")
+        ok("DELETE", "api/overlay/alert", '{"overlay":"overlay"}')
+        status, _, body = api(self.url, "GET", "api/overlay", token=t)
+        self.assertEqual(body, {"ok": True, "overlays": [{"name": "overlay", "status": "LIVE \u00e9"}]})
+
+        # Refused by the element or by the file check.
+        status, _, body = api(self.url, "POST", "api/overlay/chat",
+                              '{"user":"bot","text":"x","color":"notacolour"}', token=t)
+        self.assertEqual(status, 400)
+        self.assertIn("refused the chat line", body["error"])
+        status, _, body = api(self.url, "PUT", "api/overlay/logo",
+                              json.dumps({"location": self.token_file}), token=t)
+        self.assertEqual((status, body["error"]), (400, '"location": not a PNG file'))
+        status, _, body = api(self.url, "PUT", "api/overlay/logo",
+                              '{"location":"/nonexistent/logo.png"}', token=t)
+        self.assertEqual((status, body["error"]), (400, '"location": no such file'))
+        self.assert_still_playing()
+        self.stop(r)
+
+    @unittest.skipUnless(HAVE_OVERLAY, "broadcastoverlay is not built")
+    def test_two_overlays_need_a_name(self):
+        r = self.start(body="""
+            videotestsrc is-live=true ! video/x-raw,format=RGBx,width=160,height=120,framerate=10/1
+              ! broadcastoverlay name=a ! broadcastoverlay name=b ! fakesink
+            """)
+        status, _, body = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}',
+                              token=self.token)
+        self.assertEqual(status, 409)
+        self.assertIn("name one", body["error"])
+        status, _, body = api(self.url, "PUT", "api/overlay/status", '{"text":"on b","overlay":"b"}',
+                              token=self.token)
+        self.assertEqual(status, 200)
+        _, _, body = api(self.url, "GET", "api/overlay", token=self.token)
+        self.assertEqual(body["overlays"], [{"name": "a", "status": ""},
+                                            {"name": "b", "status": "on b"}])
+        self.stop(r)
+
+    def test_rate_limit(self):
+        r = self.start()
+        statuses = []
+        for _ in range(80):
+            status, headers, body = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}',
+                                        token=self.token)
+            statuses.append(status)
+            if status == 429:
+                self.assertEqual(headers["Retry-After"], "1")
+                self.assertIn("too many commands", body["error"])
+        self.assertIn(429, statuses)
+        self.assertGreaterEqual(statuses.index(429), 40, "the first 40 are a burst")
+        time.sleep(1.5)
+        status, _, _ = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}', token=self.token)
+        self.assertNotEqual(status, 429)
+        self.stop(r)
+
+    @unittest.skipUnless(HAVE_OVERLAY, "broadcastoverlay is not built")
+    def test_scheduled_commands(self):
+        r = self.start(header='at 0.5: {"cmd":"status","text":"from the file"}\n'
+                              'at 0 every 0.5: {"cmd":"chat","user":"bot","text":"tick"}\n'
+                              'at 0.2: {"cmd":"chat","user":"bot","text":"x","overlay":"nope"}\n')
+        deadline = time.monotonic() + 10
+        status = ""
+        while time.monotonic() < deadline and status != "from the file":
+            time.sleep(0.2)
+            _, _, body = api(self.url, "GET", "api/overlay", token=self.token)
+            status = body["overlays"][0]["status"]
+        self.assertEqual(status, "from the file")
+        r.wait_for(r"ctl\.pipeline:4: scheduled command failed: no overlay named \"nope\"")
+        out, err = self.stop(r)
+        self.assertEqual(err.count("scheduled command failed"), 1, err)
+
+    def test_bad_scheduled_command_is_refused_at_load(self):
+        path = self.pipeline('at 1: {"cmd":"chat","user":"bot"}\n')
+        code, _, err = run("check", path)
+        self.assertEqual(code, 2, err)
+        self.assertIn(path + ':2: scheduled command: missing "text"', err)
+        path = self.pipeline('at 1 every 0: {"cmd":"clear-chat"}\n')
+        code, _, err = run("run", path, "--no-http", "--output-dir", self.out)
+        self.assertEqual(code, 2, err)
+        self.assertIn(path + ":2: every takes a number of seconds", err)
+        self.assertEqual(self.runs(), [])
+
+
+class ControlLines(ControlRun):
+    """The line protocol on standard input and on a Unix socket."""
+
+    def reader(self, stream):
+        """Lines of `stream` in a queue, read by a thread."""
+        import queue
+        import threading
+        q = queue.Queue()
+
+        def pump():
+            for line in iter(stream.readline, ""):
+                q.put(line)
+            q.put(None)
+        threading.Thread(target=pump, daemon=True).start()
+        return q
+
+    def replies(self, q, n):
+        return [json.loads(q.get(timeout=15)) for _ in range(n)]
+
+    def test_stdin(self):
+        r = self.start("--control", "stdin", stdin=subprocess.PIPE)
+        out = self.reader(r.proc.stdout)
+        ok = {"ok": True} if HAVE_OVERLAY else {
+            "ok": False, "status": 404, "error": "the pipeline has no broadcastoverlay element"}
+        r.proc.stdin.write('{"cmd":"chat","user":"bot","text":"hi"}\n'
+                           '\n'
+                           '{"cmd":"status","text":"x"\n'
+                           '{"cmd":"chat","user":"bot","text":"a\\nb"}\r\n'
+                           '{"user":"bot","text":"no cmd"}\n'
+                           '{"cmd":"chat","user":"bot","text":"' + "x" * 20000 + '"}\n'
+                           '{"cmd":"status","text":"after the long line"}\n')
+        r.proc.stdin.flush()
+        got = self.replies(out, 6)
+        self.assertEqual(got[0], ok)
+        self.assertEqual((got[1]["ok"], got[1]["status"]), (False, 400))
+        self.assertIn("invalid JSON", got[1]["error"])
+        self.assertEqual(got[2]["status"], 400)
+        self.assertIn("control characters", got[2]["error"])
+        self.assertIn('missing "cmd"', got[3]["error"])
+        self.assertEqual(got[4], {"ok": False, "status": 413,
+                                  "error": "line is longer than 16 KiB: skipped"})
+        self.assertEqual(got[5], ok)
+        # Invalid UTF-8 on the line.
+        r.proc.stdin.buffer.write(b'{"cmd":"status","text":"\xff"}\n')
+        r.proc.stdin.flush()
+        self.assertEqual(self.replies(out, 1)[0],
+                         {"ok": False, "status": 400, "error": "command is not valid UTF-8"})
+        # The end of standard input stops only the reading; an unfinished line is not run.
+        r.proc.stdin.write('{"cmd":"clear-chat"}')
+        r.proc.stdin.close()
+        r.proc.stdin = None
+        r.wait_for("standard input ended; the pipeline goes on")
+        import queue
+        with self.assertRaises(queue.Empty, msg="no reply to an unfinished line"):
+            out.get(timeout=1)
+        self.assertIsNone(r.proc.poll())
+        r.interrupt()
+        self.assertEqual(r.proc.wait(timeout=DEADLINE), 0)
+        self.assertIsNone(out.get(timeout=5), "standard output ends with the run")
+
+    def test_socket(self):
+        path = os.path.join(self.tmp, "control.sock")
+        r = self.start("--control-socket", path, http=False)
+        r.wait_for("control socket: " + re.escape(path))
+        import stat
+        st = os.lstat(path)
+        self.assertTrue(stat.S_ISSOCK(st.st_mode))
+        self.assertEqual(st.st_mode & 0o777, 0o600)
+        ok = {"ok": True} if HAVE_OVERLAY else {
+            "ok": False, "status": 404, "error": "the pipeline has no broadcastoverlay element"}
+
+        def connect():
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(15)
+            s.connect(path)
+            return s, s.makefile("r", encoding="utf-8")
+
+        a, a_lines = connect()
+        # A client that goes away in the middle of a line disturbs nothing.
+        b, _ = connect()
+        b.sendall(b'{"cmd":"status","te')
+        b.close()
+        a.sendall(b'{"cmd":"status","text":"via socket"}\n{"cmd":"nope"}\n'
+                  b'{"cmd":"chat","user":"u","text":"' + b"y" * 17000 + b'"}\n'
+                  b'{"cmd":"clear-alerts"}\n')
+        got = [json.loads(a_lines.readline()) for _ in range(4)]
+        self.assertEqual(got[0], ok)
+        self.assertEqual(got[1]["status"], 400)
+        self.assertEqual(got[2]["status"], 413)
+        self.assertEqual(got[3], ok)
+        # A line split over several writes.
+        for part in (b'{"cmd":"chat",', b'"user":"u",', b'"text":"split"}', b"\n"):
+            a.sendall(part)
+            time.sleep(0.05)
+        self.assertEqual(json.loads(a_lines.readline()), ok)
+        # Several clients at once.
+        c, c_lines = connect()
+        c.sendall(b'{"cmd":"clear-chat"}\n')
+        self.assertEqual(json.loads(c_lines.readline()), ok)
+        a.close()
+        c.close()
+        self.assertIsNone(r.proc.poll())
+        r.interrupt()
+        code, _, err = r.finish()
+        self.assertEqual(code, 0, err)
+        self.assertFalse(os.path.exists(path), "the socket is removed at the end")
+
+    def test_socket_path_checks(self):
+        path = os.path.join(self.tmp, "control.sock")
+        # A stale socket from an earlier run is replaced.
+        stale = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        stale.bind(path)
+        stale.close()
+        r = self.start("--control-socket", path, http=False)
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(15)
+            s.connect(path)
+            s.sendall(b'{"cmd":"clear-chat"}\n')
+            self.assertTrue(s.makefile().readline().startswith("{"))
+        # A second run may not take it over.
+        code, _, err = run("run", self.pipeline(), "--no-http", "--output-dir", self.out,
+                           "--control-socket", path)
+        self.assertEqual(code, 2, err)
+        self.assertIn("another program is listening there", err)
+        self.stop(r)
+        # Nor replace a file that is not a socket.
+        with open(path, "w") as f:
+            f.write("data")
+        code, _, err = run("run", self.pipeline(), "--no-http", "--output-dir", self.out,
+                           "--control-socket", path)
+        self.assertEqual(code, 2, err)
+        self.assertIn("a file that is not a socket is there", err)
+        with open(path) as f:
+            self.assertEqual(f.read(), "data")
+
+
+def frame_pixels(path, width, height):
+    """The bytes of a whole RGBx frame, or None while it is incomplete."""
+    with open(path, "rb") as f:
+        data = f.read()
+    if len(data) != width * height * 4:
+        return None
+    return data
+
+
+def lit_pixels(data, width, x0, y0, x1, y1):
+    """How many pixels in the box are clearly not black."""
+    n = 0
+    for y in range(y0, y1):
+        row = data[(y * width + x0) * 4:(y * width + x1) * 4]
+        for i in range(0, len(row), 4):
+            if max(row[i], row[i + 1], row[i + 2]) > 80:
+                n += 1
+    return n
+
+
+@unittest.skipUnless(HAVE_OVERLAY, "broadcastoverlay is not built")
+class OverlayFrames(ControlRun):
+    """Commands accepted by the API show in the frames the pipeline makes."""
+
+    W, H = 320, 240
+
+    def latest_frame(self, run_dir):
+        files = sorted(f for f in os.listdir(run_dir) if f.endswith(".rgbx"))
+        # The newest may still be being written.
+        for name in reversed(files[:-1]):
+            data = frame_pixels(os.path.join(run_dir, name), self.W, self.H)
+            if data:
+                return data
+        return None
+
+    def wait_for_frame(self, run_dir, condition, timeout=15):
+        deadline = time.monotonic() + timeout
+        data = None
+        while time.monotonic() < deadline:
+            data = self.latest_frame(run_dir)
+            if data and condition(data):
+                return data
+            time.sleep(0.2)
+        self.fail("no frame matched in %.0f s" % timeout)
+
+    def test_chat_and_status_appear_in_the_frames(self):
+        r = self.start(body="""
+            videotestsrc pattern=black is-live=true
+              ! video/x-raw,format=RGBx,width=320,height=240,framerate=10/1
+              ! broadcastoverlay name=overlay
+              ! multifilesink location="${run_dir}/frame%05d.rgbx" max-files=4
+            """)
+        run_dir = os.path.join(self.out, self.runs()[0])
+        W, H = self.W, self.H
+        bottom_left = (0, H // 2, W // 2, H)
+        top_right = (W // 2, 0, W, H // 2)
+
+        def lit(data, box):
+            return lit_pixels(data, W, *box)
+
+        data = self.wait_for_frame(run_dir, lambda d: True)
+        self.assertEqual(lit(data, (0, 0, W, H)), 0, "the picture starts black")
+
+        status, _, body = api(self.url, "POST", "api/overlay/chat",
+                              '{"user":"bot","text":"hello from the test","color":"#ffffff"}',
+                              token=self.token)
+        self.assertEqual(status, 200, body)
+        data = self.wait_for_frame(run_dir, lambda d: lit(d, bottom_left) > 50)
+        self.assertEqual(lit(data, top_right), 0, "chat goes bottom left only")
+
+        status, _, body = api(self.url, "PUT", "api/overlay/status", '{"text":"LIVE NOW"}',
+                              token=self.token)
+        self.assertEqual(status, 200, body)
+        data = self.wait_for_frame(run_dir, lambda d: lit(d, top_right) > 30)
+        self.assertGreater(lit(data, bottom_left), 50, "the chat line is still there")
+
+        # Clearing takes it away again.
+        status, _, _ = api(self.url, "DELETE", "api/overlay/chat", token=self.token)
+        self.assertEqual(status, 200)
+        status, _, _ = api(self.url, "PUT", "api/overlay/status", '{"text":""}', token=self.token)
+        self.assertEqual(status, 200)
+        self.wait_for_frame(run_dir, lambda d: lit(d, (0, 0, W, H)) == 0)
+        self.stop(r)
 
 if __name__ == "__main__":
     main(sys.modules[__name__])

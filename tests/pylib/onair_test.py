@@ -37,10 +37,10 @@ def run(*args, env=None, timeout=DEADLINE):
 class Running:
     """An `onair run` in the background whose stderr is read line by line."""
 
-    def __init__(self, *args, env=None):
+    def __init__(self, *args, env=None, stdin=subprocess.DEVNULL):
         self.proc = subprocess.Popen([ONAIR, "run", *args], stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, text=True, env=env,
-                                     stdin=subprocess.DEVNULL)
+                                     stdin=stdin)
         self.lines = []
 
     def wait_for(self, pattern, timeout=30):
