@@ -120,21 +120,26 @@ class LineSession : public std::enable_shared_from_this<LineSession> {
     const gboolean ok = g_output_stream_write_all_finish(self->out_, result, nullptr, &error);
     g_clear_error(&error);
     if (self->stopped_) return;
-    self->writing_.clear();
-    if (!ok) {  // the reader went away
+    try {
+      self->writing_.clear();
+      if (!ok)  // the reader went away
+        self->end();
+      else if (!self->replies_.empty())
+        self->write_replies();
+      else
+        self->read_more();
+    } catch (const std::exception &) {
       self->end();
-      return;
     }
-    if (!self->replies_.empty())
-      self->write_replies();
-    else
-      self->read_more();
   }
 
-  void end() {
+  void end() noexcept {
     if (stopped_) return;
     stop();
-    if (ended_) ended_(this);
+    try {
+      if (ended_) ended_(this);
+    } catch (const std::exception &) {
+    }
   }
 
   ControlService &service_;
