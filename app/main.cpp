@@ -149,6 +149,7 @@ int command_run(const Locations &where, const Options &options) {
   std::string run_dir = make_run_dir(options, p.file.name);
   try {
     p.values["run_dir"] = run_dir;
+    p.values["web_dir"] = where.web_dir;
     ElementPtr pipeline = build_pipeline(p.file, expand(p.file, p.values));
 
     Status identity;
@@ -269,6 +270,7 @@ int command_check(const Locations &where, const Options &options) {
   Prepared p = prepare(where, options, early);
   gchar *tmp = g_build_filename(g_get_tmp_dir(), "onair-check", nullptr);
   p.values["run_dir"] = tmp;
+  p.values["web_dir"] = where.web_dir;
   g_free(tmp);
   ElementPtr pipeline;
   try {

@@ -36,7 +36,7 @@ struct Variable {
 
 // Names the app defines for every run; a file may use them without declaring.
 inline const std::vector<std::string> &builtin_variables() {
-  static const std::vector<std::string> names = {"run_dir"};
+  static const std::vector<std::string> names = {"run_dir", "web_dir"};
   return names;
 }
 
