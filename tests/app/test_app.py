@@ -153,9 +153,9 @@ class Injection(TempDirTest):
         hostile = 'x" ! fakesink name=evil "y'
         code, out, err = run("check", "demo", "-s", "title=" + hostile)
         self.assertEqual(code, 0, err)
-        self.assertIn("pipeline builds with 20 elements", out)
+        self.assertIn("pipeline builds with 19 elements", out)
         self.assertNotIn("evil (", out)
-        self.assertIn('text="x\\" ! fakesink name=evil \\"y"', out)
+        self.assertIn('status="x\\" ! fakesink name=evil \\"y \u00b7 {time}"', out)
 
     def test_value_runs_as_given(self):
         path = write_pipeline(self.tmp, "inj", """
