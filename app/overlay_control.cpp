@@ -137,23 +137,11 @@ void OverlayControl::apply(const ControlCommand &c) {
       break;
     }
     case CommandKind::kAlert: {
-      // The duration goes as the signal declares it: running time in
-      // nanoseconds (guint64) or seconds (gdouble).
-      const guint id = g_signal_lookup("add-alert", G_OBJECT_TYPE(element));
-      GSignalQuery query{};
-      if (id) g_signal_query(id, &query);
-      if (!id || query.n_params != 3)
-        throw ControlError(500, who + " has no action signal 'add-alert' (text, type, duration)");
-      const GType duration_type = query.param_types[2] & ~G_SIGNAL_TYPE_STATIC_SCOPE;
+      need_signal(element, "add-alert");
       gboolean ok = FALSE;
-      if (duration_type == G_TYPE_UINT64)
-        g_signal_emit_by_name(element, "add-alert", c.text.c_str(), c.alert_type.c_str(),
-                              static_cast<guint64>(std::llround(c.duration * GST_SECOND)), &ok);
-      else if (duration_type == G_TYPE_DOUBLE)
-        g_signal_emit_by_name(element, "add-alert", c.text.c_str(), c.alert_type.c_str(),
-                              static_cast<gdouble>(c.duration), &ok);
-      else
-        throw ControlError(500, who + ": unexpected duration type of 'add-alert'");
+      // The element takes the duration as running time in nanoseconds.
+      g_signal_emit_by_name(element, "add-alert", c.text.c_str(), c.alert_type.c_str(),
+                            static_cast<guint64>(std::llround(c.duration * GST_SECOND)), &ok);
       if (!ok) throw ControlError(400, who + " refused the alert (are too many waiting?)");
       break;
     }
