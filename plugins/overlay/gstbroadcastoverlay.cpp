@@ -30,6 +30,7 @@
 
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <map>
 #include <mutex>
 #include <string>
@@ -51,6 +52,9 @@ constexpr guint64 kDefaultAlertDuration = 5 * GST_SECOND;
 constexpr guint64 kMaxAlertDuration = 3600 * GST_SECOND;
 constexpr guint kMaxChatSize = 50;
 constexpr size_t kMaxQueuedAlerts = 100;
+// Chat commands waiting for a frame (a paused pipeline takes none); beyond
+// this the oldest go, as they would scroll away anyway.
+constexpr size_t kMaxPendingChat = 200;
 
 struct Settings {
   ov::SceneConfig scene;
@@ -183,10 +187,17 @@ GType gst_broadcast_overlay_position_get_type(void) {
 namespace {
 
 void queue_command(GstBroadcastOverlay *self, Command command) {
-  std::lock_guard lock(self->priv->lock);
-  if (command.kind == Command::Kind::kAlert) self->priv->pending_alerts++;
-  if (command.kind == Command::Kind::kClearAlerts) self->priv->pending_alerts = 0;
-  self->priv->pending.push_back(std::move(command));
+  Priv *p = self->priv;
+  std::lock_guard lock(p->lock);
+  if (command.kind == Command::Kind::kAlert) p->pending_alerts++;
+  if (command.kind == Command::Kind::kClearAlerts) p->pending_alerts = 0;
+  if (command.kind == Command::Kind::kChat) {
+    const auto is_chat = [](const Command &c) { return c.kind == Command::Kind::kChat; };
+    if (static_cast<size_t>(std::count_if(p->pending.begin(), p->pending.end(), is_chat)) >=
+        kMaxPendingChat)
+      p->pending.erase(std::find_if(p->pending.begin(), p->pending.end(), is_chat));
+  }
+  p->pending.push_back(std::move(command));
 }
 
 gboolean add_chat(GstBroadcastOverlay *self, const gchar *user, const gchar *text,
