@@ -1,0 +1,211 @@
+#include <gtest/gtest.h>
+
+#include "core/client_queue.h"
+#include "core/static_files.h"
+#include "core/websocket.h"
+
+using namespace onair::web;
+
+namespace {
+
+std::vector<int> drain(ClientQueue<int> &q, std::vector<std::string> *headers = nullptr) {
+  std::vector<int> out;
+  while (auto item = q.next()) {
+    if (item->is_header) {
+      if (headers) headers->push_back(item->header);
+    } else {
+      out.push_back(item->frame);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST(ClientQueue, HeaderComesFirst) {
+  ClientQueue<int> q(2);
+  q.set_header("INIT:25:3:80:34:0");
+  q.push(1, false);
+  auto first = q.next();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(first->is_header);
+  EXPECT_EQ(first->header, "INIT:25:3:80:34:0");
+  auto second = q.next();
+  ASSERT_TRUE(second);
+  EXPECT_FALSE(second->is_header);
+  EXPECT_EQ(second->frame, 1);
+  EXPECT_FALSE(q.next());
+  EXPECT_EQ(q.counters().headers_sent, 1u);
+  EXPECT_EQ(q.counters().frames_sent, 1u);
+}
+
+TEST(ClientQueue, NoHeaderMeansFramesOnly) {
+  ClientQueue<int> q(2);
+  q.set_header("");
+  q.push(7, false);
+  std::vector<std::string> headers;
+  EXPECT_EQ(drain(q, &headers), std::vector<int>{7});
+  EXPECT_TRUE(headers.empty());
+}
+
+TEST(ClientQueue, SlowClientDropsOldestAndCounts) {
+  ClientQueue<int> q(2);
+  EXPECT_EQ(q.push(1, false), PushResult::kQueued);
+  EXPECT_EQ(q.push(2, false), PushResult::kQueued);
+  EXPECT_EQ(q.push(3, false), PushResult::kQueuedDroppedOldest);
+  EXPECT_EQ(q.push(4, false), PushResult::kQueuedDroppedOldest);
+  EXPECT_EQ(q.counters().dropped, 2u);
+  EXPECT_EQ(drain(q), (std::vector<int>{3, 4}));
+  EXPECT_EQ(q.counters().frames_sent, 2u);
+}
+
+TEST(ClientQueue, FastClientLosesNothing) {
+  ClientQueue<int> q(2);
+  for (int i = 0; i < 100; i++) {
+    q.push(i, false);
+    auto item = q.next();
+    ASSERT_TRUE(item);
+    EXPECT_EQ(item->frame, i);
+  }
+  EXPECT_EQ(q.counters().dropped, 0u);
+  EXPECT_EQ(q.counters().frames_sent, 100u);
+}
+
+TEST(ClientQueue, NewClientStartsOnFullFrame) {
+  ClientQueue<int> q(4);
+  EXPECT_EQ(q.push(1, true), PushResult::kSkipped);
+  EXPECT_EQ(q.push(2, true), PushResult::kSkipped);
+  EXPECT_TRUE(q.waiting_for_full());
+  EXPECT_EQ(q.push(3, false), PushResult::kQueued);
+  EXPECT_EQ(q.push(4, true), PushResult::kQueued);
+  EXPECT_EQ(drain(q), (std::vector<int>{3, 4}));
+  EXPECT_EQ(q.counters().skipped, 2u);
+  EXPECT_EQ(q.counters().dropped, 0u);
+}
+
+TEST(ClientQueue, DropTakesDependentDeltasAndWaitsForFullFrame) {
+  ClientQueue<int> q(2);
+  q.push(1, false);
+  q.push(2, true);
+  // Overflow: 1 goes, so 2 and 3 (deltas on it) go too.
+  EXPECT_EQ(q.push(3, true), PushResult::kQueuedDroppedOldest);
+  EXPECT_EQ(q.queued_frames(), 0u);
+  EXPECT_TRUE(q.waiting_for_full());
+  EXPECT_EQ(q.counters().dropped, 3u);
+  EXPECT_EQ(q.push(4, true), PushResult::kSkipped);
+  q.push(5, false);
+  EXPECT_EQ(drain(q), std::vector<int>{5});
+}
+
+TEST(ClientQueue, DropKeepsQueuedFullFrame) {
+  ClientQueue<int> q(2);
+  q.push(1, false);
+  q.push(2, false);
+  q.push(3, true);  // drops 1; 2 is full, so 2 and 3 stay
+  EXPECT_EQ(drain(q), (std::vector<int>{2, 3}));
+  EXPECT_EQ(q.counters().dropped, 1u);
+}
+
+TEST(ClientQueue, HeaderChangeResendsAndDropsOldFrames) {
+  ClientQueue<int> q(3);
+  q.set_header("A");
+  q.push(1, false);
+  std::vector<std::string> headers;
+  EXPECT_EQ(drain(q, &headers), std::vector<int>{1});
+  q.push(2, false);
+  q.set_header("B");
+  q.push(3, true);  // waits for a full frame under the new header
+  q.push(4, false);
+  EXPECT_EQ(drain(q, &headers), std::vector<int>{4});
+  EXPECT_EQ(headers, (std::vector<std::string>{"A", "B"}));
+  EXPECT_EQ(q.counters().dropped, 1u);
+  EXPECT_EQ(q.counters().skipped, 1u);
+}
+
+TEST(WebSocket, FrameHeaderLengths) {
+  EXPECT_EQ(frame_header(Opcode::kBinary, 5), (std::vector<uint8_t>{0x82, 5}));
+  EXPECT_EQ(frame_header(Opcode::kText, 125), (std::vector<uint8_t>{0x81, 125}));
+  EXPECT_EQ(frame_header(Opcode::kBinary, 126), (std::vector<uint8_t>{0x82, 126, 0, 126}));
+  EXPECT_EQ(frame_header(Opcode::kBinary, 65535), (std::vector<uint8_t>{0x82, 126, 0xFF, 0xFF}));
+  EXPECT_EQ(frame_header(Opcode::kBinary, 67204),
+            (std::vector<uint8_t>{0x82, 127, 0, 0, 0, 0, 0, 0x01, 0x06, 0x84}));
+}
+
+namespace {
+std::vector<uint8_t> masked(uint8_t first, const std::string &payload) {
+  std::vector<uint8_t> out{first};
+  const uint8_t mask[4] = {0x12, 0x34, 0x56, 0x78};
+  if (payload.size() < 126) {
+    out.push_back(static_cast<uint8_t>(0x80 | payload.size()));
+  } else {
+    out.push_back(0x80 | 126);
+    out.push_back(static_cast<uint8_t>(payload.size() >> 8));
+    out.push_back(static_cast<uint8_t>(payload.size()));
+  }
+  out.insert(out.end(), mask, mask + 4);
+  for (size_t i = 0; i < payload.size(); i++)
+    out.push_back(static_cast<uint8_t>(payload[i]) ^ mask[i % 4]);
+  return out;
+}
+}  // namespace
+
+TEST(WebSocket, ParsesMaskedFramesInPieces) {
+  FrameParser parser;
+  std::vector<uint8_t> bytes = masked(0x81, "hello");
+  const std::vector<uint8_t> close = masked(0x88, std::string("\x03\xe8", 2));
+  bytes.insert(bytes.end(), close.begin(), close.end());
+  std::vector<ClientFrame> frames;
+  for (uint8_t b : bytes) {
+    auto got = parser.feed(&b, 1);
+    frames.insert(frames.end(), got.begin(), got.end());
+  }
+  ASSERT_EQ(frames.size(), 2u);
+  EXPECT_EQ(frames[0].opcode, Opcode::kText);
+  EXPECT_EQ(std::string(frames[0].payload.begin(), frames[0].payload.end()), "hello");
+  EXPECT_EQ(frames[1].opcode, Opcode::kClose);
+  EXPECT_EQ(frames[1].payload, (std::vector<uint8_t>{0x03, 0xe8}));
+  EXPECT_FALSE(parser.failed());
+}
+
+TEST(WebSocket, ParsesExtendedLength) {
+  FrameParser parser;
+  const std::string big(300, 'x');
+  const auto bytes = masked(0x82, big);
+  const auto frames = parser.feed(bytes.data(), bytes.size());
+  ASSERT_EQ(frames.size(), 1u);
+  EXPECT_EQ(frames[0].payload.size(), 300u);
+}
+
+TEST(WebSocket, RefusesUnmaskedOversizedAndBadControl) {
+  {
+    FrameParser parser;
+    const uint8_t unmasked[] = {0x81, 0x01, 'a'};
+    parser.feed(unmasked, sizeof unmasked);
+    EXPECT_TRUE(parser.failed());
+  }
+  {
+    FrameParser parser(100);
+    const auto bytes = masked(0x82, std::string(200, 'y'));
+    EXPECT_TRUE(parser.feed(bytes.data(), bytes.size()).empty());
+    EXPECT_TRUE(parser.failed());
+  }
+  {
+    FrameParser parser;
+    const auto bytes = masked(0x09, "ping");  // control frame without FIN
+    parser.feed(bytes.data(), bytes.size());
+    EXPECT_TRUE(parser.failed());
+  }
+}
+
+TEST(StaticFiles, Paths) {
+  EXPECT_EQ(static_relative_path("/ascii/"), "ascii/index.html");
+  EXPECT_EQ(static_relative_path("/"), "index.html");
+  EXPECT_EQ(static_relative_path("/ascii/player.js"), "ascii/player.js");
+  EXPECT_EQ(static_relative_path("//a//b.css"), "a/b.css");
+  EXPECT_EQ(static_relative_path("/../etc/passwd"), "");
+  EXPECT_EQ(static_relative_path("/a/.hidden"), "");
+  EXPECT_EQ(static_relative_path("/a\\b"), "");
+  EXPECT_EQ(static_relative_path(std::string("/a\nb")), "");
+  EXPECT_STREQ(static_content_type("x/index.html"), "text/html; charset=utf-8");
+  EXPECT_STREQ(static_content_type("x.bin"), "application/octet-stream");
+}
