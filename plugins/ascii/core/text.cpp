@@ -1,0 +1,89 @@
+#include "core/text.h"
+
+#include <cstdio>
+
+namespace onair::ascii {
+
+bool split_ramp(const std::string &charset, std::vector<std::string> &glyphs, std::string &error) {
+  glyphs.clear();
+  if (charset.empty()) {
+    error = "the charset is empty";
+    return false;
+  }
+  const auto *s = reinterpret_cast<const unsigned char *>(charset.data());
+  const size_t n = charset.size();
+  for (size_t i = 0; i < n;) {
+    const unsigned char c = s[i];
+    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
+    if (len == 0 || i + len > n) {
+      error = "the charset is not valid UTF-8";
+      return false;
+    }
+    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
+    for (size_t k = 1; k < len; k++) {
+      if ((s[i + k] & 0xC0) != 0x80) {
+        error = "the charset is not valid UTF-8";
+        return false;
+      }
+      cp = cp << 6 | (s[i + k] & 0x3F);
+    }
+    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
+      error = "the charset is not valid UTF-8";
+      return false;
+    }
+    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+      error = "the charset holds a control character";
+      return false;
+    }
+    glyphs.push_back(charset.substr(i, len));
+    i += len;
+  }
+  if (glyphs.size() > kMaxGlyphs) {
+    error = "the charset has more than 256 glyphs";
+    return false;
+  }
+  return true;
+}
+
+bool ramp_is_ascii(const std::vector<std::string> &glyphs) {
+  for (const auto &g : glyphs)
+    if (g.size() != 1 || g[0] < 0x20 || g[0] > 0x7E) return false;
+  return true;
+}
+
+void encode_ansi(const std::vector<Cell> &cells, int cols, int rows, int mode,
+                 const std::vector<std::string> &ramp, bool clear, std::string &out) {
+  out.clear();
+  if (clear) out += "\x1b[2J";
+  out += "\x1b[H";
+  char esc[32];
+  for (int r = 0; r < rows; r++) {
+    bool have = false;
+    Cell cur;
+    for (int c = 0; c < cols; c++) {
+      const Cell &cell = cells[size_t(r) * cols + c];
+      if (mode != 1 && (!have || cell.r != cur.r || cell.g != cur.g || cell.b != cur.b)) {
+        const int len =
+            std::snprintf(esc, sizeof esc, "\x1b[38;2;%d;%d;%dm", cell.r, cell.g, cell.b);
+        out.append(esc, size_t(len));
+        cur = cell;
+        have = true;
+      }
+      out += ramp[cell.glyph];
+    }
+    if (mode != 1) out += "\x1b[0m";
+    out += '\n';
+  }
+}
+
+void encode_text(const std::vector<Cell> &cells, int cols, int rows,
+                 const std::vector<std::string> &ramp, std::string &out) {
+  out.clear();
+  for (int r = 0; r < rows; r++) {
+    for (int c = 0; c < cols; c++) out += ramp[cells[size_t(r) * cols + c].glyph];
+    out += '\n';
+  }
+}
+
+}  // namespace onair::ascii
