@@ -41,17 +41,35 @@ GlyphAtlas build_atlas(int cell_width, int cell_height, const std::string &font_
   pango_font_description_set_family(font.get(), font_family.c_str());
   pango_font_description_set_weight(font.get(), PANGO_WEIGHT_BOLD);
 
-  // Fit the font: the widest of a few broad glyphs and the line height must
-  // stay inside the cell.
-  int size = cell_height;
-  for (; size > 1; size--) {
+  // Fit the font: the union of every glyph's ink, on a common baseline,
+  // must stay inside the cell; that box is then centred.
+  PangoRectangle box{0, 0, 0, 0};
+  for (int size = cell_height * 2; size >= 1; size--) {
     pango_font_description_set_absolute_size(font.get(), double(size) * PANGO_SCALE);
     pango_layout_set_font_description(layout.get(), font.get());
-    pango_layout_set_text(layout.get(), "MW@#", -1);
-    PangoRectangle logical;
-    pango_layout_get_pixel_extents(layout.get(), nullptr, &logical);
-    if ((logical.width + 3) / 4 <= cell_width && logical.height <= cell_height) break;
+    bool first = true;
+    for (int byte = 0x21; byte <= 0x7E; byte++) {
+      const char text[2] = {char(byte), 0};
+      pango_layout_set_text(layout.get(), text, 1);
+      PangoRectangle ink;
+      pango_layout_get_pixel_extents(layout.get(), &ink, nullptr);
+      if (ink.width <= 0 || ink.height <= 0) continue;
+      if (first) {
+        box = ink;
+        first = false;
+      } else {
+        const int x1 = std::max(box.x + box.width, ink.x + ink.width);
+        const int y1 = std::max(box.y + box.height, ink.y + ink.height);
+        box.x = std::min(box.x, ink.x);
+        box.y = std::min(box.y, ink.y);
+        box.width = x1 - box.x;
+        box.height = y1 - box.y;
+      }
+    }
+    if (box.width <= cell_width && box.height <= cell_height) break;
   }
+  const double ox = (cell_width - box.width) / 2.0 - box.x;
+  const double oy = (cell_height - box.height) / 2.0 - box.y;
 
   const unsigned char *data = nullptr;
   for (int byte = 0x21; byte <= 0x7E; byte++) {
@@ -60,10 +78,7 @@ GlyphAtlas build_atlas(int cell_width, int cell_height, const std::string &font_
     cairo_set_operator(cr.get(), CAIRO_OPERATOR_OVER);
     const char text[2] = {char(byte), 0};
     pango_layout_set_text(layout.get(), text, 1);
-    PangoRectangle logical;
-    pango_layout_get_pixel_extents(layout.get(), nullptr, &logical);
-    cairo_move_to(cr.get(), (cell_width - logical.width) / 2.0,
-                  (cell_height - logical.height) / 2.0);
+    cairo_move_to(cr.get(), ox, oy);
     cairo_set_source_rgba(cr.get(), 1, 1, 1, 1);
     pango_cairo_show_layout(cr.get(), layout.get());
     cairo_surface_flush(surface.get());

@@ -1,0 +1,635 @@
+/**
+ * SECTION:element-asciienc
+ * @title: asciienc
+ *
+ * Turns raw video into coloured ASCII art: the picture is cut into a grid of
+ * `cols` x `rows` cells, each cell's glyph comes from the mean luminance of
+ * every source pixel it covers (a glyph ramp `charset` from dark to light)
+ * and its colour is the cell's mean colour, quantised by `mode`. YUV input is
+ * read in its own planes (luminance from Y, colour from the chroma planes per
+ * cell), packed RGB directly; nothing is converted before averaging.
+ *
+ * Output, by `format`:
+ * - `asciiline` (default): `application/x-asciiline` binary cell frames for
+ *   browsers, the seed wire format; the caps carry the stream header text in
+ *   the `init` field (see docs/protocol/asciiline.md). With `changed-cells`
+ *   frames after a full one carry only the cells that changed and are marked
+ *   as delta units; a full frame comes every `keyframe-interval` frames and
+ *   after an upstream force-key-unit event from downstream.
+ * - `ansi`: `text/x-ansi` frames with 24-bit colour escapes that play in a
+ *   terminal.
+ * - `text`: `text/x-raw, format=utf8` glyph lines.
+ *
+ * `max-fps` drops frames evenly on buffer running time. Each output buffer
+ * keeps its input's timestamps; its offset is the frame index. See
+ * docs/elements/asciienc.md.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 -q videotestsrc ! asciienc format=ansi cols=100 ! fdsink fd=1
+ * gst-launch-1.0 videotestsrc ! asciienc cols=200 rows=84 mode=3 max-fps=30 ! fakesink
+ * gst-launch-1.0 videotestsrc ! asciienc ! asciirender ! videoconvert ! autovideosink
+ * ]|
+ */
+#include "gstasciienc.h"
+
+#include <gst/video/video.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "core/cells.h"
+#include "core/text.h"
+#include "core/wire.h"
+#include "onair/guard.h"
+
+GST_DEBUG_CATEGORY_STATIC(ascii_enc_debug);
+#define GST_CAT_DEFAULT ascii_enc_debug
+
+namespace ac = onair::ascii;
+
+namespace {
+
+enum class Format { kAsciiline = 0, kAnsi = 1, kText = 2 };
+
+constexpr guint kDefaultCols = 120;
+constexpr double kDefaultGlyphAspect = 2.0;
+constexpr int kDefaultMode = 3;
+constexpr guint kDefaultKeyInterval = 60;
+
+struct Settings {
+  guint cols = kDefaultCols;
+  guint rows = 0;
+  double glyph_aspect = kDefaultGlyphAspect;
+  int mode = kDefaultMode;
+  std::string charset = ac::kDefaultCharset;
+  bool invert = false;
+  double max_fps = 0;
+  Format format = Format::kAsciiline;
+  bool changed_cells = false;
+  guint key_interval = kDefaultKeyInterval;
+
+  // Everything but invert changes the output caps.
+  bool same_layout(const Settings &o) const {
+    return cols == o.cols && rows == o.rows && glyph_aspect == o.glyph_aspect && mode == o.mode &&
+           charset == o.charset && max_fps == o.max_fps && format == o.format &&
+           changed_cells == o.changed_cells && key_interval == o.key_interval;
+  }
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings
+  Settings settings;
+  std::atomic<bool> force_full{false};
+
+  // Streaming-thread state, built from the caps, dropped in stop.
+  bool have_info = false;
+  bool configured = false;
+  GstVideoInfo info;
+  GstSegment segment;
+  Settings active;
+  int cols = 0, rows = 0;
+  std::vector<std::string> ramp;
+  uint8_t glyph_bytes[256] = {};
+  ac::CellAverager averager;
+  std::vector<ac::CellMean> means;
+  std::vector<ac::Cell> cells;
+  ac::WireEncoder wire;
+  ac::RateLimiter limiter;
+  uint32_t text_index = 0;
+  std::vector<uint8_t> bytes;
+  std::string text;
+};
+
+enum {
+  PROP_0,
+  PROP_COLS,
+  PROP_ROWS,
+  PROP_GLYPH_ASPECT,
+  PROP_MODE,
+  PROP_CHARSET,
+  PROP_INVERT,
+  PROP_MAX_FPS,
+  PROP_FORMAT,
+  PROP_CHANGED_CELLS,
+  PROP_KEYFRAME_INTERVAL,
+};
+
+#define FORMATS "{ I420, NV12, BGRx, RGBx, BGRA, RGBA, BGR, RGB }"
+GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE(
+    "sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS(GST_VIDEO_CAPS_MAKE(FORMATS)));
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS,
+                            GST_STATIC_CAPS("application/x-asciiline; text/x-ansi; "
+                                            "text/x-raw, format=(string)utf8"));
+
+bool pixel_format_of(GstVideoFormat format, ac::PixelFormat &out) {
+  switch (format) {
+    case GST_VIDEO_FORMAT_I420:
+      out = ac::PixelFormat::kI420;
+      return true;
+    case GST_VIDEO_FORMAT_NV12:
+      out = ac::PixelFormat::kNV12;
+      return true;
+    case GST_VIDEO_FORMAT_BGRx:
+      out = ac::PixelFormat::kBGRx;
+      return true;
+    case GST_VIDEO_FORMAT_RGBx:
+      out = ac::PixelFormat::kRGBx;
+      return true;
+    case GST_VIDEO_FORMAT_BGRA:
+      out = ac::PixelFormat::kBGRA;
+      return true;
+    case GST_VIDEO_FORMAT_RGBA:
+      out = ac::PixelFormat::kRGBA;
+      return true;
+    case GST_VIDEO_FORMAT_BGR:
+      out = ac::PixelFormat::kBGR;
+      return true;
+    case GST_VIDEO_FORMAT_RGB:
+      out = ac::PixelFormat::kRGB;
+      return true;
+    default:
+      return false;
+  }
+}
+
+}  // namespace
+
+struct _GstAsciiEnc {
+  GstElement parent;
+  Priv *priv;
+  GstPad *sinkpad, *srcpad;
+};
+
+G_DEFINE_TYPE(GstAsciiEnc, gst_ascii_enc, GST_TYPE_ELEMENT)
+GST_ELEMENT_REGISTER_DEFINE(asciienc, "asciienc", GST_RANK_NONE, GST_TYPE_ASCII_ENC)
+
+GType gst_ascii_enc_format_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {int(Format::kAsciiline), "asciiline cell frames (application/x-asciiline)", "asciiline"},
+      {int(Format::kAnsi), "ANSI terminal text with 24-bit colour (text/x-ansi)", "ansi"},
+      {int(Format::kText), "Plain glyph lines (text/x-raw, format=utf8)", "text"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstAsciiEncFormat", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+namespace {
+
+// Output rate: the input's, or max-fps when that is lower (or the input's
+// rate is variable).
+void output_rate(const GstVideoInfo &info, double max_fps, int &num, int &den) {
+  num = GST_VIDEO_INFO_FPS_N(&info);
+  den = GST_VIDEO_INFO_FPS_D(&info);
+  if (max_fps <= 0) return;
+  int mn, md;
+  gst_util_double_to_fraction(max_fps, &mn, &md);
+  if (num <= 0 || gst_util_fraction_compare(mn, md, num, den) < 0) {
+    num = mn;
+    den = md;
+  }
+}
+
+// Checks the settings against the input, builds the streaming state and
+// sends the output caps. Posts an error and returns false when refused.
+bool configure(GstAsciiEnc *self, const Settings &s) {
+  Priv *p = self->priv;
+  p->configured = false;
+  std::string error;
+  if (!ac::split_ramp(s.charset, p->ramp, error)) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid charset: %s.", error.c_str()),
+                      ("charset '%s'", s.charset.c_str()));
+    return false;
+  }
+  if (s.format == Format::kAsciiline && !ac::ramp_is_ascii(p->ramp)) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("In asciiline format every charset glyph must be one printable ASCII "
+                       "character."),
+                      ("charset '%s'", s.charset.c_str()));
+    return false;
+  }
+  const GstVideoInfo &info = p->info;
+  int rows = int(s.rows);
+  if (s.cols >= 1 && s.cols <= guint(ac::kMaxCols) && rows == 0) {
+    // Derive rows from the display aspect and the glyph's height/width.
+    const double par = double(GST_VIDEO_INFO_PAR_N(&info)) / GST_VIDEO_INFO_PAR_D(&info);
+    const double display_w = GST_VIDEO_INFO_WIDTH(&info) * (par > 0 ? par : 1.0);
+    rows = std::max(
+        1, int(std::lround(s.cols * GST_VIDEO_INFO_HEIGHT(&info) / display_w / s.glyph_aspect)));
+  }
+  if (s.cols > guint(ac::kMaxCols) || rows > ac::kMaxRows || !ac::grid_size_ok(int(s.cols), rows)) {
+    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                      ("Invalid grid %ux%d: cols and rows must be 1 to %d, at most %lld cells.",
+                       s.cols, rows, ac::kMaxCols, (long long)ac::kMaxCells),
+                      ("cols %u, rows property %u", s.cols, s.rows));
+    return false;
+  }
+  p->cols = int(s.cols);
+  p->rows = rows;
+  for (size_t i = 0; i < p->ramp.size(); i++) p->glyph_bytes[i] = uint8_t(p->ramp[i][0]);
+
+  int fps_n, fps_d;
+  output_rate(info, s.max_fps, fps_n, fps_d);
+  const int ext = s.changed_cells ? ac::kExtChangedCells : ac::kExtNone;
+  GstCaps *caps = nullptr;
+  switch (s.format) {
+    case Format::kAsciiline: {
+      const std::string init = ac::init_message(fps_n, fps_d, s.mode, p->cols, rows, ext);
+      caps = gst_caps_new_simple(
+          "application/x-asciiline", "cols", G_TYPE_INT, p->cols, "rows", G_TYPE_INT, rows, "mode",
+          G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION, fps_n, fps_d, "changed-cells",
+          G_TYPE_BOOLEAN, gboolean(s.changed_cells), "init", G_TYPE_STRING, init.c_str(), nullptr);
+      break;
+    }
+    case Format::kAnsi:
+      caps = gst_caps_new_simple("text/x-ansi", "cols", G_TYPE_INT, p->cols, "rows", G_TYPE_INT,
+                                 rows, "mode", G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION,
+                                 fps_n, fps_d, nullptr);
+      break;
+    case Format::kText:
+      caps = gst_caps_new_simple("text/x-raw", "format", G_TYPE_STRING, "utf8", nullptr);
+      break;
+  }
+  p->wire.configure(p->cols, rows, s.mode, ext, int(s.key_interval));
+  p->limiter.configure(fps_n, fps_d);
+  if (s.max_fps <= 0) p->limiter.configure(0, 1);
+  p->active = s;
+  GST_INFO_OBJECT(self, "%dx%d cells, caps %" GST_PTR_FORMAT, p->cols, rows, caps);
+  const bool ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
+  gst_caps_unref(caps);
+  if (!ok) {
+    GST_DEBUG_OBJECT(self, "downstream refused the caps");
+    return false;
+  }
+  p->configured = true;
+  return true;
+}
+
+Settings settings_of(GstAsciiEnc *self) {
+  std::lock_guard lock(self->priv->lock);
+  return self->priv->settings;
+}
+
+gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
+  auto *self = GST_ASCII_ENC(parent);
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    Priv *p = self->priv;
+    switch (GST_EVENT_TYPE(event)) {
+      case GST_EVENT_CAPS: {
+        GstCaps *caps;
+        gst_event_parse_caps(event, &caps);
+        GstVideoInfo info;
+        const bool parsed = gst_video_info_from_caps(&info, caps);
+        gst_event_unref(event);
+        if (!parsed) return FALSE;
+        p->info = info;
+        p->have_info = true;
+        return configure(self, settings_of(self));
+      }
+      case GST_EVENT_SEGMENT: {
+        const GstSegment *segment;
+        gst_event_parse_segment(event, &segment);
+        gst_segment_copy_into(segment, &p->segment);
+        break;
+      }
+      case GST_EVENT_FLUSH_STOP:
+        p->limiter.reset();
+        gst_segment_init(&p->segment, GST_FORMAT_TIME);
+        break;
+      default:
+        break;
+    }
+    return gst_pad_event_default(pad, parent, event);
+  });
+}
+
+gboolean src_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
+  auto *self = GST_ASCII_ENC(parent);
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    if (gst_video_event_is_force_key_unit(event)) {
+      // Raw video upstream has no key units: the next frame is sent full.
+      GST_DEBUG_OBJECT(self, "full frame requested");
+      self->priv->force_full = true;
+      gst_event_unref(event);
+      return TRUE;
+    }
+    return gst_pad_event_default(pad, parent, event);
+  });
+}
+
+GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
+  auto *self = GST_ASCII_ENC(parent);
+  return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
+    Priv *p = self->priv;
+    std::unique_ptr<GstBuffer, void (*)(GstBuffer *)> in(buffer, gst_buffer_unref);
+    if (!p->have_info) {
+      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
+    const Settings s = settings_of(self);
+    if (!p->configured || !s.same_layout(p->active)) {
+      if (!configure(self, s)) return GST_FLOW_NOT_NEGOTIATED;
+    }
+
+    const GstClockTime pts = GST_BUFFER_PTS(buffer);
+    if (GST_CLOCK_TIME_IS_VALID(pts)) {
+      guint64 rt = pts;
+      if (p->segment.format == GST_FORMAT_TIME) {
+        const guint64 r = gst_segment_to_running_time(&p->segment, GST_FORMAT_TIME, pts);
+        if (GST_CLOCK_TIME_IS_VALID(r)) rt = r;
+      }
+      if (!p->limiter.pass(int64_t(rt))) {
+        GST_LOG_OBJECT(self, "dropped frame at %" GST_TIME_FORMAT " for max-fps",
+                       GST_TIME_ARGS(rt));
+        return GST_FLOW_OK;
+      }
+    }
+
+    ac::Image image;
+    if (!pixel_format_of(GST_VIDEO_INFO_FORMAT(&p->info), image.format))
+      return GST_FLOW_NOT_NEGOTIATED;
+    GstVideoFrame frame;
+    if (!gst_video_frame_map(&frame, &p->info, buffer, GST_MAP_READ)) {
+      GST_ELEMENT_ERROR(
+          self, STREAM, FAILED, ("Cannot read a video frame."),
+          ("mapping a buffer of %" G_GSIZE_FORMAT " bytes failed", gst_buffer_get_size(buffer)));
+      return GST_FLOW_ERROR;
+    }
+    image.width = GST_VIDEO_FRAME_WIDTH(&frame);
+    image.height = GST_VIDEO_FRAME_HEIGHT(&frame);
+    for (guint i = 0; i < GST_VIDEO_FRAME_N_PLANES(&frame) && i < 3; i++) {
+      image.data[i] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, i));
+      image.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, i);
+    }
+    image.matrix = p->info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709
+                       ? ac::YuvMatrix::kBt709
+                       : ac::YuvMatrix::kBt601;
+    image.full_range = p->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+    p->averager.run(image, p->cols, p->rows, p->means);
+    gst_video_frame_unmap(&frame);
+    ac::map_cells(p->means, int(p->ramp.size()), s.invert, s.mode, p->cells);
+
+    GstBuffer *out = nullptr;
+    bool full = true;
+    uint32_t index = 0;
+    if (s.format == Format::kAsciiline) {
+      for (ac::Cell &c : p->cells) c.glyph = p->glyph_bytes[c.glyph];
+      index = p->wire.next_index();
+      full = p->wire.encode(p->cells, p->force_full.exchange(false), p->bytes);
+      out = gst_buffer_new_memdup(p->bytes.data(), p->bytes.size());
+    } else {
+      index = p->text_index++;
+      if (s.format == Format::kAnsi)
+        ac::encode_ansi(p->cells, p->cols, p->rows, s.mode, p->ramp, index == 0, p->text);
+      else
+        ac::encode_text(p->cells, p->cols, p->rows, p->ramp, p->text);
+      out = gst_buffer_new_memdup(p->text.data(), p->text.size());
+    }
+    gst_buffer_copy_into(out, buffer, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
+    GST_BUFFER_OFFSET(out) = index;
+    GST_BUFFER_OFFSET_END(out) = index + 1;
+    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT))
+      GST_BUFFER_FLAG_SET(out, GST_BUFFER_FLAG_DISCONT);
+    if (!full) GST_BUFFER_FLAG_SET(out, GST_BUFFER_FLAG_DELTA_UNIT);
+    in.reset();
+    return gst_pad_push(self->srcpad, out);
+  });
+}
+
+void reset_stream(Priv *p) {
+  p->have_info = false;
+  p->configured = false;
+  p->limiter.reset();
+  p->wire.reset_index();
+  p->text_index = 0;
+  p->force_full = false;
+  gst_segment_init(&p->segment, GST_FORMAT_TIME);
+}
+
+}  // namespace
+
+static GstStateChangeReturn gst_ascii_enc_change_state(GstElement *element,
+                                                       GstStateChange transition) noexcept {
+  auto *self = GST_ASCII_ENC(element);
+  return onair::guarded(element, GST_STATE_CHANGE_FAILURE, [&] {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+      reset_stream(self->priv);
+      // A bad charset is refused before any data flows.
+      const Settings s = settings_of(self);
+      std::vector<std::string> ramp;
+      std::string error;
+      if (!ac::split_ramp(s.charset, ramp, error)) {
+        GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid charset: %s.", error.c_str()),
+                          ("charset '%s'", s.charset.c_str()));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      if (s.format == Format::kAsciiline && !ac::ramp_is_ascii(ramp)) {
+        GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
+                          ("In asciiline format every charset glyph must be one printable "
+                           "ASCII character."),
+                          ("charset '%s'", s.charset.c_str()));
+        return GST_STATE_CHANGE_FAILURE;
+      }
+    }
+    const GstStateChangeReturn ret =
+        GST_ELEMENT_CLASS(gst_ascii_enc_parent_class)->change_state(element, transition);
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) reset_stream(self->priv);
+    return ret;
+  });
+}
+
+static void gst_ascii_enc_set_property(GObject *object, guint prop_id, const GValue *value,
+                                       GParamSpec *pspec) {
+  auto *self = GST_ASCII_ENC(object);
+  std::lock_guard lock(self->priv->lock);
+  Settings &s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_COLS:
+      s.cols = g_value_get_uint(value);
+      break;
+    case PROP_ROWS:
+      s.rows = g_value_get_uint(value);
+      break;
+    case PROP_GLYPH_ASPECT:
+      s.glyph_aspect = g_value_get_double(value);
+      break;
+    case PROP_MODE:
+      s.mode = g_value_get_int(value);
+      break;
+    case PROP_CHARSET: {
+      const gchar *c = g_value_get_string(value);
+      s.charset = c ? c : "";
+      break;
+    }
+    case PROP_INVERT:
+      s.invert = g_value_get_boolean(value);
+      break;
+    case PROP_MAX_FPS:
+      s.max_fps = g_value_get_double(value);
+      break;
+    case PROP_FORMAT:
+      s.format = Format(g_value_get_enum(value));
+      break;
+    case PROP_CHANGED_CELLS:
+      s.changed_cells = g_value_get_boolean(value);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      s.key_interval = g_value_get_uint(value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_ascii_enc_get_property(GObject *object, guint prop_id, GValue *value,
+                                       GParamSpec *pspec) {
+  auto *self = GST_ASCII_ENC(object);
+  std::lock_guard lock(self->priv->lock);
+  const Settings &s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_COLS:
+      g_value_set_uint(value, s.cols);
+      break;
+    case PROP_ROWS:
+      g_value_set_uint(value, s.rows);
+      break;
+    case PROP_GLYPH_ASPECT:
+      g_value_set_double(value, s.glyph_aspect);
+      break;
+    case PROP_MODE:
+      g_value_set_int(value, s.mode);
+      break;
+    case PROP_CHARSET:
+      g_value_set_string(value, s.charset.c_str());
+      break;
+    case PROP_INVERT:
+      g_value_set_boolean(value, s.invert);
+      break;
+    case PROP_MAX_FPS:
+      g_value_set_double(value, s.max_fps);
+      break;
+    case PROP_FORMAT:
+      g_value_set_enum(value, int(s.format));
+      break;
+    case PROP_CHANGED_CELLS:
+      g_value_set_boolean(value, s.changed_cells);
+      break;
+    case PROP_KEYFRAME_INTERVAL:
+      g_value_set_uint(value, s.key_interval);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_ascii_enc_finalize(GObject *object) {
+  delete GST_ASCII_ENC(object)->priv;
+  G_OBJECT_CLASS(gst_ascii_enc_parent_class)->finalize(object);
+}
+
+static void gst_ascii_enc_init(GstAsciiEnc *self) {
+  self->priv = new Priv();
+  gst_video_info_init(&self->priv->info);
+  gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
+  self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
+  gst_pad_set_event_function(self->sinkpad, sink_event);
+  gst_pad_set_chain_function(self->sinkpad, chain);
+  GST_PAD_SET_PROXY_ALLOCATION(self->sinkpad);
+  gst_element_add_pad(GST_ELEMENT_CAST(self), self->sinkpad);
+  self->srcpad = gst_pad_new_from_static_template(&src_template, "src");
+  gst_pad_set_event_function(self->srcpad, src_event);
+  gst_pad_use_fixed_caps(self->srcpad);
+  gst_element_add_pad(GST_ELEMENT_CAST(self), self->srcpad);
+}
+
+static void gst_ascii_enc_class_init(GstAsciiEncClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(ascii_enc_debug, "asciienc", 0, "Video to ASCII cell frames");
+
+  gobject_class->set_property = gst_ascii_enc_set_property;
+  gobject_class->get_property = gst_ascii_enc_get_property;
+  gobject_class->finalize = gst_ascii_enc_finalize;
+  element_class->change_state = gst_ascii_enc_change_state;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_PLAYING);
+  g_object_class_install_property(
+      gobject_class, PROP_COLS,
+      g_param_spec_uint("cols", "Columns",
+                        "Cells per row (1 to 4096; 0 or a grid above 1048576 cells is refused "
+                        "with an error). More cells than pixels repeat pixels",
+                        0, 65535, kDefaultCols, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ROWS,
+      g_param_spec_uint("rows", "Rows",
+                        "Cell rows (0: from the input's display aspect and glyph-aspect)", 0, 65535,
+                        0, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_GLYPH_ASPECT,
+      g_param_spec_double("glyph-aspect", "Glyph aspect",
+                          "Height/width of a glyph on the viewer's screen, for rows=0", 0.1, 10.0,
+                          kDefaultGlyphAspect, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MODE,
+      g_param_spec_int("mode", "Mode",
+                       "1: glyphs only; 2 to 5: glyph and colour with 5, 3, 2 or 0 low bits "
+                       "cleared per channel",
+                       ac::kMinMode, ac::kMaxMode, kDefaultMode, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHARSET,
+      g_param_spec_string("charset", "Charset",
+                          "Glyph ramp from dark to light (UTF-8, up to 256 glyphs; one printable "
+                          "ASCII byte each in asciiline format)",
+                          ac::kDefaultCharset, rw));
+  g_object_class_install_property(gobject_class, PROP_INVERT,
+                                  g_param_spec_boolean("invert", "Invert",
+                                                       "Use the ramp from light to dark (dark "
+                                                       "text on a light background)",
+                                                       FALSE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_MAX_FPS,
+      g_param_spec_double("max-fps", "Maximum frame rate",
+                          "Frames per second at most, dropping evenly on running time (0: "
+                          "unlimited)",
+                          0.0, 1000.0, 0.0, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_FORMAT,
+      g_param_spec_enum("format", "Format", "Output format", GST_TYPE_ASCII_ENC_FORMAT,
+                        int(Format::kAsciiline), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CHANGED_CELLS,
+      g_param_spec_boolean("changed-cells", "Changed cells",
+                           "asciiline: send only changed cells between full frames (INIT "
+                           "extension 1; seed clients need it off)",
+                           FALSE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_KEYFRAME_INTERVAL,
+      g_param_spec_uint("keyframe-interval", "Keyframe interval",
+                        "With changed-cells, a full frame every this many frames (0: only the "
+                        "first and on request)",
+                        0, G_MAXINT, kDefaultKeyInterval, rw));
+
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "ASCII art encoder", "Encoder/Video",
+      "Turns video into coloured ASCII art: asciiline cell frames, ANSI terminal text or plain "
+      "text",
+      "onair");
+  gst_type_mark_as_plugin_api(GST_TYPE_ASCII_ENC_FORMAT, GstPluginAPIFlags(0));
+}
