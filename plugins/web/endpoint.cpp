@@ -1,0 +1,452 @@
+#include "endpoint.h"
+
+#include <chrono>
+#include <cstring>
+#include <future>
+
+#include "core/client_queue.h"
+#include "core/websocket.h"
+#include "server_registry.h"
+
+namespace onair::web {
+
+namespace {
+// Frames waiting for the server's context; beyond this the oldest go (the
+// server's loop is stalled, so every client would drop them anyway).
+constexpr size_t kMaxInbox = 32;
+constexpr size_t kReadSize = 4096;
+}  // namespace
+
+using Frame = std::shared_ptr<GBytes>;
+
+struct Endpoint::Client {
+  Client(uint64_t id_, std::string remote_, Protocol protocol_, size_t queue_size)
+      : id(id_), remote(std::move(remote_)), protocol(protocol_), queue(queue_size) {}
+  ~Client() {
+    g_cancellable_cancel(cancel);
+    g_object_unref(cancel);
+    if (stream) {
+      g_io_stream_close(stream, nullptr, nullptr);
+      g_object_unref(stream);
+    }
+    if (msg) {
+      g_signal_handlers_disconnect_by_data(msg, this);
+      g_object_unref(msg);
+    }
+  }
+
+  uint64_t id;
+  std::string remote;
+  Protocol protocol;
+  std::weak_ptr<Endpoint> endpoint;
+  ClientQueue<Frame> queue;
+  bool busy = false;
+  bool gone = false;
+  GCancellable *cancel = g_cancellable_new();
+
+  // WebSocket: the stolen connection, our own framing.
+  GIOStream *stream = nullptr;
+  FrameParser parser;
+  uint8_t read_buffer[kReadSize];
+  std::deque<std::vector<uint8_t>> control;  // pongs, the close frame: before frames
+  bool close_after_control = false;
+  std::vector<uint8_t> out_head;
+  Frame out_payload;
+  GOutputVector vectors[2];
+
+  // HTTP: a chunked response that stays open.
+  SoupServerMessage *msg = nullptr;
+};
+
+namespace {
+
+using ClientPtr = std::shared_ptr<Endpoint::Client>;
+
+void start_read(const ClientPtr &client);
+
+void on_written(GObject *source, GAsyncResult *result, gpointer data) {
+  std::unique_ptr<ClientPtr> holder(static_cast<ClientPtr *>(data));
+  ClientPtr client = *holder;
+  const bool ok =
+      g_output_stream_writev_all_finish(G_OUTPUT_STREAM(source), result, nullptr, nullptr);
+  client->busy = false;
+  client->out_payload.reset();
+  auto endpoint = client->endpoint.lock();
+  if (!endpoint || client->gone) return;
+  if (!ok || (client->close_after_control && client->control.empty())) {
+    endpoint->remove(client);
+    return;
+  }
+  endpoint->pump(client);
+}
+
+void on_read(GObject *source, GAsyncResult *result, gpointer data) {
+  std::unique_ptr<ClientPtr> holder(static_cast<ClientPtr *>(data));
+  ClientPtr client = *holder;
+  const gssize n = g_input_stream_read_finish(G_INPUT_STREAM(source), result, nullptr);
+  auto endpoint = client->endpoint.lock();
+  if (!endpoint || client->gone) return;
+  if (n <= 0) {
+    endpoint->remove(client);
+    return;
+  }
+  for (const ClientFrame &f : client->parser.feed(client->read_buffer, static_cast<size_t>(n))) {
+    if (f.opcode == Opcode::kPing) {
+      client->control.push_back(frame(Opcode::kPong, f.payload.data(), f.payload.size()));
+    } else if (f.opcode == Opcode::kClose) {
+      const auto reply =
+          f.payload.size() >= 2
+              ? close_payload(static_cast<uint16_t>(f.payload[0] << 8 | f.payload[1]), "")
+              : std::vector<uint8_t>{};
+      client->control.push_back(frame(Opcode::kClose, reply.data(), reply.size()));
+      client->close_after_control = true;
+    }
+  }
+  if (client->parser.failed() && !client->close_after_control) {
+    const auto reply = close_payload(1002, client->parser.error());
+    client->control.push_back(frame(Opcode::kClose, reply.data(), reply.size()));
+    client->close_after_control = true;
+  }
+  endpoint->pump(client);
+  if (!client->close_after_control) start_read(client);
+}
+
+void start_read(const ClientPtr &client) {
+  g_input_stream_read_async(g_io_stream_get_input_stream(client->stream), client->read_buffer,
+                            kReadSize, G_PRIORITY_DEFAULT, client->cancel, on_read,
+                            new ClientPtr(client));
+}
+
+struct Holder {
+  std::weak_ptr<Endpoint> endpoint;
+};
+
+}  // namespace
+
+Endpoint::Endpoint(EndpointConfig config, GMainContext *context, Notify notify)
+    : config_(std::move(config)),
+      context_(g_main_context_ref(context)),
+      notify_(std::move(notify)),
+      content_type_(config_.content_type) {}
+
+Endpoint::~Endpoint() {
+  clients_.clear();
+  if (server_) g_object_unref(server_);
+  g_main_context_unref(context_);
+}
+
+void Endpoint::attach(SoupServer *server) {
+  g_object_ref(server);
+  auto self = shared_from_this();
+  auto add = [self, server] {
+    self->server_ = server;
+    soup_server_add_handler(server, self->config_.path.c_str(), &Endpoint::handle, new Holder{self},
+                            [](gpointer d) { delete static_cast<Holder *>(d); });
+  };
+  // Clients may connect as soon as the element is started: the handler must be
+  // there. Run it here when nobody else runs the context (the application's
+  // thread before or inside its loop), else in the context's thread, waiting.
+  if (g_main_context_acquire(context_)) {
+    add();
+    g_main_context_release(context_);
+    return;
+  }
+  auto done = std::make_shared<std::promise<void>>();
+  std::future<void> added = done->get_future();
+  run_in_context(context_, [add, done] {
+    add();
+    done->set_value();
+  });
+  added.wait_for(std::chrono::seconds(5));
+}
+
+void Endpoint::detach() {
+  auto self = shared_from_this();
+  run_in_context(context_, [self] {
+    if (self->server_) {
+      soup_server_remove_handler(self->server_, self->config_.path.c_str());
+      g_object_unref(self->server_);
+      self->server_ = nullptr;
+    }
+    const auto clients = self->clients_;
+    for (const auto &[id, client] : clients) {
+      if (client->msg) {
+        // Ends the chunked response properly.
+        soup_message_body_complete(soup_server_message_get_response_body(client->msg));
+        soup_server_message_unpause(client->msg);
+      }
+      self->remove(client);
+    }
+  });
+}
+
+void Endpoint::handle(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+                      gpointer data) noexcept {
+  try {
+    if (auto self = static_cast<Holder *>(data)->endpoint.lock()) self->on_request(msg);
+  } catch (...) {
+    soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+  }
+}
+
+void Endpoint::on_request(SoupServerMessage *msg) {
+  const char *method = soup_server_message_get_method(msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+    soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
+    return;
+  }
+  const std::string remote =
+      soup_server_message_get_remote_host(msg) ? soup_server_message_get_remote_host(msg) : "";
+
+  if (config_.protocol == Protocol::kWebSocket) {
+    if (!soup_websocket_server_check_handshake(msg, nullptr, nullptr, nullptr, nullptr)) {
+      soup_message_headers_replace(headers, "Upgrade", "websocket");
+      soup_server_message_set_response(msg, "text/plain; charset=utf-8", SOUP_MEMORY_STATIC,
+                                       "WebSocket only\n", 15);
+      soup_server_message_set_status(msg, 426, "Upgrade Required");
+      return;
+    }
+    soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr);
+    // The 101 answer is written after this returns; then the connection is ours.
+    auto *holder = new Holder{shared_from_this()};
+    auto *remote_copy = new std::string(remote);
+    g_object_set_data_full(G_OBJECT(msg), "onair-remote", remote_copy,
+                           [](gpointer d) { delete static_cast<std::string *>(d); });
+    g_signal_connect_data(
+        msg, "wrote-informational", G_CALLBACK(+[](SoupServerMessage *m, gpointer d) noexcept {
+          try {
+            auto self = static_cast<Holder *>(d)->endpoint.lock();
+            if (!self || soup_server_message_get_status(m) != SOUP_STATUS_SWITCHING_PROTOCOLS)
+              return;
+            GIOStream *stream = soup_server_message_steal_connection(m);
+            if (!stream) return;
+            auto *r = static_cast<std::string *>(g_object_get_data(G_OBJECT(m), "onair-remote"));
+            auto client = std::make_shared<Client>(
+                self->next_id_++, r ? *r : "", Protocol::kWebSocket, self->config_.client_queue);
+            client->stream = stream;
+            self->add_client(client);
+          } catch (...) {
+          }
+        }),
+        holder, [](gpointer d, GClosure *) { delete static_cast<Holder *>(d); },
+        static_cast<GConnectFlags>(0));
+    return;
+  }
+
+  std::string type;
+  {
+    std::lock_guard lock(inbox_lock_);
+    type = content_type_;
+  }
+  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+  soup_message_headers_set_content_type(
+      headers, type.empty() ? "application/octet-stream" : type.c_str(), nullptr);
+  soup_message_headers_replace(headers, "Cache-Control", "no-store");
+  if (std::strcmp(method, "HEAD") == 0) return;
+  soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
+  soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+  auto client = std::make_shared<Client>(next_id_++, remote, Protocol::kHttp, config_.client_queue);
+  client->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
+  Client *raw = client.get();
+  g_signal_connect(msg, "wrote-chunk", G_CALLBACK(+[](SoupServerMessage *, gpointer d) noexcept {
+                     auto *c = static_cast<Client *>(d);
+                     c->busy = false;
+                     if (auto e = c->endpoint.lock(); e && !c->gone) {
+                       auto it = e->clients_.find(c->id);
+                       if (it != e->clients_.end()) e->pump(it->second);
+                     }
+                   }),
+                   raw);
+  g_signal_connect(msg, "finished", G_CALLBACK(+[](SoupServerMessage *, gpointer d) noexcept {
+                     auto *c = static_cast<Client *>(d);
+                     if (auto e = c->endpoint.lock(); e && !c->gone) {
+                       auto it = e->clients_.find(c->id);
+                       if (it != e->clients_.end()) e->remove(it->second);
+                     }
+                   }),
+                   raw);
+  add_client(client);
+  soup_server_message_pause(msg);
+}
+
+void Endpoint::add_client(std::shared_ptr<Client> client) {
+  client->endpoint = weak_from_this();
+  client->queue.set_header(header_);
+  clients_[client->id] = client;
+  ClientEvent event;
+  event.connected = true;
+  event.id = client->id;
+  event.remote = client->remote;
+  event.clients = static_cast<unsigned>(clients_.size());
+  {
+    std::lock_guard lock(stats_lock_);
+    stats_.clients = event.clients;
+    stats_.connections++;
+  }
+  if (client->stream) start_read(client);
+  pump(client);
+  if (notify_) notify_(event);
+}
+
+void Endpoint::remove(const std::shared_ptr<Client> &client_ref) {
+  // The reference may be the map's own entry, erased below.
+  const std::shared_ptr<Client> client = client_ref;
+  if (client->gone) return;
+  client->gone = true;
+  g_cancellable_cancel(client->cancel);
+  clients_.erase(client->id);
+  const ClientCounters &c = client->queue.counters();
+  ClientEvent event;
+  event.id = client->id;
+  event.remote = client->remote;
+  event.clients = static_cast<unsigned>(clients_.size());
+  event.sent = c.frames_sent;
+  event.dropped = c.dropped;
+  event.skipped = c.skipped;
+  {
+    std::lock_guard lock(stats_lock_);
+    stats_.clients = event.clients;
+    dropped_gone_ += c.dropped;
+    refresh_stats_locked();
+  }
+  if (notify_) notify_(event);
+}
+
+void Endpoint::pump(const std::shared_ptr<Client> &client) {
+  if (client->gone || client->busy) return;
+  if (client->protocol == Protocol::kHttp) {
+    auto item = client->queue.next();
+    while (item && item->is_header) item = client->queue.next();
+    if (!item) return;
+    gsize size = g_bytes_get_size(item->frame.get());
+    soup_message_body_append_bytes(soup_server_message_get_response_body(client->msg),
+                                   item->frame.get());
+    client->busy = true;
+    soup_server_message_unpause(client->msg);
+    std::lock_guard lock(stats_lock_);
+    stats_.frames_sent++;
+    stats_.bytes_sent += size;
+    return;
+  }
+  size_t n = 1;
+  bool counted_frame = false;
+  if (!client->control.empty()) {
+    client->out_head = std::move(client->control.front());
+    client->control.pop_front();
+  } else if (client->close_after_control) {
+    return;
+  } else if (auto item = client->queue.next()) {
+    if (item->is_header) {
+      client->out_head = frame(Opcode::kText, item->header.data(), item->header.size());
+    } else {
+      client->out_payload = std::move(item->frame);
+      client->out_head = frame_header(Opcode::kBinary, g_bytes_get_size(client->out_payload.get()));
+      n = 2;
+      counted_frame = true;
+    }
+  } else {
+    return;
+  }
+  client->vectors[0] = {client->out_head.data(), client->out_head.size()};
+  gsize total = client->out_head.size();
+  if (n == 2) {
+    gsize size = 0;
+    const void *data = g_bytes_get_data(client->out_payload.get(), &size);
+    client->vectors[1] = {data, size};
+    total += size;
+  }
+  client->busy = true;
+  g_output_stream_writev_all_async(g_io_stream_get_output_stream(client->stream), client->vectors,
+                                   n, G_PRIORITY_DEFAULT, client->cancel, on_written,
+                                   new ClientPtr(client));
+  std::lock_guard lock(stats_lock_);
+  if (counted_frame) stats_.frames_sent++;
+  stats_.bytes_sent += total;
+}
+
+void Endpoint::set_header(const std::string &header) {
+  std::lock_guard lock(inbox_lock_);
+  inbox_.push_back(Inbound{true, header, nullptr, false});
+  schedule_drain();
+}
+
+void Endpoint::set_content_type(const std::string &type) {
+  std::lock_guard lock(inbox_lock_);
+  content_type_ = type;
+}
+
+void Endpoint::push(GBytes *bytes, bool delta) {
+  Frame frame(bytes, g_bytes_unref);
+  uint64_t lost = 0;
+  {
+    std::lock_guard lock(inbox_lock_);
+    inbox_.push_back(Inbound{false, {}, std::move(frame), delta});
+    size_t frames = 0;
+    for (const Inbound &in : inbox_) frames += in.is_header ? 0 : 1;
+    if (frames > kMaxInbox) {
+      for (auto it = inbox_.begin(); it != inbox_.end(); ++it)
+        if (!it->is_header) {
+          inbox_.erase(it);
+          lost++;
+          break;
+        }
+    }
+    schedule_drain();
+  }
+  std::lock_guard lock(stats_lock_);
+  stats_.frames_in++;
+  inbox_lost_ += lost;
+  stats_.dropped += lost;
+}
+
+// Under inbox_lock_.
+void Endpoint::schedule_drain() {
+  if (drain_scheduled_) return;
+  drain_scheduled_ = true;
+  auto self = shared_from_this();
+  run_in_context(context_, [self] { self->drain(); });
+}
+
+void Endpoint::drain() {
+  std::deque<Inbound> batch;
+  {
+    std::lock_guard lock(inbox_lock_);
+    batch.swap(inbox_);
+    drain_scheduled_ = false;
+  }
+  for (Inbound &in : batch) {
+    if (in.is_header) {
+      header_ = in.header;
+      for (auto &[id, client] : clients_) client->queue.set_header(header_);
+    } else {
+      for (auto &[id, client] : clients_) client->queue.push(in.frame, in.delta);
+    }
+  }
+  // Pump a copy: a failing write may remove clients.
+  const auto clients = clients_;
+  for (const auto &[id, client] : clients) pump(client);
+  std::lock_guard lock(stats_lock_);
+  refresh_stats_locked();
+}
+
+// Under stats_lock_; the client list is read in the server's context only.
+void Endpoint::refresh_stats_locked() {
+  stats_.per_client.clear();
+  uint64_t dropped = inbox_lost_ + dropped_gone_;
+  for (const auto &[id, client] : clients_) {
+    const ClientCounters &c = client->queue.counters();
+    stats_.per_client.push_back(
+        ClientStats{id, client->remote, c.frames_sent, c.dropped, c.skipped});
+    dropped += c.dropped;
+  }
+  stats_.dropped = dropped;
+}
+
+EndpointStats Endpoint::stats() const {
+  std::lock_guard lock(stats_lock_);
+  return stats_;
+}
+
+}  // namespace onair::web

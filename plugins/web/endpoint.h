@@ -1,0 +1,117 @@
+// One path served on a SoupServer: the clients of one webstreamsink. Frames
+// come from the streaming thread into a small inbox; everything else runs in
+// the server's GMainContext.
+#pragma once
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+namespace onair::web {
+
+enum class Protocol { kWebSocket, kHttp };
+
+struct ClientEvent {
+  bool connected = false;  // else disconnected
+  uint64_t id = 0;
+  std::string remote;
+  unsigned clients = 0;                         // connected after this event
+  uint64_t sent = 0, dropped = 0, skipped = 0;  // this client's counts (disconnect)
+};
+
+struct ClientStats {
+  uint64_t id = 0;
+  std::string remote;
+  uint64_t sent = 0, dropped = 0, skipped = 0;
+};
+
+struct EndpointStats {
+  unsigned clients = 0;
+  uint64_t connections = 0;  // since start
+  uint64_t frames_in = 0;
+  uint64_t frames_sent = 0;  // over all clients
+  uint64_t dropped = 0;      // over all clients, including those gone
+  uint64_t bytes_sent = 0;
+  std::vector<ClientStats> per_client;
+};
+
+struct EndpointConfig {
+  Protocol protocol = Protocol::kWebSocket;
+  std::string path;
+  size_t client_queue = 2;
+  std::string content_type;  // HTTP mode
+};
+
+class Endpoint : public std::enable_shared_from_this<Endpoint> {
+ public:
+  using Notify = std::function<void(const ClientEvent &)>;  // runs in the server's context
+
+  Endpoint(EndpointConfig config, GMainContext *context, Notify notify);
+  ~Endpoint();
+
+  // Adds the handler for the path (in the server's context) before returning.
+  void attach(SoupServer *server);
+  // Removes the handler and closes every client.
+  void detach();
+
+  // Streaming thread. `frame` is taken over.
+  void set_header(const std::string &header);
+  void set_content_type(const std::string &type);
+  void push(GBytes *frame, bool delta);
+
+  EndpointStats stats() const;
+
+  struct Client;
+
+ private:
+  struct Inbound {
+    bool is_header = false;
+    std::string header;
+    std::shared_ptr<GBytes> frame;
+    bool delta = false;
+  };
+  static void handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                     gpointer data) noexcept;
+  void on_request(SoupServerMessage *msg);
+  void schedule_drain();
+  void drain();
+  void add_client(std::shared_ptr<Client> client);
+
+ public:  // used by clients, in the server's context
+  void pump(const std::shared_ptr<Client> &client);
+  void remove(const std::shared_ptr<Client> &client);
+
+ private:
+  EndpointConfig config_;
+  GMainContext *context_;
+  Notify notify_;
+
+  // Streaming thread -> server context.
+  mutable std::mutex inbox_lock_;
+  std::deque<Inbound> inbox_;
+  bool drain_scheduled_ = false;
+  std::string content_type_;  // under inbox_lock_
+
+  // Server context only.
+  SoupServer *server_ = nullptr;
+  std::string header_;
+  std::map<uint64_t, std::shared_ptr<Client>> clients_;
+  uint64_t next_id_ = 1;
+
+  // Read by stats() from any thread.
+  mutable std::mutex stats_lock_;
+  EndpointStats stats_;
+  uint64_t inbox_lost_ = 0;    // under stats_lock_
+  uint64_t dropped_gone_ = 0;  // under stats_lock_: by clients that left
+  void refresh_stats_locked();
+};
+
+}  // namespace onair::web

@@ -1,0 +1,548 @@
+/**
+ * SECTION:element-webstreamsink
+ * @title: webstreamsink
+ *
+ * Serves a stream to browsers. With protocol=websocket each buffer goes to
+ * every connected WebSocket client as one binary message; the caps' text
+ * field named by header-field (default "init", as in
+ * application/x-asciiline caps) goes first as a text message, to late joiners
+ * too and again to everyone when the caps change. With protocol=http each
+ * buffer is appended to an endless chunked HTTP response (for example ADTS
+ * AAC as audio/aac), and clients join at any buffer.
+ *
+ * Every client has a small queue (client-queue) that drops its oldest frame
+ * when the client is slow; drops are counted per client and in total (the
+ * stats property). With GST_BUFFER_FLAG_DELTA_UNIT buffers a client starts on
+ * the next full buffer, and after a drop waits for one again.
+ *
+ * Sinks of one process with the same address and port share one server, so
+ * one pipeline serves frames and sound on one port; web-root also serves the
+ * files of a folder (the player page) there. An application that runs its
+ * own libsoup server answers the element's need-context message (context type
+ * "onair.soup-server", field "server") and the sink serves its path there.
+ *
+ * Element messages "webstreamsink-client": event ("connected" or
+ * "disconnected"), path, client-id, remote, clients (connected now); on
+ * disconnect also sent, dropped and skipped (this client's frames).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 uridecodebin uri=file:///path/clip.mp4 name=d
+ *   d. ! queue ! videoconvert ! asciienc ! webstreamsink port=8090 path=/ascii/ws
+ *        web-root=/usr/share/onair/web
+ *   d. ! queue ! audioconvert ! audioresample ! voaacenc ! aacparse
+ *      ! webstreamsink port=8090 protocol=http path=/ascii/audio.aac
+ * ]| and open http://127.0.0.1:8090/ascii/
+ */
+#include "gstwebstreamsink.h"
+
+#include <gst/video/video.h>
+#include <libsoup/soup.h>
+
+#include <atomic>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "endpoint.h"
+#include "onair/guard.h"
+#include "server_registry.h"
+
+GST_DEBUG_CATEGORY_STATIC(web_stream_sink_debug);
+#define GST_CAT_DEFAULT web_stream_sink_debug
+
+namespace web = onair::web;
+
+namespace {
+
+constexpr guint kDefaultPort = 8090;
+constexpr guint kDefaultQueue = 2;
+
+struct Settings {
+  web::Protocol protocol = web::Protocol::kWebSocket;
+  std::string path = "/stream";
+  std::string address = "127.0.0.1";
+  guint port = kDefaultPort;
+  guint client_queue = kDefaultQueue;
+  std::string header_field = "init";
+  std::string web_root;
+  std::string content_type;
+};
+
+// The element, as the server's thread sees it: it may be gone.
+struct WeakElement {
+  explicit WeakElement(GstElement *element) { g_weak_ref_init(&ref, element); }
+  ~WeakElement() { g_weak_ref_clear(&ref); }
+  GWeakRef ref;
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings, endpoint, server, port
+  Settings settings;
+  std::shared_ptr<web::Endpoint> endpoint;
+  std::shared_ptr<web::OwnServer> own_server;
+  guint current_port = 0;
+  std::string header;  // streaming thread
+  std::atomic<bool> saw_delta{false};
+};
+
+enum {
+  PROP_0,
+  PROP_PROTOCOL,
+  PROP_PATH,
+  PROP_ADDRESS,
+  PROP_PORT,
+  PROP_CURRENT_PORT,
+  PROP_CLIENT_QUEUE,
+  PROP_HEADER_FIELD,
+  PROP_WEB_ROOT,
+  PROP_CONTENT_TYPE,
+  PROP_STATS,
+};
+
+GstStaticPadTemplate sink_template =
+    GST_STATIC_PAD_TEMPLATE("sink", GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+}  // namespace
+
+struct _GstWebStreamSink {
+  GstBaseSink parent;
+  Priv *priv;
+};
+
+G_DEFINE_TYPE(GstWebStreamSink, gst_web_stream_sink, GST_TYPE_BASE_SINK)
+GST_ELEMENT_REGISTER_DEFINE(webstreamsink, "webstreamsink", GST_RANK_NONE, GST_TYPE_WEB_STREAM_SINK)
+
+GType gst_web_stream_sink_protocol_get_type(void) {
+  static GType type = 0;
+  static const GEnumValue values[] = {
+      {int(web::Protocol::kWebSocket), "WebSocket: one binary message per buffer", "websocket"},
+      {int(web::Protocol::kHttp), "HTTP: buffers appended to a chunked response", "http"},
+      {0, nullptr, nullptr},
+  };
+  if (g_once_init_enter(&type)) {
+    GType t = g_enum_register_static("GstWebStreamSinkProtocol", values);
+    g_once_init_leave(&type, t);
+  }
+  return type;
+}
+
+namespace {
+
+void post_client_message(GstElement *element, const std::string &path, const web::ClientEvent &e) {
+  GstStructure *s = gst_structure_new(
+      "webstreamsink-client", "event", G_TYPE_STRING, e.connected ? "connected" : "disconnected",
+      "path", G_TYPE_STRING, path.c_str(), "client-id", G_TYPE_UINT64, e.id, "remote",
+      G_TYPE_STRING, e.remote.c_str(), "clients", G_TYPE_UINT, e.clients, nullptr);
+  if (!e.connected)
+    gst_structure_set(s, "sent", G_TYPE_UINT64, e.sent, "dropped", G_TYPE_UINT64, e.dropped,
+                      "skipped", G_TYPE_UINT64, e.skipped, nullptr);
+  gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));
+}
+
+// The application's server, from a context set on us or given when asked.
+bool app_server(GstWebStreamSink *self, SoupServer **server, GMainContext **context) {
+  GstElement *element = GST_ELEMENT(self);
+  GstContext *ctx = gst_element_get_context(element, GST_WEB_STREAM_SINK_CONTEXT_TYPE);
+  if (!ctx) {
+    // A synchronous bus handler may answer with gst_element_set_context().
+    gst_element_post_message(element, gst_message_new_need_context(
+                                          GST_OBJECT(element), GST_WEB_STREAM_SINK_CONTEXT_TYPE));
+    ctx = gst_element_get_context(element, GST_WEB_STREAM_SINK_CONTEXT_TYPE);
+  }
+  if (!ctx) return false;
+  const GstStructure *s = gst_context_get_structure(ctx);
+  *server = nullptr;
+  *context = nullptr;
+  gst_structure_get(s, "server", SOUP_TYPE_SERVER, server, nullptr);
+  if (gst_structure_has_field_typed(s, "main-context", G_TYPE_MAIN_CONTEXT))
+    gst_structure_get(s, "main-context", G_TYPE_MAIN_CONTEXT, context, nullptr);
+  gst_context_unref(ctx);
+  if (!*server) return false;
+  if (!*context) *context = g_main_context_ref(g_main_context_default());
+  return true;
+}
+
+guint port_of(SoupServer *server) {
+  GSList *uris = soup_server_get_uris(server);
+  guint port = uris ? static_cast<guint>(g_uri_get_port(static_cast<GUri *>(uris->data))) : 0;
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  return port;
+}
+
+gboolean start(GstBaseSink *sink) noexcept {
+  auto *self = GST_WEB_STREAM_SINK(sink);
+  return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
+    Priv *p = self->priv;
+    Settings settings;
+    {
+      std::lock_guard lock(p->lock);
+      settings = p->settings;
+    }
+    if (settings.path.empty() || settings.path[0] != '/') {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Invalid path '%s'", settings.path.c_str()),
+                        ("the path must start with '/'"));
+      return FALSE;
+    }
+    auto weak = std::make_shared<WeakElement>(GST_ELEMENT(self));
+    const std::string path = settings.path;
+    auto notify = [weak, path](const web::ClientEvent &event) {
+      auto *element = static_cast<GstElement *>(g_weak_ref_get(&weak->ref));
+      if (!element) return;
+      GST_INFO_OBJECT(element, "client %" G_GUINT64_FORMAT " (%s) %s, %u connected", event.id,
+                      event.remote.c_str(), event.connected ? "connected" : "left", event.clients);
+      post_client_message(element, path, event);
+      // A new client starts on a full frame: ask upstream for one.
+      auto *s = GST_WEB_STREAM_SINK(element);
+      if (event.connected && s->priv->saw_delta)
+        gst_pad_push_event(GST_BASE_SINK_PAD(element), gst_video_event_new_upstream_force_key_unit(
+                                                           GST_CLOCK_TIME_NONE, TRUE, 0));
+      gst_object_unref(element);
+    };
+    web::EndpointConfig config{settings.protocol, settings.path, settings.client_queue,
+                               settings.content_type};
+
+    SoupServer *server = nullptr;
+    GMainContext *context = nullptr;
+    std::shared_ptr<web::OwnServer> own;
+    if (app_server(self, &server, &context)) {
+      GST_INFO_OBJECT(self, "serving %s on the application's server", path.c_str());
+    } else {
+      try {
+        own = web::acquire_server(settings.address, settings.port);
+      } catch (const web::ListenError &e) {
+        GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ_WRITE,
+                          ("Cannot listen on %s:%u", settings.address.c_str(), settings.port),
+                          ("%s", e.message.c_str()));
+        return FALSE;
+      }
+      server = SOUP_SERVER(g_object_ref(own->server()));
+      context = g_main_context_ref(own->context());
+      if (!settings.web_root.empty() && !own->serve_web_root(settings.web_root))
+        GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
+                            ("Another web root is already served on port %u", own->port()),
+                            ("web-root '%s' ignored", settings.web_root.c_str()));
+    }
+    auto endpoint = std::make_shared<web::Endpoint>(config, context, notify);
+    endpoint->attach(server);
+    const guint port = port_of(server);
+    g_object_unref(server);
+    g_main_context_unref(context);
+    {
+      std::lock_guard lock(p->lock);
+      p->endpoint = endpoint;
+      p->own_server = own;
+      p->current_port = port;
+    }
+    p->header.clear();
+    p->saw_delta = false;
+    GST_INFO_OBJECT(self, "serving %s on port %u", path.c_str(), port);
+    return TRUE;
+  });
+}
+
+gboolean stop(GstBaseSink *sink) noexcept {
+  auto *self = GST_WEB_STREAM_SINK(sink);
+  return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
+    Priv *p = self->priv;
+    std::shared_ptr<web::Endpoint> endpoint;
+    std::shared_ptr<web::OwnServer> own;
+    {
+      std::lock_guard lock(p->lock);
+      endpoint = std::move(p->endpoint);
+      own = std::move(p->own_server);
+      p->current_port = 0;
+    }
+    if (endpoint) endpoint->detach();
+    // The last sink on a server stops it (after the detach above has run there).
+    own.reset();
+    return TRUE;
+  });
+}
+
+std::shared_ptr<web::Endpoint> endpoint_of(GstWebStreamSink *self) {
+  std::lock_guard lock(self->priv->lock);
+  return self->priv->endpoint;
+}
+
+std::string content_type_for(const GstStructure *s) {
+  const std::string name = gst_structure_get_name(s);
+  if (name == "audio/mpeg") {
+    gint version = 0;
+    gst_structure_get_int(s, "mpegversion", &version);
+    if (version == 1) return "audio/mpeg";
+    return "audio/aac";
+  }
+  return name;
+}
+
+gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
+  auto *self = GST_WEB_STREAM_SINK(sink);
+  return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
+    Priv *p = self->priv;
+    std::string field, content_type;
+    {
+      std::lock_guard lock(p->lock);
+      field = p->settings.header_field;
+      content_type = p->settings.content_type;
+    }
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    const gchar *header = field.empty() ? nullptr : gst_structure_get_string(s, field.c_str());
+    auto endpoint = endpoint_of(self);
+    if (!endpoint) return TRUE;
+    if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
+    const std::string h = header ? header : "";
+    if (h != p->header) {
+      p->header = h;
+      endpoint->set_header(h);
+    }
+    return TRUE;
+  });
+}
+
+struct MappedBuffer {
+  GstBuffer *buffer;
+  GstMapInfo map;
+};
+
+GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
+  auto *self = GST_WEB_STREAM_SINK(sink);
+  return onair::guarded(GST_ELEMENT(sink), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
+    auto endpoint = endpoint_of(self);
+    if (!endpoint) return GST_FLOW_FLUSHING;
+    auto *mapped = new MappedBuffer{gst_buffer_ref(buffer), {}};
+    if (!gst_buffer_map(mapped->buffer, &mapped->map, GST_MAP_READ)) {
+      gst_buffer_unref(mapped->buffer);
+      delete mapped;
+      GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read a buffer"), (nullptr));
+      return GST_FLOW_ERROR;
+    }
+    // The frame is sent without a copy; the buffer goes when the last client is done.
+    GBytes *bytes = g_bytes_new_with_free_func(
+        mapped->map.data, mapped->map.size,
+        [](gpointer data) {
+          auto *m = static_cast<MappedBuffer *>(data);
+          gst_buffer_unmap(m->buffer, &m->map);
+          gst_buffer_unref(m->buffer);
+          delete m;
+        },
+        mapped);
+    const bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    if (delta) self->priv->saw_delta = true;
+    endpoint->push(bytes, delta);
+    return GST_FLOW_OK;
+  });
+}
+
+GstStructure *stats_structure(GstWebStreamSink *self) {
+  auto endpoint = endpoint_of(self);
+  const web::EndpointStats st = endpoint ? endpoint->stats() : web::EndpointStats{};
+  GValue list = G_VALUE_INIT;
+  gst_value_list_init(&list, static_cast<guint>(st.per_client.size()));
+  for (const web::ClientStats &c : st.per_client) {
+    GValue v = G_VALUE_INIT;
+    g_value_init(&v, GST_TYPE_STRUCTURE);
+    GstStructure *cs =
+        gst_structure_new("client", "client-id", G_TYPE_UINT64, c.id, "remote", G_TYPE_STRING,
+                          c.remote.c_str(), "sent", G_TYPE_UINT64, c.sent, "dropped", G_TYPE_UINT64,
+                          c.dropped, "skipped", G_TYPE_UINT64, c.skipped, nullptr);
+    g_value_take_boxed(&v, cs);
+    gst_value_list_append_and_take_value(&list, &v);
+  }
+  GstStructure *s =
+      gst_structure_new("webstreamsink-stats", "clients", G_TYPE_UINT, st.clients, "connections",
+                        G_TYPE_UINT64, st.connections, "frames-in", G_TYPE_UINT64, st.frames_in,
+                        "frames-sent", G_TYPE_UINT64, st.frames_sent, "dropped", G_TYPE_UINT64,
+                        st.dropped, "bytes-sent", G_TYPE_UINT64, st.bytes_sent, nullptr);
+  gst_structure_take_value(s, "per-client", &list);
+  return s;
+}
+
+void set_context(GstElement *element, GstContext *context) noexcept {
+  onair::guarded(element, [&] {
+    GST_DEBUG_OBJECT(element, "context %s", gst_context_get_context_type(context));
+    GST_ELEMENT_CLASS(gst_web_stream_sink_parent_class)->set_context(element, context);
+  });
+}
+
+}  // namespace
+
+static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, const GValue *value,
+                                             GParamSpec *pspec) {
+  auto *self = GST_WEB_STREAM_SINK(object);
+  std::lock_guard lock(self->priv->lock);
+  Settings &s = self->priv->settings;
+  auto str = [&] {
+    const gchar *v = g_value_get_string(value);
+    return std::string(v ? v : "");
+  };
+  switch (prop_id) {
+    case PROP_PROTOCOL:
+      s.protocol = static_cast<web::Protocol>(g_value_get_enum(value));
+      break;
+    case PROP_PATH:
+      s.path = str();
+      break;
+    case PROP_ADDRESS:
+      s.address = str();
+      break;
+    case PROP_PORT:
+      s.port = g_value_get_uint(value);
+      break;
+    case PROP_CLIENT_QUEUE:
+      s.client_queue = g_value_get_uint(value);
+      break;
+    case PROP_HEADER_FIELD:
+      s.header_field = str();
+      break;
+    case PROP_WEB_ROOT:
+      s.web_root = str();
+      break;
+    case PROP_CONTENT_TYPE:
+      s.content_type = str();
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GValue *value,
+                                             GParamSpec *pspec) {
+  auto *self = GST_WEB_STREAM_SINK(object);
+  if (prop_id == PROP_STATS) {
+    g_value_take_boxed(value, stats_structure(self));
+    return;
+  }
+  std::lock_guard lock(self->priv->lock);
+  const Settings &s = self->priv->settings;
+  switch (prop_id) {
+    case PROP_PROTOCOL:
+      g_value_set_enum(value, int(s.protocol));
+      break;
+    case PROP_PATH:
+      g_value_set_string(value, s.path.c_str());
+      break;
+    case PROP_ADDRESS:
+      g_value_set_string(value, s.address.c_str());
+      break;
+    case PROP_PORT:
+      g_value_set_uint(value, s.port);
+      break;
+    case PROP_CURRENT_PORT:
+      g_value_set_uint(value, self->priv->current_port);
+      break;
+    case PROP_CLIENT_QUEUE:
+      g_value_set_uint(value, s.client_queue);
+      break;
+    case PROP_HEADER_FIELD:
+      g_value_set_string(value, s.header_field.c_str());
+      break;
+    case PROP_WEB_ROOT:
+      g_value_set_string(value, s.web_root.c_str());
+      break;
+    case PROP_CONTENT_TYPE:
+      g_value_set_string(value, s.content_type.c_str());
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+      break;
+  }
+}
+
+static void gst_web_stream_sink_finalize(GObject *object) {
+  delete GST_WEB_STREAM_SINK(object)->priv;
+  G_OBJECT_CLASS(gst_web_stream_sink_parent_class)->finalize(object);
+}
+
+static void gst_web_stream_sink_init(GstWebStreamSink *self) {
+  self->priv = new Priv();
+  gst_base_sink_set_sync(GST_BASE_SINK(self), TRUE);
+}
+
+static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *sink_class = GST_BASE_SINK_CLASS(klass);
+
+  GST_DEBUG_CATEGORY_INIT(web_stream_sink_debug, "webstreamsink", 0,
+                          "Streams to browsers over WebSocket or HTTP");
+
+  gobject_class->set_property = gst_web_stream_sink_set_property;
+  gobject_class->get_property = gst_web_stream_sink_get_property;
+  gobject_class->finalize = gst_web_stream_sink_finalize;
+
+  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                           GST_PARAM_MUTABLE_READY);
+  const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_property(
+      gobject_class, PROP_PROTOCOL,
+      g_param_spec_enum("protocol", "Protocol",
+                        "websocket: one binary message per buffer, the caps header first as "
+                        "text; http: buffers appended to a chunked response",
+                        GST_TYPE_WEB_STREAM_SINK_PROTOCOL, int(web::Protocol::kWebSocket), rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PATH,
+      g_param_spec_string("path", "Path", "URL path this sink serves, e.g. /ascii/ws", "/stream",
+                          rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string("address", "Address",
+                          "IP address to listen on (ignored when the application gives its "
+                          "server through a context)",
+                          "127.0.0.1", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_PORT,
+      g_param_spec_uint("port", "Port",
+                        "TCP port to listen on (0: a free one, see current-port); sinks with "
+                        "the same address and port share one server",
+                        0, 65535, kDefaultPort, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_uint("current-port", "Current port",
+                        "The port the server listens on (0 while stopped)", 0, 65535, 0, ro));
+  g_object_class_install_property(
+      gobject_class, PROP_CLIENT_QUEUE,
+      g_param_spec_uint("client-queue", "Client queue",
+                        "Frames waiting per client; when full, the oldest is dropped", 1, 1000,
+                        kDefaultQueue, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_HEADER_FIELD,
+      g_param_spec_string("header-field", "Header field",
+                          "String field of the caps sent to each client first as a WebSocket "
+                          "text message (empty: none)",
+                          "init", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_WEB_ROOT,
+      g_param_spec_string("web-root", "Web root",
+                          "Folder whose files are also served (paths no sink serves); empty: "
+                          "none. Not used on an application's server",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CONTENT_TYPE,
+      g_param_spec_string("content-type", "Content type",
+                          "HTTP Content-Type in http mode (empty: from the caps, audio/aac for "
+                          "AAC)",
+                          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_STATS,
+      g_param_spec_boxed("stats", "Statistics",
+                         "webstreamsink-stats: clients, connections, frames-in, frames-sent, "
+                         "dropped, bytes-sent, per-client (list of client structures: "
+                         "client-id, remote, sent, dropped, skipped)",
+                         GST_TYPE_STRUCTURE, ro));
+
+  gst_element_class_set_static_metadata(
+      element_class, "Web stream sink", "Sink/Network",
+      "Serves buffers to browsers as WebSocket messages or a chunked HTTP stream, with a small "
+      "drop-oldest queue per client",
+      "onair");
+  gst_element_class_add_static_pad_template(element_class, &sink_template);
+  element_class->set_context = set_context;
+  sink_class->start = start;
+  sink_class->stop = stop;
+  sink_class->set_caps = set_caps;
+  sink_class->render = render;
+  gst_type_mark_as_plugin_api(GST_TYPE_WEB_STREAM_SINK_PROTOCOL, static_cast<GstPluginAPIFlags>(0));
+}

@@ -1,0 +1,11 @@
+#include <gst/gst.h>
+
+#include "gstwebstreamsink.h"
+
+static gboolean plugin_init(GstPlugin *plugin) {
+  return GST_ELEMENT_REGISTER(webstreamsink, plugin);
+}
+
+GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, onairweb,
+                  "Streams to browsers: WebSocket frames and HTTP streams from one server",
+                  plugin_init, ONAIR_VERSION, "LGPL", "onair", "onair")
