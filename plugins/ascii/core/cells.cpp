@@ -68,37 +68,56 @@ Span cell_span(int i, int n, int size) {
   return {std::min(first, size - 1), std::max(1, end - first)};
 }
 
+// One reciprocal per cell instead of 64-bit divisions: this runs for every
+// cell of every frame.
 CellMean mean_of_rgb_sums(uint64_t r, uint64_t g, uint64_t b, uint64_t n) {
+  const double inv = 1.0 / double(n);
   CellMean m;
-  m.r = uint8_t((r + n / 2) / n);
-  m.g = uint8_t((g + n / 2) / n);
-  m.b = uint8_t((b + n / 2) / n);
-  m.luma = uint8_t((299 * r + 587 * g + 114 * b + 500 * n) / (1000 * n));
+  m.r = uint8_t(double(r) * inv + 0.5);
+  m.g = uint8_t(double(g) * inv + 0.5);
+  m.b = uint8_t(double(b) * inv + 0.5);
+  m.luma = uint8_t(double(299 * r + 587 * g + 114 * b) * (inv / 1000.0) + 0.5);
   return m;
 }
 
-CellMean mean_of_yuv_sums(uint64_t y, uint64_t u, uint64_t v, uint64_t n, YuvMatrix matrix,
-                          bool full_range) {
-  const double my = double(y) / double(n), mu = double(u) / double(n) - 128.0,
-               mv = double(v) / double(n) - 128.0;
+namespace {
+
+// YUV to RGB folded into one set of factors per matrix and range.
+struct YuvCoeffs {
+  double ys, yo, rv, gu, gv, bu;
+};
+
+YuvCoeffs yuv_coeffs(YuvMatrix matrix, bool full_range) {
   const double kr = matrix == YuvMatrix::kBt709 ? 0.2126 : 0.299;
   const double kb = matrix == YuvMatrix::kBt709 ? 0.0722 : 0.114;
   const double kg = 1.0 - kr - kb;
-  double yf, cs;
-  if (full_range) {
-    yf = my;
-    cs = 1.0;
-  } else {
-    yf = (my - 16.0) * 255.0 / 219.0;
-    cs = 255.0 / 224.0;
-  }
-  const double pr = mv * cs, pb = mu * cs;
+  const double ys = full_range ? 1.0 : 255.0 / 219.0;
+  const double cs = full_range ? 1.0 : 255.0 / 224.0;
+  return {ys,
+          full_range ? 0.0 : -16.0 * ys,
+          2.0 * (1.0 - kr) * cs,
+          2.0 * kb * (1.0 - kb) / kg * cs,
+          2.0 * kr * (1.0 - kr) / kg * cs,
+          2.0 * (1.0 - kb) * cs};
+}
+
+inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint64_t n, const YuvCoeffs &k) {
+  const double inv = 1.0 / double(n);
+  const double yf = double(y) * inv * k.ys + k.yo;
+  const double mu = double(u) * inv - 128.0, mv = double(v) * inv - 128.0;
   CellMean m;
   m.luma = clamp8(yf);
-  m.r = clamp8(yf + 2.0 * (1.0 - kr) * pr);
-  m.b = clamp8(yf + 2.0 * (1.0 - kb) * pb);
-  m.g = clamp8(yf - (2.0 * kb * (1.0 - kb) * pb + 2.0 * kr * (1.0 - kr) * pr) / kg);
+  m.r = clamp8(yf + k.rv * mv);
+  m.g = clamp8(yf - k.gu * mu - k.gv * mv);
+  m.b = clamp8(yf + k.bu * mu);
   return m;
+}
+
+}  // namespace
+
+CellMean mean_of_yuv_sums(uint64_t y, uint64_t u, uint64_t v, uint64_t n, YuvMatrix matrix,
+                          bool full_range) {
+  return yuv_mean(y, u, v, n, yuv_coeffs(matrix, full_range));
 }
 
 void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean> &out) {
@@ -106,6 +125,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
   col_spans_.resize(cols);
   for (int c = 0; c < cols; c++) col_spans_[c] = cell_span(c, cols, im.width);
   const bool yuv = is_yuv(im.format);
+  const YuvCoeffs coeffs = yuv_coeffs(im.matrix, im.full_range);
   const int cw = (im.width + 1) / 2;  // chroma samples per row
   const Packed pk = packed_layout(im.format);
   const int row_len = yuv ? im.width : im.width * pk.bpp;
@@ -152,17 +172,20 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
         } else {
           const uint16_t *ya = acc_[0].data() + s.first;
           for (int x = 0; x < s.count; x++) a += ya[x];
-          if (im.format == PixelFormat::kI420) {
-            for (int x = s.first; x < s.first + s.count; x++) {
-              b += acc_[1][x >> 1];
-              d += acc_[2][x >> 1];
-            }
-          } else {
-            for (int x = s.first; x < s.first + s.count; x++) {
-              b += acc_[1][(x >> 1) * 2];
-              d += acc_[1][(x >> 1) * 2 + 1];
-            }
+          // Each chroma sample serves two pixels, except where the span
+          // starts on an odd or ends on an even pixel.
+          const int j0 = s.first >> 1, j1 = (s.first + s.count - 1) >> 1;
+          const int step = im.format == PixelFormat::kI420 ? 1 : 2;
+          const uint16_t *ua = acc_[1].data();
+          const uint16_t *va = im.format == PixelFormat::kI420 ? acc_[2].data() : ua + 1;
+          for (int j = j0; j <= j1; j++) {
+            b += ua[j * step];
+            d += va[j * step];
           }
+          b *= 2;
+          d *= 2;
+          if (s.first & 1) b -= ua[j0 * step], d -= va[j0 * step];
+          if (!((s.first + s.count - 1) & 1)) b -= ua[j1 * step], d -= va[j1 * step];
         }
         sums_[c * 3] += a;
         sums_[c * 3 + 1] += b;
@@ -173,8 +196,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
     for (int c = 0; c < cols; c++) {
       const uint64_t area = n * uint64_t(col_spans_[c].count);
       out[size_t(r) * cols + c] =
-          yuv ? mean_of_yuv_sums(sums_[c * 3], sums_[c * 3 + 1], sums_[c * 3 + 2], area, im.matrix,
-                                 im.full_range)
+          yuv ? yuv_mean(sums_[c * 3], sums_[c * 3 + 1], sums_[c * 3 + 2], area, coeffs)
               : mean_of_rgb_sums(sums_[c * 3], sums_[c * 3 + 1], sums_[c * 3 + 2], area);
     }
   }
