@@ -95,6 +95,13 @@ bool serve_file(SoupServerMessage *msg, const std::string &root, const std::stri
   return true;
 }
 
+bool is_dir(const std::string &root, const std::string &relative) {
+  const std::string real_root = real_path(root);
+  const std::string full = real_path(root + "/" + relative);
+  return !real_root.empty() && full.rfind(real_root + "/", 0) == 0 &&
+         g_file_test(full.c_str(), G_FILE_TEST_IS_DIR);
+}
+
 }  // namespace
 
 std::string safe_relative_path(const std::string &encoded_path) {
@@ -206,6 +213,13 @@ struct HttpServer::Impl {
     } else if (relative.rfind("vendor/", 0) == 0) {
       for (const std::string &dir : routes.vendor_dirs)
         if ((served = serve_file(msg, dir, relative.substr(7)))) break;
+    } else if (!relative.empty() && is_dir(routes.web_dir, relative)) {
+      // A folder's page: "/ascii/" is ascii/index.html; "/ascii" goes there.
+      if (path.back() != '/') {
+        soup_server_message_set_redirect(msg, SOUP_STATUS_MOVED_PERMANENTLY, (path + "/").c_str());
+        return;
+      }
+      served = serve_file(msg, routes.web_dir, relative + "/index.html");
     } else {
       served = serve_file(msg, routes.web_dir, relative.empty() ? "index.html" : relative);
     }
@@ -293,6 +307,10 @@ void HttpServer::listen(const HttpAddress &address) {
     g_error_free(error);
     throw HttpError(message);
   }
+}
+
+SoupServer *HttpServer::soup_server() const {
+  return impl_->server;
 }
 
 std::string HttpServer::url() const {

@@ -12,6 +12,8 @@
 #include "cli.h"
 #include "control.h"
 
+typedef struct _SoupServer SoupServer;
+
 namespace onair::app {
 
 class HttpError : public std::runtime_error {
@@ -45,6 +47,9 @@ class HttpServer {
   void listen(const HttpAddress &address);
   // The address actually bound, as a URL ending in '/'.
   std::string url() const;
+  // The libsoup server (runs in the default main context), for elements that
+  // serve their own paths on it (webstreamsink, through a GstContext).
+  SoupServer *soup_server() const;
 
   struct Impl;
 

@@ -21,6 +21,8 @@
 #ifdef ONAIR_HAVE_HTTP
 #include <csignal>
 
+#include <libsoup/soup.h>
+
 #include "control_channels.h"
 #include "control_json.h"
 #include "http_server.h"
@@ -130,7 +132,10 @@ struct Prepared {
 Prepared prepare(const Locations &where, const Options &options, Console &console) {
   Prepared p;
   p.file = load_pipeline(locate_pipeline(where, options.pipeline));
-  p.values = resolve_values(p.file, given_values(p.file, options, console));
+  gchar *cwd = g_get_current_dir();
+  const std::string here = cwd;
+  g_free(cwd);
+  p.values = resolve_values(p.file, given_values(p.file, options, console), here);
   p.redact = redactor_for(p.file, p.values);
   return p;
 }
@@ -195,6 +200,13 @@ int command_run(const Locations &where, const Options &options) {
       };
       server.emplace(std::move(routes));
       server->listen(*options.http);
+      // webstreamsink elements serve their paths on this server (GstBin passes
+      // the context to every element, also those added later).
+      GstContext *context = gst_context_new("onair.soup-server", TRUE);
+      gst_structure_set(gst_context_writable_structure(context), "server", SOUP_TYPE_SERVER,
+                        server->soup_server(), nullptr);
+      gst_element_set_context(pipeline.get(), context);
+      gst_context_unref(context);
     }
     std::optional<LineChannels> channels;
     if (options.control_stdin || !options.control_socket.empty()) {
@@ -334,6 +346,7 @@ int command_show(const Locations &where, const Options &options) {
     if (v.default_value) line += " default=" + (v.secret ? std::string("***") : *v.default_value);
     if (v.type == VarType::kInt) line += " type=int";
     if (v.type == VarType::kNumber) line += " type=number";
+    if (v.type == VarType::kUri) line += " type=uri";
     if (!v.allowed.empty()) {
       line += " allowed=";
       for (size_t i = 0; i < v.allowed.size(); i++) line += (i ? "," : "") + v.allowed[i];

@@ -1,6 +1,7 @@
 #include "pipeline_file.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -132,7 +133,7 @@ std::string check_value(const Variable &var, const std::string &value) {
   if (!var.allowed.empty() &&
       std::find(var.allowed.begin(), var.allowed.end(), value) == var.allowed.end())
     return "value must be one of: " + join(var.allowed, ", ");
-  if (var.type != VarType::kString) {
+  if (var.type == VarType::kInt || var.type == VarType::kNumber) {
     const bool integer = var.type == VarType::kInt;
     auto number = parse_number(value, integer);
     if (!number) return integer ? "value must be a whole number" : "value must be a number";
@@ -197,9 +198,11 @@ Variable parse_variable(const std::string &rest, const std::string &path, int li
         var.type = VarType::kInt;
       else if (t == "number")
         var.type = VarType::kNumber;
+      else if (t == "uri")
+        var.type = VarType::kUri;
       else
         fail(path, line,
-             "variable '" + var.name + "': unknown type '" + t + "' (string, int or number)");
+             "variable '" + var.name + "': unknown type '" + t + "' (string, int, number or uri)");
     } else if (a.key == "min" || a.key == "max") {
       auto v = parse_number(need_value(), false);
       if (!v) fail(path, line, "variable '" + var.name + "': " + a.key + " must be a number");
@@ -212,7 +215,7 @@ Variable parse_variable(const std::string &rest, const std::string &path, int li
   }
   if (var.required && var.default_value)
     fail(path, line, "variable '" + var.name + "' cannot be both required and have a default");
-  if ((var.min || var.max) && var.type == VarType::kString)
+  if ((var.min || var.max) && !(var.type == VarType::kInt || var.type == VarType::kNumber))
     fail(path, line, "variable '" + var.name + "': min/max need type=int or type=number");
   if (var.default_value) {
     const std::string why = check_value(var, *var.default_value);
@@ -247,7 +250,7 @@ Placeholder read_placeholder(const PipelineFile &file, const std::string &text, 
 }
 
 bool is_numeric(const Variable &v) {
-  return v.type != VarType::kString;
+  return v.type == VarType::kInt || v.type == VarType::kNumber;
 }
 
 // Checks an expression's syntax and that it names only numeric variables;
@@ -592,8 +595,33 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
   return file;
 }
 
+std::string as_uri(const std::string &value, const std::string &cwd) {
+  // scheme "://" ... stays as it is.
+  const size_t sep = value.find("://");
+  if (sep != std::string::npos && sep > 0 && std::isalpha(static_cast<unsigned char>(value[0])) &&
+      std::all_of(value.begin(), value.begin() + static_cast<std::ptrdiff_t>(sep), [](char c) {
+        return std::isalnum(static_cast<unsigned char>(c)) || c == '+' || c == '-' || c == '.';
+      }))
+    return value;
+  if (value.empty()) return value;
+  const std::string path = value[0] == '/' ? value : cwd + (cwd.ends_with('/') ? "" : "/") + value;
+  static const char kHex[] = "0123456789ABCDEF";
+  std::string out = "file://";
+  for (unsigned char c : path) {
+    if (std::isalnum(c) || c == '/' || c == '-' || c == '_' || c == '.' || c == '~') {
+      out += static_cast<char>(c);
+    } else {
+      out += '%';
+      out += kHex[c >> 4];
+      out += kHex[c & 15];
+    }
+  }
+  return out;
+}
+
 std::map<std::string, std::string> resolve_values(const PipelineFile &file,
-                                                  const std::map<std::string, std::string> &given) {
+                                                  const std::map<std::string, std::string> &given,
+                                                  const std::string &cwd) {
   for (const auto &[key, value] : given) {
     if (file.find(key)) continue;
     std::vector<std::string> names;
@@ -616,7 +644,7 @@ std::map<std::string, std::string> resolve_values(const PipelineFile &file,
     const std::string why = check_value(v, it->second);
     if (!why.empty())
       fail(file.path, v.line, "variable '" + v.name + "': " + shown(v, it->second) + ": " + why);
-    values[v.name] = it->second;
+    values[v.name] = v.type == VarType::kUri ? as_uri(it->second, cwd) : it->second;
   }
   // Presets fill in what the run did not give, over the defaults.
   for (const Preset &p : file.presets) {

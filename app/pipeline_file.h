@@ -19,7 +19,7 @@ class PipelineError : public std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-enum class VarType { kString, kInt, kNumber };
+enum class VarType { kString, kInt, kNumber, kUri };
 
 struct Variable {
   std::string name;
@@ -97,9 +97,14 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
 // The values of one run: those given by the user (already resolved from
 // env:/@file forms), then presets, then defaults, each checked against its
 // declaration; then the file's checks. Throws PipelineError naming the file,
-// line and variable.
+// line and variable. `uri` values that are file paths become file:// URIs,
+// relative ones below `cwd`.
 std::map<std::string, std::string> resolve_values(const PipelineFile &file,
-                                                  const std::map<std::string, std::string> &given);
+                                                  const std::map<std::string, std::string> &given,
+                                                  const std::string &cwd = "/");
+
+// A URI as it is; a file path (relative ones below `cwd`) as a file:// URI.
+std::string as_uri(const std::string &value, const std::string &cwd);
 
 // Keeps the body lines whose @if conditions hold and puts values into them
 // (${name}, or arithmetic such as ${fps * 2}). A value is always exactly one value: inside

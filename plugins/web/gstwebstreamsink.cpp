@@ -154,7 +154,9 @@ bool app_server(GstWebStreamSink *self, SoupServer **server, GMainContext **cont
   const GstStructure *s = gst_context_get_structure(ctx);
   *server = nullptr;
   *context = nullptr;
-  gst_structure_get(s, "server", SOUP_TYPE_SERVER, server, nullptr);
+  const GValue *v = gst_structure_get_value(s, "server");
+  if (v && G_VALUE_HOLDS_OBJECT(v) && SOUP_IS_SERVER(g_value_get_object(v)))
+    *server = SOUP_SERVER(g_value_dup_object(v));
   if (gst_structure_has_field_typed(s, "main-context", G_TYPE_MAIN_CONTEXT))
     gst_structure_get(s, "main-context", G_TYPE_MAIN_CONTEXT, context, nullptr);
   gst_context_unref(ctx);

@@ -389,3 +389,19 @@ TEST(PipelineFile, ScheduleErrorsNameFileAndLine) {
             "t.pipeline:2: every takes a number of seconds from 0.1 to 86400, not '0.01'");
   EXPECT_EQ(at("at 1:   "), "t.pipeline:2: at: no command after ':'");
 }
+
+TEST(PipelineFile, UriVariablesTakeFilePaths) {
+  const PipelineFile f = parse_pipeline_file(
+      "name: t\nvar uri: type=uri required\n---\nuridecodebin uri=${uri} ! fakesink\n",
+      "t.pipeline", "t");
+  EXPECT_EQ(resolve_values(f, {{"uri", "https://example.com/a.m3u8"}}, "/w").at("uri"),
+            "https://example.com/a.m3u8");
+  EXPECT_EQ(resolve_values(f, {{"uri", "file:///srv/a.mp4"}}, "/w").at("uri"), "file:///srv/a.mp4");
+  EXPECT_EQ(resolve_values(f, {{"uri", "/srv/my clip.mp4"}}, "/w").at("uri"),
+            "file:///srv/my%20clip.mp4");
+  EXPECT_EQ(resolve_values(f, {{"uri", "clips/a.mp4"}}, "/w").at("uri"), "file:///w/clips/a.mp4");
+  EXPECT_EQ(as_uri("a:b.mp4", "/w"), "file:///w/a%3Ab.mp4");
+  EXPECT_NE(error_of("name: t\nvar uri: type=uri min=1\n---\nfakesink name=${uri}\n")
+                .find("min/max need type=int"),
+            std::string::npos);
+}
