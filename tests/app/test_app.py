@@ -17,8 +17,9 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, ffprobe_duration,  # noqa: E402
-                        http_get, main, raw_request, run, write_pipeline)
+from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, WebSocket,  # noqa: E402
+                        adts_frames, ffprobe_duration, http_get, main, raw_request, run,
+                        write_pipeline)
 
 
 class CommandLine(TempDirTest):
@@ -952,6 +953,196 @@ class OverlayFrames(ControlRun):
         self.assertEqual(status, 200)
         self.wait_for_frame(run_dir, lambda d: lit(d, (0, 0, W, H)) == 0)
         self.stop(r)
+
+
+def make_clip(path, seconds, audio=True):
+    """An MP4 of colour bars (and a tone), made with gst-launch-1.0."""
+    fps = 25
+    args = ["gst-launch-1.0", "-q", "videotestsrc", "num-buffers=%d" % (seconds * fps),
+            "pattern=smpte100", "!", "video/x-raw,width=320,height=180,framerate=%d/1" % fps,
+            "!", "x264enc", "speed-preset=ultrafast", "!", "h264parse", "!", "queue", "!", "mux."]
+    if audio:
+        args += ["audiotestsrc", "num-buffers=%d" % (seconds * 44100 // 1024 + 1), "freq=440",
+                 "!", "audioconvert", "!", "voaacenc", "!", "aacparse", "!", "queue", "!", "mux."]
+    args += ["mp4mux", "name=mux", "!", "filesink", "location=" + path]
+    subprocess.run(args, check=True, timeout=120, capture_output=True)
+    return path
+
+
+def delta_frame_ok(frame, cells, cell_bytes):
+    """A changed-cells frame (docs/protocol/asciiline.md) that adds up."""
+    runs = int.from_bytes(frame[5:9], "big")
+    pos = 9
+    for _ in range(runs):
+        first = int.from_bytes(frame[pos:pos + 4], "big")
+        count = int.from_bytes(frame[pos + 4:pos + 6], "big")
+        if count == 0 or first + count > cells:
+            return False
+        pos += 6 + count * cell_bytes
+    return pos == len(frame)
+
+
+class AsciiWeb(TempDirTest):
+    """ascii-web: the player page, asciiline frames over WebSocket and ADTS
+    sound over HTTP, all on the app's own port."""
+
+    def start(self, clip, *extra):
+        r = Running("ascii-web", "-s", "uri=" + clip, "--http", "127.0.0.1:0",
+                    "--output-dir", self.out, "--status-interval", "0", *extra)
+        m = r.wait_for(r"open (http://127\.0\.0\.1:(\d+)/)")
+        return r, m.group(1), int(m.group(2))
+
+    def stop(self, r):
+        r.interrupt()
+        code, _, err = r.finish()
+        self.assertEqual(code, 0, err)
+
+    def test_seed_format_frames_sound_and_page(self):
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false")
+        try:
+            status, headers, body = http_get(url + "ascii/")
+            self.assertEqual(status, 200)
+            self.assertTrue(headers["Content-Type"].startswith("text/html"))
+            self.assertIn(b"player.js", body)
+            status, _, body = http_get(url + "ascii/player.js")
+            self.assertEqual(status, 200)
+            self.assertIn(b"WebSocket", body)
+
+            ws = WebSocket(port, "/ascii/ws")
+            opcode, init = ws.receive()
+            self.assertEqual(opcode, 1)
+            self.assertEqual(init, b"INIT:20.0:2:80:34:0")
+            indexes = []
+            for _ in range(20):
+                opcode, frame = ws.receive()
+                self.assertEqual(opcode, 2)
+                self.assertEqual(len(frame), 4 + 80 * 34 * 4)
+                indexes.append(int.from_bytes(frame[:4], "big"))
+            ws.close()
+            self.assertEqual(indexes, list(range(indexes[0], indexes[0] + 20)))
+
+            # The sound: an endless chunked answer of ADTS frames.
+            with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+                s.sendall(b"GET /ascii/audio.aac HTTP/1.1\r\nHost: x\r\n\r\n")
+                data = b""
+                while b"\r\n\r\n" not in data:
+                    data += s.recv(4096)
+                head, rest = data.split(b"\r\n\r\n", 1)
+                self.assertIn(b"200 OK", head)
+                self.assertIn(b"Content-Type: audio/aac", head)
+                self.assertIn(b"Transfer-Encoding: chunked", head)
+                raw = rest
+                while len(raw) < 12000:
+                    raw += s.recv(4096)
+            # Undo the chunking.
+            payload = b""
+            while b"\r\n" in raw:
+                line, _, raw = raw.partition(b"\r\n")
+                size = int(line, 16)
+                if len(raw) < size + 2:
+                    break
+                payload += raw[:size]
+                raw = raw[size + 2:]
+            frames = adts_frames(payload)
+            self.assertGreaterEqual(len(frames), 10)
+            for f in frames:
+                self.assertEqual(f[1] & 0xF6, 0xF0)  # MPEG-4, layer 0
+        finally:
+            r.kill()
+
+    def test_changed_cells_frames_start_full(self):
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        r, url, port = self.start(clip, "-s", "cols=64", "-s", "rows=20", "-s", "mode=4")
+        try:
+            ws = WebSocket(port, "/ascii/ws")
+            opcode, init = ws.receive()
+            self.assertEqual(init, b"INIT:25.0:4:64:20:1")
+            _, first = ws.receive()
+            self.assertEqual(first[4], 0)  # a new client starts on a full frame
+            self.assertEqual(len(first), 4 + 1 + 64 * 20 * 4)
+            for _ in range(10):
+                opcode, frame = ws.receive()
+                self.assertEqual(opcode, 2)
+                if frame[4] == 0:
+                    self.assertEqual(len(frame), 4 + 1 + 64 * 20 * 4)
+                else:
+                    self.assertEqual(frame[4], 1)
+                    self.assertTrue(delta_frame_ok(frame, 64 * 20, 4))
+            ws.close()
+        finally:
+            r.kill()
+
+    def test_video_only_source_plays_and_ends(self):
+        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 3, audio=False)
+        r, url, port = self.start(clip, "-s", "quality=low", "-s", "audio=off")
+        ws = WebSocket(port, "/ascii/ws")
+        self.assertEqual(ws.receive()[0], 1)
+        self.assertEqual(len(ws.receive()[1]), 4 + 1 + 80 * 34 * 4)
+        code, _, err = r.finish()
+        self.assertEqual(code, 0, err)
+        ws.close()
+
+    def test_sound_branch_waits_without_a_sound_track(self):
+        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 10, audio=False)
+        r, url, port = self.start(clip, "-s", "quality=low")
+        try:
+            ws = WebSocket(port, "/ascii/ws")
+            self.assertEqual(ws.receive()[0], 1)
+            for _ in range(5):
+                self.assertEqual(ws.receive()[0], 2)
+            ws.close()
+        finally:
+            self.stop(r)
+
+    def test_gst_launch_line_without_the_app(self):
+        """The documented gst-launch-1.0 line: page, frames and sound on one port."""
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        web = os.path.join(os.environ["ONAIR_SOURCE_DIR"], "web")
+        line = ("uridecodebin uri=file://%s name=d "
+                "d. ! queue ! videoconvert ! asciienc cols=80 rows=34 "
+                "! webstreamsink port=%d path=/ascii/ws web-root=%s "
+                "d. ! queue ! audioconvert ! audioresample ! voaacenc ! aacparse "
+                "! audio/mpeg,stream-format=adts "
+                "! webstreamsink port=%d protocol=http path=/ascii/audio.aac"
+                % (clip, port, web, port))
+        proc = subprocess.Popen(["gst-launch-1.0"] + line.split(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT)
+        try:
+            deadline = time.monotonic() + 20
+            status = None
+            while time.monotonic() < deadline:
+                try:
+                    status, _, body = http_get("http://127.0.0.1:%d/ascii/" % port)
+                    break
+                except OSError:
+                    time.sleep(0.2)
+            self.assertEqual(status, 200)
+            self.assertIn(b"player.js", body)
+            ws = WebSocket(port, "/ascii/ws")
+            self.assertEqual(ws.receive(), (1, b"INIT:25.0:3:80:34:0"))
+            for _ in range(5):
+                opcode, frame = ws.receive()
+                self.assertEqual((opcode, len(frame)), (2, 4 + 80 * 34 * 4))
+            ws.close()
+            status, headers, _ = http_get("http://127.0.0.1:%d/ascii/audio.aac" % port,
+                                          method="HEAD")
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["Content-Type"], "audio/aac")
+        finally:
+            proc.kill()
+            proc.communicate()
+
+    def test_unreadable_uri_is_a_clear_error(self):
+        r = Running("ascii-web", "-s", "uri=" + os.path.join(self.tmp, "nothing.mp4"),
+                    "--no-http", "--output-dir", self.out, "--status-interval", "0")
+        code, _, err = r.finish()
+        self.assertEqual(code, 1)
+        self.assertIn("nothing.mp4", err)
+
 
 if __name__ == "__main__":
     main(sys.modules[__name__])

@@ -134,3 +134,80 @@ def main(module):
              if names else loader.loadTestsFromModule(module))
     result = unittest.TextTestRunner(verbosity=2).run(suite)
     sys.exit(0 if result.wasSuccessful() else 1)
+
+
+class WebSocket:
+    """A minimal RFC 6455 client (text and binary messages, close)."""
+
+    def __init__(self, port, path, host="127.0.0.1", timeout=10):
+        import base64
+        self.sock = socket.create_connection((host, port), timeout=timeout)
+        key = base64.b64encode(os.urandom(16)).decode()
+        self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
+                           "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                           "Sec-WebSocket-Version: 13\r\n\r\n" % (path, host, port, key)).encode())
+        head = b""
+        while b"\r\n\r\n" not in head:
+            chunk = self.sock.recv(1)
+            if not chunk:
+                raise AssertionError("connection closed during the handshake: %r" % head)
+            head += chunk
+        self.status = int(head.split(b" ", 2)[1])
+        if self.status != 101:
+            raise AssertionError("handshake refused: %r" % head)
+        self.buffer = b""
+
+    def _read(self, n):
+        while len(self.buffer) < n:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise EOFError("connection closed")
+            self.buffer += chunk
+        out, self.buffer = self.buffer[:n], self.buffer[n:]
+        return out
+
+    def receive(self):
+        """Returns (opcode, payload) of the next message: 1 text, 2 binary, 8 close."""
+        b0, b1 = self._read(2)
+        length = b1 & 0x7F
+        if length == 126:
+            length = int.from_bytes(self._read(2), "big")
+        elif length == 127:
+            length = int.from_bytes(self._read(8), "big")
+        if b1 & 0x80:
+            raise AssertionError("server frames must not be masked")
+        return b0 & 0x0F, self._read(length)
+
+    def send(self, opcode, payload=b""):
+        mask = os.urandom(4)
+        header = bytes([0x80 | opcode])
+        n = len(payload)
+        if n < 126:
+            header += bytes([0x80 | n])
+        else:
+            header += bytes([0x80 | 126]) + n.to_bytes(2, "big")
+        self.sock.sendall(header + mask + bytes(c ^ mask[i % 4] for i, c in enumerate(payload)))
+
+    def close(self):
+        try:
+            self.send(8, (1000).to_bytes(2, "big"))
+        except OSError:
+            pass
+        self.sock.close()
+
+
+def adts_frames(data):
+    """Splits ADTS AAC into frames; raises on a missing sync word."""
+    frames = []
+    pos = 0
+    while pos + 7 <= len(data):
+        if data[pos] != 0xFF or (data[pos + 1] & 0xF0) != 0xF0:
+            raise AssertionError("no ADTS sync word at byte %d" % pos)
+        length = ((data[pos + 3] & 0x03) << 11) | (data[pos + 4] << 3) | (data[pos + 5] >> 5)
+        if length < 7:
+            raise AssertionError("bad ADTS frame length %d at byte %d" % (length, pos))
+        if pos + length > len(data):
+            break
+        frames.append(data[pos:pos + length])
+        pos += length
+    return frames
