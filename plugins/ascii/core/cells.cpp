@@ -3,6 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 namespace onair::ascii {
 
 namespace {
@@ -12,6 +16,14 @@ __attribute__((target_clones("avx2", "default"))) void add_row(uint16_t *__restr
                                                                const uint8_t *__restrict row,
                                                                int n) {
   for (int i = 0; i < n; i++) acc[i] = uint16_t(acc[i] + row[i]);
+}
+
+// Two rows per pass: half the accumulator traffic of add_row.
+__attribute__((target_clones("avx2", "default"))) void add_rows2(uint16_t *__restrict acc,
+                                                                 const uint8_t *__restrict a,
+                                                                 const uint8_t *__restrict b,
+                                                                 int n) {
+  for (int i = 0; i < n; i++) acc[i] = uint16_t(acc[i] + a[i] + b[i]);
 }
 
 __attribute__((target_clones("avx2", "default"))) void set_row(uint16_t *__restrict acc,
@@ -28,8 +40,9 @@ __attribute__((target_clones("avx2", "default"))) void add_row_weighted(
 // u16 accumulators hold 257 rows of 255; bands are cut into chunks of this.
 constexpr int kChunkRows = 256;
 
-uint8_t clamp8(double v) {
-  return uint8_t(std::clamp(std::lround(v), 0L, 255L));
+// Rounds to the nearest byte; no library call in the per-cell loop.
+inline uint8_t clamp8(double v) {
+  return uint8_t(std::min(std::max(v, 0.0), 255.0) + 0.5);  // minsd/maxsd, no branches
 }
 
 struct Packed {
@@ -68,16 +81,28 @@ Span cell_span(int i, int n, int size) {
   return {std::min(first, size - 1), std::max(1, end - first)};
 }
 
-// One reciprocal per cell instead of 64-bit divisions: this runs for every
-// cell of every frame.
-CellMean mean_of_rgb_sums(uint64_t r, uint64_t g, uint64_t b, uint64_t n) {
-  const double inv = 1.0 / double(n);
+namespace {
+
+// Means from sums and the reciprocal of the cell's area: multiplications
+// instead of 64-bit divisions, as this runs for every cell of every frame.
+// Sums fit in 63 bits; signed conversion to double is one instruction.
+inline double as_double(uint64_t v) {
+  return double(int64_t(v));
+}
+
+inline CellMean rgb_mean(uint64_t r, uint64_t g, uint64_t b, double inv) {
   CellMean m;
-  m.r = uint8_t(double(r) * inv + 0.5);
-  m.g = uint8_t(double(g) * inv + 0.5);
-  m.b = uint8_t(double(b) * inv + 0.5);
-  m.luma = uint8_t(double(299 * r + 587 * g + 114 * b) * (inv / 1000.0) + 0.5);
+  m.r = uint8_t(as_double(r) * inv + 0.5);
+  m.g = uint8_t(as_double(g) * inv + 0.5);
+  m.b = uint8_t(as_double(b) * inv + 0.5);
+  m.luma = uint8_t(as_double(299 * r + 587 * g + 114 * b) * inv * 0.001 + 0.5);
   return m;
+}
+
+}  // namespace
+
+CellMean mean_of_rgb_sums(uint64_t r, uint64_t g, uint64_t b, uint64_t n) {
+  return rgb_mean(r, g, b, 1.0 / double(n));
 }
 
 namespace {
@@ -101,10 +126,9 @@ YuvCoeffs yuv_coeffs(YuvMatrix matrix, bool full_range) {
           2.0 * (1.0 - kb) * cs};
 }
 
-inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint64_t n, const YuvCoeffs &k) {
-  const double inv = 1.0 / double(n);
-  const double yf = double(y) * inv * k.ys + k.yo;
-  const double mu = double(u) * inv - 128.0, mv = double(v) * inv - 128.0;
+inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, double inv, const YuvCoeffs &k) {
+  const double yf = as_double(y) * inv * k.ys + k.yo;
+  const double mu = as_double(u) * inv - 128.0, mv = as_double(v) * inv - 128.0;
   CellMean m;
   m.luma = clamp8(yf);
   m.r = clamp8(yf + k.rv * mv);
@@ -117,8 +141,145 @@ inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint64_t n, const Y
 
 CellMean mean_of_yuv_sums(uint64_t y, uint64_t u, uint64_t v, uint64_t n, YuvMatrix matrix,
                           bool full_range) {
-  return yuv_mean(y, u, v, n, yuv_coeffs(matrix, full_range));
+  return yuv_mean(y, u, v, 1.0 / double(n), yuv_coeffs(matrix, full_range));
 }
+
+namespace {
+
+// Horizontal pass for packed RGB: each cell's channel sums from the column
+// sums of one chunk of rows. The layout is a template argument so the inner
+// loop has constant offsets.
+template <int kBpp, int kR, int kG, int kB>
+void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums) {
+#ifdef __SSE2__
+  if constexpr (kBpp == 4) {
+    // Two pixels (8 column sums) per load, widened to four 32-bit lanes.
+    const __m128i zero = _mm_setzero_si128();
+    for (int c = 0; c < cols; c++) {
+      const uint16_t *q = acc + size_t(spans[c].first) * 4;
+      __m128i px = zero;
+      int x = 0;
+      for (; x + 1 < spans[c].count; x += 2, q += 8) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(q));
+        px = _mm_add_epi32(px,
+                           _mm_add_epi32(_mm_unpacklo_epi16(v, zero), _mm_unpackhi_epi16(v, zero)));
+      }
+      if (x < spans[c].count)
+        px = _mm_add_epi32(
+            px, _mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(q)), zero));
+      const auto lane = [&](int k) {
+        switch (k) {
+          case 0:
+            return uint32_t(_mm_cvtsi128_si32(px));
+          case 1:
+            return uint32_t(_mm_cvtsi128_si32(_mm_shuffle_epi32(px, 0x55)));
+          default:
+            return uint32_t(_mm_cvtsi128_si32(_mm_shuffle_epi32(px, 0xAA)));
+        }
+      };
+      sums[c * 3] += lane(kR);
+      sums[c * 3 + 1] += lane(kG);
+      sums[c * 3 + 2] += lane(kB);
+    }
+    return;
+  }
+#endif
+  for (int c = 0; c < cols; c++) {
+    const uint16_t *q = acc + size_t(spans[c].first) * kBpp;
+    // Whole pixels at a time (all kBpp channels), which the compiler keeps
+    // in one vector register.
+    uint32_t px[kBpp] = {};
+    for (int x = 0; x < spans[c].count; x++, q += kBpp)
+      for (int k = 0; k < kBpp; k++) px[k] += q[k];
+    sums[c * 3] += px[kR];
+    sums[c * 3 + 1] += px[kG];
+    sums[c * 3 + 2] += px[kB];
+  }
+}
+
+// Sums of n consecutive column sums: the lanes of one 32-bit vector, 8 at a
+// time, then the rest. Returns lanes {even, odd} so interleaved NV12 chroma
+// comes apart in the same pass.
+struct PairSum {
+  uint32_t even = 0, odd = 0;
+};
+
+inline PairSum sum_u16(const uint16_t *p, int n) {
+  PairSum out;
+  int i = 0;
+#ifdef __SSE2__
+  const __m128i zero = _mm_setzero_si128();
+  __m128i acc = zero;
+  for (; i + 8 <= n; i += 8) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(p + i));
+    acc =
+        _mm_add_epi32(acc, _mm_add_epi32(_mm_unpacklo_epi16(v, zero), _mm_unpackhi_epi16(v, zero)));
+  }
+  if (i + 4 <= n) {
+    const __m128i v = _mm_loadl_epi64(reinterpret_cast<const __m128i *>(p + i));
+    acc = _mm_add_epi32(acc, _mm_unpacklo_epi16(v, zero));
+    i += 4;
+  }
+  // Lanes 0 and 2 hold even positions, 1 and 3 odd ones.
+  acc = _mm_add_epi32(acc, _mm_shuffle_epi32(acc, 0x4E));
+  out.even = uint32_t(_mm_cvtsi128_si32(acc));
+  out.odd = uint32_t(_mm_cvtsi128_si32(_mm_shuffle_epi32(acc, 0x55)));
+#endif
+  for (; i < n; i++) (i % 2 ? out.odd : out.even) += p[i];
+  return out;
+}
+
+// The same for YUV 4:2:0: Y per pixel, each chroma sample serving two pixels
+// (one where a span starts on an odd or ends on an even pixel). kStep is 1
+// for I420's separate planes, 2 for NV12's interleaved one.
+template <int kStep>
+void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const Span *spans,
+             int cols, uint64_t *sums) {
+  for (int c = 0; c < cols; c++) {
+    const Span s = spans[c];
+    const PairSum ys = sum_u16(ya + s.first, s.count);
+    const int j0 = s.first >> 1, j1 = (s.first + s.count - 1) >> 1;
+    uint32_t u, v;
+    if constexpr (kStep == 1) {
+      const PairSum us = sum_u16(ua + j0, j1 - j0 + 1), vs = sum_u16(va + j0, j1 - j0 + 1);
+      u = us.even + us.odd;
+      v = vs.even + vs.odd;
+    } else {
+      const PairSum uv = sum_u16(ua + 2 * j0, 2 * (j1 - j0 + 1));  // va == ua + 1
+      u = uv.even;
+      v = uv.odd;
+    }
+    u *= 2;
+    v *= 2;
+    if (s.first & 1) u -= ua[j0 * kStep], v -= va[j0 * kStep];
+    if (!((s.first + s.count - 1) & 1)) u -= ua[j1 * kStep], v -= va[j1 * kStep];
+    sums[c * 3] += ys.even + ys.odd;
+    sums[c * 3 + 1] += u;
+    sums[c * 3 + 2] += v;
+  }
+}
+
+void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *spans, int cols,
+               uint64_t *sums) {
+  switch (f) {
+    case PixelFormat::kI420:
+      return sum_yuv<1>(acc[0].data(), acc[1].data(), acc[2].data(), spans, cols, sums);
+    case PixelFormat::kNV12:
+      return sum_yuv<2>(acc[0].data(), acc[1].data(), acc[1].data() + 1, spans, cols, sums);
+    case PixelFormat::kBGRx:
+    case PixelFormat::kBGRA:
+      return sum_packed<4, 2, 1, 0>(acc[0].data(), spans, cols, sums);
+    case PixelFormat::kRGBx:
+    case PixelFormat::kRGBA:
+      return sum_packed<4, 0, 1, 2>(acc[0].data(), spans, cols, sums);
+    case PixelFormat::kBGR:
+      return sum_packed<3, 2, 1, 0>(acc[0].data(), spans, cols, sums);
+    case PixelFormat::kRGB:
+      return sum_packed<3, 0, 1, 2>(acc[0].data(), spans, cols, sums);
+  }
+}
+
+}  // namespace
 
 void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean> &out) {
   out.resize(size_t(cols) * rows);
@@ -136,6 +297,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
     if (im.format == PixelFormat::kI420) acc_[2].resize(chroma_len);
   }
   sums_.resize(size_t(cols) * 3);
+  inv_band_ = -1;  // spans may differ from the last frame's
 
   for (int r = 0; r < rows; r++) {
     const Span band = cell_span(r, rows, im.height);
@@ -143,9 +305,11 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
     for (int y0 = band.first; y0 < band.first + band.count; y0 += kChunkRows) {
       const int y1 = std::min(band.first + band.count, y0 + kChunkRows);  // exclusive
       // Vertical: sum the chunk's rows column by column.
-      set_row(acc_[0].data(), im.data[0] + size_t(y0) * im.stride[0], row_len);
-      for (int y = y0 + 1; y < y1; y++)
-        add_row(acc_[0].data(), im.data[0] + size_t(y) * im.stride[0], row_len);
+      const auto row = [&](int y) { return im.data[0] + size_t(y) * im.stride[0]; };
+      set_row(acc_[0].data(), row(y0), row_len);
+      int y = y0 + 1;
+      for (; y + 1 < y1; y += 2) add_rows2(acc_[0].data(), row(y), row(y + 1), row_len);
+      if (y < y1) add_row(acc_[0].data(), row(y), row_len);
       if (yuv) {
         // Each chroma row weighs as many luma rows as it serves here.
         const int planes = im.format == PixelFormat::kI420 ? 2 : 1;
@@ -159,45 +323,23 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
         }
       }
       // Horizontal: sum each cell's columns.
-      for (int c = 0; c < cols; c++) {
-        const Span s = col_spans_[c];
-        uint64_t a = 0, b = 0, d = 0;
-        if (!yuv) {
-          const uint16_t *q = acc_[0].data() + size_t(s.first) * pk.bpp;
-          for (int x = 0; x < s.count; x++, q += pk.bpp) {
-            a += q[pk.r];
-            b += q[pk.g];
-            d += q[pk.b];
-          }
-        } else {
-          const uint16_t *ya = acc_[0].data() + s.first;
-          for (int x = 0; x < s.count; x++) a += ya[x];
-          // Each chroma sample serves two pixels, except where the span
-          // starts on an odd or ends on an even pixel.
-          const int j0 = s.first >> 1, j1 = (s.first + s.count - 1) >> 1;
-          const int step = im.format == PixelFormat::kI420 ? 1 : 2;
-          const uint16_t *ua = acc_[1].data();
-          const uint16_t *va = im.format == PixelFormat::kI420 ? acc_[2].data() : ua + 1;
-          for (int j = j0; j <= j1; j++) {
-            b += ua[j * step];
-            d += va[j * step];
-          }
-          b *= 2;
-          d *= 2;
-          if (s.first & 1) b -= ua[j0 * step], d -= va[j0 * step];
-          if (!((s.first + s.count - 1) & 1)) b -= ua[j1 * step], d -= va[j1 * step];
-        }
-        sums_[c * 3] += a;
-        sums_[c * 3 + 1] += b;
-        sums_[c * 3 + 2] += d;
-      }
+      sum_cells(im.format, acc_, col_spans_.data(), cols, sums_.data());
     }
-    const uint64_t n = uint64_t(band.count);
-    for (int c = 0; c < cols; c++) {
-      const uint64_t area = n * uint64_t(col_spans_[c].count);
-      out[size_t(r) * cols + c] =
-          yuv ? yuv_mean(sums_[c * 3], sums_[c * 3 + 1], sums_[c * 3 + 2], area, coeffs)
-              : mean_of_rgb_sums(sums_[c * 3], sums_[c * 3 + 1], sums_[c * 3 + 2], area);
+    // Bands have at most two heights: the reciprocals change rarely.
+    if (band.count != inv_band_) {
+      inv_band_ = band.count;
+      inv_area_.resize(cols);
+      for (int c = 0; c < cols; c++)
+        inv_area_[c] = 1.0 / double(uint64_t(band.count) * uint64_t(col_spans_[c].count));
+    }
+    CellMean *o = out.data() + size_t(r) * cols;
+    const uint64_t *sm = sums_.data();
+    if (yuv) {
+      for (int c = 0; c < cols; c++)
+        o[c] = yuv_mean(sm[c * 3], sm[c * 3 + 1], sm[c * 3 + 2], inv_area_[c], coeffs);
+    } else {
+      for (int c = 0; c < cols; c++)
+        o[c] = rgb_mean(sm[c * 3], sm[c * 3 + 1], sm[c * 3 + 2], inv_area_[c]);
     }
   }
 }
@@ -228,10 +370,12 @@ void map_cells(const std::vector<CellMean> &means, int levels, bool invert, int 
                std::vector<Cell> &out) {
   out.resize(means.size());
   const uint8_t mask = uint8_t(0xFF << quant_bits(mode));
+  uint8_t level[256];  // one table per frame instead of a division per cell
+  for (int l = 0; l < 256; l++) level[l] = glyph_level(uint8_t(l), levels, invert);
   for (size_t i = 0; i < means.size(); i++) {
     const CellMean &m = means[i];
     Cell &c = out[i];
-    c.glyph = glyph_level(m.luma, levels, invert);
+    c.glyph = level[m.luma];
     if (mode == 1) {
       c.r = c.g = c.b = 0;
     } else {
