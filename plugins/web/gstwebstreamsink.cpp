@@ -191,8 +191,11 @@ gboolean start(GstBaseSink *sink) noexcept {
     auto notify = [weak, path](const web::ClientEvent &event) {
       auto *element = static_cast<GstElement *>(g_weak_ref_get(&weak->ref));
       if (!element) return;
-      GST_INFO_OBJECT(element, "client %" G_GUINT64_FORMAT " (%s) %s, %u connected", event.id,
-                      event.remote.c_str(), event.connected ? "connected" : "left", event.clients);
+      GST_INFO_OBJECT(element,
+                      "client %" G_GUINT64_FORMAT " (%s) %s, %u connected; sent %" G_GUINT64_FORMAT
+                      ", dropped %" G_GUINT64_FORMAT,
+                      event.id, event.remote.c_str(), event.connected ? "connected" : "left",
+                      event.clients, event.sent, event.dropped);
       post_client_message(element, path, event);
       // A new client starts on a full frame: ask upstream for one.
       auto *s = GST_WEB_STREAM_SINK(element);

@@ -107,6 +107,8 @@ try {
   if (found.join() !== expected.join()) throw new Error(`bar colours ${found} (expected ${expected})`);
   if (stats.header.cols !== 80 || stats.header.rows !== 34) throw new Error('low quality should be 80x34');
   if (!(t2 - t1 > 1.0)) throw new Error(`sound did not advance: ${t1} -> ${t2}`);
+  // Frames wait for the sound: the measured lead is what they are held back by.
+  if (!(stats.lead > 0 && stats.lead <= 3)) throw new Error(`sound lead ${stats.lead} s out of range`);
   if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   failed = true;

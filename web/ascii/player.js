@@ -3,10 +3,12 @@
 //
 // Picture and sound stay together like this: both streams leave the server
 // at the pace of the same clock, so a frame that arrives now belongs with the
-// sound that arrives now. The <audio> element plays its data late by the
-// amount it holds ahead of the playhead (buffered end minus currentTime);
-// each frame is held back by that same lead, measured continuously, and the
-// frames that became due together are decoded but only the last is drawn.
+// sound that arrives now. The sound's data arrives in real time from the
+// moment its request starts, so the sound at audio.currentTime arrived
+// currentTime seconds after that moment; the sound plays late by
+// (time since the request) - currentTime, which grows while it stalls. Each
+// frame is held back by that lead, measured continuously, and the frames that
+// became due together are decoded but only the last is drawn.
 'use strict';
 
 const FONT_PX = 12;
@@ -156,8 +158,8 @@ function draw() {
 
 function measureLead() {
   let lead = 0;
-  if (!audio.paused && audio.readyState >= 2 && audio.buffered.length) {
-    lead = audio.buffered.end(audio.buffered.length - 1) - audio.currentTime;
+  if (!audio.paused && audio.readyState >= 2 && audioStart !== null) {
+    lead = (performance.now() - audioStart) / 1000 - audio.currentTime;
     lead = Math.min(Math.max(lead, 0), MAX_LEAD);
   }
   // Smooth, but follow a big change (sound starting or stopping) at once.
@@ -165,8 +167,10 @@ function measureLead() {
 }
 
 let audioRetry = 500;
+let audioStart = null;  // performance.now() when the sound's request started
 function startAudio() {
   audio.src = new URL('audio.aac', base).href + '?t=' + Date.now();
+  audioStart = performance.now();
   const p = audio.play();
   if (p) p.then(() => { soundButton.hidden = true; }, () => { soundButton.hidden = false; });
 }
