@@ -135,7 +135,7 @@ Endpoint::~Endpoint() {
   g_main_context_unref(context_);
 }
 
-void Endpoint::attach(SoupServer *server) {
+void Endpoint::attach(SoupServer *server, bool own_thread) {
   g_object_ref(server);
   auto self = shared_from_this();
   auto add = [self, server] {
@@ -146,7 +146,8 @@ void Endpoint::attach(SoupServer *server) {
   // Clients may connect as soon as the element is started: the handler must be
   // there. Run it here when nobody else runs the context (the application's
   // thread before or inside its loop), else in the context's thread, waiting.
-  if (g_main_context_acquire(context_)) {
+  // A server's own thread always owns its context.
+  if (!own_thread && g_main_context_acquire(context_)) {
     add();
     g_main_context_release(context_);
     return;

@@ -58,7 +58,8 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   ~Endpoint();
 
   // Adds the handler for the path (in the server's context) before returning.
-  void attach(SoupServer *server);
+  // `own_thread`: a thread of the server's own runs the context.
+  void attach(SoupServer *server, bool own_thread);
   // Removes the handler and closes every client.
   void detach();
 

@@ -229,7 +229,7 @@ gboolean start(GstBaseSink *sink) noexcept {
                             ("web-root '%s' ignored", settings.web_root.c_str()));
     }
     auto endpoint = std::make_shared<web::Endpoint>(config, context, notify);
-    endpoint->attach(server);
+    endpoint->attach(server, own != nullptr);
     const guint port = port_of(server);
     g_object_unref(server);
     g_main_context_unref(context);

@@ -121,12 +121,17 @@ OwnServer::OwnServer(const std::string &address, unsigned port) {
   g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
 
   loop_ = g_main_loop_new(context_, FALSE);
+  // The thread owns the context from here on: wait until it does, so nobody
+  // else acquires it in between.
+  std::future<void> owned = started_.get_future();
   thread_ = g_thread_new("webstreamsink-server", &OwnServer::thread_main, this);
+  owned.wait();
 }
 
 gpointer OwnServer::thread_main(gpointer data) {
   auto *self = static_cast<OwnServer *>(data);
-  g_main_context_push_thread_default(self->context_);
+  g_main_context_push_thread_default(self->context_);  // acquires it
+  self->started_.set_value();
   g_main_loop_run(self->loop_);
   // Let cancelled operations finish so what they hold is released.
   for (int i = 0; i < 100 && g_main_context_iteration(self->context_, FALSE); i++) {

@@ -7,6 +7,7 @@
 #include <libsoup/soup.h>
 
 #include <functional>
+#include <future>
 #include <memory>
 #include <string>
 
@@ -34,6 +35,7 @@ class OwnServer {
   GMainLoop *loop_ = nullptr;
   GThread *thread_ = nullptr;
   unsigned port_ = 0;
+  std::promise<void> started_;
   std::string web_root_;  // touched only under the registry lock
 };
 

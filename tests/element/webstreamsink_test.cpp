@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
+#include <gst/video/video.h>
 #include <gtest/gtest.h>
 #include <libsoup/soup.h>
 
@@ -12,7 +13,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
+#include <memory>
 #include <cstring>
 #include <functional>
 #include <mutex>
@@ -307,6 +310,59 @@ TEST(WebStreamSink, NewClientStartsOnFullFrame) {
   ASSERT_TRUE(iterate_until([&] { return client.binary_count() == 2; }));
   EXPECT_EQ(index_of(client.messages[1].data), 2u);
   EXPECT_EQ(index_of(client.messages[2].data), 3u);
+}
+
+TEST(WebStreamSink, ManyClientsAtOnce) {
+  constexpr int kClients = 20;
+  SinkRun run(ascii_pipeline());
+  std::vector<std::unique_ptr<WsClient>> clients;
+  for (int i = 0; i < kClients; i++) {
+    clients.push_back(std::make_unique<WsClient>(run.port(), "/ascii/ws"));
+    ASSERT_TRUE(clients.back()->conn);
+  }
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == kClients; }));
+  for (uint32_t i = 0; i < 5; i++) {
+    run.push("src", i);
+    ASSERT_TRUE(iterate_until([&] {
+      for (const auto &c : clients)
+        if (c->binary_count() != i + 1) return false;
+      return true;
+    }));
+  }
+  for (const auto &c : clients) {
+    EXPECT_EQ(c->messages[0].data, kInit);
+    EXPECT_EQ(index_of(c->messages.back().data), 4u);
+  }
+  GstStructure *stats = run.stats();
+  guint64 sent = 0, dropped = 1;
+  gst_structure_get_uint64(stats, "frames-sent", &sent);
+  gst_structure_get_uint64(stats, "dropped", &dropped);
+  gst_structure_free(stats);
+  EXPECT_EQ(sent, 5u * kClients);
+  EXPECT_EQ(dropped, 0u);
+}
+
+TEST(WebStreamSink, JoiningClientAsksUpstreamForAFullFrame) {
+  SinkRun run(ascii_pipeline());
+  std::atomic<int> requests{0};
+  GstPad *pad = gst_element_get_static_pad(run.get("src"), "src");
+  gst_pad_add_probe(
+      pad, GST_PAD_PROBE_TYPE_EVENT_UPSTREAM,
+      [](GstPad *, GstPadProbeInfo *info, gpointer d) {
+        if (gst_video_event_is_force_key_unit(GST_PAD_PROBE_INFO_EVENT(info)))
+          (*static_cast<std::atomic<int> *>(d))++;
+        return GST_PAD_PROBE_OK;
+      },
+      &requests, nullptr);
+  gst_object_unref(pad);
+  WsClient first(run.port(), "/ascii/ws");
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 1; }));
+  EXPECT_EQ(requests, 0);  // no delta frames seen yet
+  run.push("src", 0);
+  run.push("src", 1, kFrameBytes, true);
+  ASSERT_TRUE(iterate_until([&] { return first.binary_count() == 2; }));
+  WsClient second(run.port(), "/ascii/ws");
+  ASSERT_TRUE(iterate_until([&] { return requests == 1; }));
 }
 
 TEST(WebStreamSink, SlowClientDropsWhileFastClientGetsAll) {
