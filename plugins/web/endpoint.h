@@ -69,6 +69,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   void push(GBytes *frame, bool delta);
 
   EndpointStats stats() const;
+  const std::string &path() const { return config_.path; }
 
   struct Client;
 

@@ -221,6 +221,12 @@ gboolean start(GstBaseSink *sink) noexcept {
                           ("%s", e.message.c_str()));
         return FALSE;
       }
+      if (!own->claim_path(path)) {
+        GST_ELEMENT_ERROR(self, RESOURCE, BUSY,
+                          ("Another sink already serves %s on port %u", path.c_str(), own->port()),
+                          ("choose another path"));
+        return FALSE;
+      }
       server = SOUP_SERVER(g_object_ref(own->server()));
       context = g_main_context_ref(own->context());
       if (!settings.web_root.empty() && !own->serve_web_root(settings.web_root))
@@ -259,6 +265,7 @@ gboolean stop(GstBaseSink *sink) noexcept {
       p->current_port = 0;
     }
     if (endpoint) endpoint->detach();
+    if (own) own->release_path(endpoint ? endpoint->path() : std::string());
     // The last sink on a server stops it (after the detach above has run there).
     own.reset();
     return TRUE;

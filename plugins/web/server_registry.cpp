@@ -167,6 +167,16 @@ bool OwnServer::serve_web_root(const std::string &root) {
   return true;
 }
 
+bool OwnServer::claim_path(const std::string &path) {
+  std::lock_guard lock(registry_lock);
+  return paths_.insert(path).second;
+}
+
+void OwnServer::release_path(const std::string &path) {
+  std::lock_guard lock(registry_lock);
+  paths_.erase(path);
+}
+
 std::shared_ptr<OwnServer> acquire_server(const std::string &address, unsigned port) {
   std::lock_guard lock(registry_lock);
   for (auto it = registry.begin(); it != registry.end();)

@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 #include <memory>
+#include <set>
 #include <string>
 
 namespace onair::web {
@@ -27,6 +28,9 @@ class OwnServer {
   // Serves files from `root` for every path no sink serves (first root wins);
   // false when another root is already served.
   bool serve_web_root(const std::string &root);
+  // One sink per path: false when another sink serves it already.
+  bool claim_path(const std::string &path);
+  void release_path(const std::string &path);
 
  private:
   static gpointer thread_main(gpointer data);
@@ -36,7 +40,8 @@ class OwnServer {
   GThread *thread_ = nullptr;
   unsigned port_ = 0;
   std::promise<void> started_;
-  std::string web_root_;  // touched only under the registry lock
+  std::string web_root_;         // touched only under the registry lock
+  std::set<std::string> paths_;  // likewise
 };
 
 struct ListenError {

@@ -465,6 +465,24 @@ TEST(WebStreamSink, TwoSinksShareOnePort) {
   EXPECT_TRUE(run.errors.empty());
 }
 
+TEST(WebStreamSink, TwoSinksCannotShareAPath) {
+  const std::string p = std::to_string(free_port());
+  GstElement *pipeline =
+      gst_parse_launch(("fakesrc ! webstreamsink port=" + p +
+                        " path=/x fakesrc ! webstreamsink port=" + p + " path=/x")
+                           .c_str(),
+                       nullptr);
+  EXPECT_EQ(gst_element_set_state(pipeline, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  // Stopped, the path is free again.
+  GstElement *one = gst_element_factory_make("webstreamsink", nullptr);
+  g_object_set(one, "port", std::stoi(p), "path", "/x", nullptr);
+  EXPECT_NE(gst_element_set_state(one, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state(one, GST_STATE_NULL);
+  gst_object_unref(one);
+  gst_object_unref(pipeline);
+}
+
 TEST(WebStreamSink, PlainGetOnWebSocketPathIsRefused) {
   SinkRun run(ascii_pipeline());
   SoupSession *session = soup_session_new();
