@@ -31,6 +31,7 @@
  *   d. ! queue ! videoconvert ! asciienc ! webstreamsink port=8090 path=/ascii/ws
  *        web-root=/usr/share/onair/web
  *   d. ! queue ! audioconvert ! audioresample ! voaacenc ! aacparse
+ *      ! audio/mpeg,stream-format=adts
  *      ! webstreamsink port=8090 protocol=http path=/ascii/audio.aac
  * ]| and open http://127.0.0.1:8090/ascii/
  */
