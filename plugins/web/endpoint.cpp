@@ -181,10 +181,17 @@ void Endpoint::detach() {
   });
 }
 
-void Endpoint::handle(SoupServer *, SoupServerMessage *msg, const char *, GHashTable *,
+void Endpoint::handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                       gpointer data) noexcept {
   try {
-    if (auto self = static_cast<Holder *>(data)->endpoint.lock()) self->on_request(msg);
+    auto self = static_cast<Holder *>(data)->endpoint.lock();
+    // libsoup hands a handler everything below its path too; an endpoint is
+    // its exact path only (/ascii/ws is not /ascii/ws/high).
+    if (self && path && self->config_.path != path) {
+      soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
+      return;
+    }
+    if (self) self->on_request(msg);
   } catch (...) {
     soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
   }

@@ -1073,6 +1073,35 @@ class AsciiWeb(TempDirTest):
         finally:
             r.kill()
 
+    def test_each_quality_preset_has_its_own_stream(self):
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        r, url, port = self.start(clip, "-s", "changed_cells=false")
+        try:
+            for path, init, cells, size in (("/ascii/ws/low", b"INIT:20.0:2:80:34:0", 80 * 34, 4),
+                                            ("/ascii/ws/high", b"INIT:25.0:3:200:84:0", 200 * 84, 4),  # the clip's 25 fps
+                                            ("/ascii/ws", b"INIT:25.0:3:120:50:0", 120 * 50, 4)):
+                ws = WebSocket(port, path)
+                self.assertEqual(ws.receive(), (1, init))
+                for _ in range(3):
+                    opcode, frame = ws.receive()
+                    self.assertEqual(opcode, 2)
+                    self.assertEqual(len(frame), 4 + cells * size)
+                ws.close()
+        finally:
+            self.stop(r)
+
+    def test_without_presets_only_the_started_grid_is_served(self):
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 10)
+        r, url, port = self.start(clip, "-s", "presets=off", "-s", "quality=low")
+        try:
+            status, _, _ = http_get(url + "ascii/ws/high")
+            self.assertEqual(status, 404)
+            ws = WebSocket(port, "/ascii/ws")
+            self.assertEqual(ws.receive()[1], b"INIT:20.0:2:80:34:1")
+            ws.close()
+        finally:
+            self.stop(r)
+
     def test_video_only_source_plays_and_ends(self):
         clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 3, audio=False)
         r, url, port = self.start(clip, "-s", "quality=low", "-s", "audio=off")

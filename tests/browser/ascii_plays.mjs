@@ -109,6 +109,20 @@ try {
   if (!(t2 - t1 > 1.0)) throw new Error(`sound did not advance: ${t1} -> ${t2}`);
   // Frames wait for the sound: the measured lead is what they are held back by.
   if (!(stats.lead > 0 && stats.lead <= 3)) throw new Error(`sound lead ${stats.lead} s out of range`);
+
+  // The quality menu: "high" switches this viewer to the 200x84 grid, and
+  // the bars are still drawn in their colours.
+  await page.selectOption('#preset', 'high');
+  await page.waitForFunction(() => window.asciiPlayer.header && window.asciiPlayer.header.cols === 200,
+    null, { timeout: 15000, polling: 250 });
+  const before = await page.evaluate(() => window.asciiPlayer.drawn);
+  await page.waitForFunction((n) => window.asciiPlayer.drawn > n + 10, before,
+    { timeout: 15000, polling: 250 });
+  const high = await page.evaluate(() => ({ header: window.asciiPlayer.header,
+    query: location.search }));
+  console.log(`after choosing high: grid ${high.header.cols}x${high.header.rows}, address ${high.query}`);
+  if (high.header.rows !== 84 || high.header.mode !== 3) throw new Error('high should be 200x84 mode 3');
+  if (high.query !== '?quality=high') throw new Error(`the choice is not in the address: ${high.query}`);
   if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
 } catch (e) {
   failed = true;

@@ -203,15 +203,28 @@ requestAnimationFrame(tick);
 
 // --- the socket --------------------------------------------------------------
 
+// The quality menu picks the grid: '' is the stream the run was started
+// with (/ascii/ws), a preset name its own stream (/ascii/ws/NAME). The
+// choice stays in the address (?quality=NAME) so a reload keeps it.
+const presetEl = document.getElementById('preset');
+const PRESETS = ['low', 'medium', 'high'];
+let preset = new URLSearchParams(location.search).get('quality') || '';
+if (!PRESETS.includes(preset)) preset = '';
+presetEl.value = preset;
+
 let socketRetry = 500;
+let socket = null;
 function connect() {
-  const url = new URL('ws', base);
+  const url = new URL(preset ? 'ws/' + preset : 'ws', base);
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url);
+  socket = ws;
+  let opened = false;
   ws.binaryType = 'arraybuffer';
   stateEl.textContent = 'connecting…';
-  ws.onopen = () => { stateEl.textContent = 'live'; socketRetry = 500; };
+  ws.onopen = () => { opened = true; stateEl.textContent = 'live'; socketRetry = 500; };
   ws.onmessage = (e) => {
+    if (socket !== ws) return;  // the stream of an earlier quality choice
     if (typeof e.data === 'string') {
       const h = parseInit(e.data);
       if (h) configure(h);
@@ -223,11 +236,33 @@ function connect() {
     while (player.pending.length > max) { player.pending.shift(); player.skipped++; }
   };
   ws.onclose = () => {
+    if (socket !== ws) return;  // replaced by a quality change
+    if (!opened && preset) {
+      // This run serves no such preset (presets=off): back to its own grid.
+      presetEl.querySelector(`option[value="${preset}"]`).disabled = true;
+      choosePreset('');
+      return;
+    }
     stateEl.textContent = `reconnecting in ${(socketRetry / 1000).toFixed(1)} s`;
     setTimeout(connect, socketRetry);
     socketRetry = Math.min(socketRetry * 2, 8000);
   };
 }
+
+function choosePreset(name) {
+  preset = name;
+  presetEl.value = name;
+  const u = new URL(location.href);
+  if (name) u.searchParams.set('quality', name);
+  else u.searchParams.delete('quality');
+  history.replaceState(null, '', u);
+  const old = socket;
+  socket = null;
+  if (old) old.close();
+  socketRetry = 500;
+  connect();
+}
+presetEl.addEventListener('change', () => choosePreset(presetEl.value));
 
 // Frames per second drawn, once a second.
 let lastDrawn = 0;
