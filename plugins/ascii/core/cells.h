@@ -61,8 +61,9 @@ class CellAverager {
   std::vector<uint16_t> acc_[3];
   std::vector<uint64_t> sums_;
   std::vector<Span> col_spans_;
-  std::vector<double> inv_area_;  // per column, for bands inv_band_ rows high
-  int inv_band_ = -1;
+  // 2^32 / cell area per column, for bands inv_band_[k] rows high.
+  std::vector<uint64_t> inv_area_[2];
+  int inv_band_[2] = {-1, -1};
 };
 
 // One output cell: a glyph (a level on the ramp, or the glyph byte once
