@@ -158,10 +158,13 @@ namespace {
 // sums of one chunk of rows. The layout is a template argument so the inner
 // loop has constant offsets.
 template <int kBpp, int kR, int kG, int kB>
-void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums) {
+void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums,
+                [[maybe_unused]] uint32_t *lanes) {
 #ifdef __SSE2__
   if constexpr (kBpp == 4) {
     // Two pixels (8 column sums) per load, widened to four 32-bit lanes.
+    // Each cell's four lanes are stored whole and sorted out after the
+    // loop: no lane extraction in it.
     const __m128i zero = _mm_setzero_si128();
     for (int c = 0; c < cols; c++) {
       const uint16_t *q = acc + size_t(spans[c].first) * 4;
@@ -175,19 +178,12 @@ void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums
       if (x < spans[c].count)
         px = _mm_add_epi32(
             px, _mm_unpacklo_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(q)), zero));
-      const auto lane = [&](int k) {
-        switch (k) {
-          case 0:
-            return uint32_t(_mm_cvtsi128_si32(px));
-          case 1:
-            return uint32_t(_mm_cvtsi128_si32(_mm_shuffle_epi32(px, 0x55)));
-          default:
-            return uint32_t(_mm_cvtsi128_si32(_mm_shuffle_epi32(px, 0xAA)));
-        }
-      };
-      sums[c * 3] += lane(kR);
-      sums[c * 3 + 1] += lane(kG);
-      sums[c * 3 + 2] += lane(kB);
+      _mm_storeu_si128(reinterpret_cast<__m128i *>(lanes + 4 * c), px);
+    }
+    for (int c = 0; c < cols; c++) {
+      sums[c * 3] += lanes[4 * c + kR];
+      sums[c * 3 + 1] += lanes[4 * c + kG];
+      sums[c * 3 + 2] += lanes[4 * c + kB];
     }
     return;
   }
@@ -297,8 +293,9 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
   }
 }
 
+// `lanes` is scratch of 4 values per cell.
 void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *spans, int cols,
-               uint64_t *sums) {
+               uint64_t *sums, uint32_t *lanes) {
   switch (f) {
     case PixelFormat::kI420:
       return sum_yuv<1>(acc[0].data(), acc[1].data(), acc[2].data(), spans, cols, sums);
@@ -306,14 +303,14 @@ void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *span
       return sum_yuv<2>(acc[0].data(), acc[1].data(), acc[1].data() + 1, spans, cols, sums);
     case PixelFormat::kBGRx:
     case PixelFormat::kBGRA:
-      return sum_packed<4, 2, 1, 0>(acc[0].data(), spans, cols, sums);
+      return sum_packed<4, 2, 1, 0>(acc[0].data(), spans, cols, sums, lanes);
     case PixelFormat::kRGBx:
     case PixelFormat::kRGBA:
-      return sum_packed<4, 0, 1, 2>(acc[0].data(), spans, cols, sums);
+      return sum_packed<4, 0, 1, 2>(acc[0].data(), spans, cols, sums, lanes);
     case PixelFormat::kBGR:
-      return sum_packed<3, 2, 1, 0>(acc[0].data(), spans, cols, sums);
+      return sum_packed<3, 2, 1, 0>(acc[0].data(), spans, cols, sums, lanes);
     case PixelFormat::kRGB:
-      return sum_packed<3, 0, 1, 2>(acc[0].data(), spans, cols, sums);
+      return sum_packed<3, 0, 1, 2>(acc[0].data(), spans, cols, sums, lanes);
   }
 }
 
@@ -335,6 +332,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
     if (im.format == PixelFormat::kI420) acc_[2].resize(chroma_len);
   }
   sums_.resize(size_t(cols) * 3);
+  lanes_.resize(size_t(cols) * 4);
   inv_band_[0] = inv_band_[1] = -1;  // spans may differ from the last frame's
 
   for (int r = 0; r < rows; r++) {
@@ -363,7 +361,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
         }
       }
       // Horizontal: sum each cell's columns.
-      sum_cells(im.format, acc_, col_spans_.data(), cols, sums_.data());
+      sum_cells(im.format, acc_, col_spans_.data(), cols, sums_.data(), lanes_.data());
     }
     // Bands have at most two heights (1080 rows in 100 bands: 10 and 11), so
     // the reciprocals of both are kept.
