@@ -139,8 +139,20 @@ TEST(Cells, AreaAveragesMatchNaiveReferenceForEveryFormat) {
   std::mt19937 rng(7);
   struct Case {
     int w, h, cols, rows;
-  } cases[] = {{1, 1, 1, 1},    {7, 5, 3, 2},   {17, 13, 17, 13}, {33, 21, 5, 4},
-               {10, 6, 20, 12}, {64, 48, 7, 5}, {9, 600, 2, 1},   {190, 107, 24, 10}};
+  } cases[] = {{1, 1, 1, 1},
+               {7, 5, 3, 2},
+               {17, 13, 17, 13},
+               {33, 21, 5, 4},
+               {10, 6, 20, 12},
+               {64, 48, 7, 5},
+               {9, 600, 2, 1},
+               {190, 107, 24, 10},
+               // Cell widths in whole groups of 8 (the YUV luma fast path),
+               // an odd number of groups, and a band taller than a chunk.
+               {64, 48, 8, 5},
+               {72, 30, 9, 7},
+               {96, 600, 4, 1},
+               {1920, 20, 240, 3}};
   for (PixelFormat f : kFormats)
     for (const Case &k : cases)
       for (int variant = 0; variant < (is_yuv(f) ? 3 : 1); variant++) {

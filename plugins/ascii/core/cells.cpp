@@ -236,7 +236,7 @@ inline PairSum sum_u16(const uint16_t *p, int n) {
 // The same for YUV 4:2:0: Y per pixel, each chroma sample serving two pixels
 // (one where a span starts on an odd or ends on an even pixel). kStep is 1
 // for I420's separate planes, 2 for NV12's interleaved one.
-template <int kStep>
+template <int kStep, bool kWithY = true>
 void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const Span *spans,
              int cols, uint64_t *sums) {
   // Spans side by side (as many cells as pixels at most) are walked in one
@@ -250,7 +250,7 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
       uint32_t y = 0, u = 0, v = 0;
       if ((x & 1) == 0 && (end & 1) == 0) {
         for (; x < end; x += 2) {  // whole chroma samples
-          y += ya[x] + ya[x + 1];
+          if constexpr (kWithY) y += ya[x] + ya[x + 1];
           u += ua[(x >> 1) * kStep];
           v += va[(x >> 1) * kStep];
         }
@@ -258,7 +258,7 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
         v *= 2;
       } else {
         for (; x < end; x++) {
-          y += ya[x];
+          if constexpr (kWithY) y += ya[x];
           u += ua[(x >> 1) * kStep];
           v += va[(x >> 1) * kStep];
         }
@@ -271,7 +271,8 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
   }
   for (int c = 0; c < cols; c++) {
     const Span s = spans[c];
-    const PairSum ys = sum_u16(ya + s.first, s.count);
+    PairSum ys;
+    if constexpr (kWithY) ys = sum_u16(ya + s.first, s.count);
     const int j0 = s.first >> 1, j1 = (s.first + s.count - 1) >> 1;
     uint32_t u, v;
     if constexpr (kStep == 1) {
@@ -292,6 +293,30 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
     sums[c * 3 + 2] += v;
   }
 }
+
+#ifdef __SSE2__
+// Luma of cells whose columns are whole groups of 8: the groups of `n` rows
+// summed straight from the bytes (psadbw against zero), two groups per
+// instruction, and added to the band's group sums. Replaces the column sums
+// of Y.
+void add_luma_groups(const uint8_t *const *rows, int n, int groups, uint64_t *group_sums) {
+  const __m128i zero = _mm_setzero_si128();
+  int g = 0;
+  for (; g + 2 <= groups; g += 2) {
+    __m128i sum = _mm_setzero_si128();
+    for (int k = 0; k < n; k++)
+      sum = _mm_add_epi64(
+          sum,
+          _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[k] + 8 * g)), zero));
+    auto *dst = reinterpret_cast<__m128i *>(group_sums + g);
+    _mm_storeu_si128(dst, _mm_add_epi64(_mm_loadu_si128(dst), sum));
+  }
+  if (g < groups)
+    for (int k = 0; k < n; k++)
+      group_sums[g] += uint64_t(_mm_cvtsi128_si32(
+          _mm_sad_epu8(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(rows[k] + 8 * g)), zero)));
+}
+#endif
 
 // `lanes` is scratch of 4 values per cell.
 void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *spans, int cols,
@@ -316,6 +341,19 @@ void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *span
 
 }  // namespace
 
+// Column sums of the chroma rows serving luma rows [y0, y1): each chroma row
+// weighs as many luma rows as it serves here.
+void CellAverager::sum_chroma(PixelFormat format, int y0, int y1, const Image &im, int chroma_len) {
+  const int planes = format == PixelFormat::kI420 ? 2 : 1;
+  for (int p = 1; p <= planes; p++) {
+    std::fill(acc_[p].begin(), acc_[p].end(), 0);
+    for (int cy = y0 / 2; cy <= (y1 - 1) / 2; cy++) {
+      const int weight = std::min(y1, 2 * cy + 2) - std::max(y0, 2 * cy);
+      add_row_weighted(acc_[p].data(), im.data[p] + size_t(cy) * im.stride[p], chroma_len, weight);
+    }
+  }
+}
+
 void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean> &out) {
   out.resize(size_t(cols) * rows);
   col_spans_.resize(cols);
@@ -335,34 +373,60 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
   lanes_.resize(size_t(cols) * 4);
   inv_band_[0] = inv_band_[1] = -1;  // spans may differ from the last frame's
 
+  // YUV cells whose columns are whole groups of 8 pixels take their luma
+  // from group sums of the rows' bytes.
+  bool luma_groups = false;
+#ifdef __SSE2__
+  luma_groups = yuv && cols * 8 <= im.width;
+  for (int c = 0; c < cols && luma_groups; c++)
+    luma_groups = col_spans_[c].first % 8 == 0 && col_spans_[c].count % 8 == 0;
+  if (luma_groups) group_sums_.resize(size_t(im.width / 8));
+#endif
+
   for (int r = 0; r < rows; r++) {
     const Span band = cell_span(r, rows, im.height);
     std::fill(sums_.begin(), sums_.end(), 0);
+    if (luma_groups) std::fill(group_sums_.begin(), group_sums_.end(), 0);
     for (int y0 = band.first; y0 < band.first + band.count; y0 += kChunkRows) {
       const int y1 = std::min(band.first + band.count, y0 + kChunkRows);  // exclusive
-      // Vertical: sum the chunk's rows column by column.
       const auto row = [&](int y) { return im.data[0] + size_t(y) * im.stride[0]; };
+#ifdef __SSE2__
+      if (luma_groups) {
+        // Several rows per pass: the group sums are loaded and stored once.
+        for (int y = y0; y < y1; y += 4) {
+          const uint8_t *rows4[4];
+          const int n = std::min(4, y1 - y);
+          for (int k = 0; k < n; k++) rows4[k] = row(y + k);
+          add_luma_groups(rows4, n, int(group_sums_.size()), group_sums_.data());
+        }
+        sum_chroma(im.format, y0, y1, im, chroma_len);
+        if (im.format == PixelFormat::kI420)
+          sum_yuv<1, false>(nullptr, acc_[1].data(), acc_[2].data(), col_spans_.data(), cols,
+                            sums_.data());
+        else
+          sum_yuv<2, false>(nullptr, acc_[1].data(), acc_[1].data() + 1, col_spans_.data(), cols,
+                            sums_.data());
+        continue;
+      }
+#endif
+      // Vertical: sum the chunk's rows column by column.
       set_row(acc_[0].data(), row(y0), row_len);
       int y = y0 + 1;
       for (; y + 3 < y1; y += 4)
         add_rows4(acc_[0].data(), row(y), row(y + 1), row(y + 2), row(y + 3), row_len);
       for (; y + 1 < y1; y += 2) add_rows2(acc_[0].data(), row(y), row(y + 1), row_len);
       if (y < y1) add_row(acc_[0].data(), row(y), row_len);
-      if (yuv) {
-        // Each chroma row weighs as many luma rows as it serves here.
-        const int planes = im.format == PixelFormat::kI420 ? 2 : 1;
-        for (int p = 1; p <= planes; p++) {
-          std::fill(acc_[p].begin(), acc_[p].end(), 0);
-          for (int cy = y0 / 2; cy <= (y1 - 1) / 2; cy++) {
-            const int weight = std::min(y1, 2 * cy + 2) - std::max(y0, 2 * cy);
-            add_row_weighted(acc_[p].data(), im.data[p] + size_t(cy) * im.stride[p], chroma_len,
-                             weight);
-          }
-        }
-      }
+      if (yuv) sum_chroma(im.format, y0, y1, im, chroma_len);
       // Horizontal: sum each cell's columns.
       sum_cells(im.format, acc_, col_spans_.data(), cols, sums_.data(), lanes_.data());
     }
+    if (luma_groups)
+      for (int c = 0; c < cols; c++) {
+        const Span sp = col_spans_[c];
+        uint64_t y = 0;
+        for (int g = sp.first / 8; g < (sp.first + sp.count) / 8; g++) y += group_sums_[g];
+        sums_[c * 3] += y;
+      }
     // Bands have at most two heights (1080 rows in 100 bands: 10 and 11), so
     // the reciprocals of both are kept.
     int slot = band.count == inv_band_[0] ? 0 : band.count == inv_band_[1] ? 1 : -1;
