@@ -12,7 +12,7 @@
 'use strict';
 
 const FONT_PX = 12;
-const MAX_LEAD = 3.0;  // seconds a frame is held back at most
+const MAX_LEAD = 8.0;  // seconds a frame is held back at most (Chromium buffers 2-4 s of sound)
 const canvas = document.getElementById('screen');
 const ctx = canvas.getContext('2d', { alpha: false });
 const audio = document.getElementById('audio');
