@@ -193,7 +193,8 @@ std::string metrics_text(const Status &s) {
   };
   per_output("onair_output_live", "gauge", "1 while the output is on air.",
              [](const OutputFigures &o) { return o.state == "live" ? 1 : 0; });
-  per_output("onair_output_bitrate_bits_per_second", "gauge", "Bits per second sent over the last three seconds.",
+  per_output("onair_output_bitrate_bits_per_second", "gauge",
+             "Bits per second sent over the last three seconds.",
              [](const OutputFigures &o) { return o.bitrate; });
   per_output("onair_output_bytes_sent_total", "counter", "Bytes sent to the server.",
              [](const OutputFigures &o) { return o.bytes_sent; });
