@@ -1,32 +1,13 @@
 // Browser test: the ASCII player, opened in headless Debian Chromium, draws a
 // clip of colour bars (made here with gst-launch-1.0) in the bars' colours,
 // and its sound plays (the audio element's time advances).
-//
-// Needs playwright-core and /usr/bin/chromium; without them it skips (77)
-// unless ONAIR_REQUIRE_BROWSER=1.
-import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+// Then the quality menu switches this viewer to the high grid.
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createRequire } from 'node:module';
 
-const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
-const ONAIR = process.env.ONAIR_BIN;
-const SCREENSHOT = process.env.ONAIR_SCREENSHOT;
-const deadline = (ms) => new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms));
-
-function missing(what) {
-  console.log(`browser test cannot run: ${what}`);
-  process.exit(process.env.ONAIR_REQUIRE_BROWSER === '1' ? 1 : 77);
-}
-
-let chromium;
-try {
-  chromium = createRequire(import.meta.url)('playwright-core').chromium;
-} catch {
-  missing('playwright-core is not installed (run tools/setup)');
-}
-if (!existsSync(CHROMIUM)) missing(`${CHROMIUM} not found (apt-get install chromium)`);
+import { SCREENSHOT, withOnairPage } from './harness.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'onair-ascii-'));
 const clip = join(out, 'bars.mp4');
@@ -41,101 +22,67 @@ if (made.status !== 0) {
   process.exit(1);
 }
 
-const app = spawn(ONAIR, ['run', 'ascii-web', '-s', `uri=${clip}`, '-s', 'quality=low',
-  '--http', '127.0.0.1:0', '--output-dir', join(out, 'runs'), '--status-interval', '0'],
-  { stdio: ['ignore', 'ignore', 'pipe'] });
-let log = '';
-const url = await Promise.race([deadline(30000), new Promise((resolve, reject) => {
-  app.stderr.on('data', (chunk) => {
-    log += chunk;
-    const m = log.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
-    if (m) resolve(m[1]);
-  });
-  app.on('exit', (code) => reject(new Error(`onair exited early (${code}):\n${log}`)));
-})]);
+const code = await withOnairPage(
+  ['ascii-web', '-s', `uri=${clip}`, '-s', 'quality=low', '--output-dir', join(out, 'runs')],
+  async (page, url) => {
+    await page.goto(url + 'ascii/');
+    await page.waitForFunction(() => window.asciiPlayer && window.asciiPlayer.drawn > 10,
+      null, { timeout: 20000, polling: 250 });
+    await page.waitForFunction(() => document.getElementById('audio').currentTime > 0.5,
+      null, { timeout: 20000, polling: 250 });
+    const t1 = await page.evaluate(() => document.getElementById('audio').currentTime);
+    await page.waitForTimeout(2000);
+    const t2 = await page.evaluate(() => document.getElementById('audio').currentTime);
+    if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
 
-const browser = await chromium.launch({
-  executablePath: CHROMIUM,
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    '--autoplay-policy=no-user-gesture-required'],
-});
-let failed = false;
-try {
-  const page = await browser.newPage();
-  const pageErrors = [];
-  page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.goto(url + 'ascii/');
-  await page.waitForFunction(() => window.asciiPlayer && window.asciiPlayer.drawn > 10,
-    null, { timeout: 20000, polling: 250 });
-  await page.waitForFunction(() => document.getElementById('audio').currentTime > 0.5,
-    null, { timeout: 20000, polling: 250 });
-  const t1 = await page.evaluate(() => document.getElementById('audio').currentTime);
-  await page.waitForTimeout(2000);
-  const t2 = await page.evaluate(() => document.getElementById('audio').currentTime);
-  if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
-
-  // The seven bars, left to right: white, yellow, cyan, green, magenta, red,
-  // blue. In the middle half of each bar, the commonest colour of the drawn
-  // glyphs (each channel on or off) must be the bar's.
-  const found = await page.evaluate(() => {
-    const c = document.getElementById('screen');
-    const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-    const names = ['black', 'blue', 'green', 'cyan', 'red', 'magenta', 'yellow', 'white'];
-    const out = [];
-    for (let bar = 0; bar < 7; bar++) {
-      const x0 = Math.floor(c.width * (bar + 0.25) / 7), x1 = Math.floor(c.width * (bar + 0.75) / 7);
-      const counts = new Array(8).fill(0);
-      for (let y = 0; y < c.height; y++) {
-        for (let x = x0; x < x1; x++) {
-          const i = (y * c.width + x) * 4;
-          const cls = (d[i] > 90 ? 4 : 0) | (d[i + 1] > 90 ? 2 : 0) | (d[i + 2] > 90 ? 1 : 0);
-          if (cls) counts[cls]++;
+    // The seven bars, left to right: white, yellow, cyan, green, magenta, red,
+    // blue. In the middle half of each bar, the commonest colour of the drawn
+    // glyphs (each channel on or off) must be the bar's.
+    const found = await page.evaluate(() => {
+      const c = document.getElementById('screen');
+      const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+      const names = ['black', 'blue', 'green', 'cyan', 'red', 'magenta', 'yellow', 'white'];
+      const out = [];
+      for (let bar = 0; bar < 7; bar++) {
+        const x0 = Math.floor(c.width * (bar + 0.25) / 7), x1 = Math.floor(c.width * (bar + 0.75) / 7);
+        const counts = new Array(8).fill(0);
+        for (let y = 0; y < c.height; y++) {
+          for (let x = x0; x < x1; x++) {
+            const i = (y * c.width + x) * 4;
+            const cls = (d[i] > 90 ? 4 : 0) | (d[i + 1] > 90 ? 2 : 0) | (d[i + 2] > 90 ? 1 : 0);
+            if (cls) counts[cls]++;
+          }
         }
+        let best = 1;
+        for (let k = 1; k < 8; k++) if (counts[k] > counts[best]) best = k;
+        out.push(names[best]);
       }
-      let best = 1;
-      for (let k = 1; k < 8; k++) if (counts[k] > counts[best]) best = k;
-      out.push(names[best]);
-    }
-    return out;
-  });
-  const expected = ['white', 'yellow', 'cyan', 'green', 'magenta', 'red', 'blue'];
-  const stats = await page.evaluate(() => ({ drawn: window.asciiPlayer.drawn, lead: window.asciiPlayer.lead,
-    header: window.asciiPlayer.header }));
-  console.log(`bars ${found.join(' ')}; audio ${t1.toFixed(2)} s, 2 s later ${t2.toFixed(2)} s; ` +
-    `${stats.drawn} frames drawn, sound lead ${(stats.lead * 1000).toFixed(0)} ms, grid ${stats.header.cols}x${stats.header.rows}`);
-  if (found.join() !== expected.join()) throw new Error(`bar colours ${found} (expected ${expected})`);
-  if (stats.header.cols !== 80 || stats.header.rows !== 34) throw new Error('low quality should be 80x34');
-  if (!(t2 - t1 > 1.0)) throw new Error(`sound did not advance: ${t1} -> ${t2}`);
-  // Frames wait for the sound: the measured lead is what they are held back by.
-  if (!(stats.lead > 0 && stats.lead <= 8)) throw new Error(`sound lead ${stats.lead} s out of range`);
+      return out;
+    });
+    const expected = ['white', 'yellow', 'cyan', 'green', 'magenta', 'red', 'blue'];
+    const stats = await page.evaluate(() => ({ drawn: window.asciiPlayer.drawn, lead: window.asciiPlayer.lead,
+      header: window.asciiPlayer.header }));
+    console.log(`bars ${found.join(' ')}; audio ${t1.toFixed(2)} s, 2 s later ${t2.toFixed(2)} s; ` +
+      `${stats.drawn} frames drawn, sound lead ${(stats.lead * 1000).toFixed(0)} ms, grid ${stats.header.cols}x${stats.header.rows}`);
+    if (found.join() !== expected.join()) throw new Error(`bar colours ${found} (expected ${expected})`);
+    if (stats.header.cols !== 80 || stats.header.rows !== 34) throw new Error('low quality should be 80x34');
+    if (!(t2 - t1 > 1.0)) throw new Error(`sound did not advance: ${t1} -> ${t2}`);
+    // Frames wait for the sound: the measured lead is what they are held back by.
+    if (!(stats.lead > 0 && stats.lead <= 8)) throw new Error(`sound lead ${stats.lead} s out of range`);
 
-  // The quality menu: "high" switches this viewer to the 200x84 grid, and
-  // the bars are still drawn in their colours.
-  await page.selectOption('#preset', 'high');
-  await page.waitForFunction(() => window.asciiPlayer.header && window.asciiPlayer.header.cols === 200,
-    null, { timeout: 15000, polling: 250 });
-  const before = await page.evaluate(() => window.asciiPlayer.drawn);
-  await page.waitForFunction((n) => window.asciiPlayer.drawn > n + 10, before,
-    { timeout: 15000, polling: 250 });
-  const high = await page.evaluate(() => ({ header: window.asciiPlayer.header,
-    query: location.search }));
-  console.log(`after choosing high: grid ${high.header.cols}x${high.header.rows}, address ${high.query}`);
-  if (high.header.rows !== 84 || high.header.mode !== 3) throw new Error('high should be 200x84 mode 3');
-  if (high.query !== '?quality=high') throw new Error(`the choice is not in the address: ${high.query}`);
-  if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
-} catch (e) {
-  failed = true;
-  console.log(`FAIL: ${e.message}\nonair said:\n${log}`);
-} finally {
-  await browser.close();
-  app.kill('SIGINT');
-  const code = await new Promise((resolve) => app.on('exit', resolve));
-  if (code !== 0) {
-    failed = true;
-    console.log(`onair exited with ${code}:\n${log}`);
-  }
-  rmSync(out, { recursive: true, force: true });
-}
-console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
-process.exit(failed ? 1 : 0);
+    // The quality menu: "high" switches this viewer to the 200x84 grid, and
+    // the bars are still drawn in their colours.
+    await page.selectOption('#preset', 'high');
+    await page.waitForFunction(() => window.asciiPlayer.header && window.asciiPlayer.header.cols === 200,
+      null, { timeout: 15000, polling: 250 });
+    const before = await page.evaluate(() => window.asciiPlayer.drawn);
+    await page.waitForFunction((n) => window.asciiPlayer.drawn > n + 10, before,
+      { timeout: 15000, polling: 250 });
+    const high = await page.evaluate(() => ({ header: window.asciiPlayer.header,
+      query: location.search }));
+    console.log(`after choosing high: grid ${high.header.cols}x${high.header.rows}, address ${high.query}`);
+    if (high.header.rows !== 84 || high.header.mode !== 3) throw new Error('high should be 200x84 mode 3');
+    if (high.query !== '?quality=high') throw new Error(`the choice is not in the address: ${high.query}`);
+  });
+rmSync(out, { recursive: true, force: true });
+process.exit(code);

@@ -1,0 +1,82 @@
+// What every browser check shares: find playwright-core and Debian's
+// Chromium, start `onair run ...` on a free port, open a headless browser,
+// run the page part, and always stop both again.
+//
+// Without playwright-core or Chromium a check skips (exit 77), unless
+// ONAIR_REQUIRE_BROWSER=1, as in CI, makes that a failure.
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
+export const ONAIR = process.env.ONAIR_BIN || 'build/app/onair';
+export const SCREENSHOT = process.env.ONAIR_SCREENSHOT;  // where to save a picture of the page, if set
+
+export function deadline(ms) {
+  return new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms));
+}
+
+export function missing(what) {
+  console.log(`browser check cannot run: ${what}`);
+  process.exit(process.env.ONAIR_REQUIRE_BROWSER === '1' ? 1 : 77);
+}
+
+function loadChromium() {
+  let chromium;
+  try {
+    // Resolved next to this file, so scripts elsewhere (bench/) find it too.
+    chromium = createRequire(import.meta.url)('playwright-core').chromium;
+  } catch {
+    missing('playwright-core is not installed (run tools/setup)');
+  }
+  if (!existsSync(CHROMIUM)) missing(`${CHROMIUM} not found (apt-get install chromium)`);
+  return chromium;
+}
+
+// Runs `onair run ARGS...` with the web server on a free port, then
+// check(page, url) in headless Chromium. Prints the result line a test
+// runner reads (when `summary`) and exits with 0 or 1.
+export async function withOnairPage(args, check, { summary = true } = {}) {
+  const chromium = loadChromium();
+  const app = spawn(ONAIR, ['run', ...args, '--http', '127.0.0.1:0', '--status-interval', '0'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  let failed = false;
+  let browser;
+  try {
+    const url = await Promise.race([deadline(30000), new Promise((resolve, reject) => {
+      app.stderr.on('data', (chunk) => {
+        log += chunk;
+        const m = log.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+        if (m) resolve(m[1]);
+      });
+      app.on('exit', (code) => reject(new Error(`onair exited early (${code})`)));
+    })]);
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+        '--disable-background-networking', '--disable-component-update', '--disable-sync',
+        '--autoplay-policy=no-user-gesture-required'],
+    });
+    const page = await browser.newPage();
+    const pageErrors = [];
+    page.on('pageerror', (e) => pageErrors.push(String(e)));
+    await check(page, url);
+    if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
+  } catch (e) {
+    failed = true;
+    console.log(`FAIL: ${e.message}\nonair said:\n${log}`);
+  } finally {
+    if (browser) await browser.close();
+    if (app.exitCode === null) {
+      app.kill('SIGINT');
+      const code = await new Promise((resolve) => app.on('exit', resolve));
+      if (code !== 0) {
+        failed = true;
+        console.log(`onair exited with ${code}:\n${log}`);
+      }
+    }
+  }
+  if (summary) console.log(failed ? '0 passed, 1 failed' : '1 passed, 0 failed');
+  return failed ? 1 : 0;
+}
