@@ -5,40 +5,14 @@
 
 #include <cstdlib>
 #include <cstring>
-#include <sstream>
 
+#include "onair/web_paths.h"
 #include "status.h"
 #include "text.h"
 
 namespace onair::app {
 
 namespace {
-
-const char *content_type_for(const std::string &path) {
-  static const std::pair<const char *, const char *> kTypes[] = {
-      {".html", "text/html; charset=utf-8"},
-      {".js", "text/javascript; charset=utf-8"},
-      {".mjs", "text/javascript; charset=utf-8"},
-      {".css", "text/css; charset=utf-8"},
-      {".json", "application/json"},
-      {".svg", "image/svg+xml"},
-      {".png", "image/png"},
-      {".jpg", "image/jpeg"},
-      {".ico", "image/x-icon"},
-      {".m3u8", "application/vnd.apple.mpegurl"},
-      {".ts", "video/mp2t"},
-      {".m4s", "video/iso.segment"},
-      {".mp4", "video/mp4"},
-      {".aac", "audio/aac"},
-      {".wav", "audio/wav"},
-      {".map", "application/json"},
-  };
-  for (const auto &[ext, type] : kTypes) {
-    const size_t n = std::strlen(ext);
-    if (path.size() >= n && path.compare(path.size() - n, n, ext) == 0) return type;
-  }
-  return "application/octet-stream";
-}
 
 void respond_text(SoupServerMessage *msg, guint status, const char *type, const std::string &body) {
   soup_server_message_set_status(msg, status, nullptr);
@@ -86,7 +60,7 @@ bool serve_file(SoupServerMessage *msg, const std::string &root, const std::stri
 
   soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-  soup_message_headers_set_content_type(headers, content_type_for(full), nullptr);
+  soup_message_headers_set_content_type(headers, web_content_type(full), nullptr);
   // Playlists change every segment; everything else may be cached briefly.
   const bool playlist = full.size() > 5 && full.compare(full.size() - 5, 5, ".m3u8") == 0;
   soup_message_headers_replace(headers, "Cache-Control", playlist ? "no-cache" : "max-age=5");
@@ -113,15 +87,7 @@ std::string safe_relative_path(const std::string &encoded_path) {
   g_free(decoded);
   if (!is_valid_utf8(path) || has_control_chars(path) || path.find('\\') != std::string::npos)
     return {};
-  std::string out;
-  std::stringstream in(path);
-  std::string part;
-  while (std::getline(in, part, '/')) {
-    if (part.empty()) continue;
-    if (part[0] == '.') return {};  // "..", "." and hidden files
-    out += (out.empty() ? "" : "/") + part;
-  }
-  return out;
+  return relative_web_path(path);  // no "..", "." or hidden files
 }
 
 struct HttpServer::Impl {
