@@ -17,7 +17,11 @@ constexpr size_t kMaxInbox = 32;
 constexpr size_t kReadSize = 4096;
 }  // namespace
 
-using Frame = std::shared_ptr<GBytes>;
+// A buffer's bytes and its running time (ns; -1 when unknown).
+struct Frame {
+  std::shared_ptr<GBytes> bytes;
+  int64_t time = -1;
+};
 
 struct Endpoint::Client {
   Client(uint64_t id_, std::string remote_, Protocol protocol_, size_t queue_size)
@@ -41,6 +45,8 @@ struct Endpoint::Client {
   std::weak_ptr<Endpoint> endpoint;
   ClientQueue<Frame> queue;
   bool busy = false;
+  bool times = false;    // WebSocket: a TIME text message before each frame
+  bool started = false;  // HTTP: the response (and its X-Stream-Time) has begun
   bool gone = false;
   GCancellable *cancel = g_cancellable_new();
 
@@ -51,7 +57,7 @@ struct Endpoint::Client {
   std::deque<std::vector<uint8_t>> control;  // pongs, the close frame: before frames
   bool close_after_control = false;
   std::vector<uint8_t> out_head;
-  Frame out_payload;
+  std::shared_ptr<GBytes> out_payload;
   GOutputVector vectors[2];
 
   // HTTP: a chunked response that stays open.
@@ -217,6 +223,13 @@ void Endpoint::on_request(SoupServerMessage *msg) {
       return;
     }
     soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr);
+    // "?times=1": the client wants each frame's running time (see pump()).
+    const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
+    const bool times = query && g_strv_contains(std::unique_ptr<gchar *, void (*)(gchar **)>(
+                                                    g_strsplit(query, "&", -1), g_strfreev)
+                                                    .get(),
+                                                "times=1");
+    g_object_set_data(G_OBJECT(msg), "onair-times", GINT_TO_POINTER(times));
     // The 101 answer is written after this returns; then the connection is ours.
     auto *holder = new Holder{shared_from_this()};
     auto *remote_copy = new std::string(remote);
@@ -234,6 +247,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
             auto client = std::make_shared<Client>(
                 self->next_id_++, r ? *r : "", Protocol::kWebSocket, self->config_.client_queue);
             client->stream = stream;
+            client->times = g_object_get_data(G_OBJECT(m), "onair-times") != nullptr;
             self->add_client(client);
           } catch (...) {
           }
@@ -328,9 +342,16 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
     auto item = client->queue.next();
     while (item && item->is_header) item = client->queue.next();
     if (!item) return;
-    gsize size = g_bytes_get_size(item->frame.get());
+    if (!client->started) {
+      // The headers go out with the first chunk: they can say its time.
+      client->started = true;
+      if (item->frame.time >= 0)
+        soup_message_headers_replace(soup_server_message_get_response_headers(client->msg),
+                                     "X-Stream-Time", std::to_string(item->frame.time).c_str());
+    }
+    gsize size = g_bytes_get_size(item->frame.bytes.get());
     soup_message_body_append_bytes(soup_server_message_get_response_body(client->msg),
-                                   item->frame.get());
+                                   item->frame.bytes.get());
     client->busy = true;
     soup_server_message_unpause(client->msg);
     std::lock_guard lock(stats_lock_);
@@ -349,8 +370,14 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
     if (item->is_header) {
       client->out_head = frame(Opcode::kText, item->header.data(), item->header.size());
     } else {
-      client->out_payload = std::move(item->frame);
-      client->out_head = frame_header(Opcode::kBinary, g_bytes_get_size(client->out_payload.get()));
+      client->out_payload = std::move(item->frame.bytes);
+      client->out_head.clear();
+      if (client->times && item->frame.time >= 0) {
+        const std::string time = "TIME:" + std::to_string(item->frame.time);
+        client->out_head = frame(Opcode::kText, time.data(), time.size());
+      }
+      const auto head = frame_header(Opcode::kBinary, g_bytes_get_size(client->out_payload.get()));
+      client->out_head.insert(client->out_head.end(), head.begin(), head.end());
       n = 2;
       counted_frame = true;
     }
@@ -376,7 +403,7 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
 
 void Endpoint::set_header(const std::string &header) {
   std::lock_guard lock(inbox_lock_);
-  inbox_.push_back(Inbound{true, header, nullptr, false});
+  inbox_.push_back(Inbound{true, header, nullptr, false, -1});
   schedule_drain();
 }
 
@@ -385,12 +412,12 @@ void Endpoint::set_content_type(const std::string &type) {
   content_type_ = type;
 }
 
-void Endpoint::push(GBytes *bytes, bool delta) {
-  Frame frame(bytes, g_bytes_unref);
+void Endpoint::push(GBytes *bytes, bool delta, int64_t time) {
+  std::shared_ptr<GBytes> frame(bytes, g_bytes_unref);
   uint64_t lost = 0;
   {
     std::lock_guard lock(inbox_lock_);
-    inbox_.push_back(Inbound{false, {}, std::move(frame), delta});
+    inbox_.push_back(Inbound{false, {}, std::move(frame), delta, time});
     size_t frames = 0;
     for (const Inbound &in : inbox_) frames += in.is_header ? 0 : 1;
     if (frames > kMaxInbox) {
@@ -429,7 +456,7 @@ void Endpoint::drain() {
       header_ = in.header;
       for (auto &[id, client] : clients_) client->queue.set_header(header_);
     } else {
-      for (auto &[id, client] : clients_) client->queue.push(in.frame, in.delta);
+      for (auto &[id, client] : clients_) client->queue.push(Frame{in.frame, in.time}, in.delta);
     }
   }
   // Pump a copy: a failing write may remove clients.

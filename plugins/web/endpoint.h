@@ -63,10 +63,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   // Removes the handler and closes every client.
   void detach();
 
-  // Streaming thread. `frame` is taken over.
+  // Streaming thread. `frame` is taken over; `time` is its running time in
+  // ns (-1: unknown), told to clients that ask for it.
   void set_header(const std::string &header);
   void set_content_type(const std::string &type);
-  void push(GBytes *frame, bool delta);
+  void push(GBytes *frame, bool delta, int64_t time = -1);
 
   EndpointStats stats() const;
   const std::string &path() const { return config_.path; }
@@ -79,6 +80,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
     std::string header;
     std::shared_ptr<GBytes> frame;
     bool delta = false;
+    int64_t time = -1;  // running time (ns)
   };
   static void handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                      gpointer data) noexcept;

@@ -342,7 +342,14 @@ GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
         mapped);
     const bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
     if (delta) self->priv->saw_delta = true;
-    endpoint->push(bytes, delta);
+    // Running time, for clients that keep picture and sound together.
+    int64_t time = -1;
+    if (GST_BUFFER_PTS_IS_VALID(buffer) && sink->segment.format == GST_FORMAT_TIME) {
+      const guint64 rt =
+          gst_segment_to_running_time(&sink->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
+      if (GST_CLOCK_TIME_IS_VALID(rt)) time = static_cast<int64_t>(rt);
+    }
+    endpoint->push(bytes, delta, time);
     return GST_FLOW_OK;
   });
 }

@@ -272,6 +272,30 @@ TEST(WebStreamSink, HeaderFirstThenFrames) {
   EXPECT_TRUE(run.errors.empty());
 }
 
+TEST(WebStreamSink, ClientsThatAskGetEachFramesRunningTime) {
+  SinkRun run(ascii_pipeline());
+  const guint port = run.port();
+  WsClient timed(port, "/ascii/ws?times=1"), plain(port, "/ascii/ws");
+  ASSERT_TRUE(timed.conn && plain.conn);
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 2; }));
+  for (uint32_t i = 0; i < 3; i++) {
+    run.push("src", i);
+    ASSERT_TRUE(iterate_until(
+        [&] { return timed.binary_count() == i + 1 && plain.binary_count() == i + 1; }));
+  }
+  // INIT, then TIME:<ns> before every frame (frame i has PTS i/10 s).
+  ASSERT_EQ(timed.messages.size(), 7u);
+  EXPECT_EQ(timed.messages[0].data, kInit);
+  for (uint32_t i = 0; i < 3; i++) {
+    EXPECT_EQ(timed.messages[1 + 2 * i].type, SOUP_WEBSOCKET_DATA_TEXT);
+    EXPECT_EQ(timed.messages[1 + 2 * i].data, "TIME:" + std::to_string(i * 100000000ull));
+    EXPECT_EQ(index_of(timed.messages[2 + 2 * i].data), i);
+  }
+  // Without asking: the seed's stream, INIT and frames only.
+  ASSERT_EQ(plain.messages.size(), 4u);
+  for (size_t k = 1; k < 4; k++) EXPECT_EQ(plain.messages[k].type, SOUP_WEBSOCKET_DATA_BINARY);
+}
+
 TEST(WebStreamSink, LateJoinerGetsHeaderAndNewCapsResendIt) {
   SinkRun run(ascii_pipeline());
   WsClient first(run.port(), "/ascii/ws");
@@ -458,6 +482,8 @@ TEST(WebStreamSink, TwoSinksShareOnePort) {
   EXPECT_EQ(reply.rfind("HTTP/1.1 200", 0), 0u) << reply.substr(0, 200);
   EXPECT_NE(reply.find("Content-Type: audio/aac"), std::string::npos);
   EXPECT_NE(reply.find("Transfer-Encoding: chunked"), std::string::npos);
+  // The response says the running time of its first chunk (frame 7: 0.7 s).
+  EXPECT_NE(reply.find("X-Stream-Time: 700000000\r\n"), std::string::npos) << reply.substr(0, 300);
   // Two chunks of 100 (0x64) bytes: frames 7 and 8.
   const size_t first = reply.find("\r\n\r\n64\r\n");
   ASSERT_NE(first, std::string::npos) << reply;
