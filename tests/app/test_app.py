@@ -999,7 +999,8 @@ class AsciiWeb(TempDirTest):
 
     def test_seed_format_frames_sound_and_page(self):
         clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
-        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false")
+        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false",
+                                  "-s", "presets=off")
         try:
             status, headers, body = http_get(url + "ascii/")
             self.assertEqual(status, 200)
@@ -1020,7 +1021,10 @@ class AsciiWeb(TempDirTest):
                 self.assertEqual(len(frame), 4 + 80 * 34 * 4)
                 indexes.append(int.from_bytes(frame[:4], "big"))
             ws.close()
-            self.assertEqual(indexes, list(range(indexes[0], indexes[0] + 20)))
+            # Each frame's index is one more than the last one sent; a client
+            # that falls behind (a loaded machine) misses some, never repeats.
+            self.assertEqual(indexes, sorted(set(indexes)))
+            self.assertLess(indexes[-1] - indexes[0], 40)
 
             # The sound: an endless chunked answer of ADTS frames.
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:

@@ -1,18 +1,21 @@
 // Plays an asciiline stream (docs/protocol/asciiline.md) from /ascii/ws on a
 // canvas, with the sound from /ascii/audio.aac.
 //
-// Picture and sound stay together like this: both streams leave the server
-// at the pace of the same clock, so a frame that arrives now belongs with the
-// sound that arrives now. The sound's data arrives in real time from the
-// moment its request starts, so the sound at audio.currentTime arrived
-// currentTime seconds after that moment; the sound plays late by
-// (time since the request) - currentTime, which grows while it stalls. Each
-// frame is held back by that lead, measured continuously, and the frames that
-// became due together are decoded but only the last is drawn.
+// Picture and sound stay together by their stream times (the pipeline's
+// running time): the socket is opened with ?times=1, so each frame comes
+// after a TIME:<ns> message, and the sound's response says the time of its
+// first byte (X-Stream-Time). The sound is fed to the audio element through
+// Media Source Extensions, so the stream time playing now is that start plus
+// audio.currentTime; each frame waits until the sound reaches its time, and
+// frames that fall due together are decoded but only the last is drawn.
+// Without sound (not started, refused by the autoplay rule, or none) frames
+// are drawn as they arrive.
 'use strict';
 
 const FONT_PX = 12;
-const MAX_LEAD = 8.0;  // seconds a frame is held back at most (Chromium buffers 2-4 s of sound)
+const MAX_WAIT = 10.0;     // seconds a frame may wait for the sound
+const MAX_BEHIND = 1.0;    // seconds of sound buffered beyond which it skips ahead
+const KEEP_PLAYED = 10.0;  // seconds of played sound kept in the buffer
 const canvas = document.getElementById('screen');
 const ctx = canvas.getContext('2d', { alpha: false });
 const audio = document.getElementById('audio');
@@ -29,10 +32,10 @@ const player = {
   shownGlyphs: null, // what the canvas shows
   shownColors: null,
   haveFull: false,
-  pending: [],       // {t, data}: frames waiting for their time
+  pending: [],       // {time, data}: frames waiting for the sound (time in s, or null)
   lastIndex: -1,
   received: 0, drawn: 0, skipped: 0, gaps: 0, malformed: 0,
-  lead: 0,           // seconds the sound plays behind its arrival
+  lead: 0,           // seconds of picture received ahead of the sound playing
   fps: 0,
   cellW: 0, cellH: 0,
 };
@@ -154,44 +157,80 @@ function draw() {
   player.drawn++;
 }
 
-// --- sound and the picture's delay -------------------------------------------
+// --- sound and the picture's clock --------------------------------------------
 
-function measureLead() {
-  let lead = 0;
-  if (!audio.paused && audio.readyState >= 2 && audioStart !== null) {
-    lead = (performance.now() - audioStart) / 1000 - audio.currentTime;
-    lead = Math.min(Math.max(lead, 0), MAX_LEAD);
-  }
-  // Smooth, but follow a big change (sound starting or stopping) at once.
-  player.lead = Math.abs(lead - player.lead) > 0.5 ? lead : player.lead * 0.9 + lead * 0.1;
+// The stream time (s) of the sound playing now, or null without sound.
+let soundStart = null;  // stream time of the first sound byte of this response
+function soundTime() {
+  if (soundStart === null || audio.paused || audio.readyState < 2) return null;
+  return soundStart + audio.currentTime;
 }
 
 let audioRetry = 500;
-let audioStart = null;  // performance.now() when the sound's request started
+let audioAbort = null;
 function startAudio() {
-  audio.src = new URL('audio.aac', base).href + '?t=' + Date.now();
-  audioStart = performance.now();
+  if (audioAbort) audioAbort.abort();
+  const abort = new AbortController();
+  audioAbort = abort;
+  soundStart = null;
+  const source = new MediaSource();
+  audio.src = URL.createObjectURL(source);
+  source.addEventListener('sourceopen', () => feedAudio(source, abort.signal).catch(() => {
+    if (abort.signal.aborted) return;
+    setTimeout(startAudio, audioRetry);
+    audioRetry = Math.min(audioRetry * 2, 8000);
+  }), { once: true });
   const p = audio.play();
   if (p) p.then(() => { soundButton.hidden = true; }, () => { soundButton.hidden = false; });
 }
-audio.addEventListener('playing', () => { audioRetry = 500; soundButton.hidden = true; });
-for (const ev of ['error', 'ended']) {
-  audio.addEventListener(ev, () => {
-    setTimeout(startAudio, audioRetry);
-    audioRetry = Math.min(audioRetry * 2, 8000);
-  });
+
+// Appends the endless ADTS stream to the source buffer as it arrives,
+// dropping sound long played and skipping ahead when too much piles up.
+async function feedAudio(source, signal) {
+  const buffer = source.addSourceBuffer('audio/aac');
+  buffer.mode = 'sequence';  // the first byte plays at 0
+  const reply = await fetch(new URL('audio.aac', base), { signal, cache: 'no-store' });
+  if (!reply.ok) throw new Error(`sound: ${reply.status}`);
+  const start = reply.headers.get('X-Stream-Time');
+  soundStart = start === null ? null : Number(start) / 1e9;
+  const reader = reply.body.getReader();
+  const updated = () => new Promise((resolve) => buffer.addEventListener('updateend', resolve, { once: true }));
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) throw new Error('sound ended');
+    buffer.appendBuffer(value);
+    await updated();
+    const ranges = buffer.buffered;
+    if (!ranges.length) continue;
+    const end = ranges.end(ranges.length - 1);
+    if (end - audio.currentTime > MAX_BEHIND + 0.5) audio.currentTime = end - 0.3;
+    if (audio.currentTime - ranges.start(0) > KEEP_PLAYED * 2) {
+      buffer.remove(0, audio.currentTime - KEEP_PLAYED);
+      await updated();
+    }
+  }
 }
+audio.addEventListener('playing', () => { audioRetry = 500; soundButton.hidden = true; });
+audio.addEventListener('error', () => {
+  setTimeout(startAudio, audioRetry);
+  audioRetry = Math.min(audioRetry * 2, 8000);
+});
 soundButton.addEventListener('click', () => startAudio());
 
 function tick() {
   requestAnimationFrame(tick);
-  measureLead();
   if (!player.header) return;
-  const now = performance.now();
+  const sound = soundTime();
+  const newest = player.pending.length ? player.pending[player.pending.length - 1].time : null;
+  player.lead = sound !== null && newest !== null ? newest - sound : 0;
   let any = false;
   let due = 0;
-  while (player.pending.length && now - player.pending[0].t >= player.lead * 1000) {
-    const f = player.pending.shift();
+  while (player.pending.length) {
+    const f = player.pending[0];
+    // Without sound or without a time, a frame is drawn at once; with them,
+    // when the sound reaches it (or when it has waited too long).
+    if (sound !== null && f.time !== null && f.time > sound && f.time - sound < MAX_WAIT) break;
+    player.pending.shift();
     if (decode(f.data)) any = true;
     else player.malformed++;
     due++;
@@ -214,8 +253,10 @@ presetEl.value = preset;
 
 let socketRetry = 500;
 let socket = null;
+let nextTime = null;  // stream time of the frame that comes next
 function connect() {
   const url = new URL(preset ? 'ws/' + preset : 'ws', base);
+  url.searchParams.set('times', '1');
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url);
   socket = ws;
@@ -226,13 +267,18 @@ function connect() {
   ws.onmessage = (e) => {
     if (socket !== ws) return;  // the stream of an earlier quality choice
     if (typeof e.data === 'string') {
+      if (e.data.startsWith('TIME:')) {
+        nextTime = Number(e.data.slice(5)) / 1e9;
+        return;
+      }
       const h = parseInit(e.data);
       if (h) configure(h);
       return;
     }
     player.received++;
-    player.pending.push({ t: performance.now(), data: e.data });
-    const max = Math.ceil((MAX_LEAD + 1) * Math.max(player.header ? player.header.fps : 30, 1));
+    player.pending.push({ time: nextTime, data: e.data });
+    nextTime = null;
+    const max = Math.ceil((MAX_WAIT + 1) * Math.max(player.header ? player.header.fps : 30, 1));
     while (player.pending.length > max) { player.pending.shift(); player.skipped++; }
   };
   ws.onclose = () => {
@@ -270,7 +316,7 @@ setInterval(() => {
   player.fps = player.drawn - lastDrawn;
   lastDrawn = player.drawn;
   statsEl.textContent = `${player.fps} fps · dropped ${player.gaps} (server) ${player.skipped} (late)` +
-    ` · sound lead ${(player.lead * 1000).toFixed(0)} ms` +
+    ` · picture ahead ${(player.lead * 1000).toFixed(0)} ms` +
     (audio.paused ? ' · no sound' : '');
 }, 1000);
 
