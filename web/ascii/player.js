@@ -35,6 +35,8 @@ const player = {
   pending: [],       // {time, data}: frames waiting for the sound (time in s, or null)
   lastIndex: -1,
   received: 0, drawn: 0, skipped: 0, gaps: 0, malformed: 0,
+  timed: 0,          // frames received with their stream time
+  soundTime: null,   // stream time (s) of the sound playing, when known
   lead: 0,           // seconds of picture received ahead of the sound playing
   fps: 0,
   cellW: 0, cellH: 0,
@@ -221,6 +223,7 @@ function tick() {
   requestAnimationFrame(tick);
   if (!player.header) return;
   const sound = soundTime();
+  player.soundTime = sound;
   const newest = player.pending.length ? player.pending[player.pending.length - 1].time : null;
   player.lead = sound !== null && newest !== null ? newest - sound : 0;
   let any = false;
@@ -276,6 +279,7 @@ function connect() {
       return;
     }
     player.received++;
+    if (nextTime !== null) player.timed++;
     player.pending.push({ time: nextTime, data: e.data });
     nextTime = null;
     const max = Math.ceil((MAX_WAIT + 1) * Math.max(player.header ? player.header.fps : 30, 1));
