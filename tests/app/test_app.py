@@ -987,7 +987,9 @@ class AsciiWeb(TempDirTest):
     sound over HTTP, all on the app's own port."""
 
     def start(self, clip, *extra):
-        r = Running("ascii-web", "-s", "uri=" + clip, "--http", "127.0.0.1:0",
+        # One encode unless a test asks for the presets: the suites run side by
+        # side on small machines.
+        r = Running("ascii-web", "-s", "uri=" + clip, "-s", "presets=off", "--http", "127.0.0.1:0",
                     "--output-dir", self.out, "--status-interval", "0", *extra)
         m = r.wait_for(r"open (http://127\.0\.0\.1:(\d+)/)")
         return r, m.group(1), int(m.group(2))
@@ -999,8 +1001,7 @@ class AsciiWeb(TempDirTest):
 
     def test_seed_format_frames_sound_and_page(self):
         clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
-        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false",
-                                  "-s", "presets=off")
+        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false")
         try:
             status, headers, body = http_get(url + "ascii/")
             self.assertEqual(status, 200)
@@ -1079,7 +1080,7 @@ class AsciiWeb(TempDirTest):
 
     def test_each_quality_preset_has_its_own_stream(self):
         clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
-        r, url, port = self.start(clip, "-s", "changed_cells=false")
+        r, url, port = self.start(clip, "-s", "changed_cells=false", "-s", "presets=on")
         try:
             for path, init, cells, size in (("/ascii/ws/low", b"INIT:20.0:2:80:34:0", 80 * 34, 4),
                                             ("/ascii/ws/high", b"INIT:25.0:3:200:84:0", 200 * 84, 4),  # the clip's 25 fps
@@ -1096,7 +1097,7 @@ class AsciiWeb(TempDirTest):
 
     def test_without_presets_only_the_started_grid_is_served(self):
         clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 10)
-        r, url, port = self.start(clip, "-s", "presets=off", "-s", "quality=low")
+        r, url, port = self.start(clip, "-s", "quality=low")
         try:
             status, _, _ = http_get(url + "ascii/ws/high")
             self.assertEqual(status, 404)
