@@ -60,8 +60,9 @@ class CellAverager {
  private:
   std::vector<uint16_t> acc_[3];
   std::vector<uint64_t> sums_;
-  std::vector<uint32_t> lanes_;       // per cell, the four channel sums of a packed pixel
-  std::vector<uint64_t> group_sums_;  // luma per 8-pixel group, for aligned YUV grids
+  std::vector<uint32_t> lanes_;                // per cell, the four channel sums of a packed pixel
+  std::vector<uint64_t> group_sums_;           // luma per 8-pixel group, for aligned YUV grids
+  std::vector<uint64_t> u_groups_, v_groups_;  // I420 chroma of the same groups
   void sum_chroma(PixelFormat format, int y0, int y1, const Image &im, int chroma_len);
   std::vector<Span> col_spans_;
   // 2^32 / cell area per column, for bands inv_band_[k] rows high.
