@@ -33,21 +33,10 @@ void respond_api(SoupServerMessage *msg, guint status, const std::string &body) 
   respond_text(msg, status, "application/json", body);
 }
 
-std::string real_path(const std::string &path) {
-  char *r = realpath(path.c_str(), nullptr);
-  if (!r) return {};
-  std::string out(r);
-  std::free(r);
-  return out;
-}
-
 // Serves root/relative when it is a regular file inside root.
 bool serve_file(SoupServerMessage *msg, const std::string &root, const std::string &relative) {
-  const std::string real_root = real_path(root);
-  if (real_root.empty()) return false;
-  const std::string full = real_path(real_root + "/" + relative);
-  if (full.empty() || full.rfind(real_root + "/", 0) != 0) return false;
-  if (!g_file_test(full.c_str(), G_FILE_TEST_IS_REGULAR)) return false;
+  const std::string full = file_inside(root, relative);
+  if (full.empty() || !g_file_test(full.c_str(), G_FILE_TEST_IS_REGULAR)) return false;
 
   GError *error = nullptr;
   GMappedFile *mapped = g_mapped_file_new(full.c_str(), FALSE, &error);
@@ -70,10 +59,8 @@ bool serve_file(SoupServerMessage *msg, const std::string &root, const std::stri
 }
 
 bool is_dir(const std::string &root, const std::string &relative) {
-  const std::string real_root = real_path(root);
-  const std::string full = real_path(root + "/" + relative);
-  return !real_root.empty() && full.rfind(real_root + "/", 0) == 0 &&
-         g_file_test(full.c_str(), G_FILE_TEST_IS_DIR);
+  const std::string full = file_inside(root, relative);
+  return !full.empty() && g_file_test(full.c_str(), G_FILE_TEST_IS_DIR);
 }
 
 }  // namespace

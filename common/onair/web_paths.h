@@ -2,6 +2,7 @@
 // web server and webstreamsink. Plain C++.
 #pragma once
 
+#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <utility>
@@ -28,6 +29,21 @@ inline std::string relative_web_path(const std::string &decoded_path) {
     part.clear();
   }
   return out;
+}
+
+// The real path of root/relative (links resolved) when it exists and lies
+// inside the real root; "" otherwise, so a link cannot lead out of the root.
+inline std::string file_inside(const std::string &root, const std::string &relative) {
+  const auto real = [](const std::string &path) {
+    char *r = realpath(path.c_str(), nullptr);
+    std::string out = r ? r : "";
+    std::free(r);
+    return out;
+  };
+  const std::string real_root = real(root);
+  if (real_root.empty()) return {};
+  const std::string full = real(real_root + "/" + relative);
+  return full.rfind(real_root + "/", 0) == 0 ? full : std::string();
 }
 
 // Content type by file extension.

@@ -5,6 +5,7 @@
 #include <mutex>
 
 #include "core/static_files.h"
+#include "onair/web_paths.h"
 
 namespace onair::web {
 
@@ -24,18 +25,9 @@ gboolean run_idle(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
-std::string real_path(const std::string &path) {
-  char *r = realpath(path.c_str(), nullptr);
-  if (!r) return {};
-  std::string out(r);
-  std::free(r);
-  return out;
-}
-
 void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                   gpointer data) noexcept {
   try {
-    const std::string root = real_path(static_cast<const char *>(data));
     const char *method = soup_server_message_get_method(msg);
     if (std::string(method) != "GET" && std::string(method) != "HEAD") {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -45,8 +37,8 @@ void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashT
     const std::string relative = decoded ? static_relative_path(decoded) : std::string();
     g_free(decoded);
     const std::string full =
-        relative.empty() || root.empty() ? "" : real_path(root + "/" + relative);
-    if (full.empty() || full.rfind(root + "/", 0) != 0) {
+        relative.empty() ? "" : file_inside(static_cast<const char *>(data), relative);
+    if (full.empty()) {
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
       return;
     }

@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 #include "core/client_queue.h"
 #include "core/static_files.h"
 #include "core/websocket.h"
+#include "onair/web_paths.h"
 
 using namespace onair::web;
 
@@ -208,4 +212,22 @@ TEST(StaticFiles, Paths) {
   EXPECT_EQ(static_relative_path(std::string("/a\nb")), "");
   EXPECT_STREQ(static_content_type("x/index.html"), "text/html; charset=utf-8");
   EXPECT_STREQ(static_content_type("x.bin"), "application/octet-stream");
+}
+
+TEST(StaticFiles, FilesStayInsideTheRoot) {
+  const std::string dir = testing::TempDir() + "/onair-web-root";
+  std::filesystem::remove_all(dir);
+  std::filesystem::create_directories(dir + "/root/sub");
+  std::ofstream(dir + "/root/sub/page.html") << "ok";
+  std::ofstream(dir + "/secret.txt") << "no";
+  std::filesystem::create_symlink(dir + "/secret.txt", dir + "/root/leak.txt");
+  std::filesystem::create_symlink(dir + "/root/sub/page.html", dir + "/root/alias.html");
+  const std::string real_root = std::filesystem::canonical(dir + "/root").string();
+  EXPECT_EQ(onair::file_inside(dir + "/root", "sub/page.html"), real_root + "/sub/page.html");
+  EXPECT_EQ(onair::file_inside(dir + "/root", "alias.html"), real_root + "/sub/page.html");
+  EXPECT_EQ(onair::file_inside(dir + "/root", "leak.txt"), "");  // a link out of the root
+  EXPECT_EQ(onair::file_inside(dir + "/root", "../secret.txt"), "");
+  EXPECT_EQ(onair::file_inside(dir + "/root", "missing.html"), "");
+  EXPECT_EQ(onair::file_inside(dir + "/nowhere", "sub/page.html"), "");
+  std::filesystem::remove_all(dir);
 }
