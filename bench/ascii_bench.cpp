@@ -88,8 +88,7 @@ struct Ours {
   }
   void run(const ac::Image &im) {
     averager.run(im, kCols, kRows, means);
-    ac::map_cells(means, levels, false, kMode, cells);
-    for (auto &c : cells) c.glyph = glyphs[c.glyph];
+    ac::map_cells(means, levels, false, kMode, cells, glyphs);
     wire.encode(cells, false, out);
   }
 };

@@ -378,13 +378,14 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
     image.full_range = p->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
     p->averager.run(image, p->cols, p->rows, p->means);
     gst_video_frame_unmap(&frame);
-    ac::map_cells(p->means, int(p->ramp.size()), s.invert, s.mode, p->cells);
+    const bool wire = s.format == Format::kAsciiline;
+    ac::map_cells(p->means, int(p->ramp.size()), s.invert, s.mode, p->cells,
+                  wire ? p->glyph_bytes : nullptr);
 
     GstBuffer *out = nullptr;
     bool full = true;
     uint32_t index = 0;
-    if (s.format == Format::kAsciiline) {
-      for (ac::Cell &c : p->cells) c.glyph = p->glyph_bytes[c.glyph];
+    if (wire) {
       index = p->wire.next_index();
       full = p->wire.encode(p->cells, p->force_full.exchange(false), p->bytes);
       out = gst_buffer_new_memdup(p->bytes.data(), p->bytes.size());

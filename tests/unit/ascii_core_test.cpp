@@ -152,7 +152,11 @@ TEST(Cells, AreaAveragesMatchNaiveReferenceForEveryFormat) {
                {64, 48, 8, 5},
                {72, 30, 9, 7},
                {96, 600, 4, 1},
-               {1920, 20, 240, 3}};
+               {1920, 20, 240, 3},
+               // Cells of whole 4-pixel groups (packed RGB's group path),
+               // with an odd number of groups left for the scalar tail.
+               {36, 10, 9, 2},
+               {44, 9, 11, 3}};
   for (PixelFormat f : kFormats)
     for (const Case &k : cases)
       for (int variant = 0; variant < (is_yuv(f) ? 3 : 1); variant++) {

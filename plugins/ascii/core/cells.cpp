@@ -1,7 +1,10 @@
 #include "core/cells.h"
 
+#include "core/group_sums.h"
+
 #include <algorithm>
 #include <cmath>
+#include <bit>
 
 #ifdef __SSE2__
 #include <emmintrin.h>
@@ -87,12 +90,14 @@ namespace {
 
 // Means from sums with a 32.32 fixed-point reciprocal of the cell's area:
 // integer multiplications instead of divisions, as this runs for every cell
-// of every frame. sum * recip stays below 2^40 since a mean is at most 255.
-inline uint64_t reciprocal(uint64_t area) {
-  return ((uint64_t(1) << 32) + area / 2) / area;
+// of every frame. The reciprocal of 1 is kept just below 2^32, which gives
+// the same means for sums below 2^31; sum * recip stays below 2^40 since a
+// mean is at most 255.
+inline uint32_t reciprocal(uint64_t area) {
+  return uint32_t(std::min<uint64_t>(((uint64_t(1) << 32) + area / 2) / area, 0xFFFFFFFF));
 }
 
-inline uint32_t mean_of(uint64_t sum, uint64_t recip) {
+inline uint32_t mean_of(uint64_t sum, uint32_t recip) {
   return uint32_t((sum * recip + (uint64_t(1) << 31)) >> 32);
 }
 
@@ -100,7 +105,7 @@ inline uint8_t byte_of(int32_t v) {
   return uint8_t(std::clamp(v, 0, 255));
 }
 
-inline CellMean rgb_mean(uint64_t r, uint64_t g, uint64_t b, uint64_t recip) {
+inline CellMean rgb_mean(uint64_t r, uint64_t g, uint64_t b, uint32_t recip) {
   CellMean m;
   m.r = uint8_t(mean_of(r, recip));
   m.g = uint8_t(mean_of(g, recip));
@@ -130,7 +135,7 @@ YuvCoeffs yuv_coeffs(YuvMatrix matrix, bool full_range) {
           fixed(2.0 * (1.0 - kb) * cs)};
 }
 
-inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint64_t recip, const YuvCoeffs &k) {
+inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint32_t recip, const YuvCoeffs &k) {
   const int32_t yf = k.ys * int32_t(mean_of(y, recip)) + k.yo + (1 << 15);
   const int32_t mu = int32_t(mean_of(u, recip)) - 128, mv = int32_t(mean_of(v, recip)) - 128;
   CellMean m;
@@ -139,6 +144,35 @@ inline CellMean yuv_mean(uint64_t y, uint64_t u, uint64_t v, uint64_t recip, con
   m.g = byte_of((yf - k.gu * mu - k.gv * mv) >> 16);
   m.b = byte_of((yf + k.bu * mu) >> 16);
   return m;
+}
+
+// Means of one band of cells from planar sums (channel k of cell c at
+// sums[k * cols + c]). Sums below 2^32, which the caller checks, take loops
+// the vectoriser turns into 32-bit by 32-bit products.
+__attribute__((target_clones("avx2", "default"))) void rgb_means_narrow(
+    const uint64_t *__restrict sums, const uint32_t *__restrict recip, int cols,
+    CellMean *__restrict out) {
+  for (int c = 0; c < cols; c++)
+    out[c] = rgb_mean(uint32_t(sums[c]), uint32_t(sums[cols + c]), uint32_t(sums[2 * cols + c]),
+                      recip[c]);
+}
+
+__attribute__((target_clones("avx2", "default"))) void yuv_means_narrow(
+    const uint64_t *__restrict sums, const uint32_t *__restrict recip, int cols, const YuvCoeffs &k,
+    CellMean *__restrict out) {
+  for (int c = 0; c < cols; c++)
+    out[c] = yuv_mean(uint32_t(sums[c]), uint32_t(sums[cols + c]), uint32_t(sums[2 * cols + c]),
+                      recip[c], k);
+}
+
+void band_means(const uint64_t *sums, const uint32_t *recip, int cols, bool narrow, bool yuv,
+                const YuvCoeffs &k, CellMean *out) {
+  if (narrow)
+    return yuv ? yuv_means_narrow(sums, recip, cols, k, out)
+               : rgb_means_narrow(sums, recip, cols, out);
+  for (int c = 0; c < cols; c++)
+    out[c] = yuv ? yuv_mean(sums[c], sums[cols + c], sums[2 * cols + c], recip[c], k)
+                 : rgb_mean(sums[c], sums[cols + c], sums[2 * cols + c], recip[c]);
 }
 
 }  // namespace
@@ -181,9 +215,9 @@ void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums
       _mm_storeu_si128(reinterpret_cast<__m128i *>(lanes + 4 * c), px);
     }
     for (int c = 0; c < cols; c++) {
-      sums[c * 3] += lanes[4 * c + kR];
-      sums[c * 3 + 1] += lanes[4 * c + kG];
-      sums[c * 3 + 2] += lanes[4 * c + kB];
+      sums[c] += lanes[4 * c + kR];
+      sums[cols + c] += lanes[4 * c + kG];
+      sums[2 * cols + c] += lanes[4 * c + kB];
     }
     return;
   }
@@ -195,9 +229,9 @@ void sum_packed(const uint16_t *acc, const Span *spans, int cols, uint64_t *sums
     uint32_t px[kBpp] = {};
     for (int x = 0; x < spans[c].count; x++, q += kBpp)
       for (int k = 0; k < kBpp; k++) px[k] += q[k];
-    sums[c * 3] += px[kR];
-    sums[c * 3 + 1] += px[kG];
-    sums[c * 3 + 2] += px[kB];
+    sums[c] += px[kR];
+    sums[cols + c] += px[kG];
+    sums[2 * cols + c] += px[kB];
   }
 }
 
@@ -263,9 +297,9 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
           v += va[(x >> 1) * kStep];
         }
       }
-      sums[c * 3] += y;
-      sums[c * 3 + 1] += u;
-      sums[c * 3 + 2] += v;
+      sums[c] += y;
+      sums[cols + c] += u;
+      sums[2 * cols + c] += v;
     }
     return;
   }
@@ -288,57 +322,11 @@ void sum_yuv(const uint16_t *ya, const uint16_t *ua, const uint16_t *va, const S
     v *= 2;
     if (s.first & 1) u -= ua[j0 * kStep], v -= va[j0 * kStep];
     if (!((s.first + s.count - 1) & 1)) u -= ua[j1 * kStep], v -= va[j1 * kStep];
-    sums[c * 3] += ys.even + ys.odd;
-    sums[c * 3 + 1] += u;
-    sums[c * 3 + 2] += v;
+    sums[c] += ys.even + ys.odd;
+    sums[cols + c] += u;
+    sums[2 * cols + c] += v;
   }
 }
-
-#ifdef __SSE2__
-// Luma of cells whose columns are whole groups of 8: the groups of `n` rows
-// summed straight from the bytes (psadbw against zero), two groups per
-// instruction, and added to the band's group sums. Replaces the column sums
-// of Y.
-void add_luma_groups(const uint8_t *const *rows, int n, int groups, uint64_t *group_sums) {
-  const __m128i zero = _mm_setzero_si128();
-  int g = 0;
-  for (; g + 2 <= groups; g += 2) {
-    __m128i sum = _mm_setzero_si128();
-    for (int k = 0; k < n; k++)
-      sum = _mm_add_epi64(
-          sum,
-          _mm_sad_epu8(_mm_loadu_si128(reinterpret_cast<const __m128i *>(rows[k] + 8 * g)), zero));
-    auto *dst = reinterpret_cast<__m128i *>(group_sums + g);
-    _mm_storeu_si128(dst, _mm_add_epi64(_mm_loadu_si128(dst), sum));
-  }
-  if (g < groups)
-    for (int k = 0; k < n; k++)
-      group_sums[g] += uint64_t(_mm_cvtsi128_si32(
-          _mm_sad_epu8(_mm_loadl_epi64(reinterpret_cast<const __m128i *>(rows[k] + 8 * g)), zero)));
-}
-
-// I420 chroma of the same grids: a cell of 8 pixels covers 4 samples of a
-// chroma row. Masking alternate 4-byte groups lets psadbw sum four cells per
-// 16 bytes; `weight` is how many luma rows of the band the chroma row serves.
-void add_chroma_groups(const uint8_t *row, int groups, int weight, uint64_t *group_sums) {
-  const __m128i zero = _mm_setzero_si128();
-  const __m128i even = _mm_setr_epi32(-1, 0, -1, 0), odd = _mm_setr_epi32(0, -1, 0, -1);
-  int g = 0;
-  for (; g + 4 <= groups; g += 4) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i *>(row + 4 * g));
-    __m128i a = _mm_sad_epu8(_mm_and_si128(v, even), zero);  // groups g, g + 2
-    __m128i b = _mm_sad_epu8(_mm_and_si128(v, odd), zero);   // groups g + 1, g + 3
-    if (weight == 2) a = _mm_slli_epi64(a, 1), b = _mm_slli_epi64(b, 1);
-    group_sums[g] += uint64_t(_mm_cvtsi128_si32(a));
-    group_sums[g + 1] += uint64_t(_mm_cvtsi128_si32(b));
-    group_sums[g + 2] += uint64_t(_mm_cvtsi128_si32(_mm_unpackhi_epi64(a, zero)));
-    group_sums[g + 3] += uint64_t(_mm_cvtsi128_si32(_mm_unpackhi_epi64(b, zero)));
-  }
-  for (; g < groups; g++)
-    group_sums[g] +=
-        uint64_t(weight) * (row[4 * g] + row[4 * g + 1] + row[4 * g + 2] + row[4 * g + 3]);
-}
-#endif
 
 // `lanes` is scratch of 4 values per cell.
 void sum_cells(PixelFormat f, const std::vector<uint16_t> *acc, const Span *spans, int cols,
@@ -395,20 +383,31 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
   lanes_.resize(size_t(cols) * 4);
   inv_band_[0] = inv_band_[1] = -1;  // spans may differ from the last frame's
 
-  // YUV cells whose columns are whole groups of 8 pixels take their luma
-  // from group sums of the rows' bytes.
-  bool luma_groups = false, chroma_groups = false;
-#ifdef __SSE2__
-  luma_groups = yuv && cols * 8 <= im.width;
-  for (int c = 0; c < cols && luma_groups; c++)
-    luma_groups = col_spans_[c].first % 8 == 0 && col_spans_[c].count % 8 == 0;
+  // Whether every cell's sums fit 32 bits (cells of under 16.8 M pixels).
+  int widest = 1;
+  for (const Span &sp : col_spans_) widest = std::max(widest, sp.count);
+  const bool narrow =
+      uint64_t(cell_span(0, rows, im.height).count + 1) * uint64_t(widest) * 255 < (1ull << 32);
+
+  // Cells whose columns are whole groups of pixels take their sums from
+  // group sums of the rows' bytes instead of column sums: groups of 8 for
+  // YUV luma (and I420 chroma), of 4 for packed 4-byte pixels.
+  const auto cells_cover_groups = [&](int size) {
+    if (cols * size > im.width) return false;
+    for (int c = 0; c < cols; c++)
+      if (col_spans_[c].first % size || col_spans_[c].count % size) return false;
+    return true;
+  };
+  const bool luma_groups = yuv && group_sums::available() && cells_cover_groups(8);
+  const bool chroma_groups = luma_groups && im.format == PixelFormat::kI420;
+  const bool pixel_groups =
+      pk.bpp == 4 && !yuv && narrow && group_sums::packed_available() && cells_cover_groups(4);
   if (luma_groups) group_sums_.resize(size_t(im.width / 8));
-  chroma_groups = luma_groups && im.format == PixelFormat::kI420;
   if (chroma_groups) {
     u_groups_.resize(size_t(im.width / 8));
     v_groups_.resize(size_t(im.width / 8));
   }
-#endif
+  if (pixel_groups) pixel_groups_.resize(size_t(im.width / 4) * 4);
 
   for (int r = 0; r < rows; r++) {
     const Span band = cell_span(r, rows, im.height);
@@ -418,26 +417,37 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
       std::fill(u_groups_.begin(), u_groups_.end(), 0);
       std::fill(v_groups_.begin(), v_groups_.end(), 0);
     }
+    if (pixel_groups) std::fill(pixel_groups_.begin(), pixel_groups_.end(), 0);
     for (int y0 = band.first; y0 < band.first + band.count; y0 += kChunkRows) {
       const int y1 = std::min(band.first + band.count, y0 + kChunkRows);  // exclusive
       const auto row = [&](int y) { return im.data[0] + size_t(y) * im.stride[0]; };
-#ifdef __SSE2__
-      if (luma_groups) {
-        // Several rows per pass: the group sums are loaded and stored once.
+      // Several rows per pass: group sums are loaded and stored once.
+      const auto for_rows4 = [&](auto add) {
         for (int y = y0; y < y1; y += 4) {
           const uint8_t *rows4[4];
           const int n = std::min(4, y1 - y);
           for (int k = 0; k < n; k++) rows4[k] = row(y + k);
-          add_luma_groups(rows4, n, int(group_sums_.size()), group_sums_.data());
+          add(rows4, n);
         }
+      };
+      if (pixel_groups) {
+        for_rows4([&](const uint8_t *const *rows4, int n) {
+          group_sums::add_pixels4(rows4, n, im.width / 4, pixel_groups_.data());
+        });
+        continue;
+      }
+      if (luma_groups) {
+        for_rows4([&](const uint8_t *const *rows4, int n) {
+          group_sums::add_luma8(rows4, n, int(group_sums_.size()), group_sums_.data());
+        });
         if (chroma_groups) {
           const int groups = int(u_groups_.size());
           for (int cy = y0 / 2; cy <= (y1 - 1) / 2; cy++) {
             const int weight = std::min(y1, 2 * cy + 2) - std::max(y0, 2 * cy);
-            add_chroma_groups(im.data[1] + size_t(cy) * im.stride[1], groups, weight,
-                              u_groups_.data());
-            add_chroma_groups(im.data[2] + size_t(cy) * im.stride[2], groups, weight,
-                              v_groups_.data());
+            group_sums::add_chroma4(im.data[1] + size_t(cy) * im.stride[1], groups, weight,
+                                    u_groups_.data());
+            group_sums::add_chroma4(im.data[2] + size_t(cy) * im.stride[2], groups, weight,
+                                    v_groups_.data());
           }
           continue;
         }
@@ -446,7 +456,6 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
                           sums_.data());
         continue;
       }
-#endif
       // Vertical: sum the chunk's rows column by column.
       set_row(acc_[0].data(), row(y0), row_len);
       int y = y0 + 1;
@@ -467,9 +476,19 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
           y += group_sums_[g];
           if (chroma_groups) u += u_groups_[g], v += v_groups_[g];
         }
-        sums_[c * 3] += y;
+        sums_[c] += y;
         // Each chroma sample serves two pixels of the row.
-        if (chroma_groups) sums_[c * 3 + 1] += 2 * u, sums_[c * 3 + 2] += 2 * v;
+        if (chroma_groups) sums_[cols + c] += 2 * u, sums_[2 * cols + c] += 2 * v;
+      }
+    if (pixel_groups)
+      for (int c = 0; c < cols; c++) {
+        const Span sp = col_spans_[c];
+        uint32_t ch[4] = {};  // fits: the grid is narrow
+        for (int g = sp.first / 4; g < (sp.first + sp.count) / 4; g++)
+          for (int k = 0; k < 4; k++) ch[k] += pixel_groups_[4 * g + k];
+        sums_[c] += ch[pk.r];
+        sums_[cols + c] += ch[pk.g];
+        sums_[2 * cols + c] += ch[pk.b];
       }
     // Bands have at most two heights (1080 rows in 100 bands: 10 and 11), so
     // the reciprocals of both are kept.
@@ -481,16 +500,8 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
       for (int c = 0; c < cols; c++)
         inv_area_[slot][c] = reciprocal(uint64_t(band.count) * uint64_t(col_spans_[c].count));
     }
-    const uint64_t *inv = inv_area_[slot].data();
-    CellMean *o = out.data() + size_t(r) * cols;
-    const uint64_t *sm = sums_.data();
-    if (yuv) {
-      for (int c = 0; c < cols; c++)
-        o[c] = yuv_mean(sm[c * 3], sm[c * 3 + 1], sm[c * 3 + 2], inv[c], coeffs);
-    } else {
-      for (int c = 0; c < cols; c++)
-        o[c] = rgb_mean(sm[c * 3], sm[c * 3 + 1], sm[c * 3 + 2], inv[c]);
-    }
+    band_means(sums_.data(), inv_area_[slot].data(), cols, narrow, yuv, coeffs,
+               out.data() + size_t(r) * cols);
   }
 }
 
@@ -517,22 +528,22 @@ uint8_t glyph_level(uint8_t luma, int levels, bool invert) {
 }
 
 void map_cells(const std::vector<CellMean> &means, int levels, bool invert, int mode,
-               std::vector<Cell> &out) {
+               std::vector<Cell> &out, const uint8_t *glyph_bytes) {
+  static_assert(sizeof(CellMean) == 4 && sizeof(Cell) == 4);
   out.resize(means.size());
-  const uint8_t mask = uint8_t(0xFF << quant_bits(mode));
-  uint8_t level[256];  // one table per frame instead of a division per cell
-  for (int l = 0; l < 256; l++) level[l] = glyph_level(uint8_t(l), levels, invert);
+  // One table per frame from luminance to glyph, and the colour bytes
+  // masked as one word: a few instructions per cell.
+  uint8_t glyph[256];
+  for (int l = 0; l < 256; l++) {
+    const uint8_t level = glyph_level(uint8_t(l), levels, invert);
+    glyph[l] = glyph_bytes ? glyph_bytes[level] : level;
+  }
+  const uint8_t mask = mode == 1 ? 0 : uint8_t(0xFF << quant_bits(mode));
+  const CellMean colour_mask{0, mask, mask, mask};
+  const uint32_t keep = std::bit_cast<uint32_t>(colour_mask);
   for (size_t i = 0; i < means.size(); i++) {
-    const CellMean &m = means[i];
-    Cell &c = out[i];
-    c.glyph = level[m.luma];
-    if (mode == 1) {
-      c.r = c.g = c.b = 0;
-    } else {
-      c.r = m.r & mask;
-      c.g = m.g & mask;
-      c.b = m.b & mask;
-    }
+    out[i] = std::bit_cast<Cell>(std::bit_cast<uint32_t>(means[i]) & keep);
+    out[i].glyph = glyph[means[i].luma];
   }
 }
 

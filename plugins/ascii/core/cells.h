@@ -62,11 +62,12 @@ class CellAverager {
   std::vector<uint64_t> sums_;
   std::vector<uint32_t> lanes_;                // per cell, the four channel sums of a packed pixel
   std::vector<uint64_t> group_sums_;           // luma per 8-pixel group, for aligned YUV grids
-  std::vector<uint64_t> u_groups_, v_groups_;  // I420 chroma of the same groups
+  std::vector<uint32_t> u_groups_, v_groups_;  // I420 chroma of the same groups
+  std::vector<uint32_t> pixel_groups_;         // channels per 4-pixel group, packed 4-byte RGB
   void sum_chroma(PixelFormat format, int y0, int y1, const Image &im, int chroma_len);
   std::vector<Span> col_spans_;
   // 2^32 / cell area per column, for bands inv_band_[k] rows high.
-  std::vector<uint64_t> inv_area_[2];
+  std::vector<uint32_t> inv_area_[2];
   int inv_band_[2] = {-1, -1};
 };
 
@@ -84,8 +85,10 @@ uint8_t quantise(uint8_t value, int mode);
 // The ramp level for a luminance: levels divide 0..255 evenly.
 uint8_t glyph_level(uint8_t luma, int levels, bool invert);
 
+// Cells from means; with `glyph_bytes` (the ramp's bytes by level) the glyph
+// is that byte instead of the level.
 void map_cells(const std::vector<CellMean> &means, int levels, bool invert, int mode,
-               std::vector<Cell> &out);
+               std::vector<Cell> &out, const uint8_t *glyph_bytes = nullptr);
 
 // Passes frames through at no more than max_fps, evenly on running time:
 // frame k of a second passes at the first frame at or after slot k.

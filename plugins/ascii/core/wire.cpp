@@ -29,8 +29,8 @@ void put_cells(std::vector<uint8_t> &out, const Cell *cells, size_t n, int mode)
     out.resize(at + n);
     for (size_t i = 0; i < n; i++) out[at + i] = cells[i].glyph;
   } else {
-    out.resize(at + n * 4);
-    std::memcpy(out.data() + at, cells, n * 4);
+    const auto *bytes = reinterpret_cast<const uint8_t *>(cells);  // Cell is 4 bytes
+    out.insert(out.end(), bytes, bytes + n * 4);
   }
 }
 
