@@ -228,6 +228,36 @@ class Simulcast(LiveTest):
             down.close()
 
 
+    def test_a_frozen_destination_leaves_the_others_keyframes_alone(self):
+        # The outputs share one encoder: a destination that hangs must not ask
+        # it for keyframes while it waits, or every other output gets them.
+        up = RtmpServer()
+        frozen = RtmpServer()
+        try:
+            up.start()
+            frozen.start()
+            frozen.freeze()  # accepts connections (the kernel does), answers nothing
+            r = self.start("simulcast", "custom_key=env:STREAM_KEY", "custom_server=" + up.url,
+                           "x_key=env:STREAM_KEY", "x_server=" + frozen.url)
+            self.wait_output(r, "custom", "live")
+            time.sleep(14)
+            err = self.stop(r)
+            frozen.thaw()
+            self.assertNotIn("(" + frozen.url + "/***): live", err)
+            x_connects = err.count("(" + frozen.url + "/***): connecting")
+            (path,) = up.recordings(KEY)
+            keys = [t for t, k in packet_times(path) if k]
+            self.assertGreater(keys[-1] - keys[0], 12)
+            gaps = [b - a for a, b in zip(keys, keys[1:])]
+            # At most one asked-for keyframe per connection the frozen output
+            # opens; the encoder's own come every 2 s.
+            early = [g for g in gaps if g < 1.95]
+            self.assertLessEqual(len(early), x_connects, gaps)
+        finally:
+            up.close()
+            frozen.close()
+
+
 class Rtmps(LiveTest):
     def test_self_signed_certificate_is_refused_unless_allowed(self):
         with RtmpServer(tls=True) as server:

@@ -90,13 +90,25 @@ TEST(OutputGate, SlowConnectionSkipsToTheNextKeyframe) {
   ASSERT_TRUE(g.decide(video(33 * kMs), false).send);
   Decision d = g.decide(video(66 * kMs), true);  // queue full
   EXPECT_FALSE(d.send);
-  EXPECT_TRUE(d.request_keyframe);
+  EXPECT_FALSE(d.request_keyframe);  // waits for the encoder's own keyframe
   EXPECT_FALSE(g.decide(audio(70 * kMs), true).send);
   EXPECT_FALSE(g.decide(video(100 * kMs), false).send);  // room again, but mid-GOP
   d = g.decide(video(133 * kMs, true), false);
   EXPECT_TRUE(d.send);
   EXPECT_EQ(d.offset, 0);  // same connection, same time base
   EXPECT_EQ(g.video_dropped(), 2u);
+}
+
+TEST(OutputGate, AHangingConnectionNeverAsksForKeyframes) {
+  // An encoder shared with other outputs must keep its keyframe rhythm
+  // while one connection stays stuck.
+  OutputGate g;
+  g.open();
+  int requests = g.decide(video(0), false).request_keyframe;
+  ASSERT_TRUE(g.decide(video(33 * kMs, true), false).send);
+  for (int64_t t = 66 * kMs; t < 10 * kSec; t += 33 * kMs)
+    requests += g.decide(video(t, t % (2 * kSec) < 33 * kMs), true).request_keyframe;
+  EXPECT_EQ(requests, 1);  // only the connection's first
 }
 
 TEST(OutputGate, NewConnectionGetsANewTimeBase) {

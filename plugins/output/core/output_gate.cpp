@@ -41,13 +41,12 @@ Decision OutputGate::decide(const Frame &frame, bool queue_full) {
   if (!open_) return drop(frame, false);
 
   if (frame.stream == Stream::kVideo) {
-    if (queue_full && !waiting_keyframe_) {
-      // The connection fell behind: skip to a fresh keyframe.
-      waiting_keyframe_ = true;
-      request_pending_ = true;
-    }
+    // The connection fell behind (or hangs): skip to the encoder's next
+    // keyframe without asking for one, since an encoder shared by several
+    // outputs would put the extra keyframes into all of them.
+    if (queue_full) waiting_keyframe_ = true;
     if (waiting_keyframe_) {
-      if (!frame.keyframe || queue_full) return drop(frame, true);
+      if (!frame.keyframe || queue_full) return drop(frame, !started_ && !queue_full);
       waiting_keyframe_ = false;
     }
     if (!started_) {

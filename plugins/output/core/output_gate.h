@@ -1,9 +1,10 @@
 // Which encoded frames go out on the current connection.
 //
-// A connection starts on a video keyframe (asked for from upstream), audio
-// follows from that moment, and timestamps are rebased so every connection
-// starts at zero like a fresh publish. While offline, or when the connection
-// cannot keep up, frames are dropped until the next keyframe.
+// A connection starts on a video keyframe (asked for from upstream, again
+// every second until one comes), audio follows from that moment, and
+// timestamps are rebased so every connection starts at zero like a fresh
+// publish. While offline, or when the connection cannot keep up, frames are
+// dropped until the encoder's next keyframe, which is not asked for.
 #pragma once
 
 #include <cstdint>
