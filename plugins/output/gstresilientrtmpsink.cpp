@@ -6,7 +6,8 @@
  * server and stays on air through network trouble. Each connection runs in a
  * private session pipeline (`appsrc ! flvmux ! rtmp2sink`), so a failed
  * connect or a dropped connection never fails the pipeline it sits in: while
- * offline the element drops data, retries with exponential backoff and jitter,
+ * offline the element drops data, retries with exponential backoff and jitter
+ * (retrying at once when a server that was down accepts connections again),
  * and starts each new connection on a keyframe it asks upstream for.
  *
  * It posts `resilientrtmpsink-state` element messages (connecting, live,
@@ -31,6 +32,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -40,6 +42,7 @@
 #include "core/flv.h"
 #include "core/output_gate.h"
 #include "core/output_stats.h"
+#include "core/server_address.h"
 #include "onair/guard.h"
 
 GST_DEBUG_CATEGORY_STATIC(resilient_rtmp_sink_debug);
@@ -56,9 +59,10 @@ struct Settings {
   std::string location;
   bool tls_validation = true;
   out::BackoffPolicy backoff;
-  guint timeout = 10;                      // seconds, for connecting and acknowledgements
-  guint64 max_queue = 2 * GST_SECOND;      // queued running time before skipping to a keyframe
-  guint64 drain_timeout = 5 * GST_SECOND;  // how long EOS may take to reach the server
+  guint timeout = 10;                          // seconds, for connecting and acknowledgements
+  guint64 max_queue = 2 * GST_SECOND;          // queued running time before skipping to a keyframe
+  guint64 drain_timeout = 5 * GST_SECOND;      // how long EOS may take to reach the server
+  guint64 probe_interval = 250 * GST_MSECOND;  // 0: no checks while waiting to retry
   bool sync = true;
 };
 
@@ -104,6 +108,7 @@ struct Priv {
   Clock::time_point live_since{};
 
   std::thread controller;
+  GCancellable *cancel = g_cancellable_new();  // ends a reachability check on stop
   bool stopping = false;
   bool reconnect_now = false;
   Outcome outcome = Outcome::kNone;
@@ -126,6 +131,7 @@ enum {
   PROP_TIMEOUT,
   PROP_MAX_QUEUE,
   PROP_DRAIN_TIMEOUT,
+  PROP_PROBE_INTERVAL,
   PROP_SYNC,
   PROP_DISPLAY_LOCATION,
   PROP_STATE,
@@ -403,6 +409,62 @@ Outcome wait_outcome(Priv *p, std::unique_lock<std::mutex> &lock,
   return p->outcome;
 }
 
+// Whether the server accepts TCP connections: false with `down` set when it
+// resolves but refuses or does not answer (a server that is down), false
+// with `down` unset for anything else (no such host, a cancelled check).
+bool server_answers(const out::ServerAddress &address, GCancellable *cancel, bool &down) {
+  GSocketClient *client = g_socket_client_new();
+  g_socket_client_set_timeout(client, 1);
+  g_socket_client_set_enable_proxy(client, FALSE);
+  GError *error = nullptr;
+  GSocketConnection *connection =
+      g_socket_client_connect_to_host(client, address.host.c_str(), address.port, cancel, &error);
+  g_object_unref(client);
+  down = false;
+  if (connection) {
+    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
+    g_object_unref(connection);
+    return true;
+  }
+  down =
+      error && error->domain == G_IO_ERROR &&
+      (error->code == G_IO_ERROR_CONNECTION_REFUSED || error->code == G_IO_ERROR_TIMED_OUT ||
+       error->code == G_IO_ERROR_HOST_UNREACHABLE || error->code == G_IO_ERROR_NETWORK_UNREACHABLE);
+  g_clear_error(&error);
+  return false;
+}
+
+// Waits `delay` before the next attempt. If the server is down when the wait
+// begins, it is checked every probe interval and the wait ends as soon as it
+// accepts connections again: however long the backoff has grown, a server
+// that comes back is used at once. A server that is up but failed the
+// attempt (a refused key, a broken handshake) gets the full delay.
+Outcome wait_to_retry(Self *self, const Settings &s, int64_t delay) {
+  Priv *p = self->priv;
+  const auto deadline = Clock::now() + std::chrono::nanoseconds(delay);
+  const auto address =
+      s.probe_interval > 0 ? out::server_address(s.location) : std::optional<out::ServerAddress>();
+  bool down = false;
+  const bool watching = address && !server_answers(*address, p->cancel, down) && down;
+  std::unique_lock lock(p->lock);
+  p->outcome = Outcome::kNone;
+  while (true) {
+    auto step = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
+    if (step.count() <= 0) return Outcome::kNone;
+    if (watching) step = std::min(step, std::chrono::nanoseconds(s.probe_interval));
+    const Outcome outcome = wait_outcome(p, lock, step);
+    if (outcome != Outcome::kNone) return outcome;
+    if (!watching || Clock::now() >= deadline) continue;
+    lock.unlock();
+    const bool back = server_answers(*address, p->cancel, down);
+    lock.lock();
+    if (back && !p->stopping) {
+      GST_INFO_OBJECT(self, "the server accepts connections again: retrying now");
+      return Outcome::kNone;
+    }
+  }
+}
+
 void post_eos_if_ready(Self *self);
 
 // The controller's last act: nothing more will be sent, so the held EOS may go.
@@ -505,11 +567,8 @@ void controller_main(Self *self) noexcept {
     }
     const int64_t delay = out::backoff_delay(s.backoff, failed, uniform(random));
     set_state(self, out::State::kReconnecting, failed + 1, static_cast<GstClockTime>(delay), error);
-    std::unique_lock lock(p->lock);
-    p->outcome = Outcome::kNone;
-    const Outcome next = wait_outcome(p, lock, std::chrono::nanoseconds(delay));
+    const Outcome next = wait_to_retry(self, s, delay);
     if (next == Outcome::kStop || next == Outcome::kDrained) {
-      lock.unlock();
       end_controller(self);
       return;
     }
@@ -554,6 +613,7 @@ static void gst_resilient_rtmp_sink_handle_message(GstBin *bin, GstMessage *mess
         } else {
           // Nothing on air to finish: stop connecting and end now.
           p->stopping = true;
+          g_cancellable_cancel(p->cancel);
           p->drained = !p->controller.joinable();
           p->wake.notify_all();
         }
@@ -570,6 +630,7 @@ static void start_controller(Self *self) {
   Priv *p = self->priv;
   std::lock_guard lock(p->lock);
   p->stopping = false;
+  g_cancellable_reset(p->cancel);
   p->reconnect_now = false;
   p->outcome = Outcome::kNone;
   for (GstMessage *m : p->held_eos) gst_message_unref(m);
@@ -586,6 +647,7 @@ static void stop_controller(Self *self) {
   {
     std::lock_guard lock(p->lock);
     p->stopping = true;
+    g_cancellable_cancel(p->cancel);
     p->wake.notify_all();
     thread = std::move(p->controller);
   }
@@ -747,6 +809,9 @@ static void gst_resilient_rtmp_sink_set_property(GObject *object, guint prop_id,
     case PROP_DRAIN_TIMEOUT:
       s.drain_timeout = g_value_get_uint64(value);
       break;
+    case PROP_PROBE_INTERVAL:
+      s.probe_interval = g_value_get_uint64(value);
+      break;
     case PROP_SYNC:
       s.sync = g_value_get_boolean(value);
       break;
@@ -797,6 +862,9 @@ static void gst_resilient_rtmp_sink_get_property(GObject *object, guint prop_id,
     case PROP_DRAIN_TIMEOUT:
       g_value_set_uint64(value, s.drain_timeout);
       break;
+    case PROP_PROBE_INTERVAL:
+      g_value_set_uint64(value, s.probe_interval);
+      break;
     case PROP_SYNC:
       g_value_set_boolean(value, s.sync);
       break;
@@ -814,6 +882,7 @@ static void gst_resilient_rtmp_sink_finalize(GObject *object) {
   for (GstMessage *m : self->priv->held_eos) gst_message_unref(m);
   for (Input *input : {&self->priv->video, &self->priv->audio})
     if (input->appsink) gst_object_unref(input->appsink);
+  g_object_unref(self->priv->cancel);
   delete self->priv;
   G_OBJECT_CLASS(gst_resilient_rtmp_sink_parent_class)->finalize(object);
 }
@@ -882,6 +951,13 @@ static void gst_resilient_rtmp_sink_class_init(GstResilientRtmpSinkClass *klass)
                           "At end of stream, how long (ns) the last data may take to reach the "
                           "server",
                           0, G_MAXINT64, 5 * GST_SECOND, rw_playing));
+  g_object_class_install_property(
+      gobject_class, PROP_PROBE_INTERVAL,
+      g_param_spec_uint64("probe-interval", "Probe interval",
+                          "While waiting to retry a server that refused or did not answer, how "
+                          "often (ns) to check whether it accepts connections again, retrying at "
+                          "once when it does; 0 = wait out the backoff delay",
+                          0, G_MAXINT64, 250 * GST_MSECOND, rw_playing));
   g_object_class_install_property(
       gobject_class, PROP_SYNC,
       g_param_spec_boolean("sync", "Sync",

@@ -164,6 +164,43 @@ class Reconnect(LiveTest):
             server.close()
 
 
+class ServerComesBack(LiveTest):
+    """However long the backoff has grown, a server that accepts connections
+    again is used at once: the output checks it while it waits."""
+
+    def test_reconnects_long_before_its_backoff_delay(self):
+        path = os.path.join(self.tmp, "patient.pipeline")
+        with open(path, "w") as f:
+            f.write("""name: patient
+var key: required secret
+var server: required
+---
+videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1
+  ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse ! out.video
+audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
+resilientrtmpsink name=out location="${server}/${key}"
+  retry-initial=60000000000 retry-max=60000000000
+""")
+        server = RtmpServer()
+        try:
+            server.start()
+            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
+                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
+            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            self.wait_output(r, "out", "live")
+            server.kill()
+            # The first retry is due in 48 to 72 s (60 s +- 20 %).
+            delay = float(r.wait_for(r"reconnecting, attempt \d+ in ([0-9.]+) s").group(1))
+            self.assertGreater(delay, 45)
+            time.sleep(2)
+            server.start()
+            self.wait_output(r, "out", "live", timeout=20, reconnects=1)
+            self.stop(r)
+        finally:
+            server.close()
+
+
 class FrozenServer(LiveTest):
     """A server that stops reading without closing the connection (frozen, or a
     network that drops everything): the output must notice within its timeout,

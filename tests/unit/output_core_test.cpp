@@ -4,6 +4,7 @@
 #include "core/flv.h"
 #include "core/output_gate.h"
 #include "core/output_stats.h"
+#include "core/server_address.h"
 
 using namespace onair::output;
 
@@ -189,4 +190,23 @@ TEST(Flv, OnlyCodedVideoFramesCount) {
   tag[0] = 9;
   tag[11] = 0x17;
   EXPECT_FALSE(is_video_frame_tag(tag, 12));  // cut short
+}
+
+TEST(ServerAddress, HostAndPortOfRtmpUrls) {
+  using A = ServerAddress;
+  EXPECT_EQ(server_address("rtmp://127.0.0.1/live/key"), (A{"127.0.0.1", 1935}));
+  EXPECT_EQ(server_address("rtmps://a.rtmps.youtube.com:443/live2/k"),
+            (A{"a.rtmps.youtube.com", 443}));
+  EXPECT_EQ(server_address("RTMPS://host/app"), (A{"host", 443}));
+  EXPECT_EQ(server_address("rtmp://user:pa:ss@host:1936/app/k?x=1"), (A{"host", 1936}));
+  EXPECT_EQ(server_address("rtmp://[::1]:1940/live/k"), (A{"::1", 1940}));
+  EXPECT_EQ(server_address("rtmp://[::1]/live"), (A{"::1", 1935}));
+  EXPECT_EQ(server_address("rtmp://host"), (A{"host", 1935}));
+}
+
+TEST(ServerAddress, RefusesWhatItCannotConnectTo) {
+  for (const char *url : {"", "host/live", "http://host/live", "rtmp:///live", "rtmp://host:/x",
+                          "rtmp://host:0/x", "rtmp://host:65536/x", "rtmp://host:12a/x",
+                          "rtmp://[::1/x", "rtmp://[::1]x/y", "rtmp://user@/x"})
+    EXPECT_FALSE(server_address(url).has_value()) << url;
 }
