@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "console.h"
+#include "gst_log.h"
 #include "expression.h"
 #include "onair/gst_ptr.h"
 #include "pipeline_file.h"
@@ -137,6 +138,7 @@ Prepared prepare(const Locations &where, const Options &options, Console &consol
   g_free(cwd);
   p.values = resolve_values(p.file, given_values(p.file, options, console), here);
   p.redact = redactor_for(p.file, p.values);
+  hide_in_gst_log(p.redact);
   return p;
 }
 
@@ -180,6 +182,7 @@ int command_run(const Locations &where, const Options &options) {
       token_file = token_path(options);
       const std::string token = load_or_create_token(token_file);
       p.redact.add(token);
+      hide_in_gst_log(p.redact);
       HttpRoutes routes;
       routes.web_dir = where.web_dir;
       routes.vendor_dirs = where.vendor_dirs;
@@ -408,6 +411,7 @@ int main_guarded(int argc, char **argv) {
 
   const Locations where = find_locations(options.web_dir);
   gst_init(nullptr, nullptr);
+  install_gst_log();
   try {
     switch (options.command) {
       case Options::Command::kRun:

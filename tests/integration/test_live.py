@@ -32,8 +32,8 @@ class LiveTest(TempDirTest):
             self.assertNotIn(KEY, text, "the stream key leaked")
         super().tearDown()
 
-    def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY"):
-        env = dict(os.environ, **{env_name: key})
+    def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY", extra_env=None):
+        env = dict(os.environ, **{env_name: key}, **(extra_env or {}))
         args = [pipeline, "--http", "127.0.0.1:0", "--output-dir", self.out,
                 "--status-interval", "1", "-s", "quality=low"]
         for s in sets:
@@ -162,6 +162,18 @@ class Reconnect(LiveTest):
             self.assertLess(max(steps), 0.05, "the local recording has a gap")
         finally:
             server.close()
+
+
+class DebugLog(LiveTest):
+    def test_gstreamer_debug_output_hides_the_key(self):
+        # Elements log their locations and the launch line at these levels.
+        debug = {"GST_DEBUG": "GST_PIPELINE:4,rtmp*:5,resilientrtmpsink:6,rtmpsrc:5"}
+        with RtmpServer() as server:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, extra_env=debug)
+            self.wait_output(r, "live", "live")
+            err = self.stop(r)  # checked for the key with everything else
+            self.assertIn("rtmp2locationhandler", err)  # the debug log did run
+            self.assertIn(server.url + "/***", err)
 
 
 class ServerComesBack(LiveTest):
