@@ -124,7 +124,7 @@ HttpAddress parse_http_address(const std::string &text) {
 
 Options parse_command_line(const std::vector<std::string> &args) {
   Options o;
-  if (args.empty()) return o;
+  if (args.empty()) throw UsageError("no command given (run, check, list, show, token, help)");
   size_t i = 0;
   const std::string &first = args[0];
   if (first == "-h" || first == "--help") return o;

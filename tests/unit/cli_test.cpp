@@ -50,7 +50,7 @@ TEST(Cli, Defaults) {
 }
 
 TEST(Cli, HelpAndVersion) {
-  EXPECT_EQ(parse({}).command, Command::kHelp);
+  EXPECT_THROW(parse({}), UsageError);  // a usage error: exit status 2
   EXPECT_EQ(parse({"--help"}).command, Command::kHelp);
   EXPECT_EQ(parse({"-V"}).command, Command::kVersion);
   const Options o = parse({"run", "--help"});
