@@ -411,10 +411,14 @@ static void gst_stream_monitor_class_init(GstStreamMonitorClass *klass) {
   gst_element_class_set_static_metadata(
       element_class, "Stream monitor", "Filter/Analyzer",
       "Passes any stream through unchanged and measures it: buffers, bytes, fps, bitrate, "
-      "gaps, dropped buffers, discontinuities, latency and jitter. Posts 'streammonitor-stats' "
-      "every interval, 'streammonitor-alert' when a threshold is crossed and "
-      "'streammonitor-recovered' when it clears. Example: gst-launch-1.0 -m videotestsrc "
-      "is-live=true ! streammonitor min-fps=25 ! fakesink",
+      "gaps, dropped buffers, discontinuities, latency and jitter. Element messages: "
+      "'streammonitor-stats' every interval (the fields of the 'stats' property; 'latency', "
+      "'max-latency' and 'jitter' in ns, present when running against a clock; 'media', the "
+      "caps' media type); 'streammonitor-alert' when a threshold is crossed and "
+      "'streammonitor-recovered' when it clears, both with 'alert' (fps-low, gap, bitrate-low, "
+      "bitrate-high), 'value' and 'threshold' (double: fps, seconds of gap, or bit/s) and "
+      "'running-time' (ns). Example: gst-launch-1.0 -m videotestsrc is-live=true ! "
+      "streammonitor min-fps=25 ! fakesink",
       "onair developers");
 
   element_class->change_state = gst_stream_monitor_change_state;
