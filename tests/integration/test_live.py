@@ -331,6 +331,21 @@ class Rtmps(LiveTest):
         self.seen += [out, err]
         self.assertEqual(code, 2)
         self.assertIn("Twitch accepts at most 6000 kbit/s of video (bitrate is 8000", err)
+        # Simulcast checks the limits of every platform it sends to, and only those.
+        for platform, message in (("x", "X accepts at most 1920x1080 (width is 2560"),
+                                  ("twitch", "Twitch accepts at most 1920x1080 (width is 2560")):
+            code, out, err = run("run", "simulcast", "-s", platform + "_key=env:STREAM_KEY",
+                                 "-s", "width=2560", "-s", "height=1440", "-s", "bitrate=5000",
+                                 "--no-http", "--output-dir", self.out,
+                                 env=dict(os.environ, STREAM_KEY=KEY))
+            self.seen += [out, err]
+            self.assertEqual(code, 2, err)
+            self.assertIn(message, err)
+        code, out, err = run("check", "simulcast", "-s", "youtube_key=env:STREAM_KEY",
+                             "-s", "width=2560", "-s", "height=1440",
+                             env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 0, err)
         self.assertEqual(self.runs(), [])
 
 
