@@ -26,6 +26,7 @@ constexpr KindName kKinds[] = {
     {CommandKind::kLogo, "logo"},
     {CommandKind::kClearChat, "clear-chat"},
     {CommandKind::kClearAlerts, "clear-alerts"},
+    {CommandKind::kReconnect, "reconnect"},
 };
 
 const char *const kAlertTypes[] = {"info", "success", "warning", "error"};
@@ -33,7 +34,7 @@ const char *const kPositions[] = {"top-left",    "top-center",    "top-right",
                                   "center-left", "center",        "center-right",
                                   "bottom-left", "bottom-center", "bottom-right"};
 
-// The fields each kind takes, besides "overlay".
+// The fields each kind takes, besides "overlay" (for the overlay commands).
 std::vector<std::string> fields_of(CommandKind kind) {
   switch (kind) {
     case CommandKind::kChat:
@@ -47,6 +48,8 @@ std::vector<std::string> fields_of(CommandKind kind) {
     case CommandKind::kClearChat:
     case CommandKind::kClearAlerts:
       return {};
+    case CommandKind::kReconnect:
+      return {"output"};
   }
   return {};
 }
@@ -178,7 +181,7 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
   ControlCommand c;
   c.kind = *kind;
   std::vector<std::string> allowed = fields_of(c.kind);
-  allowed.emplace_back("overlay");
+  if (c.kind != CommandKind::kReconnect) allowed.emplace_back("overlay");
   for (const auto &field : fields) {
     const std::string &name = field.first;
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
@@ -218,6 +221,9 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
       break;
     case CommandKind::kClearChat:
     case CommandKind::kClearAlerts:
+      break;
+    case CommandKind::kReconnect:
+      if (auto output = text_field(fields, "output", 0, kMaxNameBytes)) c.output = *output;
       break;
   }
   return c;
@@ -409,7 +415,12 @@ std::string overlays_json(const std::vector<OverlayInfo> &overlays) {
   return out + "]}";
 }
 
-ApiRoute overlay_route(std::string_view path, std::string_view method) {
+bool is_control_path(std::string_view path) {
+  return path == "/api/overlay" || path.rfind("/api/overlay/", 0) == 0 || path == "/api/outputs" ||
+         path.rfind("/api/outputs/", 0) == 0;
+}
+
+ApiRoute control_route(std::string_view path, std::string_view method) {
   ApiRoute r;
   std::vector<std::pair<std::string_view, std::optional<CommandKind>>> methods;
   if (path == "/api/overlay" || path == "/api/overlay/") {
@@ -427,6 +438,8 @@ ApiRoute overlay_route(std::string_view path, std::string_view method) {
     methods = {{"PUT", CommandKind::kStatus}};
   else if (path == "/api/overlay/logo")
     methods = {{"PUT", CommandKind::kLogo}};
+  else if (path == "/api/outputs/reconnect")
+    methods = {{"POST", CommandKind::kReconnect}};
   else
     return r;
   r.found = true;
@@ -435,7 +448,7 @@ ApiRoute overlay_route(std::string_view path, std::string_view method) {
     if (method == name) {
       r.allowed = true;
       r.kind = kind;
-      r.empty_body_ok = name == "DELETE";
+      r.empty_body_ok = name == "DELETE" || kind == CommandKind::kReconnect;
     }
   }
   return r;

@@ -1,6 +1,6 @@
-// Commands that drive broadcastoverlay elements: chat lines, alerts, the status
-// line and the logo. This is the plain part shared by every control channel
-// (HTTP API, standard input, Unix socket, scheduled lines in pipeline files):
+// Commands that drive broadcastoverlay elements (chat lines, alerts, the status
+// line, the logo) and resilientrtmpsink outputs (reconnect). This is the plain part shared by every
+// control channel (HTTP API, standard input, Unix socket, scheduled lines in pipeline files):
 // validation of the fields, limits, the rate limiter, line splitting, bearer
 // token checks and the JSON replies. See docs/api.md.
 #pragma once
@@ -37,9 +37,9 @@ class ControlError : public std::runtime_error {
   int status_;
 };
 
-enum class CommandKind { kChat, kAlert, kStatus, kLogo, kClearChat, kClearAlerts };
+enum class CommandKind { kChat, kAlert, kStatus, kLogo, kClearChat, kClearAlerts, kReconnect };
 
-// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts".
+// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect".
 const char *command_name(CommandKind kind);
 std::optional<CommandKind> command_named(std::string_view name);
 
@@ -60,6 +60,8 @@ struct ControlCommand {
   std::optional<std::string> position;  // top-left ... bottom-right
   std::optional<double> scale;          // 0..1 of the frame height; 0: the image's size
   std::optional<double> opacity;        // 0..1
+  // reconnect: the resilientrtmpsink's name; empty: every output.
+  std::string output;
 };
 
 // One member of a JSON object, as the JSON layer hands it over.
@@ -168,16 +170,19 @@ struct OverlayInfo {
 // {"ok":true,"overlays":[{"name":"...","status":"..."}]}
 std::string overlays_json(const std::vector<OverlayInfo> &overlays);
 
-// The overlay API's paths: what `method` on `path` does.
+// The control API's paths (/api/overlay..., /api/outputs/reconnect): what
+// `method` on `path` does.
 struct ApiRoute {
-  bool found = false;               // a path of the overlay API
+  bool found = false;               // a path of the control API
   std::string allow;                // the methods it answers ("GET, HEAD", "POST, DELETE", ...)
   bool allowed = false;             // `method` is one of them
   bool list = false;                // GET /api/overlay
   std::optional<CommandKind> kind;  // the command, for the others
-  bool empty_body_ok = false;       // DELETE: no body means {}
+  bool empty_body_ok = false;       // DELETE and reconnect: no body means {}
 };
-ApiRoute overlay_route(std::string_view path, std::string_view method);
+ApiRoute control_route(std::string_view path, std::string_view method);
+// Paths that belong to the control API (token required, JSON answers).
+bool is_control_path(std::string_view path);
 
 // Replies: {"ok":true} and {"ok":false,"error":"..."}; the line protocol adds
 // the status: {"ok":false,"status":400,"error":"..."}.

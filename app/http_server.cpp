@@ -89,7 +89,7 @@ struct HttpServer::Impl {
     try {
       SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
       const std::string where = path ? path : "";
-      const bool api = where.rfind("/api/overlay", 0) == 0;
+      const bool api = is_control_path(where);
       const SoupEncoding encoding = soup_message_headers_get_encoding(request);
       if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
         if (api)
@@ -131,8 +131,8 @@ struct HttpServer::Impl {
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
     soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
     const char *method = soup_server_message_get_method(msg);
-    if (path == "/api/overlay" || path.rfind("/api/overlay/", 0) == 0) {
-      overlay_api(msg, path, method);
+    if (is_control_path(path)) {
+      control_api(msg, path, method);
       return;
     }
     if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
@@ -179,9 +179,9 @@ struct HttpServer::Impl {
     if (!served) respond_error(msg, SOUP_STATUS_NOT_FOUND, path);
   }
 
-  void overlay_api(SoupServerMessage *msg, const std::string &path, const char *method) {
+  void control_api(SoupServerMessage *msg, const std::string &path, const char *method) {
     SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    const ApiRoute route = overlay_route(path, method);
+    const ApiRoute route = control_route(path, method);
     if (!route.found || !routes.overlay_command) {
       respond_api(msg, SOUP_STATUS_NOT_FOUND, error_json("no such endpoint"));
       return;

@@ -27,6 +27,7 @@
 #include "control_channels.h"
 #include "control_json.h"
 #include "http_server.h"
+#include "output_control.h"
 #include "overlay_control.h"
 #endif
 
@@ -170,9 +171,14 @@ int command_run(const Locations &where, const Options &options) {
 #ifdef ONAIR_HAVE_HTTP
     // Every control channel goes through one service and one rate limit.
     OverlayControl overlays(pipeline.get());
-    ControlService control([&](const ControlCommand &c) { overlays.apply(c); },
-                           [] { return static_cast<double>(g_get_monotonic_time()) / 1e6; },
-                           RateLimiter(), &p.redact);
+    ControlService control(
+        [&](const ControlCommand &c) {
+          if (c.kind == CommandKind::kReconnect)
+            reconnect_outputs(pipeline.get(), c.output);
+          else
+            overlays.apply(c);
+        },
+        [] { return static_cast<double>(g_get_monotonic_time()) / 1e6; }, RateLimiter(), &p.redact);
     ScheduledCommands schedule(control, console, p.file);
     runner.on_playing([&] { schedule.start(); });
 

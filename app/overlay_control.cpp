@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "elements.h"
 #include "onair/gst_ptr.h"
 
 namespace onair::app {
@@ -15,33 +16,9 @@ namespace {
 
 constexpr const char *kFactory = "broadcastoverlay";
 
-// Every broadcastoverlay below `bin`, by element name (we hold a reference).
+// Every broadcastoverlay below `bin`, by element name.
 std::map<std::string, ElementPtr> find_overlays(GstElement *bin) {
-  std::map<std::string, ElementPtr> out;
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(bin));
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto *element = GST_ELEMENT(g_value_get_object(&item));
-        GstElementFactory *factory = gst_element_get_factory(element);
-        if (factory && g_str_equal(GST_OBJECT_NAME(factory), kFactory))
-          out[GST_OBJECT_NAME(element)] = ElementPtr(GST_ELEMENT(gst_object_ref(element)));
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        out.clear();
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-  return out;
+  return elements_made_by(bin, kFactory);
 }
 
 std::string quoted(const std::string &name) {
@@ -175,6 +152,8 @@ void OverlayControl::apply(const ControlCommand &c) {
       need_signal(element, "clear-alerts");
       g_signal_emit_by_name(element, "clear-alerts");
       break;
+    case CommandKind::kReconnect:
+      throw ControlError(500, "reconnect is a command for outputs, not overlays");
   }
 }
 

@@ -213,6 +213,54 @@ resilientrtmpsink name=out location="${server}/${key}"
             server.close()
 
 
+class ReconnectCommand(LiveTest):
+    def control(self, r, body):
+        import urllib.error
+        import urllib.request
+        token_file = os.path.join(os.environ["XDG_CONFIG_HOME"], "onair", "api-token")
+        with open(token_file) as f:
+            token = f.read().strip()
+        req = urllib.request.Request(r.url + "api/outputs/reconnect", data=body.encode(),
+                                     method="POST",
+                                     headers={"Authorization": "Bearer " + token})
+        try:
+            with urllib.request.urlopen(req, timeout=10) as resp:
+                return resp.status, json.loads(resp.read())
+        except urllib.error.HTTPError as e:
+            return e.code, json.loads(e.read())
+
+    def wait_lines(self, r, text, count, timeout=20):
+        """Reads stderr until `text` has been printed `count` times."""
+        end = time.monotonic() + timeout
+        while "".join(r.lines).count(text) < count:
+            self.assertLess(time.monotonic(), end, "".join(r.lines))
+            line = r.proc.stderr.readline()
+            self.assertTrue(line, "".join(r.lines))
+            r.lines.append(line)
+
+    def test_the_api_reconnects_an_output_at_once(self):
+        with RtmpServer() as server:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url)
+            live = "(" + server.url + "/***): live"
+            self.wait_lines(r, live, 1)
+            time.sleep(1)
+            self.assertEqual(self.control(r, '{"output":"nope"}'),
+                             (404, {"ok": False, "error": "no output named 'nope' (outputs: live)"}))
+            self.assertEqual(self.control(r, '{"output":"live"}'), (200, {"ok": True}))
+            self.wait_lines(r, live, 2)
+            time.sleep(1)
+            self.assertEqual(self.control(r, ""), (200, {"ok": True}))  # every output
+            self.wait_lines(r, live, 3)
+            time.sleep(1)
+            err = self.stop(r)
+            self.assertEqual(err.count("(" + server.url + "/***): live"), 3, err)
+            # A fresh publish each time, each starting on a keyframe.
+            recordings = server.recordings(KEY)
+            self.assertEqual(len(recordings), 3)
+            for path in recordings:
+                self.assertTrue(packet_times(path)[0][1])
+
+
 class FrozenServer(LiveTest):
     """A server that stops reading without closing the connection (frozen, or a
     network that drops everything): the output must notice within its timeout,

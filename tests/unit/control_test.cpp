@@ -87,6 +87,19 @@ TEST(Control, ParsesEveryKindFromLines) {
   EXPECT_EQ(parse_command_line(R"( {"cmd":"clear-alerts","overlay":"b"} )").overlay, "b");
 }
 
+TEST(Control, ReconnectNamesAnOutputOrNone) {
+  ControlCommand c = parse_command_line(R"({"cmd":"reconnect","output":"youtube"})");
+  EXPECT_EQ(c.kind, CommandKind::kReconnect);
+  EXPECT_EQ(c.output, "youtube");
+  EXPECT_EQ(parse_command_line(R"({"cmd":"reconnect"})").output, "");
+  EXPECT_EQ(parse_command_body(CommandKind::kReconnect, "", true).kind, CommandKind::kReconnect);
+  // Outputs are not overlays: "overlay" is an unknown field here.
+  EXPECT_EQ(line_refusal(R"({"cmd":"reconnect","overlay":"x"})"),
+            (std::pair<int, std::string>{
+                400, "unknown field \"overlay\" for reconnect (it takes: output)"}));
+  EXPECT_EQ(line_refusal(R"({"cmd":"reconnect","output":7})").first, 400);
+}
+
 TEST(Control, HttpBodiesTakeTheKindFromTheEndpoint) {
   ControlCommand c = parse_command_body(CommandKind::kChat, R"({"user":"u","text":"t"})", false);
   EXPECT_EQ(c.kind, CommandKind::kChat);
@@ -384,31 +397,42 @@ TEST(Control, LineSplitter) {
 }
 
 TEST(Control, Routes) {
-  ApiRoute r = overlay_route("/api/overlay/chat", "POST");
+  ApiRoute r = control_route("/api/overlay/chat", "POST");
   EXPECT_TRUE(r.found && r.allowed);
   EXPECT_EQ(r.kind, CommandKind::kChat);
   EXPECT_EQ(r.allow, "POST, DELETE");
   EXPECT_FALSE(r.empty_body_ok);
-  r = overlay_route("/api/overlay/chat", "DELETE");
+  r = control_route("/api/overlay/chat", "DELETE");
   EXPECT_EQ(r.kind, CommandKind::kClearChat);
   EXPECT_TRUE(r.empty_body_ok);
-  r = overlay_route("/api/overlay/chat", "GET");
+  r = control_route("/api/overlay/chat", "GET");
   EXPECT_TRUE(r.found);
   EXPECT_FALSE(r.allowed);
-  EXPECT_EQ(overlay_route("/api/overlay/alert", "POST").kind, CommandKind::kAlert);
-  EXPECT_EQ(overlay_route("/api/overlay/alert", "DELETE").kind, CommandKind::kClearAlerts);
-  EXPECT_EQ(overlay_route("/api/overlay/status", "PUT").kind, CommandKind::kStatus);
-  EXPECT_FALSE(overlay_route("/api/overlay/status", "POST").allowed);
-  EXPECT_EQ(overlay_route("/api/overlay/status", "POST").allow, "PUT");
-  EXPECT_EQ(overlay_route("/api/overlay/logo", "PUT").kind, CommandKind::kLogo);
-  r = overlay_route("/api/overlay", "GET");
+  EXPECT_EQ(control_route("/api/overlay/alert", "POST").kind, CommandKind::kAlert);
+  EXPECT_EQ(control_route("/api/overlay/alert", "DELETE").kind, CommandKind::kClearAlerts);
+  EXPECT_EQ(control_route("/api/overlay/status", "PUT").kind, CommandKind::kStatus);
+  EXPECT_FALSE(control_route("/api/overlay/status", "POST").allowed);
+  EXPECT_EQ(control_route("/api/overlay/status", "POST").allow, "PUT");
+  EXPECT_EQ(control_route("/api/overlay/logo", "PUT").kind, CommandKind::kLogo);
+  r = control_route("/api/overlay", "GET");
   EXPECT_TRUE(r.found && r.allowed && r.list);
-  EXPECT_TRUE(overlay_route("/api/overlay", "HEAD").list);
-  r = overlay_route("/api/overlay", "POST");
+  EXPECT_TRUE(control_route("/api/overlay", "HEAD").list);
+  r = control_route("/api/overlay", "POST");
   EXPECT_TRUE(r.found && !r.allowed && !r.list);
   EXPECT_EQ(r.allow, "GET, HEAD");
-  EXPECT_FALSE(overlay_route("/api/overlay/nothing", "GET").found);
-  EXPECT_FALSE(overlay_route("/api/overlay/chat/", "POST").found);
+  EXPECT_FALSE(control_route("/api/overlay/nothing", "GET").found);
+  r = control_route("/api/outputs/reconnect", "POST");
+  EXPECT_TRUE(r.found && r.allowed && r.empty_body_ok);
+  EXPECT_EQ(r.kind, CommandKind::kReconnect);
+  r = control_route("/api/outputs/reconnect", "GET");
+  EXPECT_TRUE(r.found && !r.allowed);
+  EXPECT_EQ(r.allow, "POST");
+  EXPECT_FALSE(control_route("/api/outputs", "GET").found);
+  EXPECT_TRUE(is_control_path("/api/outputs/reconnect"));
+  EXPECT_TRUE(is_control_path("/api/overlay"));
+  EXPECT_FALSE(is_control_path("/api/status"));
+  EXPECT_FALSE(is_control_path("/api/outputsx"));
+  EXPECT_FALSE(control_route("/api/overlay/chat/", "POST").found);
 }
 
 TEST(Control, Replies) {
