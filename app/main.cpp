@@ -12,6 +12,7 @@
 #include "catalog.h"
 #include "cli.h"
 #include "console.h"
+#include "elements.h"
 #include "gst_log.h"
 #include "expression.h"
 #include "onair/gst_ptr.h"
@@ -159,6 +160,12 @@ int command_run(const Locations &where, const Options &options) {
     p.values["run_dir"] = run_dir;
     p.values["web_dir"] = where.web_dir;
     ElementPtr pipeline = build_pipeline(p.file, expand(p.file, p.values));
+    // Nothing in the app feeds an appsrc: such a pipeline would wait forever.
+    if (const auto sources = elements_made_by(pipeline.get(), "appsrc"); !sources.empty())
+      throw PipelineError(p.file.path + ": appsrc '" + sources.begin()->first +
+                          "' waits for a program to push data, which 'onair run' cannot do; "
+                          "source=app is for embedding (docs/embedding.md), 'onair check' "
+                          "shows its launch line");
 
     Status identity;
     identity.pipeline = p.file.name;

@@ -436,6 +436,41 @@ class HlsFromFile(LiveTest):
         self.assertEqual(int(streams["audio"]["sample_rate"]), 44100)
 
 
+class Sources(LiveTest):
+    def test_uri_source_goes_live(self):
+        source = os.path.join(self.tmp, "clip.mkv")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25:duration=6", "-f", "lavfi", "-i",
+                        "sine=frequency=300:sample_rate=48000:duration=6", "-c:v", "libx264",
+                        "-preset", "ultrafast", "-c:a", "aac", "-shortest", source], check=True)
+        with RtmpServer() as server:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=uri",
+                           "uri=file://" + source)
+            self.wait_output(r, "live", "live")
+            code, out, err = r.finish()  # the clip ends by itself
+            self.seen += [out, err]
+            self.assertEqual(code, 0, err)
+            (path,) = server.recordings(KEY)
+            self.assertGreater(duration(path), 4)
+            self.check_received(path, 640, 360)
+
+    def test_app_source_is_refused_by_the_app(self):
+        # Nothing in `onair run` pushes into the appsrc elements: refused at
+        # once instead of waiting forever.
+        code, out, err = run("run", "rtmp", "-s", "key=env:STREAM_KEY", "-s", "server=rtmp://h/a",
+                             "-s", "source=app", "--no-http", "--output-dir", self.out,
+                             env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 2)
+        self.assertIn("which 'onair run' cannot do", err)
+        self.assertEqual(self.runs(), [])
+        code, out, err = run("check", "rtmp", "-s", "key=env:STREAM_KEY", "-s", "server=rtmp://h/a",
+                             "-s", "source=app", env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 0, err)
+        self.assertIn("appsrc", out + err)
+
+
 class Embedding(LiveTest):
     """The example programs of docs/embedding.md, and the rtmp-capture pipeline."""
 
