@@ -241,9 +241,10 @@ std::string status_line(const Status &s) {
   }
   for (const OutputFigures &o : s.outputs) {
     line += " | " + o.name + " " + o.state;
-    if (o.state == "live")
-      line += " " + format_bitrate(o.bitrate);
-    else if (o.attempt > 1)
+    if (o.state == "live") {
+      line += " " + format_bitrate(o.bitrate) + " up " + format_duration(o.uptime);
+      if (o.latency_ns) line += " latency " + std::to_string(*o.latency_ns / 1'000'000) + " ms";
+    } else if (o.attempt > 1)
       line += " #" + std::to_string(o.attempt);
     if (o.frames_dropped) line += " dropped " + std::to_string(o.frames_dropped);
     if (o.reconnects) line += " reconnects " + std::to_string(o.reconnects);

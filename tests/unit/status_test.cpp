@@ -121,7 +121,7 @@ TEST(Status, OutputsInLineAndJson) {
   Status s = with_output();
   EXPECT_EQ(status_line(s),
             "playing 01:02:03 | video 30.0 fps 2.50 Mb/s dropped 2 gaps 1 [fps-low] | live live "
-            "1.55 Mb/s dropped 3 reconnects 1");
+            "1.55 Mb/s up 00:00:30 latency 120 ms dropped 3 reconnects 1");
   s.outputs[0].state = "reconnecting";
   s.outputs[0].attempt = 4;
   EXPECT_NE(status_line(s).find("| live reconnecting #4 dropped 3"), std::string::npos);
