@@ -117,6 +117,45 @@ class Platforms(LiveTest):
                 self.check_received(path, 640, 360)
 
 
+class Presets(LiveTest):
+    """Every platform pipeline encodes each quality preset as seed 000 set it, with a
+    keyframe every 2 s and AAC at 128 kbit/s, or refuses it where the platform does."""
+
+    QUALITIES = {"low": (640, 360, 30, 800), "medium": (854, 480, 30, 1500),
+                 "high": (1920, 1080, 30, 6000), "ultra": (1920, 1080, 60, 8000)}
+
+    def test_every_quality_of_every_platform(self):
+        import re
+        env = dict(os.environ, STREAM_KEY=KEY)
+        for platform in ("x", "youtube", "twitch", "rtmp", "hls", "simulcast"):
+            for quality, (w, h, fps, kbps) in self.QUALITIES.items():
+                args = ["check", platform, "-s", "quality=" + quality]
+                if platform == "simulcast":
+                    args += ["-s", "x_key=env:STREAM_KEY", "-s", "youtube_key=env:STREAM_KEY"]
+                elif platform != "hls":
+                    args += ["-s", "key=env:STREAM_KEY"]
+                if platform == "rtmp":
+                    args += ["-s", "server=rtmp://127.0.0.1/live"]
+                code, out, err = run(*args, env=env)
+                self.seen += [out, err]
+                where = "%s %s" % (platform, quality)
+                if platform == "twitch" and quality == "ultra":
+                    self.assertEqual(code, 2, where)
+                    self.assertIn("Twitch accepts at most 6000 kbit/s", err)
+                    continue
+                self.assertEqual(code, 0, where + ": " + err)
+                text = (out + err).replace("\\", "")
+                self.assertIn("format=(string)I420, width=(int)%d, height=(int)%d, "
+                              "framerate=(fraction)%d/1" % (w, h, fps), text, where)
+                encoder = text[text.index("(x264enc)"):]
+                self.assertEqual(re.search(r"bitrate=(\d+)", encoder).group(1), str(kbps), where)
+                self.assertEqual(re.search(r"key-int-max=(\d+)", encoder).group(1),
+                                 str(fps * 2), where)
+                self.assertIn("speed-preset=veryfast", encoder)
+                self.assertIn("tune=Zero latency", encoder)
+                self.assertNotIn("(voaacenc)\n    bitrate=", text, where)  # 128000, the default
+
+
 class Reconnect(LiveTest):
     def test_three_server_restarts_during_one_stream(self):
         server = RtmpServer()
