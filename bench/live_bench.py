@@ -72,7 +72,7 @@ class Onair:
         self.args = [os.path.join(build, "app", "onair"), "run", "x", "--no-http",
                      "--status-interval", "0", "--output-dir", tempfile.mkdtemp(),
                      "-s", "key=env:BENCH_KEY", "-s", "server=" + server_url,
-                     "-s", "quality=medium"]
+                     "-s", "quality=medium", "-s", "overlay=off"]  # ffmpeg draws none
         if source_file:
             self.args += ["-s", "source=file", "-s", "file=" + source_file]
 
@@ -188,7 +188,7 @@ def main():
     args = ap.parse_args()
     build = os.path.abspath(args.build_dir)
     os.environ["GST_PLUGIN_PATH"] = ":".join(
-        os.path.join(build, "plugins", p) for p in ("monitor", "output"))
+        os.path.join(build, "plugins", p) for p in ("monitor", "output", "overlay"))
 
     onair = lambda url, src=None: Onair(build, url, src)  # noqa: E731
     ffmpeg = lambda url, src=None: Ffmpeg(url, src)  # noqa: E731
@@ -198,7 +198,9 @@ def main():
     rows = []
     for label, fn in [("start to first frame at server", measure_start),
                       ("server return to first frame (1 s outage)", lambda m: measure_return(m, 1.0)),
-                      ("server return to first frame (3 s outage)", lambda m: measure_return(m, 3.0))]:
+                      ("server return to first frame (3 s outage)", lambda m: measure_return(m, 3.0)),
+                      ("server return to first frame (10 s outage)",
+                       lambda m: measure_return(m, 10.0))]:
         ours, theirs = [], []
         for _ in range(args.rounds):
             ours.append(fn(onair))

@@ -300,6 +300,44 @@ class ReconnectCommand(LiveTest):
                 self.assertTrue(packet_times(path)[0][1])
 
 
+class KeyframeRequest(LiveTest):
+    def test_each_connection_asks_the_encoder_for_its_first_keyframe(self):
+        # The encoder's own keyframes are minutes apart here: only the output's
+        # request can start its connections.
+        path = os.path.join(self.tmp, "longgop.pipeline")
+        with open(path, "w") as f:
+            f.write("""name: longgop
+var key: required secret
+var server: required
+---
+videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1
+  ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=100000 ! h264parse ! out.video
+audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
+resilientrtmpsink name=out location="${server}/${key}"
+""")
+        server = RtmpServer()
+        try:
+            server.start()
+            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
+                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
+            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            time.sleep(3)  # past the encoder's first keyframe
+            self.wait_output(r, "out", "live", timeout=15)
+            server.kill()
+            self.wait_output(r, "out", "reconnecting")
+            server.start()
+            self.wait_output(r, "out", "live", timeout=15, reconnects=1)
+            time.sleep(1)
+            self.stop(r)
+            recordings = server.recordings(KEY)
+            self.assertEqual(len(recordings), 2)
+            for rec in recordings:
+                self.assertTrue(packet_times(rec)[0][1], rec)
+        finally:
+            server.close()
+
+
 class FrozenServer(LiveTest):
     """A server that stops reading without closing the connection (frozen, or a
     network that drops everything): the output must notice within its timeout,
