@@ -67,7 +67,24 @@ Redactor redactor_for(const PipelineFile &file, const std::map<std::string, std:
   return redact;
 }
 
-// Builds the pipeline; a parse error names the file and, where it can, the line.
+LaunchError launch_error_kind(const GError *error) {
+  if (error->domain != GST_PARSE_ERROR) return LaunchError::kOther;
+  switch (error->code) {
+    case GST_PARSE_ERROR_SYNTAX:
+      return LaunchError::kSyntax;
+    case GST_PARSE_ERROR_NO_SUCH_ELEMENT:
+      return LaunchError::kNoSuchElement;
+    case GST_PARSE_ERROR_NO_SUCH_PROPERTY:
+      return LaunchError::kNoSuchProperty;
+    case GST_PARSE_ERROR_COULD_NOT_SET_PROPERTY:
+      return LaunchError::kBadPropertyValue;
+    default:
+      return LaunchError::kOther;
+  }
+}
+
+// Builds the pipeline; a parse error names the file and, where it can, the
+// line and the variable (explain_launch_error).
 ElementPtr build_pipeline(const PipelineFile &file, const std::string &launch) {
   GError *raw = nullptr;
   GstElement *pipeline = gst_parse_launch_full(
@@ -75,19 +92,8 @@ ElementPtr build_pipeline(const PipelineFile &file, const std::string &launch) {
   ErrorPtr error(raw);
   if (error) {
     if (pipeline) gst_object_unref(pipeline);
-    std::string where = file.path;
-    std::string hint;
-    if (g_error_matches(error.get(), GST_PARSE_ERROR, GST_PARSE_ERROR_NO_SUCH_ELEMENT)) {
-      // "no element \"foo\"": point at the line that names it.
-      std::string message = error->message;
-      const size_t q1 = message.find('"'), q2 = message.rfind('"');
-      if (q1 != std::string::npos && q2 > q1) {
-        const int line = find_body_line(file, message.substr(q1 + 1, q2 - q1 - 1));
-        if (line > 0) where += ":" + std::to_string(line);
-      }
-      hint = " (is its plugin installed? 'gst-inspect-1.0 NAME' tells)";
-    }
-    throw PipelineError(where + ": " + error->message + hint);
+    throw PipelineError(
+        explain_launch_error(file, launch, launch_error_kind(error.get()), error->message));
   }
   if (!GST_IS_PIPELINE(pipeline)) {
     // A single element: put it in a pipeline so it has a bus and a clock.

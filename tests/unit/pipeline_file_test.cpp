@@ -405,3 +405,411 @@ TEST(PipelineFile, UriVariablesTakeFilePaths) {
                 .find("min/max need type=int"),
             std::string::npos);
 }
+
+namespace {
+
+// A file and what expand() makes of it for the given values.
+struct Expanded {
+  PipelineFile file;
+  std::string launch;
+};
+
+Expanded expand_text(const std::string &text, std::map<std::string, std::string> given = {}) {
+  Expanded e{parse_pipeline_file(text, "t.pipeline", "t"), ""};
+  auto values = resolve_values(e.file, given);
+  values["run_dir"] = "/tmp/run";
+  values["web_dir"] = "/usr/share/onair/web";
+  e.launch = expand(e.file, values);
+  return e;
+}
+
+std::string syntax_error_of(const std::string &text,
+                            std::map<std::string, std::string> given = {}) {
+  const Expanded e = expand_text(text, given);
+  return find_syntax_error(e.file, e.launch);
+}
+
+std::string explained(const std::string &text, LaunchError kind, const std::string &message,
+                      std::map<std::string, std::string> given = {}) {
+  const Expanded e = expand_text(text, given);
+  return explain_launch_error(e.file, e.launch, kind, message);
+}
+
+// Bodies like the shipped pipelines' (demo, hls/rtmp/x/twitch/youtube,
+// ascii-web, rtmp-capture), with header lines above them.
+const char kDemoLike[] = R"(# The default job.
+name: t
+description: Live test scene
+var pattern: default=smpte allowed=smpte,ball help="Test picture pattern"
+var width: type=int default=1280 min=160 max=3840
+var height: type=int default=720 min=90 max=2160
+var bitrate: type=int default=2500 min=100 max=50000
+var title: default="onair demo"
+var logo: default=""
+at 1: {"cmd":"chat","user":"onair","text":"Welcome! ! !"}
+---
+videotestsrc is-live=true pattern=${pattern} horizontal-speed=4
+  ! video/x-raw,width=${width},height=${height},framerate=30/1
+@if logo
+  ! broadcastoverlay name=overlay status="${title} · {time}" logo-location=${logo}
+@else
+  ! broadcastoverlay name=overlay status="${title} · {time}" logo-location="${web_dir}/logo.png"
+@end
+  ! videoconvert ! queue
+  ! x264enc tune=zerolatency speed-preset=veryfast bitrate=${bitrate} key-int-max=60
+  ! video/x-h264,profile=main ! h264parse
+  ! streammonitor name=video min-fps=25 max-gap=1000000000
+  ! queue ! hls.video
+
+audiotestsrc is-live=true wave=sine freq=440 volume=0.3
+  ! audioconvert ! audioresample ! audio/x-raw,rate=44100,channels=2
+  ! voaacenc bitrate=128000 ! aacparse
+  ! streammonitor name=audio max-gap=1000000000
+  ! queue ! hls.audio
+
+hlssink2 name=hls target-duration=2 playlist-length=6 max-files=8
+  location="${run_dir}/segment%05d.ts" playlist-location="${run_dir}/playlist.m3u8"
+)";
+
+const char kHlsLike[] = R"(name: t
+var width: type=int default=854
+var height: type=int default=480
+var fps: type=int default=30 min=1 max=60
+var bitrate: type=int default=1500
+var audio_bitrate: type=int default=128
+var keyframe_interval: type=number default=2
+var source: default=test allowed=test,file,app
+var file: default=""
+var record: default=off allowed=on,off
+var overlay: default=on allowed=on,off
+var status: default=""
+var logo: default=""
+var key: secret default=k
+---
+@if source=test
+videotestsrc is-live=true pattern=smpte horizontal-speed=2
+  ! video/x-raw,width=${width},height=${height},framerate=${fps}/1
+  ! timeoverlay halignment=right valignment=top shaded-background=true font-desc="Sans 24"
+  ! queue name=video_raw
+audiotestsrc is-live=true wave=sine freq=440 volume=0.2 ! queue name=audio_raw
+@end
+@if source=file
+filesrc location=${file} ! decodebin name=dec
+dec. ! videorate ! clocksync ! queue name=video_raw
+dec. ! clocksync ! queue name=audio_raw
+@end
+@if source=app
+appsrc name=video_in format=time is-live=true do-timestamp=true
+  caps="video/x-raw,format=RGB,width=${width},height=${height},framerate=${fps}/1"
+  ! queue name=video_raw
+@end
+
+# One encode, shared by every output below.
+video_raw. ! videoconvert ! videoscale
+  ! video/x-raw,format=I420,width=${width},height=${height},framerate=${fps}/1
+@if overlay=on
+  ! broadcastoverlay name=overlay status=${status} logo-location=${logo}
+@end
+  ! x264enc tune=zerolatency speed-preset=veryfast bitrate=${bitrate} vbv-buf-capacity=1000
+      key-int-max=${fps * keyframe_interval} option-string="scenecut=0"
+  ! video/x-h264,profile=high ! h264parse config-interval=-1
+  ! streammonitor name=video max-gap=1000000000 ! tee name=vt
+audio_raw. ! audioconvert ! audioresample ! audio/x-raw,rate=44100,channels=2
+  ! voaacenc bitrate=${audio_bitrate * 1000} ! aacparse
+  ! streammonitor name=audio max-gap=1000000000 ! tee name=at
+
+vt. ! queue ! live.video
+at. ! queue ! live.audio
+resilientrtmpsink name=live location="rtmp://example.com/app/${key}"
+
+@if record=on
+vt. ! queue ! rec.video_0
+at. ! queue ! rec.audio_0
+matroskamux name=rec ! filesink location="${run_dir}/recording.mkv"
+@end
+)";
+
+const char kAsciiLike[] = R"(name: t
+var cols: type=int default=120
+var audio: default=on allowed=on,off
+---
+uridecodebin uri=file:///tmp/a.mp4 name=d
+d. ! queue max-size-time=1000000000 ! videoconvert ! tee name=v
+v. ! queue max-size-time=1000000000
+  ! asciienc cols=${cols} rows=50 mode=3 max-fps=25 changed-cells=true
+  ! webstreamsink name=frames path=/ascii/ws
+@if audio=on
+# Without a sound track this branch gets nothing.
+d. ! queue max-size-time=1000000000 ! audioconvert ! audioresample
+  ! voaacenc bitrate=128000 ! aacparse ! audio/mpeg,stream-format=adts
+  ! webstreamsink name=sound protocol=http path=/ascii/audio.aac async=false client-queue=64
+@end
+)";
+
+const char kCaptureLike[] = R"(name: t
+var url: required secret
+var min_fps: type=number default=10 min=0
+---
+rtmpsrc location="${url} live=1 timeout=10" ! flvdemux name=demux
+demux.video ! queue ! h264parse ! streammonitor name=video min-fps=${min_fps} max-gap=2000000000
+  ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB
+  ! appsink name=video_out max-buffers=2 drop=true sync=false
+demux.audio ! queue ! aacparse ! streammonitor name=audio max-gap=2000000000
+  ! avdec_aac ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=16000,channels=1
+  ! appsink name=audio_out max-buffers=8 drop=true sync=false
+)";
+
+}  // namespace
+
+TEST(PipelineFile, EmptyLinksNameTheirLine) {
+  EXPECT_EQ(syntax_error_of("name: t\n---\nvideotestsrc ! ! fakesink\n"),
+            "t.pipeline:3: syntax error: '!' follows another '!' with no element between");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nvideotestsrc !! fakesink\n"),
+            "t.pipeline:3: syntax error: '!' follows another '!' with no element between");
+  // Across lines, blank lines and comment lines, below header lines.
+  EXPECT_EQ(syntax_error_of("# head\nname: t\nvar w: type=int default=5\n\n---\nvideotestsrc\n"
+                            "  ! video/x-raw,width=${w} !\n\n  # comment\n  ! fakesink\n"),
+            "t.pipeline:10: syntax error: '!' follows the '!' on line 7 with no element between");
+  // "! caps !" is one link: a '!' after it has no element before it either.
+  EXPECT_EQ(syntax_error_of("name: t\n---\nvideotestsrc\n  ! video/x-raw,width=320 !\n"
+                            "  ! fakesink\n"),
+            "t.pipeline:5: syntax error: '!' follows the '!' on line 4 with no element between");
+  // Lines of branches not taken are gone: the '!' before them now ends the chain.
+  const char branch[] =
+      "name: t\nvar o: default=off allowed=on,off\n---\nvideotestsrc\n@if o=on\n"
+      "  ! textoverlay\n@end\n  ! ! fakesink\n";
+  EXPECT_EQ(syntax_error_of(branch, {{"o", "on"}}),
+            "t.pipeline:8: syntax error: '!' follows another '!' with no element between");
+  EXPECT_EQ(syntax_error_of(branch, {{"o", "off"}}),
+            "t.pipeline:8: syntax error: '!' follows another '!' with no element between");
+}
+
+TEST(PipelineFile, LinksAtTheEndsAndParenthesesNameTheirLine) {
+  EXPECT_EQ(syntax_error_of("name: t\n---\n! videotestsrc ! fakesink\n"),
+            "t.pipeline:3: syntax error: '!' with no element before it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\n\n  ! videotestsrc ! fakesink\n"),
+            "t.pipeline:4: syntax error: '!' with no element before it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nvideotestsrc ! fakesink !\n\n# done\n\n"),
+            "t.pipeline:3: syntax error: '!' with no element after it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nvideotestsrc ! video/x-raw,width=320 !\n"),
+            "t.pipeline:3: syntax error: '!' with no element after it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nfakesrc ! ( ! fakesink )\n"),
+            "t.pipeline:3: syntax error: '!' with no element before it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nfakesrc ! ( queue !\n  )\n"),
+            "t.pipeline:3: syntax error: '!' with no element after it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nfakesrc\n  ! ( queue ! fakesink\n"),
+            "t.pipeline:4: syntax error: '(' without a ')' after it");
+  EXPECT_EQ(syntax_error_of("name: t\n---\nfakesrc ! queue\n  ! fakesink )\n"),
+            "t.pipeline:4: syntax error: ')' without a '(' before it");
+  // What follows an unterminated quote is not known.
+  const PipelineFile f = parse_pipeline_file("name: t\n---\nx\n", "t.pipeline", "t");
+  EXPECT_EQ(find_syntax_error(f, "fakesrc !\n ! fakesink name=\"a\n\n ! !"),
+            "t.pipeline:4: syntax error: '!' follows the '!' on line 3 with no element between");
+  EXPECT_EQ(find_syntax_error(f, "fakesrc ! fakesink\nname=\"a !\n"),
+            "t.pipeline:4: syntax error: unterminated quote");
+}
+
+TEST(PipelineFile, UnterminatedQuoteIsRefusedWhenTheFileIsRead) {
+  EXPECT_EQ(error_of("name: t\ndescription: d\nvar a: default=1\n---\nvideotestsrc\n"
+                     "  ! textoverlay text=\"hello ${a}\n  ! fakesink\n"),
+            "t.pipeline:6: syntax error: unterminated quote");
+  // The quote that opens and is never closed, after ones that close.
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink name=\"a\" location=\"b\\\" ! x\n"),
+            "t.pipeline:3: syntax error: unterminated quote");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! capsfilter caps=\"video/x-raw\"\n"
+                     "  ! video/x-raw,format=\"I420 ! fakesink\n"),
+            "t.pipeline:4: syntax error: unterminated quote");
+  // A quote in an unquoted value opens a quoted string too (as expand() reads it).
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! fakesink name=a\"b\n"),
+            "t.pipeline:3: syntax error: unterminated quote");
+  // In a branch not taken as well; a quote may span lines.
+  EXPECT_EQ(error_of("name: t\nvar o: default=off allowed=on,off\n---\nfakesrc ! fakesink\n"
+                     "@if o=on\nfakesrc ! fakesink name=\"x\n@end\n"),
+            "t.pipeline:6: syntax error: unterminated quote");
+  EXPECT_EQ(error_of("name: t\n---\nfakesrc ! textoverlay text=\"two\nlines\" ! fakesink\n"),
+            "(no error)");
+}
+
+TEST(PipelineFile, ValidBodiesHaveNoSyntaxError) {
+  for (const char *text : {kDemoLike, kHlsLike, kAsciiLike, kGood, kLive}) {
+    const std::string stem = text == kGood ? "sample" : text == kLive ? "live" : "t";
+    const PipelineFile f = parse_pipeline_file(text, stem + ".pipeline", stem);
+    std::map<std::string, std::string> given;
+    if (f.find("key") && f.find("key")->required) given["key"] = "k";
+    auto values = resolve_values(f, given);
+    values["run_dir"] = "/tmp/run";
+    values["web_dir"] = "/w";
+    EXPECT_EQ(find_syntax_error(f, expand(f, values)), "") << text;
+  }
+  EXPECT_EQ(syntax_error_of(kHlsLike, {{"source", "app"}, {"record", "on"}, {"overlay", "off"}}),
+            "");
+  EXPECT_EQ(syntax_error_of(kHlsLike, {{"source", "file"}, {"file", "a ! ! b.mp4"}}), "");
+  EXPECT_EQ(syntax_error_of(kAsciiLike, {{"audio", "off"}}), "");
+  EXPECT_EQ(syntax_error_of(kCaptureLike, {{"url", "rtmp://h/app/k\" ! ! x"}}), "");
+  EXPECT_EQ(syntax_error_of(kDemoLike, {{"title", "! ! (\"quoted\" ) !"}, {"logo", "a!b.png"}}),
+            "");
+  // '!' and parentheses inside quotes, unquoted values, caps and bins.
+  for (const char *body : {
+           "textoverlay text=\"a ! ! b\" ! fakesink",
+           "textoverlay text=\"say \\\"!\\\" ( \" ! fakesink",
+           "fakesrc ! fakesink name=a!!b",
+           "fakesrc ! identity name=x! ! fakesink",
+           "fakesrc ! fakesink name=a)",
+           "fakesrc ! fakesink name = b sync= false",
+           "videotestsrc ! video/x-raw,width=(int)320,format=(string){ I420, NV12 } ! fakesink",
+           "videotestsrc ! video/x-raw(memory:SystemMemory),width=[ 16, 320 ] ! fakesink",
+           "videotestsrc ! video/x-raw, width=320 ,height=240 ! fakesink",
+           "fakesrc ! ( queue ! fakesink )",
+           "fakesrc ! bin.( queue ! fakesink )\nbin.( fakesrc ! queue ) ! fakesink",
+           "fakesrc ! ( name=b queue ! fakesink )",
+           "fakesrc ! tee name=t t. ! queue ! fakesink t. ! queue ! fakesink",
+           "fakesrc!fakesink",
+           "filesrc location=a$$b ! fakesink",
+       }) {
+    EXPECT_EQ(syntax_error_of(std::string("name: t\n---\n") + body + "\n"), "") << body;
+  }
+}
+
+TEST(PipelineFile, SyntaxErrorWithNothingFoundKeepsGStreamersMessage) {
+  EXPECT_EQ(explained("name: t\n---\nfakesrc ! fakesink ,\n", LaunchError::kSyntax, "syntax error"),
+            "t.pipeline: syntax error");
+  EXPECT_EQ(
+      explained("name: t\n---\nfakesrc !\n  ! fakesink\n", LaunchError::kSyntax, "syntax error"),
+      "t.pipeline:4: syntax error: '!' follows the '!' on line 3 with no element between");
+  EXPECT_EQ(explained("name: t\n---\nfakesrc ! fakesink\n", LaunchError::kOther,
+                      "could not link fakesrc0 to fakesink0"),
+            "t.pipeline: could not link fakesrc0 to fakesink0");
+}
+
+TEST(PipelineFile, BadPropertyValueNamesTheLineAndVariable) {
+  const char text[] =
+      "name: t\nvar p: default=smpte\n---\nvideotestsrc\n  pattern=${p} ! fakesink\n";
+  EXPECT_EQ(explained(text, LaunchError::kBadPropertyValue,
+                      "could not set property \"pattern\" in element \"videotestsrc\" to \"plaid\"",
+                      {{"p", "plaid"}}),
+            "t.pipeline:5: could not set property \"pattern\" in element \"videotestsrc\" to "
+            "\"plaid\" (value of variable 'p')");
+  // A value written in the file: the line alone.
+  EXPECT_EQ(
+      explained("name: t\n---\nvideotestsrc pattern=plaid ! fakesink\n",
+                LaunchError::kBadPropertyValue,
+                "could not set property \"pattern\" in element \"videotestsrc0\" to \"plaid\""),
+      "t.pipeline:3: could not set property \"pattern\" in element \"videotestsrc0\" to "
+      "\"plaid\"");
+  // A quoted value, spaces around '=', '_' for '-'.
+  EXPECT_EQ(explained("name: t\nvar s: default=x\n---\nfakesrc ! fakesink\n  sync = \"${s}\"\n",
+                      LaunchError::kBadPropertyValue,
+                      "could not set property \"sync\" in element \"fakesink\" to \"maybe\"",
+                      {{"s", "maybe"}}),
+            "t.pipeline:5: could not set property \"sync\" in element \"fakesink\" to \"maybe\" "
+            "(value of variable 's')");
+  EXPECT_EQ(explained("name: t\nvar n: default=x\n---\nx264enc key_int_max=${n} ! fakesink\n",
+                      LaunchError::kBadPropertyValue,
+                      "could not set property \"key-int-max\" in element \"x264enc\" to \"x\""),
+            "t.pipeline:4: could not set property \"key-int-max\" in element \"x264enc\" to \"x\" "
+            "(value of variable 'n')");
+}
+
+TEST(PipelineFile, BadPropertyValuePicksTheElementAmongSeveral) {
+  // Two bitrate= lines (video and audio encoder): the element tells them apart.
+  const std::string video = "could not set property \"bitrate\" in element \"x264enc\" to \"1500\"";
+  EXPECT_EQ(explained(kHlsLike, LaunchError::kBadPropertyValue, video),
+            "t.pipeline:40: " + video + " (value of variable 'bitrate')");
+  const std::string audio =
+      "could not set property \"bitrate\" in element \"voaacenc0\" to \"128000\"";
+  EXPECT_EQ(explained(kHlsLike, LaunchError::kBadPropertyValue, audio),
+            "t.pipeline:45: " + audio + " (value made from variable 'audio_bitrate')");
+  // An arithmetic value, on a continuation line.
+  const std::string keyint =
+      "could not set property \"key-int-max\" in element \"x264enc\" to \"60\"";
+  EXPECT_EQ(explained(kHlsLike, LaunchError::kBadPropertyValue, keyint),
+            "t.pipeline:41: " + keyint + " (value made from variables 'fps', 'keyframe_interval')");
+  // Named elements by their names; a value built from several variables.
+  const std::string location =
+      "could not set property \"location\" in element \"hls\" to \"/tmp/run/segment%05d.ts\"";
+  EXPECT_EQ(explained(kDemoLike, LaunchError::kBadPropertyValue, location),
+            "t.pipeline:32: " + location + " (value made from variable 'run_dir')");
+  // The same element twice: the value tells them apart; the line of the branch taken.
+  const char twice[] = R"(name: t
+var a: default=smpte
+var b: default=ball
+var o: default=off allowed=on,off
+---
+videotestsrc pattern=${a} ! fakesink
+@if o=on
+videotestsrc pattern=${b} ! fakesink
+@else
+videotestsrc pattern=${b} ! fakesink sync=false
+@end
+)";
+  const std::string snow =
+      "could not set property \"pattern\" in element \"videotestsrc\" to \"snow\"";
+  EXPECT_EQ(explained(twice, LaunchError::kBadPropertyValue, snow, {{"b", "snow"}}),
+            "t.pipeline:10: " + snow + " (value of variable 'b')");
+  EXPECT_EQ(explained(twice, LaunchError::kBadPropertyValue, snow, {{"b", "snow"}, {"o", "on"}}),
+            "t.pipeline:8: " + snow + " (value of variable 'b')");
+  // Nothing tells them apart: no line rather than a wrong one.
+  EXPECT_EQ(explained(twice, LaunchError::kBadPropertyValue, snow, {{"a", "snow"}, {"b", "snow"}}),
+            "t.pipeline: " + snow);
+  // On one line, the line without a variable.
+  EXPECT_EQ(explained("name: t\nvar a: default=x\n---\nfakesrc ! fakesink sync=${a} ! "
+                      "fakesink sync=${a}\n",
+                      LaunchError::kBadPropertyValue,
+                      "could not set property \"sync\" in element \"fakesink\" to \"x\""),
+            "t.pipeline:4: could not set property \"sync\" in element \"fakesink\" to \"x\"");
+}
+
+TEST(PipelineFile, NoSuchPropertyNamesTheLine) {
+  const std::string foo = "no property \"foo\" in element \"videotestsrc\"";
+  EXPECT_EQ(explained("name: t\n---\nvideotestsrc\n  foo=1 ! fakesink\n",
+                      LaunchError::kNoSuchProperty, foo),
+            "t.pipeline:4: " + foo);
+  // No variable named: the name is the mistake, not the value.
+  EXPECT_EQ(explained("name: t\nvar v: default=1\n---\nvideotestsrc foo=${v} ! fakesink\n",
+                      LaunchError::kNoSuchProperty, foo),
+            "t.pipeline:4: " + foo);
+  // Among several, the element's; a name that is nowhere: no line.
+  EXPECT_EQ(explained("name: t\n---\nfakesrc foo=1 ! queue\n  ! videotestsrc foo=2 ! fakesink\n",
+                      LaunchError::kNoSuchProperty, foo),
+            "t.pipeline:4: " + foo);
+  EXPECT_EQ(explained("name: t\n---\nfakesrc ! fakesink\n", LaunchError::kNoSuchProperty, foo),
+            "t.pipeline: " + foo);
+  // A message in another form (another language) is kept as it is.
+  EXPECT_EQ(explained("name: t\n---\nvideotestsrc foo=1 ! fakesink\n", LaunchError::kNoSuchProperty,
+                      "keine Eigenschaft »foo«"),
+            "t.pipeline: keine Eigenschaft »foo«");
+}
+
+TEST(PipelineFile, PropertyErrorsAddNoValues) {
+  const char text[] =
+      "name: t\nvar k: secret default=x\n---\nfakesrc ! fakesink\n"
+      "  sync=${k}\n";
+  // GStreamer's message holds the value (the caller redacts it); the note only the name.
+  const std::string e = explained(
+      text, LaunchError::kBadPropertyValue,
+      "could not set property \"sync\" in element \"fakesink\" to \"***\"", {{"k", "hunter2"}});
+  EXPECT_EQ(e,
+            "t.pipeline:5: could not set property \"sync\" in element \"fakesink\" to \"***\" "
+            "(value of variable 'k')");
+  EXPECT_EQ(e.find("hunter2"), std::string::npos);
+}
+
+TEST(PipelineFile, MissingElementNamesTheLineAndVariable) {
+  const std::string hint = "is its plugin installed? 'gst-inspect-1.0 NAME' tells";
+  EXPECT_EQ(explained("name: t\n---\nfakesrc\n  ! nosuchelement\n  ! fakesink\n",
+                      LaunchError::kNoSuchElement, "no element \"nosuchelement\""),
+            "t.pipeline:4: no element \"nosuchelement\" (" + hint + ")");
+  // The name only in a property value or a name= elsewhere is not the element.
+  EXPECT_EQ(explained("name: t\n---\nfakesrc name=bogus\n  ! bogus ! fakesink\n",
+                      LaunchError::kNoSuchElement, "no element \"bogus\""),
+            "t.pipeline:4: no element \"bogus\" (" + hint + ")");
+  const char chosen[] =
+      "name: t\nvar enc: default=x264enc allowed=x264enc,nosuchenc\n---\n"
+      "videotestsrc\n  ! ${enc} ! fakesink\n";
+  EXPECT_EQ(explained(chosen, LaunchError::kNoSuchElement, "no element \"nosuchenc\"",
+                      {{"enc", "nosuchenc"}}),
+            "t.pipeline:5: no element \"nosuchenc\" (value of variable 'enc'; " + hint + ")");
+  EXPECT_EQ(explained("name: t\n---\nfakesrc ! fakesink\n", LaunchError::kNoSuchElement,
+                      "no element \"elsewhere\""),
+            "t.pipeline: no element \"elsewhere\" (" + hint + ")");
+}
