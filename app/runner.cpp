@@ -1,10 +1,17 @@
 #include "runner.h"
 
 #include <glib-unix.h>
+#include <glib/gstdio.h>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
 
 #include "onair/gst_ptr.h"
 
@@ -36,6 +43,74 @@ bool is_output(GstElement *element) {
   GstElementFactory *factory = gst_element_get_factory(element);
   return factory && g_str_equal(GST_OBJECT_NAME(factory), "resilientrtmpsink");
 }
+
+// How long the final stop to NULL may take. A streaming thread stuck in an
+// element can hold the state lock forever; then the app gives up on it.
+// Shorter after "stop at once": whoever asked does not want to wait.
+constexpr std::chrono::seconds kStopTimeout{10};
+constexpr std::chrono::seconds kStopAtOnceTimeout{2};
+
+// Sending EOS may block until a streaming thread lets go of a lock (or for
+// ever), so it runs on GStreamer's async pool, never on the main loop.
+void send_eos(GstElement *element, gpointer) {
+  gst_element_send_event(element, gst_event_new_eos());
+}
+
+// EOS straight into what follows `element`: an element that failed may never
+// pass on the EOS its sources send.
+void push_eos_downstream(GstElement *element, gpointer) {
+  GstIterator *it = gst_element_iterate_src_pads(element);
+  GValue item = G_VALUE_INIT;
+  bool done = false;
+  while (!done) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK: {
+        auto *pad = GST_PAD(g_value_get_object(&item));
+        if (GstPad *peer = gst_pad_get_peer(pad)) {
+          gst_pad_send_event(peer, gst_event_new_eos());
+          gst_object_unref(peer);
+        }
+        g_value_reset(&item);
+        break;
+      }
+      case GST_ITERATOR_RESYNC:
+        gst_iterator_resync(it);  // a second EOS on a pad is harmless
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
+// Runs `on_expiry` on its own thread unless destroyed within `timeout`: the
+// last resort when stopping the pipeline hangs on a stuck element.
+class Watchdog {
+ public:
+  Watchdog(std::chrono::seconds timeout, std::function<void()> on_expiry)
+      : thread_([this, timeout, on_expiry = std::move(on_expiry)] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!disarmed_cv_.wait_for(lock, timeout, [this] { return disarmed_; })) on_expiry();
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      disarmed_ = true;
+    }
+    disarmed_cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog &) = delete;
+  Watchdog &operator=(const Watchdog &) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable disarmed_cv_;
+  bool disarmed_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
 
 }  // namespace
 
@@ -114,7 +189,7 @@ int Runner::run() {
     // The reason is on the bus; if it is not, say what we know.
     MessagePtr error(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
     if (error)
-      handle(error.get());
+      report(error.get());
     else
       console_.error("the pipeline failed to start");
     finish(1);
@@ -128,9 +203,27 @@ int Runner::run() {
   g_source_remove(sigterm);
   g_source_remove(bus_watch);
   console_.end_status();
-  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  {
+    const std::chrono::seconds timeout = stop_at_once_ ? kStopAtOnceTimeout : kStopTimeout;
+    Watchdog watchdog(timeout, [this, timeout] {
+      console_.error("the pipeline did not stop within " + std::to_string(timeout.count()) +
+                     " s (an element is stuck); exiting without it");
+      // Unwinding would wait on the stuck pipeline again, so nothing after
+      // this runs: drop the run directory here if nothing was written to it.
+      if (!status_.run_dir.empty()) g_rmdir(status_.run_dir.c_str());
+      std::fflush(nullptr);
+      std::_Exit(1);
+    });
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+  }
   status_.state = exit_code_ == 0 ? "stopped" : "error";
   return exit_code_;
+}
+
+void Runner::start_finishing() {
+  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
+  eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
+                             &Runner::on_eos_timeout, this);
 }
 
 void Runner::finish(int exit_code) {
@@ -148,30 +241,50 @@ gboolean Runner::on_bus(GstBus *, GstMessage *message, gpointer self) noexcept {
   return G_SOURCE_CONTINUE;
 }
 
+void Runner::report(GstMessage *message) {
+  GError *raw = nullptr;
+  gchar *debug = nullptr;
+  const bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+  if (error)
+    gst_message_parse_error(message, &raw, &debug);
+  else
+    gst_message_parse_warning(message, &raw, &debug);
+  ErrorPtr err(raw);
+  CharPtr detail(debug);
+  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " +
+                           (err ? err->message : "unknown") +
+                           (detail ? std::string("\n  detail: ") + detail.get() : "");
+  if (error)
+    console_.error(text);
+  else
+    console_.warn(text);
+}
+
+void Runner::finish_after_error(GstObject *source) {
+  exit_code_ = std::max(exit_code_, 1);  // even when every output finishes
+  if (!settings_.finish_on_interrupt) return finish(1);
+  if (GST_IS_ELEMENT(source))
+    gst_element_call_async(GST_ELEMENT(source), &push_eos_downstream, nullptr, nullptr);
+  if (stopping_) return;  // EOS already sent and the timer running
+  stopping_ = true;
+  status_.state = "stopping";
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "finishing outputs after the error (up to %.0f s; interrupt to stop at once)",
+                settings_.eos_timeout);
+  console_.info(text);
+  start_finishing();
+}
+
 void Runner::handle(GstMessage *message) {
   switch (GST_MESSAGE_TYPE(message)) {
     case GST_MESSAGE_ERROR:
-    case GST_MESSAGE_WARNING: {
-      GError *raw = nullptr;
-      gchar *debug = nullptr;
-      const bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
-      if (error)
-        gst_message_parse_error(message, &raw, &debug);
-      else
-        gst_message_parse_warning(message, &raw, &debug);
-      ErrorPtr err(raw);
-      CharPtr detail(debug);
-      const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " +
-                               (err ? err->message : "unknown") +
-                               (detail ? std::string("\n  detail: ") + detail.get() : "");
-      if (error) {
-        console_.error(text);
-        finish(1);
-      } else {
-        console_.warn(text);
-      }
+      report(message);
+      finish_after_error(GST_MESSAGE_SRC(message));
       break;
-    }
+    case GST_MESSAGE_WARNING:
+      report(message);
+      break;
     case GST_MESSAGE_EOS:
       console_.info(stopping_ ? "outputs finished" : "end of stream");
       finish(0);
@@ -273,6 +386,7 @@ gboolean Runner::on_signal(gpointer data) noexcept {
   auto *self = static_cast<Runner *>(data);
   if (self->stopping_) {
     self->console_.warn("stopped at once: outputs may be unfinished");
+    self->stop_at_once_ = true;
     self->finish(1);
     return G_SOURCE_CONTINUE;
   }
@@ -288,9 +402,7 @@ gboolean Runner::on_signal(gpointer data) noexcept {
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
                 self->settings_.eos_timeout);
   self->console_.info(text);
-  gst_element_send_event(self->pipeline_, gst_event_new_eos());
-  self->eos_timer_ = g_timeout_add(static_cast<guint>(self->settings_.eos_timeout * 1000),
-                                   &Runner::on_eos_timeout, self);
+  self->start_finishing();
   return G_SOURCE_CONTINUE;
 }
 

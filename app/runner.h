@@ -1,5 +1,6 @@
 // Runs one built pipeline in the GLib main loop: bus messages, live status,
 // and the interrupt protocol (first: EOS and a bounded wait; second: stop).
+// A runtime error finishes the outputs the same way before exiting with 1.
 #pragma once
 
 #include <gst/gst.h>
@@ -41,6 +42,12 @@ class Runner {
   static gboolean on_status_tick(gpointer self) noexcept;
 
   void handle(GstMessage *message);
+  void report(GstMessage *message);  // prints an error or warning
+  // After a runtime error: EOS below the failed element and from the sources,
+  // so recordings get finished before the app exits with 1.
+  void finish_after_error(GstObject *source);
+  // Sends EOS without blocking the main loop and starts the eos-timeout.
+  void start_finishing();
   void handle_element(GstMessage *message);
   void handle_output_state(GstMessage *message);
   OutputFigures read_output(GstElement *output) const;
@@ -56,6 +63,7 @@ class Runner {
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;
+  bool stop_at_once_ = false;  // a second interrupt came
   int exit_code_ = 0;
   guint eos_timer_ = 0;
   std::function<void()> on_playing_;

@@ -240,13 +240,13 @@ class Running_(TempDirTest):
         self.assertRegex(screen, rb"\r\x1b\[2Kplaying 00:00:0\d \| cam 20\.0 fps")
         self.assertNotIn(b"status: ", screen)
 
-    def test_interrupt_finishes_the_recording(self):
+    def finishes_the_recording_on(self, signum):
         r = Running("record", "--no-http", "--output-dir", self.out, "--status-interval", "0")
         try:
             r.wait_for(r"^playing")
             started = time.monotonic()
             time.sleep(4)
-            r.interrupt()
+            r.proc.send_signal(signum)
             stopped = time.monotonic()
             code, _, err = r.finish()
         finally:
@@ -256,6 +256,68 @@ class Running_(TempDirTest):
         (run_dir,) = self.runs()
         duration = ffprobe_duration(os.path.join(self.out, run_dir, "recording.mp4"))
         self.assertAlmostEqual(duration, stopped - started, delta=1.0)
+
+    def test_interrupt_finishes_the_recording(self):
+        self.finishes_the_recording_on(signal.SIGINT)
+
+    def test_sigterm_finishes_the_recording(self):
+        self.finishes_the_recording_on(signal.SIGTERM)
+
+    def test_interrupt_while_a_source_is_blocked_before_playing(self):
+        # The source thread sleeps in identity before the sink prerolls, so the
+        # pipeline never reaches PLAYING and sending EOS blocks for good.
+        path = write_pipeline(self.tmp, "blocked", """
+            name: blocked
+            ---
+            fakesrc is-live=true sizetype=2 sizemax=10 ! identity sleep-time=8000000 ! fakesink
+            """)
+        r = Running(path, "--no-http", "--output-dir", self.out, "--eos-timeout", "2",
+                    "--status-interval", "0")
+        try:
+            r.wait_for(r"^output: ")
+            time.sleep(2)
+            r.interrupt()
+            # eos-timeout plus the bounded stop, with a wide margin; a hang fails here.
+            code, _, err = r.finish(timeout=40)
+        finally:
+            r.kill()
+        self.assertNotRegex(err, r"(?m)^playing$")
+        self.assertEqual(code, 1, err)
+        self.assertIn("did not finish within the end-of-stream timeout", err)
+        self.assertEqual(self.runs(), [])
+
+        r = Running(path, "--no-http", "--output-dir", self.out, "--eos-timeout", "600",
+                    "--status-interval", "0")
+        try:
+            r.wait_for(r"^output: ")
+            time.sleep(2)
+            r.interrupt()
+            r.wait_for(r"interrupt again to stop at once")
+            r.proc.send_signal(signal.SIGTERM)
+            code, _, err = r.finish(timeout=15)
+        finally:
+            r.kill()
+        self.assertEqual(code, 1, err)
+        self.assertIn("stopped at once", err)
+
+    def test_runtime_error_finishes_the_recording(self):
+        # The slow stage after the encoder keeps frames queued when identity
+        # fails, so an app that stops at once leaves an mp4 without its index.
+        path = write_pipeline(self.tmp, "fails", """
+            name: fails
+            ---
+            videotestsrc is-live=true ! identity error-after=60
+              ! x264enc tune=zerolatency ! queue ! identity sleep-time=50000
+              ! mp4mux ! filesink location=${run_dir}/rec.mp4
+            """)
+        code, _, err = run("run", path, "--no-http", "--output-dir", self.out,
+                           "--status-interval", "0")
+        self.assertEqual(code, 1, err)
+        self.assertRegex(err, r"error: /pipeline0/identity0: ")
+        self.assertIn("finishing outputs after the error", err)
+        self.assertIn("outputs finished", err)
+        (run_dir,) = self.runs()
+        self.assertGreater(ffprobe_duration(os.path.join(self.out, run_dir, "rec.mp4")), 0)
 
     def test_eos_timeout_and_second_interrupt(self):
         path = write_pipeline(self.tmp, "stuck", """
