@@ -105,13 +105,17 @@ inline uint8_t byte_of(int32_t v) {
   return uint8_t(std::clamp(v, 0, 255));
 }
 
-inline CellMean rgb_mean(uint64_t r, uint64_t g, uint64_t b, uint32_t recip) {
+inline CellMean rgb_cell(uint32_t r, uint32_t g, uint32_t b) {
   CellMean m;
-  m.r = uint8_t(mean_of(r, recip));
-  m.g = uint8_t(mean_of(g, recip));
-  m.b = uint8_t(mean_of(b, recip));
+  m.r = uint8_t(r);
+  m.g = uint8_t(g);
+  m.b = uint8_t(b);
   m.luma = uint8_t((299 * m.r + 587 * m.g + 114 * m.b + 500) / 1000);
   return m;
+}
+
+inline CellMean rgb_mean(uint64_t r, uint64_t g, uint64_t b, uint32_t recip) {
+  return rgb_cell(mean_of(r, recip), mean_of(g, recip), mean_of(b, recip));
 }
 
 // YUV to RGB in 16.16 fixed point, folded into one set of factors per
@@ -163,6 +167,52 @@ __attribute__((target_clones("avx2", "default"))) void yuv_means_narrow(
   for (int c = 0; c < cols; c++)
     out[c] = yuv_mean(uint32_t(sums[c]), uint32_t(sums[cols + c]), uint32_t(sums[2 * cols + c]),
                       recip[c], k);
+}
+
+// Means of one band of cells made of whole 4-pixel groups of packed RGB,
+// straight from the group sums (four channel sums per group, below 2^32 for
+// a narrow grid): the four means of a cell come out of one vector.
+void pixel_group_means(const uint32_t *groups, const Span *spans, int cols, const uint32_t *recip,
+                       const Packed &pk, CellMean *out) {
+  for (int c = 0; c < cols; c++) {
+    uint32_t mean[4];
+    const uint32_t *g = groups + spans[c].first;  // group first / 4, four sums each
+#ifdef __SSE2__
+    __m128i s = _mm_setzero_si128();
+    for (int k = 0; k < spans[c].count / 4; k++, g += 4)
+      s = _mm_add_epi32(s, _mm_loadu_si128(reinterpret_cast<const __m128i *>(g)));
+    // mean_of on all four lanes: 32x32-bit products of lanes 0 and 2, then 1 and 3.
+    const __m128i rv = _mm_set1_epi32(int32_t(recip[c]));
+    const __m128i half = _mm_set1_epi64x(int64_t(1) << 31);
+    const __m128i even = _mm_srli_epi64(_mm_add_epi64(_mm_mul_epu32(s, rv), half), 32);
+    const __m128i odd = _mm_add_epi64(_mm_mul_epu32(_mm_srli_epi64(s, 32), rv), half);
+    _mm_storeu_si128(reinterpret_cast<__m128i *>(mean),
+                     _mm_or_si128(even, _mm_and_si128(odd, _mm_set_epi32(-1, 0, -1, 0))));
+#else
+    uint64_t sum[4] = {};
+    for (int k = 0; k < spans[c].count / 4; k++, g += 4)
+      for (int i = 0; i < 4; i++) sum[i] += g[i];
+    for (int i = 0; i < 4; i++) mean[i] = mean_of(sum[i], recip[c]);
+#endif
+    out[c] = rgb_cell(mean[pk.r], mean[pk.g], mean[pk.b]);
+  }
+}
+
+// The same for I420 cells of whole 8-pixel groups: luma and chroma group
+// sums straight to means.
+void yuv_group_means(const uint64_t *y_groups, const uint32_t *u_groups, const uint32_t *v_groups,
+                     const Span *spans, int cols, const uint32_t *recip, const YuvCoeffs &k,
+                     CellMean *out) {
+  for (int c = 0; c < cols; c++) {
+    uint64_t y = 0, u = 0, v = 0;
+    for (int g = spans[c].first / 8; g < (spans[c].first + spans[c].count) / 8; g++) {
+      y += y_groups[g];
+      u += u_groups[g];
+      v += v_groups[g];
+    }
+    // Each chroma sample serves two pixels of the row.
+    out[c] = yuv_mean(y, 2 * u, 2 * v, recip[c], k);
+  }
 }
 
 void band_means(const uint64_t *sums, const uint32_t *recip, int cols, bool narrow, bool yuv,
@@ -411,7 +461,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
 
   for (int r = 0; r < rows; r++) {
     const Span band = cell_span(r, rows, im.height);
-    std::fill(sums_.begin(), sums_.end(), 0);
+    if (!pixel_groups && !chroma_groups) std::fill(sums_.begin(), sums_.end(), 0);
     if (luma_groups) std::fill(group_sums_.begin(), group_sums_.end(), 0);
     if (chroma_groups) {
       std::fill(u_groups_.begin(), u_groups_.end(), 0);
@@ -467,28 +517,11 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
       // Horizontal: sum each cell's columns.
       sum_cells(im.format, acc_, col_spans_.data(), cols, sums_.data(), lanes_.data());
     }
-    if (luma_groups)
+    // NV12's chroma came through the column sums; add the luma groups.
+    if (luma_groups && !chroma_groups)
       for (int c = 0; c < cols; c++) {
         const Span sp = col_spans_[c];
-        uint64_t y = 0;
-        uint64_t u = 0, v = 0;
-        for (int g = sp.first / 8; g < (sp.first + sp.count) / 8; g++) {
-          y += group_sums_[g];
-          if (chroma_groups) u += u_groups_[g], v += v_groups_[g];
-        }
-        sums_[c] += y;
-        // Each chroma sample serves two pixels of the row.
-        if (chroma_groups) sums_[cols + c] += 2 * u, sums_[2 * cols + c] += 2 * v;
-      }
-    if (pixel_groups)
-      for (int c = 0; c < cols; c++) {
-        const Span sp = col_spans_[c];
-        uint32_t ch[4] = {};  // fits: the grid is narrow
-        for (int g = sp.first / 4; g < (sp.first + sp.count) / 4; g++)
-          for (int k = 0; k < 4; k++) ch[k] += pixel_groups_[4 * g + k];
-        sums_[c] += ch[pk.r];
-        sums_[cols + c] += ch[pk.g];
-        sums_[2 * cols + c] += ch[pk.b];
+        for (int g = sp.first / 8; g < (sp.first + sp.count) / 8; g++) sums_[c] += group_sums_[g];
       }
     // Bands have at most two heights (1080 rows in 100 bands: 10 and 11), so
     // the reciprocals of both are kept.
@@ -500,8 +533,15 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
       for (int c = 0; c < cols; c++)
         inv_area_[slot][c] = reciprocal(uint64_t(band.count) * uint64_t(col_spans_[c].count));
     }
-    band_means(sums_.data(), inv_area_[slot].data(), cols, narrow, yuv, coeffs,
-               out.data() + size_t(r) * cols);
+    CellMean *band_out = out.data() + size_t(r) * cols;
+    if (chroma_groups)
+      yuv_group_means(group_sums_.data(), u_groups_.data(), v_groups_.data(), col_spans_.data(),
+                      cols, inv_area_[slot].data(), coeffs, band_out);
+    else if (pixel_groups)
+      pixel_group_means(pixel_groups_.data(), col_spans_.data(), cols, inv_area_[slot].data(), pk,
+                        band_out);
+    else
+      band_means(sums_.data(), inv_area_[slot].data(), cols, narrow, yuv, coeffs, band_out);
   }
 }
 
