@@ -125,7 +125,65 @@ class PipelineFileErrors(TempDirTest):
             ---
             videotestsrc pattern=not-a-pattern ! fakesink
             """)
-        self.expect_error(["run", path], path, "pattern")
+        self.expect_error(["run", path], path + ":3:", "pattern", "not-a-pattern")
+
+    def test_bad_value_names_its_line_and_variable(self):
+        path = write_pipeline(self.tmp, "prop", """
+            name: prop
+            var p: default=smpte
+            ---
+            videotestsrc num-buffers=1
+              pattern=${p} ! fakesink
+            """)
+        self.expect_error(["run", path, "-s", "p=plaid"],
+                          path + ':5: could not set property "pattern" in element "videotestsrc" '
+                          "to \"plaid\" (value of variable 'p')")
+        # The element tells which of several settings of a property is meant.
+        path = write_pipeline(self.tmp, "two", """
+            name: two
+            var vb: type=int default=1000
+            var ab: default=128000
+            ---
+            videotestsrc num-buffers=1 ! x264enc bitrate=${vb} ! fakesink
+            audiotestsrc num-buffers=1 ! voaacenc bitrate=${ab} ! fakesink
+            """)
+        self.expect_error(["check", path, "-s", "ab=loud"],
+                          path + ':6: could not set property "bitrate" in element "voaacenc" to '
+                          "\"loud\" (value of variable 'ab')")
+        path = write_pipeline(self.tmp, "noprop", """
+            name: noprop
+            ---
+            videotestsrc num-buffers=1
+              ! fakesink no-such-prop=1
+            """)
+        self.expect_error(["check", path], path + ':4: no property "no-such-prop" in element "fakesink"')
+
+    def test_syntax_errors_name_the_line(self):
+        path = write_pipeline(self.tmp, "syn", """
+            name: syn
+            var w: type=int default=320
+            ---
+            videotestsrc num-buffers=1
+              ! video/x-raw,width=${w} !
+
+              ! fakesink
+            """)
+        self.expect_error(["run", path], path + ":7: syntax error: '!' follows the '!' on line 5 "
+                          "with no element between")
+        path = write_pipeline(self.tmp, "ends", """
+            name: ends
+            ---
+            videotestsrc num-buffers=1 ! fakesink !
+            """)
+        self.expect_error(["run", path], path + ":3: syntax error: '!' with no element after it")
+        path = write_pipeline(self.tmp, "quote", """
+            name: quote
+            ---
+            videotestsrc num-buffers=1
+              ! textoverlay text="hello
+              ! fakesink
+            """)
+        self.expect_error(["check", path], path + ":4: syntax error: unterminated quote")
 
     def test_variable_errors_name_file_line_and_variable(self):
         path = os.path.join(os.environ["ONAIR_SOURCE_DIR"], "pipelines", "demo.pipeline")
@@ -464,6 +522,24 @@ class Secrets(TempDirTest):
             r.kill()
         self.assertEqual(code, 0, err)
         self.assertNotIn(self.KEY, out + err)
+
+    def test_secret_value_in_a_property_error(self):
+        key_file = os.path.join(self.tmp, "keyfile")
+        with open(key_file, "w") as f:
+            f.write("hunter2-secret\n")
+        path = write_pipeline(self.tmp, "psec", """
+            name: psec
+            var k: secret required
+            ---
+            fakesrc num-buffers=1 ! fakesink
+              sync=${k}
+            """)
+        code, out, err = run("run", path, "--no-http", "--output-dir", self.out,
+                             "-s", "k=@" + key_file)
+        self.assertEqual(code, 2, err)
+        self.assertIn(path + ':5: could not set property "sync" in element "fakesink" to "***" '
+                      "(value of variable 'k')", err)
+        self.assertNotIn("hunter2-secret", out + err)
 
     def test_secret_from_file_and_in_errors(self):
         key_file = os.path.join(self.tmp, "key")
