@@ -212,13 +212,14 @@ TEST(Control, Limits) {
 
 TEST(Control, RefusesMissingWrongAndUnknownFields) {
   using R = std::pair<int, std::string>;
-  EXPECT_EQ(
-      line_refusal(R"({"user":"u","text":"t"})"),
-      (R{400, "missing \"cmd\" (one of: chat, alert, status, logo, clear-chat, clear-alerts)"}));
+  EXPECT_EQ(line_refusal(R"({"user":"u","text":"t"})"),
+            (R{400,
+               "missing \"cmd\" (one of: chat, alert, status, logo, clear-chat, clear-alerts, "
+               "reconnect)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"dance"})"),
             (R{400,
                "unknown \"cmd\" \"dance\" (one of: chat, alert, status, logo, clear-chat, "
-               "clear-alerts)"}));
+               "clear-alerts, reconnect)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":1})"), (R{400, "\"cmd\" must be a string"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","text":"t"})"), (R{400, "missing \"user\""}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","user":"u"})"), (R{400, "missing \"text\""}));
