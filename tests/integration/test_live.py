@@ -300,6 +300,23 @@ class ReconnectCommand(LiveTest):
                 self.assertTrue(packet_times(path)[0][1])
 
 
+    def test_the_api_revives_an_output_that_gave_up(self):
+        server = RtmpServer()  # not started yet: connections are refused
+        try:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "max_attempts=2")
+            o = self.wait_output(r, "live", "failed")
+            self.assertEqual(o["attempt"], 2)
+            server.start()
+            time.sleep(1)
+            self.assertEqual(self.wait_output(r, "live", "failed")["attempt"], 2)  # stays down
+            self.assertEqual(self.control(r, '{"output":"live"}'), (200, {"ok": True}))
+            self.wait_output(r, "live", "live")
+            err = self.stop(r)
+            self.assertIn("Giving up on " + server.url + "/*** after 2 attempts", err)
+        finally:
+            server.close()
+
+
 class KeyframeRequest(LiveTest):
     def test_each_connection_asks_the_encoder_for_its_first_keyframe(self):
         # The encoder's own keyframes are minutes apart here: only the output's
