@@ -28,9 +28,11 @@ class LiveTest(TempDirTest):
         self.seen = []  # every text onair showed: checked for the key at the end
 
     def tearDown(self):
-        for text in self.seen:
-            self.assertNotIn(KEY, text, "the stream key leaked")
-        super().tearDown()
+        try:
+            for text in self.seen:
+                self.assertNotIn(KEY, text, "the stream key leaked")
+        finally:
+            super().tearDown()
 
     def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY", extra_env=None):
         env = dict(os.environ, **{env_name: key}, **(extra_env or {}))

@@ -34,6 +34,10 @@ def run(*args, env=None, timeout=DEADLINE):
     return proc.returncode, proc.stdout, proc.stderr
 
 
+# Every background run, so a test that fails halfway leaves none behind.
+_running = []
+
+
 class Running:
     """An `onair run` in the background whose stderr is read line by line."""
 
@@ -42,6 +46,7 @@ class Running:
                                      stderr=subprocess.PIPE, text=True, env=env,
                                      stdin=stdin)
         self.lines = []
+        _running.append(self)
 
     def wait_for(self, pattern, timeout=30):
         """Reads stderr until a line matches; returns the match."""
@@ -119,6 +124,8 @@ class TempDirTest(unittest.TestCase):
         self.out = os.path.join(self.tmp, "runs")
 
     def tearDown(self):
+        while _running:
+            _running.pop().kill()
         shutil.rmtree(self.tmp, ignore_errors=True)
 
     def runs(self):
