@@ -13,6 +13,7 @@
 #include <mutex>
 #include <thread>
 
+#include "elements.h"
 #include "onair/gst_ptr.h"
 
 namespace onair::app {
@@ -36,12 +37,6 @@ std::string alert_text(const GstStructure *s) {
   std::snprintf(buf, sizeof buf, "%s (value %.3g, threshold %.3g)", alert ? alert : "?", value,
                 threshold);
   return buf;
-}
-
-// Elements whose figures the app reads from their "stats" property.
-bool is_output(GstElement *element) {
-  GstElementFactory *factory = gst_element_get_factory(element);
-  return factory && g_str_equal(GST_OBJECT_NAME(factory), "resilientrtmpsink");
 }
 
 // How long the final stop to NULL may take. A streaming thread stuck in an
@@ -121,16 +116,8 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
       settings_(settings),
       loop_(g_main_loop_new(nullptr, FALSE)) {
   status_.state = "starting";
-  GstIterator *it = gst_bin_iterate_recurse(GST_BIN(pipeline_));
-  GValue item = G_VALUE_INIT;
-  while (gst_iterator_next(it, &item) == GST_ITERATOR_OK) {
-    auto *element = GST_ELEMENT(g_value_get_object(&item));
-    if (is_output(element))
-      outputs_[GST_OBJECT_NAME(element)] = GST_ELEMENT(gst_object_ref(element));
-    g_value_reset(&item);
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  // Outputs whose figures the app reads from their "stats" property.
+  outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
@@ -159,7 +146,6 @@ OutputFigures Runner::read_output(GstElement *output) const {
 }
 
 Runner::~Runner() {
-  for (auto &[name, element] : outputs_) gst_object_unref(element);
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);
   g_main_loop_unref(loop_);
@@ -170,7 +156,7 @@ Status Runner::status() const {
   if (playing_)
     s.uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
-  for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element));
+  for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
   return s;
 }
 

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "console.h"
+#include "onair/gst_ptr.h"
 #include "status.h"
 
 namespace onair::app {
@@ -59,7 +60,7 @@ class Runner {
   RunnerSettings settings_;
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
-  std::map<std::string, GstElement *> outputs_;  // network outputs, by name (we hold a ref)
+  std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;
