@@ -44,6 +44,14 @@ class LiveTest(TempDirTest):
         r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
         return r
 
+    def start_file(self, path, server_url):
+        """Runs a test's own pipeline file (variables `key` and `server`)."""
+        r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                    "--status-interval", "0", "-s", "key=env:STREAM_KEY",
+                    "-s", "server=" + server_url, env=dict(os.environ, STREAM_KEY=KEY))
+        r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+        return r
+
     def status(self, r):
         _, _, body = http_get(r.url + "api/status")
         self.seen.append(body.decode())
@@ -237,10 +245,7 @@ resilientrtmpsink name=out location="${server}/${key}"
         server = RtmpServer()
         try:
             server.start()
-            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
-                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
-                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
-            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            r = self.start_file(path, server.url)
             self.wait_output(r, "out", "live")
             server.kill()
             # The first retry is due in 48 to 72 s (60 s +- 20 %).
@@ -337,10 +342,7 @@ resilientrtmpsink name=out location="${server}/${key}"
         server = RtmpServer()
         try:
             server.start()
-            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
-                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
-                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
-            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            r = self.start_file(path, server.url)
             time.sleep(3)  # past the encoder's first keyframe
             self.wait_output(r, "out", "live", timeout=15)
             server.kill()
@@ -376,10 +378,7 @@ audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
 resilientrtmpsink name=out location="${server}/${key}" timeout=2
 """)
         with RtmpServer(rcvbuf=4096) as server:
-            r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
-                        "--status-interval", "0", "-s", "key=env:STREAM_KEY",
-                        "-s", "server=" + server.url, env=dict(os.environ, STREAM_KEY=KEY))
-            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            r = self.start_file(path, server.url)
             self.wait_output(r, "out", "live")
             time.sleep(1)
             server.freeze()
