@@ -448,7 +448,7 @@ void CellAverager::run(const Image &im, int cols, int rows, std::vector<CellMean
       if (col_spans_[c].first % size || col_spans_[c].count % size) return false;
     return true;
   };
-  const bool luma_groups = yuv && group_sums::available() && cells_cover_groups(8);
+  const bool luma_groups = yuv && cells_cover_groups(8);
   const bool chroma_groups = luma_groups && im.format == PixelFormat::kI420;
   const bool pixel_groups =
       pk.bpp == 4 && !yuv && narrow && group_sums::packed_available() && cells_cover_groups(4);

@@ -137,10 +137,6 @@ __attribute__((target("avx2"))) int pixels4_avx2(const uint8_t *const *rows, int
 
 }  // namespace
 
-bool available() {
-  return true;  // portable loops where no vector unit helps
-}
-
 bool packed_available() {
   return have_avx2();
 }

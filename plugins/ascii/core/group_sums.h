@@ -7,9 +7,9 @@
 
 namespace onair::ascii::group_sums {
 
-// Whether the group kernels run on this CPU (x86 with SSE2; the packed
-// pixel kernel also needs AVX2).
-bool available();
+// Whether add_pixels4 runs vectorised on this CPU (AVX2); its portable loop
+// is no faster than column sums. The other kernels have SSE2 versions on
+// every x86-64 and portable loops elsewhere.
 bool packed_available();
 
 // Luma: groups of 8 bytes of `n` rows (1 to 4) into 64-bit sums.
