@@ -11,6 +11,7 @@
 #include <string>
 
 #include "console.h"
+#include "dangling_branches.h"
 #include "onair/gst_ptr.h"
 #include "status.h"
 
@@ -61,6 +62,7 @@ class Runner {
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
+  DanglingBranches dangling_{pipeline_};
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;

@@ -1255,17 +1255,19 @@ class AsciiWeb(TempDirTest):
         self.assertEqual(code, 0, err)
         ws.close()
 
-    def test_sound_branch_waits_without_a_sound_track(self):
-        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 10, audio=False)
+    def test_source_without_sound_plays_and_ends_with_audio_on(self):
+        # The sound branch waits on a decoder output that never comes: the app
+        # ends it once the decoder has shown all its streams.
+        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 4, audio=False)
         r, url, port = self.start(clip, "-s", "quality=low")
-        try:
-            ws = WebSocket(port, "/ascii/ws")
-            self.assertEqual(ws.receive()[0], 1)
-            for _ in range(5):
-                self.assertEqual(ws.receive()[0], 2)
-            ws.close()
-        finally:
-            self.stop(r)
+        ws = WebSocket(port, "/ascii/ws")
+        self.assertEqual(ws.receive()[0], 1)
+        for _ in range(5):
+            self.assertEqual(ws.receive()[0], 2)
+        code, _, err = r.finish()  # the clip ends by itself
+        self.assertEqual(code, 0, err)
+        self.assertIn("end of stream", err)
+        ws.close()
 
     def test_gst_launch_line_without_the_app(self):
         """The documented gst-launch-1.0 line: page, frames and sound on one port."""
