@@ -346,6 +346,13 @@ GstElement *make(const char *factory, const char *name) {
   return e;
 }
 
+// Whether the input's EOS came (call with the lock held).
+bool input_ended(const Priv *p, const Input &input) {
+  for (GstMessage *m : p->held_eos)
+    if (GST_MESSAGE_SRC(m) == GST_OBJECT_CAST(input.appsink)) return true;
+  return false;
+}
+
 Session *build_session(Self *self, const Settings &s) {
   auto *session = new Session();
   session->pipeline = gst_pipeline_new("rtmp-session");
@@ -369,8 +376,14 @@ Session *build_session(Self *self, const Settings &s) {
       throw std::runtime_error(std::string("cannot link to flvmux ") + mux_pad);
     return src;
   };
-  if (self->priv->has_video) session->video = add_source("video", "video");
-  if (self->priv->has_audio) session->audio = add_source("audio", "audio");
+  bool video, audio;
+  {
+    std::lock_guard lock(self->priv->lock);
+    video = self->priv->has_video && !input_ended(self->priv, self->priv->video);
+    audio = self->priv->has_audio && !input_ended(self->priv, self->priv->audio);
+  }
+  if (video) session->video = add_source("video", "video");
+  if (audio) session->audio = add_source("audio", "audio");
 
   GstPad *pad = gst_element_get_static_pad(sink, "sink");
   gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, self, nullptr);
@@ -617,6 +630,14 @@ static void gst_resilient_rtmp_sink_handle_message(GstBin *bin, GstMessage *mess
           p->drained = !p->controller.joinable();
           p->wake.notify_all();
         }
+      } else {
+        // One stream ended before the other (a file without sound): the
+        // connection goes on with the other one alone, and flvmux stops
+        // waiting for the ended one.
+        const bool video = GST_MESSAGE_SRC(message) == GST_OBJECT_CAST(p->video.appsink);
+        if (video) p->gate.set_has_video(false);
+        GstElement *src = p->session ? (video ? p->session->video : p->session->audio) : nullptr;
+        if (src) gst_app_src_end_of_stream(GST_APP_SRC(src));
       }
       drained_already = p->drained;
     }

@@ -549,6 +549,23 @@ class Sources(LiveTest):
             self.assertGreater(duration(path), 4)
             self.check_received(path, 640, 360)
 
+    def test_file_without_sound_goes_live_and_ends(self):
+        source = os.path.join(self.tmp, "silent.mp4")
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25:duration=12", "-c:v", "libx264",
+                        "-preset", "ultrafast", source], check=True)
+        with RtmpServer() as server:
+            r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=file",
+                           "file=" + source)
+            self.wait_output(r, "live", "live", timeout=8)  # long before the file ends
+            code, out, err = r.finish()  # ends with the file, though no sound ever came
+            self.seen += [out, err]
+            self.assertEqual(code, 0, err)
+            self.assertIn("end of stream", err)
+            (path,) = server.recordings(KEY)
+            self.assertGreater(duration(path), 3)
+            self.assertEqual(list(probe_streams(path)), ["video"])
+
     def test_app_source_is_refused_by_the_app(self):
         # Nothing in `onair run` pushes into the appsrc elements: refused at
         # once instead of waiting forever.
