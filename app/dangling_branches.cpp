@@ -1,39 +1,19 @@
 #include "dangling_branches.h"
 
+#include "elements.h"
+
 namespace onair::app {
 
 namespace {
 
 constexpr const char *kDecoders[] = {"uridecodebin", "decodebin", "uridecodebin3", "decodebin3"};
 
-// Calls `fn` on every item of `it`, then frees it.
-template <typename F>
-void for_each(GstIterator *it, F fn) {
-  GValue item = G_VALUE_INIT;
-  for (bool done = false; !done;) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK:
-        fn(g_value_get_object(&item));
-        g_value_reset(&item);
-        break;
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it);
-        break;
-      default:
-        done = true;
-        break;
-    }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
-}
-
 }  // namespace
 
 DanglingBranches::DanglingBranches(GstElement *pipeline)
     : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))) {
   // The launch line's own decoders, not those inside other bins.
-  for_each(gst_bin_iterate_elements(GST_BIN(pipeline)), [&](gpointer object) {
+  for_each_item(gst_bin_iterate_elements(GST_BIN(pipeline)), [&](gpointer object) {
     auto *element = GST_ELEMENT(object);
     GstElementFactory *factory = gst_element_get_factory(element);
     for (const char *name : kDecoders)
@@ -60,8 +40,8 @@ void DanglingBranches::on_no_more_pads(GstElement *, gpointer data) noexcept {
 // The pipeline's own elements (launch-line branches live at the top level)
 // with an always-present sink pad that nothing feeds.
 void DanglingBranches::end_unlinked_branches(GstElement *pipeline, gpointer) noexcept {
-  for_each(gst_bin_iterate_elements(GST_BIN(pipeline)), [](gpointer object) {
-    for_each(gst_element_iterate_sink_pads(GST_ELEMENT(object)), [](gpointer pad_object) {
+  for_each_item(gst_bin_iterate_elements(GST_BIN(pipeline)), [](gpointer object) {
+    for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(object)), [](gpointer pad_object) {
       GstPad *pad = GST_PAD(pad_object);
       GstPadTemplate *templ = gst_pad_get_pad_template(pad);
       const bool always = !templ || GST_PAD_TEMPLATE_PRESENCE(templ) == GST_PAD_ALWAYS;

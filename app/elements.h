@@ -10,6 +10,35 @@
 
 namespace onair::app {
 
+// Calls `fn` with every object `it` yields, then frees `it`. When the
+// collection changes underneath, iteration starts over after `on_resync`.
+template <typename F, typename R>
+void for_each_item(GstIterator *it, F fn, R on_resync) {
+  GValue item = G_VALUE_INIT;
+  for (bool done = false; !done;) {
+    switch (gst_iterator_next(it, &item)) {
+      case GST_ITERATOR_OK:
+        fn(g_value_get_object(&item));
+        g_value_reset(&item);
+        break;
+      case GST_ITERATOR_RESYNC:
+        on_resync();
+        gst_iterator_resync(it);
+        break;
+      default:
+        done = true;
+        break;
+    }
+  }
+  g_value_unset(&item);
+  gst_iterator_free(it);
+}
+
+template <typename F>
+void for_each_item(GstIterator *it, F fn) {
+  for_each_item(it, fn, [] {});
+}
+
 // Every element below `bin` (in nested bins too) made by the factory
 // `factory`, by element name; each map value holds a reference.
 std::map<std::string, ElementPtr> elements_made_by(GstElement *bin, const char *factory);

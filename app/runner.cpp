@@ -54,30 +54,13 @@ void send_eos(GstElement *element, gpointer) {
 // EOS straight into what follows `element`: an element that failed may never
 // pass on the EOS its sources send.
 void push_eos_downstream(GstElement *element, gpointer) {
-  GstIterator *it = gst_element_iterate_src_pads(element);
-  GValue item = G_VALUE_INIT;
-  bool done = false;
-  while (!done) {
-    switch (gst_iterator_next(it, &item)) {
-      case GST_ITERATOR_OK: {
-        auto *pad = GST_PAD(g_value_get_object(&item));
-        if (GstPad *peer = gst_pad_get_peer(pad)) {
-          gst_pad_send_event(peer, gst_event_new_eos());
-          gst_object_unref(peer);
-        }
-        g_value_reset(&item);
-        break;
-      }
-      case GST_ITERATOR_RESYNC:
-        gst_iterator_resync(it);  // a second EOS on a pad is harmless
-        break;
-      default:
-        done = true;
-        break;
+  // After a resync a pad may get a second EOS, which is harmless.
+  for_each_item(gst_element_iterate_src_pads(element), [](gpointer pad) {
+    if (GstPad *peer = gst_pad_get_peer(GST_PAD(pad))) {
+      gst_pad_send_event(peer, gst_event_new_eos());
+      gst_object_unref(peer);
     }
-  }
-  g_value_unset(&item);
-  gst_iterator_free(it);
+  });
 }
 
 // Runs `on_expiry` on its own thread unless destroyed within `timeout`: the
