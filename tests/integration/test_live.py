@@ -44,6 +44,22 @@ class LiveTest(TempDirTest):
         r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
         return r
 
+    def output_pipeline(self, name, pattern="smpte", encoder="key-int-max=30", sink=""):
+        """A small test pipeline file: a 320x240 picture and a tone into one
+        resilientrtmpsink named `out` (variables `key` and `server`)."""
+        path = os.path.join(self.tmp, name + ".pipeline")
+        with open(path, "w") as f:
+            f.write("""name: %s
+var key: required secret
+var server: required
+---
+videotestsrc is-live=true pattern=%s ! video/x-raw,width=320,height=240,framerate=30/1
+  ! x264enc tune=zerolatency speed-preset=ultrafast %s ! h264parse ! out.video
+audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
+resilientrtmpsink name=out location="${server}/${key}" %s
+""" % (name, pattern, encoder, sink))
+        return path
+
     def start_file(self, path, server_url):
         """Runs a test's own pipeline file (variables `key` and `server`)."""
         r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
@@ -230,18 +246,8 @@ class ServerComesBack(LiveTest):
     again is used at once: the output checks it while it waits."""
 
     def test_reconnects_long_before_its_backoff_delay(self):
-        path = os.path.join(self.tmp, "patient.pipeline")
-        with open(path, "w") as f:
-            f.write("""name: patient
-var key: required secret
-var server: required
----
-videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1
-  ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse ! out.video
-audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
-resilientrtmpsink name=out location="${server}/${key}"
-  retry-initial=60000000000 retry-max=60000000000
-""")
+        path = self.output_pipeline(
+            "patient", sink="retry-initial=60000000000 retry-max=60000000000")
         server = RtmpServer()
         try:
             server.start()
@@ -328,17 +334,7 @@ class KeyframeRequest(LiveTest):
     def test_each_connection_asks_the_encoder_for_its_first_keyframe(self):
         # The encoder's own keyframes are minutes apart here: only the output's
         # request can start its connections.
-        path = os.path.join(self.tmp, "longgop.pipeline")
-        with open(path, "w") as f:
-            f.write("""name: longgop
-var key: required secret
-var server: required
----
-videotestsrc is-live=true ! video/x-raw,width=320,height=240,framerate=30/1
-  ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=100000 ! h264parse ! out.video
-audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
-resilientrtmpsink name=out location="${server}/${key}"
-""")
+        path = self.output_pipeline("longgop", encoder="key-int-max=100000")
         server = RtmpServer()
         try:
             server.start()
@@ -365,18 +361,8 @@ class FrozenServer(LiveTest):
     reconnect, and be live again when the server is."""
 
     def test_stall_is_detected_and_survived(self):
-        path = os.path.join(self.tmp, "stall.pipeline")
-        with open(path, "w") as f:
-            f.write("""name: stall
-var key: required secret
-var server: required
----
-videotestsrc is-live=true pattern=snow ! video/x-raw,width=320,height=240,framerate=30/1
-  ! x264enc tune=zerolatency speed-preset=ultrafast bitrate=2000 key-int-max=30 ! h264parse
-  ! out.video
-audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio
-resilientrtmpsink name=out location="${server}/${key}" timeout=2
-""")
+        path = self.output_pipeline("stall", pattern="snow", encoder="bitrate=2000 key-int-max=30",
+                                    sink="timeout=2")
         with RtmpServer(rcvbuf=4096) as server:
             r = self.start_file(path, server.url)
             self.wait_output(r, "out", "live")
