@@ -38,13 +38,13 @@ int main(int argc, char **argv) {
   }
   const char *key = g_getenv("ONAIR_STREAM_KEY");
   const double seconds = argc > 2 ? std::atof(argv[2]) : 10;
-  // librtmp options: a live stream (no seeking or buffering ahead), and a
-  // bound on how long a read may block once the publisher has gone.
-  const std::string location = std::string(argv[1]) + "/" + (key ? key : "") + " live=1 timeout=5";
+  const std::string location = std::string(argv[1]) + "/" + (key ? key : "");
 
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(
-      "rtmpsrc name=src ! flvdemux name=demux "
+      // A publisher that goes away ends the stream (EOS); one that stops
+      // sending for 10 s is an error.
+      "rtmp2src name=src idle-timeout=10 ! flvdemux name=demux "
       "demux.video ! queue ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB "
       "! appsink name=video max-buffers=30 sync=false "
       "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample "

@@ -550,7 +550,7 @@ const char kCaptureLike[] = R"(name: t
 var url: required secret
 var min_fps: type=number default=10 min=0
 ---
-rtmpsrc location="${url} live=1 timeout=10" ! flvdemux name=demux
+rtmp2src location="${url}" idle-timeout=10 ! flvdemux name=demux
 demux.video ! queue ! h264parse ! streammonitor name=video min-fps=${min_fps} max-gap=2000000000
   ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB
   ! appsink name=video_out max-buffers=2 drop=true sync=false
