@@ -64,6 +64,7 @@ int main(int argc, char **argv) {
   std::deque<Audio> pending_audio;
   guint64 frames = 0, pairs = 0, audio_samples = 0;
   int width = 0, height = 0;
+  GstClockTime audio_end = 0;  // end of the latest audio taken
   const gint64 end = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
   // A subscriber that joins mid-stream sometimes gets sound but never a
   // picture (flvdemux finds no video); joining again fixes it.
@@ -98,11 +99,16 @@ int main(int argc, char **argv) {
     width = frame.width;
     height = frame.height;
 
-    // Audio that starts before the frame ends belongs with it.
-    while (GstSample *a = gst_app_sink_try_pull_sample(audio, 0)) {
+    // Audio that starts before the frame ends belongs with it. Sound is
+    // decoded in its own thread and may not be ready yet: wait a little for
+    // audio up to the frame's end (none comes if the stream has no sound).
+    while (audio_end < frame_end) {
+      GstSample *a = gst_app_sink_try_pull_sample(audio, 500 * GST_MSECOND);
+      if (!a) break;
       GstBuffer *ab = gst_sample_get_buffer(a);
       Audio chunk;
       chunk.pts = GST_BUFFER_PTS(ab);
+      audio_end = chunk.pts + GST_BUFFER_DURATION(ab);
       gst_buffer_map(ab, &map, GST_MAP_READ);
       const auto *s = reinterpret_cast<const gint16 *>(map.data);
       chunk.samples.assign(s, s + map.size / 2);
