@@ -13,6 +13,7 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 import unittest
 
@@ -254,10 +255,11 @@ class Running_(TempDirTest):
         self.assertEqual(self.runs(), [])
 
     def test_natural_end_exits_0(self):
+        # 5 s: four measuring windows close, so several status ticks show the rate.
         path = write_pipeline(self.tmp, "end", """
             name: end
             ---
-            videotestsrc num-buffers=40 ! video/x-raw,framerate=20/1 ! streammonitor name=m
+            videotestsrc num-buffers=100 ! video/x-raw,framerate=20/1 ! streammonitor name=m
               ! fakesink sync=true
             """)
         code, out, err = run("run", path, "--no-http", "--output-dir", self.out,
@@ -268,10 +270,11 @@ class Running_(TempDirTest):
 
     def test_status_line_is_redrawn_in_place_on_a_terminal(self):
         import pty
+        # 5 s at the terminal's 1 s interval: several ticks after the first window.
         path = write_pipeline(self.tmp, "tty", """
             name: tty
             ---
-            videotestsrc num-buffers=50 ! video/x-raw,framerate=20/1 ! streammonitor name=cam
+            videotestsrc num-buffers=100 ! video/x-raw,framerate=20/1 ! streammonitor name=cam
               ! fakesink sync=true
             """)
         leader, follower = pty.openpty()
@@ -295,7 +298,7 @@ class Running_(TempDirTest):
             if proc.poll() is None:
                 proc.kill()
         # Redrawn lines start with carriage return + erase-line, and carry no newline.
-        self.assertRegex(screen, rb"\r\x1b\[2Kplaying 00:00:0\d \| cam 20\.0 fps")
+        self.assertRegex(screen, rb"\r\x1b\[2Kplaying 00:00:\d\d \| cam 20\.0 fps")
         self.assertNotIn(b"status: ", screen)
 
     def finishes_the_recording_on(self, signum):
@@ -313,7 +316,9 @@ class Running_(TempDirTest):
         self.assertIn("outputs finished", err)
         (run_dir,) = self.runs()
         duration = ffprobe_duration(os.path.join(self.out, run_dir, "recording.mp4"))
-        self.assertAlmostEqual(duration, stopped - started, delta=1.0)
+        # A loaded machine records less media than wall time, never more.
+        self.assertGreater(duration, 2.0)
+        self.assertLess(duration, stopped - started + 1.5)
 
     def test_interrupt_finishes_the_recording(self):
         self.finishes_the_recording_on(signal.SIGINT)
@@ -352,7 +357,7 @@ class Running_(TempDirTest):
             r.interrupt()
             r.wait_for(r"interrupt again to stop at once")
             r.proc.send_signal(signal.SIGTERM)
-            code, _, err = r.finish(timeout=15)
+            code, _, err = r.finish(timeout=40)
         finally:
             r.kill()
         self.assertEqual(code, 1, err)
@@ -399,7 +404,7 @@ class Running_(TempDirTest):
             r.interrupt()
             r.wait_for(r"interrupt again to stop at once")
             r.interrupt()
-            code, _, err = r.finish(timeout=20)
+            code, _, err = r.finish()
         finally:
             r.kill()
         self.assertEqual(code, 1)
@@ -425,7 +430,7 @@ class WebServer(TempDirTest):
             self.assertGreater(len(body), 10000)
 
             # The playlist appears once the first 2 s segment is complete.
-            deadline = time.monotonic() + 30
+            deadline = time.monotonic() + DEADLINE
             playlist = b""
             while time.monotonic() < deadline and playlist.count(b".ts") < 2:
                 time.sleep(0.5)
@@ -828,17 +833,37 @@ class ControlApi(ControlRun):
         self.stop(r)
 
     def test_rate_limit(self):
+        from concurrent.futures import ThreadPoolExecutor
         r = self.start()
-        statuses = []
-        for _ in range(80):
-            status, headers, body = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}',
-                                        token=self.token)
-            statuses.append(status)
+        # Commands in parallel, so the bucket (burst 40, 20 a second) empties
+        # however slowly one request goes; sending stops at the first refusal.
+        # 8 at a time: the server's listen backlog is 10, and a connection it
+        # drops waits a second to try again.
+        refused = threading.Event()
+
+        def command(_):
+            if refused.is_set():
+                return None
+            reply = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}', token=self.token)
+            if reply[0] == 429:
+                refused.set()
+            return reply
+        started = time.monotonic()
+        with ThreadPoolExecutor(8) as pool:
+            replies = [x for x in pool.map(command, range(1000)) if x]
+        elapsed = time.monotonic() - started
+        statuses = [status for status, _, _ in replies]
+        self.assertIn(429, statuses)
+        for status, headers, body in replies:
             if status == 429:
                 self.assertEqual(headers["Retry-After"], "1")
                 self.assertIn("too many commands", body["error"])
-        self.assertIn(429, statuses)
-        self.assertGreaterEqual(statuses.index(429), 40, "the first 40 are a burst")
+            else:
+                self.assertEqual(status, 200 if HAVE_OVERLAY else 404)
+        # Replies come back out of order: count what was let through instead.
+        accepted = len(statuses) - statuses.count(429)
+        self.assertGreaterEqual(accepted, 40, "the first 40 are a burst")
+        self.assertLessEqual(accepted, 40 + 20 * elapsed + 1, "then 20 a second")
         time.sleep(1.5)
         status, _, _ = api(self.url, "PUT", "api/overlay/status", '{"text":"x"}', token=self.token)
         self.assertNotEqual(status, 429)
@@ -849,7 +874,7 @@ class ControlApi(ControlRun):
         r = self.start(header='at 0.5: {"cmd":"status","text":"from the file"}\n'
                               'at 0 every 0.5: {"cmd":"chat","user":"bot","text":"tick"}\n'
                               'at 0.2: {"cmd":"chat","user":"bot","text":"x","overlay":"nope"}\n')
-        deadline = time.monotonic() + 10
+        deadline = time.monotonic() + 30
         status = ""
         while time.monotonic() < deadline and status != "from the file":
             time.sleep(0.2)
@@ -889,7 +914,7 @@ class ControlLines(ControlRun):
         return q
 
     def replies(self, q, n):
-        return [json.loads(q.get(timeout=15)) for _ in range(n)]
+        return [json.loads(q.get(timeout=30)) for _ in range(n)]
 
     def test_stdin(self):
         r = self.start("--control", "stdin", stdin=subprocess.PIPE)
@@ -930,7 +955,7 @@ class ControlLines(ControlRun):
         self.assertIsNone(r.proc.poll())
         r.interrupt()
         self.assertEqual(r.proc.wait(timeout=DEADLINE), 0)
-        self.assertIsNone(out.get(timeout=5), "standard output ends with the run")
+        self.assertIsNone(out.get(timeout=30), "standard output ends with the run")
 
     def test_socket(self):
         path = os.path.join(self.tmp, "control.sock")
@@ -1038,12 +1063,15 @@ class OverlayFrames(ControlRun):
         files = sorted(f for f in os.listdir(run_dir) if f.endswith(".rgbx"))
         # The newest may still be being written.
         for name in reversed(files[:-1]):
-            data = frame_pixels(os.path.join(run_dir, name), self.W, self.H)
+            try:
+                data = frame_pixels(os.path.join(run_dir, name), self.W, self.H)
+            except FileNotFoundError:  # deleted by max-files since the listing
+                continue
             if data:
                 return data
         return None
 
-    def wait_for_frame(self, run_dir, condition, timeout=15):
+    def wait_for_frame(self, run_dir, condition, what, timeout=30):
         deadline = time.monotonic() + timeout
         data = None
         while time.monotonic() < deadline:
@@ -1051,14 +1079,14 @@ class OverlayFrames(ControlRun):
             if data and condition(data):
                 return data
             time.sleep(0.2)
-        self.fail("no frame matched in %.0f s" % timeout)
+        self.fail("no frame %s in %.0f s" % (what, timeout))
 
     def test_chat_and_status_appear_in_the_frames(self):
         r = self.start(body="""
             videotestsrc pattern=black is-live=true
               ! video/x-raw,format=RGBx,width=320,height=240,framerate=10/1
               ! broadcastoverlay name=overlay
-              ! multifilesink location="${run_dir}/frame%05d.rgbx" max-files=4
+              ! multifilesink location="${run_dir}/frame%05d.rgbx" max-files=30
             """)
         run_dir = os.path.join(self.out, self.runs()[0])
         W, H = self.W, self.H
@@ -1068,28 +1096,31 @@ class OverlayFrames(ControlRun):
         def lit(data, box):
             return lit_pixels(data, W, *box)
 
-        data = self.wait_for_frame(run_dir, lambda d: True)
+        data = self.wait_for_frame(run_dir, lambda d: True, "at all")
         self.assertEqual(lit(data, (0, 0, W, H)), 0, "the picture starts black")
 
         status, _, body = api(self.url, "POST", "api/overlay/chat",
                               '{"user":"bot","text":"hello from the test","color":"#ffffff"}',
                               token=self.token)
         self.assertEqual(status, 200, body)
-        data = self.wait_for_frame(run_dir, lambda d: lit(d, bottom_left) > 50)
+        data = self.wait_for_frame(run_dir, lambda d: lit(d, bottom_left) > 50,
+                                   "with the chat line")
         self.assertEqual(lit(data, top_right), 0, "chat goes bottom left only")
 
         status, _, body = api(self.url, "PUT", "api/overlay/status", '{"text":"LIVE NOW"}',
                               token=self.token)
         self.assertEqual(status, 200, body)
-        data = self.wait_for_frame(run_dir, lambda d: lit(d, top_right) > 30)
-        self.assertGreater(lit(data, bottom_left), 50, "the chat line is still there")
+        # The chat line stays when the status comes.
+        self.wait_for_frame(run_dir,
+                            lambda d: lit(d, top_right) > 30 and lit(d, bottom_left) > 50,
+                            "with the status and the chat line")
 
         # Clearing takes it away again.
         status, _, _ = api(self.url, "DELETE", "api/overlay/chat", token=self.token)
         self.assertEqual(status, 200)
         status, _, _ = api(self.url, "PUT", "api/overlay/status", '{"text":""}', token=self.token)
         self.assertEqual(status, 200)
-        self.wait_for_frame(run_dir, lambda d: lit(d, (0, 0, W, H)) == 0)
+        self.wait_for_frame(run_dir, lambda d: lit(d, (0, 0, W, H)) == 0, "black again")
         self.stop(r)
 
 
@@ -1105,6 +1136,14 @@ def make_clip(path, seconds, audio=True):
     args += ["mp4mux", "name=mux", "!", "filesink", "location=" + path]
     subprocess.run(args, check=True, timeout=120, capture_output=True)
     return path
+
+
+def recv_some(s):
+    """The next bytes from the socket; fails rather than spin if it closed."""
+    chunk = s.recv(4096)
+    if not chunk:
+        raise AssertionError("the server closed the connection")
+    return chunk
 
 
 def delta_frame_ok(frame, cells, cell_bytes):
@@ -1163,21 +1202,22 @@ class AsciiWeb(TempDirTest):
             # Each frame's index is one more than the last one sent; a client
             # that falls behind (a loaded machine) misses some, never repeats.
             self.assertEqual(indexes, sorted(set(indexes)))
-            self.assertLess(indexes[-1] - indexes[0], 40)
+            # And it counts frames: the 20 s clip makes 20 a second at most.
+            self.assertLessEqual(indexes[-1], 20 * 20)
 
             # The sound: an endless chunked answer of ADTS frames.
             with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
                 s.sendall(b"GET /ascii/audio.aac HTTP/1.1\r\nHost: x\r\n\r\n")
                 data = b""
                 while b"\r\n\r\n" not in data:
-                    data += s.recv(4096)
+                    data += recv_some(s)
                 head, rest = data.split(b"\r\n\r\n", 1)
                 self.assertIn(b"200 OK", head)
                 self.assertIn(b"Content-Type: audio/aac", head)
                 self.assertIn(b"Transfer-Encoding: chunked", head)
                 raw = rest
                 while len(raw) < 12000:
-                    raw += s.recv(4096)
+                    raw += recv_some(s)
             # Undo the chunking.
             payload = b""
             while b"\r\n" in raw:
@@ -1246,7 +1286,8 @@ class AsciiWeb(TempDirTest):
             self.stop(r)
 
     def test_video_only_source_plays_and_ends(self):
-        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 3, audio=False)
+        # Long enough to outlast the start, the connection and the first frames.
+        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 10, audio=False)
         r, url, port = self.start(clip, "-s", "quality=low", "-s", "audio=off")
         ws = WebSocket(port, "/ascii/ws")
         self.assertEqual(ws.receive()[0], 1)
@@ -1258,7 +1299,7 @@ class AsciiWeb(TempDirTest):
     def test_source_without_sound_plays_and_ends_with_audio_on(self):
         # The sound branch waits on a decoder output that never comes: the app
         # ends it once the decoder has shown all its streams.
-        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 4, audio=False)
+        clip = make_clip(os.path.join(self.tmp, "silent.mp4"), 10, audio=False)
         r, url, port = self.start(clip, "-s", "quality=low")
         ws = WebSocket(port, "/ascii/ws")
         self.assertEqual(ws.receive()[0], 1)

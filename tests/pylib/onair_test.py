@@ -10,6 +10,7 @@ import socket
 import subprocess
 import tempfile
 import textwrap
+import threading
 import time
 import unittest
 import urllib.error
@@ -39,49 +40,98 @@ _running = []
 
 
 class Running:
-    """An `onair run` in the background whose stderr is read line by line."""
+    """An `onair run` in the background. A thread reads its stderr into `lines`
+    as it comes, so a chatty run never blocks on a full pipe while a test talks
+    HTTP to it, and waits end on time even when no line comes."""
 
     def __init__(self, *args, env=None, stdin=subprocess.DEVNULL):
-        self.proc = subprocess.Popen([ONAIR, "run", *args], stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env,
-                                     stdin=stdin)
+        # stderr on a pipe of our own: the reader thread is its only reader
+        # (proc.stderr is None, so communicate() does not read it too).
+        read_fd, write_fd = os.pipe()
+        try:
+            self.proc = subprocess.Popen([ONAIR, "run", *args], stdout=subprocess.PIPE,
+                                         stderr=write_fd, text=True, env=env, stdin=stdin)
+        except BaseException:
+            os.close(read_fd)
+            raise
+        finally:
+            os.close(write_fd)
+        # stdout stays a pipe read by finish() or by the test: in `run` it only
+        # carries replies to commands on standard input, never enough to fill it.
         self.lines = []
+        self.ended = False  # the stream reached its end
+        self._changed = threading.Condition()
+        stream = open(read_fd, encoding=None, errors="replace")
+        self._reader = threading.Thread(target=self._read, args=(stream,), daemon=True)
+        self._reader.start()
         _running.append(self)
 
-    def wait_for(self, pattern, timeout=30):
-        """Reads stderr until a line matches; returns the match."""
+    def _read(self, stream):
+        with stream:
+            for line in stream:
+                with self._changed:
+                    self.lines.append(line)
+                    self._changed.notify_all()
+        with self._changed:
+            self.ended = True
+            self._changed.notify_all()
+
+    def _wait_until(self, step, timeout, what):
+        """Feeds each stderr line, from the first on, to step() until it gives a
+        true value, which is returned; waits for more lines until `timeout`."""
         end = time.monotonic() + timeout
-        regex = re.compile(pattern)
-        for line in self.lines:
-            m = regex.search(line)
-            if m:
-                return m
-        while time.monotonic() < end:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.lines.append(line)
-            m = regex.search(line)
-            if m:
-                return m
-        raise AssertionError("no line matching %r in:\n%s" % (pattern, "".join(self.lines)))
+        seen = 0
+        with self._changed:
+            while True:
+                for line in self.lines[seen:]:
+                    seen += 1
+                    result = step(line)
+                    if result:
+                        return result
+                remaining = end - time.monotonic()
+                if self.ended or remaining <= 0:
+                    break
+                self._changed.wait(remaining)
+            why = "the output ended" if self.ended else "gave up after %g s" % timeout
+            text = "".join(self.lines)
+        raise AssertionError("%s (%s) in:\n%s" % (what, why, text))
+
+    def wait_for(self, pattern, timeout=DEADLINE):
+        """Waits for a stderr line matching `pattern` (lines already read count);
+        returns the match of the first such line."""
+        return self._wait_until(re.compile(pattern).search, timeout,
+                                "no line matching %r" % pattern)
+
+    def wait_for_count(self, text, count, timeout=DEADLINE):
+        """Waits until stderr lines (already read ones count) hold `text` `count` times."""
+        found = 0
+
+        def step(line):
+            nonlocal found
+            found += line.count(text)
+            return found >= count
+        self._wait_until(step, timeout, "fewer than %d times %r" % (count, text))
 
     def interrupt(self):
         self.proc.send_signal(signal.SIGINT)
 
     def finish(self, timeout=DEADLINE):
+        """Waits for the end of the run; returns (exit code, stdout, all of stderr)."""
         try:
-            out, err = self.proc.communicate(timeout=timeout)
+            out, _ = self.proc.communicate(timeout=timeout)
         except subprocess.TimeoutExpired:
             self.proc.kill()
             raise
-        self.lines.append(err)
-        return self.proc.returncode, out, "".join(self.lines)
+        # The pipe ends with the process; the thread has the last lines then.
+        self._reader.join(timeout)
+        with self._changed:
+            return self.proc.returncode, out, "".join(self.lines)
 
     def kill(self):
         if self.proc.poll() is None:
             self.proc.kill()
             self.proc.communicate()
+        self._reader.join(10)
 
 
 def http_get(url, method="GET"):
