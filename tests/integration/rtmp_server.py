@@ -6,6 +6,7 @@ every published stream recorded to FLV so ffprobe can judge what arrived.
 import glob
 import json
 import os
+import random
 import shutil
 import signal
 import socket
@@ -19,9 +20,20 @@ FFPROBE = shutil.which("ffprobe")
 
 
 def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    """A port free now, below the kernel's ephemeral range: the system never
+    hands it to another socket (an outgoing connection, a server on port 0)
+    while the server that takes it is down or not started yet."""
+    with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+        ephemeral_low = int(f.read().split()[0])
+    for _ in range(100):
+        port = random.randrange(10000, max(ephemeral_low, 10001))
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port below %d" % ephemeral_low)
 
 
 def wait_for_port(port, timeout=10.0):
@@ -111,16 +123,38 @@ stream {{
         return conf
 
     def start(self):
+        pid_file = os.path.join(self.dir, "nginx.pid")
+        if os.path.exists(pid_file):
+            os.unlink(pid_file)
         self.proc = subprocess.Popen([NGINX, "-e", os.path.join(self.dir, "error.log"), "-p", self.dir,
                                       "-c", os.path.join(self.dir, "nginx.conf")],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
+        # nginx writes its pid once it listens on every port; a port that
+        # answers while this nginx has exited would be somebody else's.
+        end = time.monotonic() + 20
+        while not self._pid_written(pid_file):
+            if self.proc.poll() is not None or time.monotonic() > end:
+                try:
+                    with open(os.path.join(self.dir, "error.log"), errors="replace") as f:
+                        log = f.read()[-2000:]
+                except OSError:
+                    log = "(no error log)"
+                raise RuntimeError("nginx did not start: " + log)
+            time.sleep(0.05)
         wait_for_port(self.port)
         if self.front_port:
             wait_for_port(self.front_port)
         if self.tls_port:
             wait_for_port(self.tls_port)
         return self
+
+    def _pid_written(self, pid_file):
+        try:
+            with open(pid_file) as f:
+                return f.read().strip() == str(self.proc.pid)
+        except OSError:
+            return False
 
     def kill(self):
         """Stops the server abruptly, as a crash would."""

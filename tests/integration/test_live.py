@@ -78,12 +78,16 @@ resilientrtmpsink name=out location="${server}/${key}" %s
         self.seen.append(body.decode())
         return body.decode()
 
-    def wait_output(self, r, name, state, timeout=20, reconnects=None):
+    def wait_output(self, r, name, state, timeout=20, reconnects=None, frames_sent=None):
+        """Polls /api/status until output `name` is in `state` (with that many
+        reconnects, and more than `frames_sent` frames sent); returns it."""
         end = time.monotonic() + timeout
         while time.monotonic() < end:
             outputs = {o["name"]: o for o in self.status(r)["outputs"]}
             o = outputs.get(name)
-            if o and o["state"] == state and (reconnects is None or o["reconnects"] == reconnects):
+            if (o and o["state"] == state
+                    and (frames_sent is None or o["frames_sent"] > frames_sent)
+                    and (reconnects is None or o["reconnects"] == reconnects)):
                 return o
             time.sleep(0.1)
         raise AssertionError("output %s never reached %s: %s" % (name, state, outputs))
@@ -130,10 +134,10 @@ class Platforms(LiveTest):
                 self.wait_output(r, "live", "live")
             time.sleep(5)
             for name, r in runs.items():
-                o = self.wait_output(r, "live", "live")
+                # Four encoders at once may run behind real time on a slow machine.
+                o = self.wait_output(r, "live", "live", frames_sent=90, timeout=60)
                 self.assertGreater(o["bitrate"], 200000)  # ~928 kbit/s for quality=low
                 self.assertGreater(o["uptime"], 3)
-                self.assertGreater(o["frames_sent"], 90)
                 self.assertGreater(o["encoding_latency_ms"], 0)  # capture to send
                 self.assertIn("onair_output_live{", self.metrics(r))
                 err = self.stop(r)
@@ -281,28 +285,20 @@ class ReconnectCommand(LiveTest):
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read())
 
-    def wait_lines(self, r, text, count, timeout=20):
-        """Reads stderr until `text` has been printed `count` times."""
-        end = time.monotonic() + timeout
-        while "".join(r.lines).count(text) < count:
-            self.assertLess(time.monotonic(), end, "".join(r.lines))
-            line = r.proc.stderr.readline()
-            self.assertTrue(line, "".join(r.lines))
-            r.lines.append(line)
 
     def test_the_api_reconnects_an_output_at_once(self):
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url)
             live = "(" + server.url + "/***): live"
-            self.wait_lines(r, live, 1)
+            r.wait_for_count(live, 1)
             time.sleep(1)
             self.assertEqual(self.control(r, '{"output":"nope"}'),
                              (404, {"ok": False, "error": "no output named 'nope' (outputs: live)"}))
             self.assertEqual(self.control(r, '{"output":"live"}'), (200, {"ok": True}))
-            self.wait_lines(r, live, 2)
+            r.wait_for_count(live, 2)
             time.sleep(1)
             self.assertEqual(self.control(r, ""), (200, {"ok": True}))  # every output
-            self.wait_lines(r, live, 3)
+            r.wait_for_count(live, 3)
             time.sleep(1)
             err = self.stop(r)
             self.assertEqual(err.count("(" + server.url + "/***): live"), 3, err)
@@ -389,9 +385,15 @@ class Simulcast(LiveTest):
             r.wait_for(r"^playing")
             self.wait_output(r, "custom", "live")
             time.sleep(6)
-            outputs = {o["name"]: o for o in self.status(r)["outputs"]}
-            self.assertEqual(outputs["x"]["state"], "reconnecting")
-            self.assertGreater(outputs["x"]["attempt"], 2)
+            # Between attempts "reconnecting"; an attempt in progress is "connecting".
+            end = time.monotonic() + 20
+            while True:
+                outputs = {o["name"]: o for o in self.status(r)["outputs"]}
+                if outputs["x"]["state"] == "reconnecting" and outputs["x"]["attempt"] > 2:
+                    break
+                self.assertLess(time.monotonic(), end, outputs)
+                time.sleep(0.1)
+            self.assertEqual(outputs["custom"]["state"], "live")
             self.assertEqual(outputs["custom"]["reconnects"], 0)
             self.stop(r)
             (path,) = up.recordings(KEY)
@@ -418,14 +420,14 @@ class Simulcast(LiveTest):
             r = self.start("simulcast", "custom_key=env:STREAM_KEY", "custom_server=" + up.url,
                            "x_key=env:STREAM_KEY", "x_server=" + frozen.url)
             self.wait_output(r, "custom", "live")
-            time.sleep(14)
+            time.sleep(15)
             err = self.stop(r)
             frozen.thaw()
             self.assertNotIn("(" + frozen.url + "/***): live", err)
             x_connects = err.count("(" + frozen.url + "/***): connecting")
             (path,) = up.recordings(KEY)
             keys = [t for t, k in packet_times(path) if k]
-            self.assertGreater(keys[-1] - keys[0], 12)
+            self.assertGreaterEqual(keys[-1] - keys[0], 11.9)  # at least 7 keyframes
             gaps = [b - a for a, b in zip(keys, keys[1:])]
             # At most one asked-for keyframe per connection the frozen output
             # opens; the encoder's own come every 2 s.
@@ -521,8 +523,8 @@ class Sources(LiveTest):
     def test_uri_source_goes_live(self):
         source = os.path.join(self.tmp, "clip.mkv")
         subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=320x240:rate=25:duration=6", "-f", "lavfi", "-i",
-                        "sine=frequency=300:sample_rate=48000:duration=6", "-c:v", "libx264",
+                        "testsrc2=size=320x240:rate=25:duration=12", "-f", "lavfi", "-i",
+                        "sine=frequency=300:sample_rate=48000:duration=12", "-c:v", "libx264",
                         "-preset", "ultrafast", "-c:a", "aac", "-shortest", source], check=True)
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=uri",
@@ -532,7 +534,7 @@ class Sources(LiveTest):
             self.seen += [out, err]
             self.assertEqual(code, 0, err)
             (path,) = server.recordings(KEY)
-            self.assertGreater(duration(path), 4)
+            self.assertGreater(duration(path), 6)
             self.check_received(path, 640, 360)
 
     def test_file_without_sound_goes_live_and_ends(self):
@@ -543,11 +545,13 @@ class Sources(LiveTest):
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=file",
                            "file=" + source)
-            self.wait_output(r, "live", "live", timeout=8)  # long before the file ends
             code, out, err = r.finish()  # ends with the file, though no sound ever came
             self.seen += [out, err]
             self.assertEqual(code, 0, err)
-            self.assertIn("end of stream", err)
+            # Live while the file plays, not only once it has ended.
+            live = err.find("(" + server.url + "/***): live")
+            self.assertGreater(live, 0, err)
+            self.assertGreater(err.find("end of stream"), live, err)
             (path,) = server.recordings(KEY)
             self.assertGreater(duration(path), 3)
             self.assertEqual(list(probe_streams(path)), ["video"])
@@ -578,18 +582,27 @@ class Embedding(LiveTest):
             self.skipTest("examples not built")
         with RtmpServer() as server:
             env = dict(os.environ, ONAIR_STREAM_KEY=KEY, STREAM_URL=server.url + "/" + KEY)
-            pusher = subprocess.Popen([push, server.url, "20"], env=env, stdout=subprocess.PIPE,
+            pusher = subprocess.Popen([push, server.url, "40"], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
             try:
-                time.sleep(1.5)
-                # One subscriber at a time: a second librtmp subscriber to the
-                # same nginx-rtmp stream receives nothing.
+                # nginx records from the moment the stream is published.
+                end = time.monotonic() + 20
+                while not server.recordings(KEY):
+                    self.assertLess(time.monotonic(), end, "push_frames never published")
+                    time.sleep(0.1)
+                # The monitor, then the capture example, one subscriber at a time.
                 monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
                                   "127.0.0.1:0", "--output-dir", self.out, env=env)
                 monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
                 monitor.wait_for(r"^playing")
-                time.sleep(2.5)
-                monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
+                # The first figures come once a whole second of frames has been seen.
+                end = time.monotonic() + 20
+                while True:
+                    monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
+                    if monitors.get("video", {}).get("fps") and monitors.get("audio", {}).get("media"):
+                        break
+                    self.assertLess(time.monotonic(), end, monitors)
+                    time.sleep(0.2)
                 self.assertAlmostEqual(monitors["video"]["fps"], 30, delta=3)
                 self.assertEqual(monitors["audio"]["media"], "audio/mpeg")
                 self.stop(monitor)
@@ -612,7 +625,7 @@ class Embedding(LiveTest):
             self.seen += [out, err]
             self.assertEqual(pusher.returncode, 0, err)
             self.assertIn("output live rtmp://127.0.0.1:%d/live/***" % server.port, out)
-            self.assertIn("pushed 600 frames: 600 sent, 0 dropped", out)
+            self.assertIn("pushed 1200 frames: 1200 sent, 0 dropped", out)
 
 
 if __name__ == "__main__":
