@@ -7,15 +7,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { SCREENSHOT, withOnairPage } from './harness.mjs';
+import { SCREENSHOT, waitForPlayback, withOnairPage } from './harness.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'onair-ascii-'));
 const clip = join(out, 'bars.mp4');
-// 100% colour bars, full height, with a tone: 30 s so it outlasts the test.
+// 100% colour bars, full height, with a tone. The clip starts playing when
+// the app starts, before Chromium does, so it lasts 120 s: longer than all
+// the waits below can add up to on a loaded machine. The test stops the app
+// itself when done; it never waits for the clip to end.
 const made = spawnSync('gst-launch-1.0', ['-q',
-  'videotestsrc', 'num-buffers=750', 'pattern=smpte100', '!', 'video/x-raw,width=320,height=180,framerate=25/1',
+  'videotestsrc', 'num-buffers=3000', 'pattern=smpte100', '!', 'video/x-raw,width=320,height=180,framerate=25/1',
   '!', 'x264enc', 'speed-preset=ultrafast', '!', 'h264parse', '!', 'queue', '!', 'mux.',
-  'audiotestsrc', 'num-buffers=1300', 'freq=440', '!', 'audioconvert', '!', 'voaacenc', '!', 'aacparse',
+  'audiotestsrc', 'num-buffers=5200', 'freq=440', '!', 'audioconvert', '!', 'voaacenc', '!', 'aacparse',
   '!', 'queue', '!', 'mux.', 'mp4mux', 'name=mux', '!', 'filesink', `location=${clip}`], { encoding: 'utf8' });
 if (made.status !== 0) {
   console.log(`cannot make the test clip: ${made.stderr}`);
@@ -31,8 +34,9 @@ const code = await withOnairPage(
     await page.waitForFunction(() => document.getElementById('audio').currentTime > 0.5,
       null, { timeout: 20000, polling: 250 });
     const t1 = await page.evaluate(() => document.getElementById('audio').currentTime);
-    await page.waitForTimeout(2000);
-    const t2 = await page.evaluate(() => document.getElementById('audio').currentTime);
+    // The sound plays on: its time must pass t1 + 1 s (however long the
+    // machine takes to get there).
+    const { reached: t2, waited } = await waitForPlayback(page, '#audio', t1, 'sound');
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });
 
     // The seven bars, left to right: white, yellow, cyan, green, magenta, red,
@@ -63,7 +67,7 @@ const code = await withOnairPage(
     const stats = await page.evaluate(() => ({ drawn: window.asciiPlayer.drawn, lead: window.asciiPlayer.lead,
       header: window.asciiPlayer.header, timed: window.asciiPlayer.timed,
       received: window.asciiPlayer.received, sound: window.asciiPlayer.soundTime }));
-    console.log(`bars ${found.join(' ')}; audio ${t1.toFixed(2)} s, 2 s later ${t2.toFixed(2)} s; ` +
+    console.log(`bars ${found.join(' ')}; audio ${t1.toFixed(2)} s, ${waited.toFixed(1)} s later ${t2.toFixed(2)} s; ` +
       `${stats.drawn} frames drawn, picture ahead of sound ${(stats.lead * 1000).toFixed(0)} ms, grid ${stats.header.cols}x${stats.header.rows}`);
     if (found.join() !== expected.join()) throw new Error(`bar colours ${found} (expected ${expected})`);
     if (stats.header.cols !== 80 || stats.header.rows !== 34) throw new Error('low quality should be 80x34');
@@ -78,10 +82,10 @@ const code = await withOnairPage(
     // the bars are still drawn in their colours.
     await page.selectOption('#preset', 'high');
     await page.waitForFunction(() => window.asciiPlayer.header && window.asciiPlayer.header.cols === 200,
-      null, { timeout: 15000, polling: 250 });
+      null, { timeout: 20000, polling: 250 });
     const before = await page.evaluate(() => window.asciiPlayer.drawn);
     await page.waitForFunction((n) => window.asciiPlayer.drawn > n + 10, before,
-      { timeout: 15000, polling: 250 });
+      { timeout: 20000, polling: 250 });
     const high = await page.evaluate(() => ({ header: window.asciiPlayer.header,
       query: location.search }));
     console.log(`after choosing high: grid ${high.header.cols}x${high.header.rows}, address ${high.query}`);

@@ -16,6 +16,26 @@ export function deadline(ms) {
   return new Promise((_, reject) => setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms));
 }
 
+// Waits until the media element SELECTOR (on a page in its own time) has
+// played on by more than BY seconds past FROM: progress, not a fixed sleep,
+// so a slow machine only takes longer. Returns the time reached and the wall
+// time waited; throws, naming the time reached, if that does not happen
+// within TIMEOUT ms.
+export async function waitForPlayback(page, selector, from, what, { by = 1.0, timeout = 20000 } = {}) {
+  const started = Date.now();
+  try {
+    await page.waitForFunction(([sel, t]) => document.querySelector(sel).currentTime > t,
+      [selector, from + by], { timeout, polling: 250 });
+  } catch (e) {
+    if (!/Timeout/i.test(e.message)) throw e;
+    const reached = await page.evaluate((sel) => document.querySelector(sel).currentTime, selector);
+    throw new Error(`${what} did not advance by ${by} s within ${timeout / 1000} s: ` +
+      `${from.toFixed(2)} s -> ${reached.toFixed(2)} s`);
+  }
+  const reached = await page.evaluate((sel) => document.querySelector(sel).currentTime, selector);
+  return { reached, waited: (Date.now() - started) / 1000 };
+}
+
 export function missing(what) {
   console.log(`browser check cannot run: ${what}`);
   process.exit(process.env.ONAIR_REQUIRE_BROWSER === '1' ? 1 : 77);
@@ -44,7 +64,8 @@ export async function withOnairPage(args, check, { summary = true } = {}) {
   let failed = false;
   let browser;
   try {
-    const url = await Promise.race([deadline(30000), new Promise((resolve, reject) => {
+    // Generous: on a loaded machine the app can be slow to start listening.
+    const url = await Promise.race([deadline(60000), new Promise((resolve, reject) => {
       app.stderr.on('data', (chunk) => {
         log += chunk;
         const m = log.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
@@ -59,6 +80,9 @@ export async function withOnairPage(args, check, { summary = true } = {}) {
         '--autoplay-policy=no-user-gesture-required'],
     });
     const page = await browser.newPage();
+    // Navigation and actions (goto, selectOption) get more than the 30 s
+    // default, for a loaded machine; waits on progress set their own.
+    page.setDefaultTimeout(60000);
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
     await check(page, url);
