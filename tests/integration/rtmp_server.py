@@ -63,13 +63,33 @@ class RtmpServer:
         self.proc = None
         self.url = "rtmp://127.0.0.1:%d/live" % (self.front_port or self.port)
         self.tls_url = "rtmps://127.0.0.1:%d/live" % self.tls_port if tls else None
-        if tls:
-            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
-                            "-subj", "/CN=127.0.0.1", "-keyout", os.path.join(self.dir, "key.pem"),
-                            "-out", os.path.join(self.dir, "cert.pem")],
-                           check=True, capture_output=True, timeout=60)
+        # A certificate for 127.0.0.1 made now, self-signed; `ca_file` is the
+        # authority that signed it when a client should be able to trust it.
+        self.ca_file = None
+        if tls == "ca":
+            self._make_signed_certificate()
+        elif tls:
+            self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                          "-subj", "/CN=127.0.0.1", "-keyout", "key.pem", "-out", "cert.pem")
         with open(os.path.join(self.dir, "nginx.conf"), "w") as f:
             f.write(self._config())
+
+    def _openssl(self, *args):
+        subprocess.run(["openssl", *args], cwd=self.dir, check=True, capture_output=True,
+                       timeout=60)
+
+    def _make_signed_certificate(self):
+        self._openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                      "-subj", "/CN=onair test authority", "-keyout", "ca-key.pem",
+                      "-out", "ca.pem", "-addext", "basicConstraints=critical,CA:TRUE",
+                      "-addext", "keyUsage=critical,keyCertSign,cRLSign")
+        self._openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1",
+                      "-keyout", "key.pem", "-out", "server.csr")
+        with open(os.path.join(self.dir, "server.ext"), "w") as f:
+            f.write("subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth\n")
+        self._openssl("x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca-key.pem",
+                      "-CAcreateserial", "-days", "1", "-extfile", "server.ext", "-out", "cert.pem")
+        self.ca_file = os.path.join(self.dir, "ca.pem")
 
     def _config(self):
         d = self.dir

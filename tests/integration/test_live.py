@@ -34,13 +34,13 @@ class LiveTest(TempDirTest):
         finally:
             super().tearDown()
 
-    def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY", extra_env=None):
+    def start(self, pipeline, *sets, key=KEY, env_name="STREAM_KEY", extra_env=None, wrapper=()):
         env = dict(os.environ, **{env_name: key}, **(extra_env or {}))
         args = [pipeline, "--http", "127.0.0.1:0", "--output-dir", self.out,
                 "--status-interval", "1", "-s", "quality=low"]
         for s in sets:
             args += ["-s", s]
-        r = Running(*args, env=env)
+        r = Running(*args, env=env, wrapper=wrapper)
         r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
         return r
 
@@ -448,6 +448,24 @@ class Rtmps(LiveTest):
             err = self.stop(r)
             self.assertNotIn("): live", err)
             self.assertEqual(server.recordings(KEY), [])
+
+    def test_a_certificate_from_a_trusted_authority_is_accepted(self):
+        # Validation stays on. For this run alone, the test's authority is the
+        # system's trusted one: bound over the system bundle in a mount
+        # namespace of its own (root only).
+        bundle = "/etc/ssl/certs/ca-certificates.crt"
+        probe = subprocess.run(["unshare", "-m", "true"], capture_output=True)
+        if probe.returncode != 0 or not os.path.isfile(bundle):
+            self.skipTest("trusting a test authority needs unshare -m and " + bundle)
+        with RtmpServer(tls="ca") as server:
+            wrapper = ["unshare", "-m", "--propagation", "private", "sh", "-c",
+                       'mount --bind "$1" "$2" && shift 2 && exec "$@"', "trust", server.ca_file, bundle]
+            r = self.start("x", "key=env:STREAM_KEY", "server=" + server.tls_url, wrapper=wrapper)
+            self.wait_output(r, "live", "live", frames_sent=100)
+            err = self.stop(r)
+            self.assertIn("(" + server.tls_url + "/***): live", err)
+            (path,) = server.recordings(KEY)
+            self.check_received(path, 640, 360)
 
     def test_limits_are_checked_before_connecting(self):
         code, out, err = run("run", "x", "-s", "key=env:STREAM_KEY", "-s", "keyframe_interval=4",

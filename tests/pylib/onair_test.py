@@ -44,12 +44,13 @@ class Running:
     as it comes, so a chatty run never blocks on a full pipe while a test talks
     HTTP to it, and waits end on time even when no line comes."""
 
-    def __init__(self, *args, env=None, stdin=subprocess.DEVNULL):
+    def __init__(self, *args, env=None, stdin=subprocess.DEVNULL, wrapper=()):
+        """`wrapper`: a command line that runs the app (its arguments appended)."""
         # stderr on a pipe of our own: the reader thread is its only reader
         # (proc.stderr is None, so communicate() does not read it too).
         read_fd, write_fd = os.pipe()
         try:
-            self.proc = subprocess.Popen([ONAIR, "run", *args], stdout=subprocess.PIPE,
+            self.proc = subprocess.Popen([*wrapper, ONAIR, "run", *args], stdout=subprocess.PIPE,
                                          stderr=write_fd, text=True, env=env, stdin=stdin)
         except BaseException:
             os.close(read_fd)
