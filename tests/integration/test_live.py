@@ -236,7 +236,7 @@ class Reconnect(LiveTest):
 class DebugLog(LiveTest):
     def test_gstreamer_debug_output_hides_the_key(self):
         # Elements log their locations and the launch line at these levels.
-        debug = {"GST_DEBUG": "GST_PIPELINE:4,rtmp*:5,resilientrtmpsink:6,rtmpsrc:5"}
+        debug = {"GST_DEBUG": "GST_PIPELINE:4,rtmp*:5,resilientrtmpsink:6"}
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, extra_env=debug)
             self.wait_output(r, "live", "live")
