@@ -244,6 +244,20 @@ class DebugLog(LiveTest):
             self.assertIn("rtmp2locationhandler", err)  # the debug log did run
             self.assertIn(server.url + "/***", err)
 
+    def test_a_secret_url_hides_its_stream_name_in_the_debug_output(self):
+        # rtmp-capture's secret is the whole URL; the RTMP client also logs the
+        # stream name (the key) on its own.
+        debug = {"GST_DEBUG": "rtmp*:5"}
+        with RtmpServer() as server:
+            publisher = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url)
+            self.wait_output(publisher, "live", "live")
+            env = dict(os.environ, STREAM_URL=server.url + "/" + KEY, **debug)
+            r = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--no-http",
+                        "--output-dir", self.out, env=env)
+            r.wait_for(r"Sending play for '\*\*\*'")  # the client did log the stream name
+            self.stop(r)  # checked for the key with everything else
+            self.stop(publisher)
+
 
 class ServerComesBack(LiveTest):
     """However long the backoff has grown, a server that accepts connections

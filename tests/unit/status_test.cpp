@@ -85,6 +85,24 @@ TEST(Text, RedactorHidesEverySecret) {
   EXPECT_EQ(r("live_abc123live_abc123"), "******");
 }
 
+TEST(Text, UrlSecretPartsAreTheStreamNameAndThePassword) {
+  using V = std::vector<std::string>;
+  EXPECT_EQ(url_secret_parts("rtmp://host:1935/live/key123"), V{"key123"});
+  EXPECT_EQ(url_secret_parts("rtmps://u:pw9@host/app/inst/key?t=1"), (V{"pw9", "key?t=1", "key"}));
+  EXPECT_EQ(url_secret_parts("rtmp://host/live"), V{});  // the app alone
+  EXPECT_EQ(url_secret_parts("rtmp://host/live/"), V{});
+  EXPECT_EQ(url_secret_parts("rtmp://user@host"), V{});
+  EXPECT_EQ(url_secret_parts("not a url/with/slashes"), V{});
+}
+
+TEST(Text, RedactorHidesTheStreamNameOfASecretUrl) {
+  Redactor r;
+  r.add("rtmp://127.0.0.1:1935/live/live_abc123");
+  EXPECT_EQ(r("location rtmp://127.0.0.1:1935/live/live_abc123"), "location ***");
+  EXPECT_EQ(r("Sending play for 'live_abc123' on stream 1"), "Sending play for '***' on stream 1");
+  EXPECT_EQ(r("state live"), "state live");  // the application name stays
+}
+
 TEST(Status, RedactedHidesSecretsInEveryTextField) {
   Status s = sample();
   s.monitors[0].name = "key-supersecret";
