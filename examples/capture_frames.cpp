@@ -46,9 +46,9 @@ int main(int argc, char **argv) {
       // sending for 10 s is an error.
       "rtmp2src name=src idle-timeout=10 ! flvdemux name=demux "
       "demux.video ! queue ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB "
-      "! appsink name=video max-buffers=30 sync=false "
+      "! appsink name=video max-buffers=30 sync=false async=false "
       "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample "
-      "! audio/x-raw,format=S16LE,rate=16000,channels=1 ! appsink name=audio sync=false",
+      "! audio/x-raw,format=S16LE,rate=16000,channels=1 ! appsink name=audio sync=false async=false",
       &error);
   if (!pipeline) {
     std::fprintf(stderr, "cannot build the pipeline: %s\n", error->message);
@@ -65,6 +65,7 @@ int main(int argc, char **argv) {
   guint64 frames = 0, pairs = 0, audio_samples = 0;
   int width = 0, height = 0;
   GstClockTime audio_end = 0;  // end of the latest audio taken
+  bool sound_late = false;     // a wait for sound timed out: do not wait again until some comes
   const gint64 end = g_get_monotonic_time() + static_cast<gint64>(seconds * 1e6);
   // A subscriber that joins mid-stream sometimes gets sound but never a
   // picture (flvdemux finds no video); joining again fixes it.
@@ -93,7 +94,8 @@ int main(int argc, char **argv) {
     gst_buffer_map(buffer, &map, GST_MAP_READ);
     frame.rgb.assign(map.data, map.data + map.size);
     gst_buffer_unmap(buffer, &map);
-    const GstClockTime frame_end = frame.pts + GST_BUFFER_DURATION(buffer);
+    const GstClockTime frame_end =
+        GST_BUFFER_DURATION_IS_VALID(buffer) ? frame.pts + GST_BUFFER_DURATION(buffer) : frame.pts;
     gst_sample_unref(sample);
     frames++;
     width = frame.width;
@@ -101,18 +103,21 @@ int main(int argc, char **argv) {
 
     // Audio that starts before the frame ends belongs with it. Sound is
     // decoded in its own thread and may not be ready yet: wait a little for
-    // audio up to the frame's end (none comes if the stream has no sound).
+    // audio up to the frame's end. A stream without sound (or whose sound
+    // stopped) costs one such wait, not one per frame.
     while (audio_end < frame_end) {
-      GstSample *a = gst_app_sink_try_pull_sample(audio, 500 * GST_MSECOND);
+      GstSample *a = gst_app_sink_try_pull_sample(audio, sound_late ? 0 : 500 * GST_MSECOND);
+      sound_late = a == nullptr;
       if (!a) break;
       GstBuffer *ab = gst_sample_get_buffer(a);
       Audio chunk;
       chunk.pts = GST_BUFFER_PTS(ab);
-      audio_end = chunk.pts + GST_BUFFER_DURATION(ab);
       gst_buffer_map(ab, &map, GST_MAP_READ);
       const auto *s = reinterpret_cast<const gint16 *>(map.data);
       chunk.samples.assign(s, s + map.size / 2);
       gst_buffer_unmap(ab, &map);
+      // 16 kHz mono: the sample count gives the chunk's length.
+      audio_end = chunk.pts + gst_util_uint64_scale(chunk.samples.size(), GST_SECOND, 16000);
       gst_sample_unref(a);
       audio_samples += chunk.samples.size();
       pending_audio.push_back(std::move(chunk));

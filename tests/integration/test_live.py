@@ -660,6 +660,44 @@ class Embedding(LiveTest):
             self.assertIn("output live rtmp://127.0.0.1:%d/live/***" % server.port, out)
             self.assertIn("pushed 1200 frames: 1200 sent, 0 dropped", out)
 
+    def test_a_stream_without_sound_is_captured(self):
+        capture = os.environ.get("CAPTURE_FRAMES")
+        if not capture:
+            self.skipTest("examples not built")
+        with RtmpServer() as server:
+            env = dict(os.environ, ONAIR_STREAM_KEY=KEY, STREAM_URL=server.url + "/" + KEY)
+            publisher = subprocess.Popen(
+                ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
+                 "testsrc2=size=320x240:rate=30", "-c:v", "libx264", "-preset", "ultrafast",
+                 "-g", "30", "-t", "60", "-f", "flv", server.url + "/" + KEY],
+                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            try:
+                # The app's pipeline plays the picture without waiting for sound.
+                monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
+                                  "127.0.0.1:0", "--output-dir", self.out, env=env)
+                monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
+                monitor.wait_for(r"^playing")
+                end = time.monotonic() + 20
+                while True:
+                    monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
+                    if monitors.get("video", {}).get("buffers", 0) > 30:
+                        break
+                    self.assertLess(time.monotonic(), end, monitors)
+                    time.sleep(0.2)
+                self.assertNotIn("audio", monitors)
+                self.stop(monitor)
+                # So does the example: frames, no sound, no wait for it per frame.
+                got = subprocess.run([capture, server.url, "6"], env=env, capture_output=True,
+                                     text=True, timeout=30)
+                self.seen += [got.stdout, got.stderr]
+                self.assertEqual(got.returncode, 0, got.stderr)
+                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+                self.assertGreater(int(summary["frames"]), 60)
+                self.assertEqual(summary["audio_samples"], "0")
+            finally:
+                publisher.kill()
+                publisher.wait()
+
 
 if __name__ == "__main__":
     main(sys.modules[__name__])
