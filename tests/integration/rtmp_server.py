@@ -19,6 +19,9 @@ MODULES = "/usr/lib/nginx/modules"
 FFPROBE = shutil.which("ffprobe")
 
 
+_taken = set()  # ports handed out already: each server's own
+
+
 def free_port():
     """A port free now, below the kernel's ephemeral range: the system never
     hands it to another socket (an outgoing connection, a server on port 0)
@@ -26,12 +29,15 @@ def free_port():
     with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
         ephemeral_low = int(f.read().split()[0])
     for _ in range(100):
-        port = random.randrange(10000, max(ephemeral_low, 10001))
+        port = random.randrange(10000, max(ephemeral_low, 10100))
+        if port in _taken:
+            continue
         with socket.socket() as s:
             try:
                 s.bind(("127.0.0.1", port))
             except OSError:
                 continue
+            _taken.add(port)
             return port
     raise RuntimeError("no free port below %d" % ephemeral_low)
 
