@@ -1,24 +1,36 @@
 #include "dangling_branches.h"
 
+#include <cstring>
+
 #include "elements.h"
 
 namespace onair::app {
 
 namespace {
 
-constexpr const char *kDecoders[] = {"uridecodebin", "decodebin", "uridecodebin3", "decodebin3"};
+// Demuxers and decoder bins: elements that expose their streams as
+// "sometimes" pads and say when they have shown them all.
+bool exposes_streams(GstElement *element) {
+  GstElementFactory *factory = gst_element_get_factory(element);
+  if (!factory) return false;
+  const char *klass = gst_element_factory_get_metadata(factory, GST_ELEMENT_METADATA_KLASS);
+  if (!klass || (!std::strstr(klass, "Demux") && !std::strstr(klass, "Decoder"))) return false;
+  for (const GList *t = gst_element_factory_get_static_pad_templates(factory); t; t = t->next) {
+    const auto *templ = static_cast<const GstStaticPadTemplate *>(t->data);
+    if (templ->direction == GST_PAD_SRC && templ->presence == GST_PAD_SOMETIMES) return true;
+  }
+  return false;
+}
 
 }  // namespace
 
 DanglingBranches::DanglingBranches(GstElement *pipeline)
     : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))) {
-  // The launch line's own decoders, not those inside other bins.
+  // The launch line's own decoders and demuxers, not those inside other bins.
   for_each_item(gst_bin_iterate_elements(GST_BIN(pipeline)), [&](gpointer object) {
     auto *element = GST_ELEMENT(object);
-    GstElementFactory *factory = gst_element_get_factory(element);
-    for (const char *name : kDecoders)
-      if (factory && g_str_equal(GST_OBJECT_NAME(factory), name))
-        decoders_[GST_OBJECT_NAME(element)] = ElementPtr(GST_ELEMENT(gst_object_ref(element)));
+    if (exposes_streams(element))
+      decoders_[GST_OBJECT_NAME(element)] = ElementPtr(GST_ELEMENT(gst_object_ref(element)));
   });
   waiting_ = static_cast<int>(decoders_.size());
   for (auto &[name, decoder] : decoders_)
@@ -47,7 +59,7 @@ void DanglingBranches::end_unlinked_branches(GstElement *pipeline, gpointer) noe
       const bool always = !templ || GST_PAD_TEMPLATE_PRESENCE(templ) == GST_PAD_ALWAYS;
       if (templ) gst_object_unref(templ);
       if (!always || gst_pad_is_linked(pad)) return;
-      GST_INFO_OBJECT(pad, "no decoder output feeds this branch: ending it");
+      GST_INFO_OBJECT(pad, "no decoder or demuxer stream feeds this branch: ending it");
       gchar *id = g_strdup_printf("%s/unfed", GST_OBJECT_NAME(GST_PAD_PARENT(pad)));
       gst_pad_send_event(pad, gst_event_new_stream_start(id));
       g_free(id);

@@ -1,8 +1,9 @@
-// Branches of a launch line that wait on a decoder's output ("dec. ! queue
-// ...") get nothing when the media has no such stream (a clip without
-// sound): their sinks never see end of stream, and the pipeline never ends.
-// Once every decoder in the pipeline has exposed all its pads, the branches
-// still unlinked are ended with an end of stream of their own.
+// Branches of a launch line that wait on a decoder's or demuxer's output
+// ("dec. ! queue ...", "demux.audio ! queue ...") get nothing when the media
+// has no such stream (a clip or RTMP stream without sound): their sinks never
+// see end of stream, and the pipeline never ends. Once every decoder and
+// demuxer in the pipeline has exposed all its pads, the branches still
+// unlinked are ended with an end of stream of their own.
 #pragma once
 
 #include <gst/gst.h>
@@ -17,8 +18,8 @@ namespace onair::app {
 
 class DanglingBranches {
  public:
-  // Watches the decoders (uridecodebin, decodebin and their 3 versions) among
-  // the pipeline's elements; takes a reference on `pipeline`.
+  // Watches the decoder bins (uridecodebin, decodebin, ...) and demuxers
+  // among the pipeline's elements; takes a reference on `pipeline`.
   explicit DanglingBranches(GstElement *pipeline);
   ~DanglingBranches();
   DanglingBranches(const DanglingBranches &) = delete;

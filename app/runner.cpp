@@ -220,8 +220,14 @@ void Runner::report(GstMessage *message) {
     gst_message_parse_warning(message, &raw, &debug);
   ErrorPtr err(raw);
   CharPtr detail(debug);
-  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " +
-                           (err ? err->message : "unknown") +
+  std::string what = err ? err->message : "unknown";
+  // A demuxer or decoder ended without the stream a branch waits on (a
+  // stream without sound, say); the app ends that branch (DanglingBranches).
+  if (err && g_error_matches(err.get(), GST_PARSE_ERROR, GST_PARSE_ERROR_DELAYED_LINK))
+    what =
+        "no stream of the media could be linked to a branch that waits on it (the media "
+        "may not have that stream); that branch gets nothing";
+  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " + what +
                            (detail ? std::string("\n  detail: ") + detail.get() : "");
   if (error)
     console_.error(text);

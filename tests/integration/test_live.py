@@ -672,10 +672,23 @@ class Embedding(LiveTest):
             publisher = subprocess.Popen(
                 ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re", "-f", "lavfi", "-i",
                  "testsrc2=size=320x240:rate=30", "-c:v", "libx264", "-preset", "ultrafast",
-                 "-g", "30", "-t", "60", "-f", "flv", server.url + "/" + KEY],
+                 "-g", "30", "-t", "25", "-f", "flv", server.url + "/" + KEY],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                # The app's pipeline plays the picture without waiting for sound.
+                end = time.monotonic() + 20
+                while not server.recordings(KEY):
+                    self.assertLess(time.monotonic(), end, "ffmpeg never published")
+                    time.sleep(0.1)
+                # The example: frames, no sound, and no wait for it per frame.
+                got = subprocess.run([capture, server.url, "6"], env=env, capture_output=True,
+                                     text=True, timeout=30)
+                self.seen += [got.stdout, got.stderr]
+                self.assertEqual(got.returncode, 0, got.stderr)
+                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+                self.assertGreater(int(summary["frames"]), 60)
+                self.assertEqual(summary["audio_samples"], "0")
+
+                # The app's pipeline plays the picture without waiting for sound...
                 monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
                                   "127.0.0.1:0", "--output-dir", self.out, env=env)
                 monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
@@ -688,19 +701,15 @@ class Embedding(LiveTest):
                     self.assertLess(time.monotonic(), end, monitors)
                     time.sleep(0.2)
                 self.assertNotIn("audio", monitors)
-                self.stop(monitor)
-                # So does the example: frames, no sound, no wait for it per frame.
-                got = subprocess.run([capture, server.url, "6"], env=env, capture_output=True,
-                                     text=True, timeout=30)
-                self.seen += [got.stdout, got.stderr]
-                self.assertEqual(got.returncode, 0, got.stderr)
-                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
-                self.assertGreater(int(summary["frames"]), 60)
-                self.assertEqual(summary["audio_samples"], "0")
+                # ...and ends when the publisher does, though no sound ever came.
+                code, out, err = monitor.finish()
+                self.seen += [out, err]
+                self.assertEqual(code, 0, err)
+                self.assertIn("the media may not have that stream", err)
+                self.assertIn("end of stream", err)
             finally:
                 publisher.kill()
                 publisher.wait()
-
 
 if __name__ == "__main__":
     main(sys.modules[__name__])

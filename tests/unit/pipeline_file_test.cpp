@@ -553,10 +553,10 @@ var min_fps: type=number default=10 min=0
 rtmp2src location="${url}" idle-timeout=10 ! flvdemux name=demux
 demux.video ! queue ! h264parse ! streammonitor name=video min-fps=${min_fps} max-gap=2000000000
   ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB
-  ! appsink name=video_out max-buffers=2 drop=true sync=false async=false
+  ! appsink name=video_out max-buffers=2 drop=true sync=false async=false wait-on-eos=false
 demux.audio ! queue ! aacparse ! streammonitor name=audio max-gap=2000000000
   ! avdec_aac ! audioconvert ! audioresample ! audio/x-raw,format=S16LE,rate=16000,channels=1
-  ! appsink name=audio_out max-buffers=8 drop=true sync=false async=false
+  ! appsink name=audio_out max-buffers=8 drop=true sync=false async=false wait-on-eos=false
 )";
 
 }  // namespace
