@@ -48,7 +48,8 @@ int main(int argc, char **argv) {
       "demux.video ! queue ! h264parse ! avdec_h264 ! videoconvert ! video/x-raw,format=RGB "
       "! appsink name=video max-buffers=30 sync=false async=false "
       "demux.audio ! queue ! aacparse ! avdec_aac ! audioconvert ! audioresample "
-      "! audio/x-raw,format=S16LE,rate=16000,channels=1 ! appsink name=audio sync=false async=false",
+      "! audio/x-raw,format=S16LE,rate=16000,channels=1 ! appsink name=audio sync=false "
+      "async=false",
       &error);
   if (!pipeline) {
     std::fprintf(stderr, "cannot build the pipeline: %s\n", error->message);
