@@ -612,6 +612,38 @@ class Sources(LiveTest):
 class Embedding(LiveTest):
     """The example programs of docs/embedding.md, and the rtmp-capture pipeline."""
 
+    def wait_published(self, server, who):
+        # nginx records from the moment a stream is published.
+        end = time.monotonic() + 20
+        while not server.recordings(KEY):
+            self.assertLess(time.monotonic(), end, who + " never published")
+            time.sleep(0.1)
+
+    def start_capture_app(self, env):
+        r = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http", "127.0.0.1:0",
+                    "--output-dir", self.out, env=env)
+        r.url = r.wait_for(r"open (http://\S+)").group(1)
+        r.wait_for(r"^playing")
+        return r
+
+    def wait_monitors(self, r, ready):
+        """Polls the app's monitors (by name) until ready(monitors); returns them."""
+        end = time.monotonic() + 20
+        while True:
+            monitors = {m["name"]: m for m in self.status(r)["monitors"]}
+            if ready(monitors):
+                return monitors
+            self.assertLess(time.monotonic(), end, monitors)
+            time.sleep(0.2)
+
+    def run_capture_example(self, url, seconds, env):
+        """Runs examples/capture_frames; returns its summary line as a dict."""
+        got = subprocess.run([os.environ["CAPTURE_FRAMES"], url, str(seconds)], env=env,
+                             capture_output=True, text=True, timeout=30)
+        self.seen += [got.stdout, got.stderr]
+        self.assertEqual(got.returncode, 0, got.stderr)
+        return dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+
     def test_push_frames_then_capture_them(self):
         push, capture = os.environ.get("PUSH_FRAMES"), os.environ.get("CAPTURE_FRAMES")
         if not push or not capture:
@@ -621,34 +653,18 @@ class Embedding(LiveTest):
             pusher = subprocess.Popen([push, server.url, "40"], env=env, stdout=subprocess.PIPE,
                                       stderr=subprocess.PIPE, text=True)
             try:
-                # nginx records from the moment the stream is published.
-                end = time.monotonic() + 20
-                while not server.recordings(KEY):
-                    self.assertLess(time.monotonic(), end, "push_frames never published")
-                    time.sleep(0.1)
+                self.wait_published(server, "push_frames")
                 # The monitor, then the capture example, one subscriber at a time.
-                monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
-                                  "127.0.0.1:0", "--output-dir", self.out, env=env)
-                monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
-                monitor.wait_for(r"^playing")
+                monitor = self.start_capture_app(env)
                 # The first figures come once a whole second of frames has been seen.
-                end = time.monotonic() + 20
-                while True:
-                    monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
-                    if monitors.get("video", {}).get("fps") and monitors.get("audio", {}).get("media"):
-                        break
-                    self.assertLess(time.monotonic(), end, monitors)
-                    time.sleep(0.2)
+                monitors = self.wait_monitors(monitor, lambda m: m.get("video", {}).get("fps")
+                                              and m.get("audio", {}).get("media"))
                 self.assertAlmostEqual(monitors["video"]["fps"], 30, delta=3)
                 self.assertEqual(monitors["audio"]["media"], "audio/mpeg")
                 self.stop(monitor)
                 # Up to a 2 s wait for the next keyframe (and, rarely, one rejoin
                 # after 3 s without a picture), then frames.
-                got = subprocess.run([capture, server.url, "8"], env=env, capture_output=True,
-                                     text=True, timeout=30)
-                self.seen += [got.stdout, got.stderr]
-                self.assertEqual(got.returncode, 0, got.stderr)
-                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+                summary = self.run_capture_example(server.url, 8, env)
                 self.assertGreater(int(summary["frames"]), 60)
                 self.assertEqual(summary["size"], "640x360")
                 self.assertGreater(int(summary["audio_samples"]), 16000)
@@ -664,8 +680,7 @@ class Embedding(LiveTest):
             self.assertIn("pushed 1200 frames: 1200 sent, 0 dropped", out)
 
     def test_a_stream_without_sound_is_captured(self):
-        capture = os.environ.get("CAPTURE_FRAMES")
-        if not capture:
+        if not os.environ.get("CAPTURE_FRAMES"):
             self.skipTest("examples not built")
         with RtmpServer() as server:
             env = dict(os.environ, ONAIR_STREAM_KEY=KEY, STREAM_URL=server.url + "/" + KEY)
@@ -675,31 +690,16 @@ class Embedding(LiveTest):
                  "-g", "30", "-t", "25", "-f", "flv", server.url + "/" + KEY],
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
             try:
-                end = time.monotonic() + 20
-                while not server.recordings(KEY):
-                    self.assertLess(time.monotonic(), end, "ffmpeg never published")
-                    time.sleep(0.1)
+                self.wait_published(server, "ffmpeg")
                 # The example: frames, no sound, and no wait for it per frame.
-                got = subprocess.run([capture, server.url, "6"], env=env, capture_output=True,
-                                     text=True, timeout=30)
-                self.seen += [got.stdout, got.stderr]
-                self.assertEqual(got.returncode, 0, got.stderr)
-                summary = dict(kv.split("=") for kv in got.stdout.splitlines()[-1].split())
+                summary = self.run_capture_example(server.url, 6, env)
                 self.assertGreater(int(summary["frames"]), 60)
                 self.assertEqual(summary["audio_samples"], "0")
 
                 # The app's pipeline plays the picture without waiting for sound...
-                monitor = Running("rtmp-capture", "-s", "url=env:STREAM_URL", "--http",
-                                  "127.0.0.1:0", "--output-dir", self.out, env=env)
-                monitor.url = monitor.wait_for(r"open (http://\S+)").group(1)
-                monitor.wait_for(r"^playing")
-                end = time.monotonic() + 20
-                while True:
-                    monitors = {m["name"]: m for m in self.status(monitor)["monitors"]}
-                    if monitors.get("video", {}).get("buffers", 0) > 30:
-                        break
-                    self.assertLess(time.monotonic(), end, monitors)
-                    time.sleep(0.2)
+                monitor = self.start_capture_app(env)
+                monitors = self.wait_monitors(
+                    monitor, lambda m: m.get("video", {}).get("buffers", 0) > 30)
                 self.assertNotIn("audio", monitors)
                 # ...and ends when the publisher does, though no sound ever came.
                 code, out, err = monitor.finish()
