@@ -60,6 +60,16 @@ resilientrtmpsink name=out location="${server}/${key}" %s
 """ % (name, pattern, encoder, sink))
         return path
 
+    def make_clip(self, name, sound=True):
+        """A 12 s 320x240 H.264 clip (with a 300 Hz AAC tone) in the test's directory."""
+        path = os.path.join(self.tmp, name)
+        sound_input = ["-f", "lavfi", "-i", "sine=frequency=300:sample_rate=48000:duration=12"]
+        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=size=320x240:rate=25:duration=12",
+                        *(sound_input if sound else []), "-c:v", "libx264", "-preset", "ultrafast",
+                        *(["-c:a", "aac", "-shortest"] if sound else []), path], check=True)
+        return path
+
     def start_file(self, path, server_url):
         """Runs a test's own pipeline file (variables `key` and `server`)."""
         r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
@@ -521,11 +531,7 @@ class HlsFromFile(LiveTest):
     six in the playlist, older ones deleted, a finished playlist at the end."""
 
     def test_file_to_hls(self):
-        source = os.path.join(self.tmp, "talk.mp4")
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=320x240:rate=25:duration=12", "-f", "lavfi", "-i",
-                        "sine=frequency=300:sample_rate=48000:duration=12", "-c:v", "libx264",
-                        "-preset", "ultrafast", "-c:a", "aac", "-shortest", source], check=True)
+        source = self.make_clip("talk.mp4")
         r = self.start("hls", "source=file", "file=" + source, "keyframe_interval=1")
         r.wait_for(r"^playing")
         started = time.monotonic()
@@ -557,11 +563,7 @@ class HlsFromFile(LiveTest):
 
 class Sources(LiveTest):
     def test_uri_source_goes_live(self):
-        source = os.path.join(self.tmp, "clip.mkv")
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=320x240:rate=25:duration=12", "-f", "lavfi", "-i",
-                        "sine=frequency=300:sample_rate=48000:duration=12", "-c:v", "libx264",
-                        "-preset", "ultrafast", "-c:a", "aac", "-shortest", source], check=True)
+        source = self.make_clip("clip.mkv")
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=uri",
                            "uri=file://" + source)
@@ -574,10 +576,7 @@ class Sources(LiveTest):
             self.check_received(path, 640, 360)
 
     def test_file_without_sound_goes_live_and_ends(self):
-        source = os.path.join(self.tmp, "silent.mp4")
-        subprocess.run(["ffmpeg", "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i",
-                        "testsrc2=size=320x240:rate=25:duration=12", "-c:v", "libx264",
-                        "-preset", "ultrafast", source], check=True)
+        source = self.make_clip("silent.mp4", sound=False)
         with RtmpServer() as server:
             r = self.start("rtmp", "key=env:STREAM_KEY", "server=" + server.url, "source=file",
                            "file=" + source)
