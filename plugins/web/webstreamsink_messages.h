@@ -1,0 +1,33 @@
+// The element messages webstreamsink posts: structure and field names, for the element and for
+// programs that read them. gst-inspect-1.0 webstreamsink documents them.
+#pragma once
+
+namespace onair::webstreamsink_messages {
+
+// A client connected or left.
+inline constexpr char kClient[] = "webstreamsink-client";
+// Every stats-interval.
+inline constexpr char kStats[] = "webstreamsink-stats";
+// One entry of kStats' per-client list.
+inline constexpr char kClientEntry[] = "client";
+
+// Fields of kClient.
+inline constexpr char kEvent[] = "event";  // string: "connected" or "disconnected"
+inline constexpr char kConnected[] = "connected";
+inline constexpr char kDisconnected[] = "disconnected";
+inline constexpr char kPath[] = "path";          // string
+inline constexpr char kClientId[] = "client-id";  // guint64 (also per client)
+inline constexpr char kRemote[] = "remote";       // string (also per client)
+inline constexpr char kClients[] = "clients";     // guint (also in kStats)
+inline constexpr char kSent[] = "sent";           // guint64, when disconnected (also per client)
+inline constexpr char kDropped[] = "dropped";     // guint64 (also in kStats and per client)
+inline constexpr char kSkipped[] = "skipped";     // guint64 (also per client)
+
+// Fields of kStats.
+inline constexpr char kConnections[] = "connections";  // guint64
+inline constexpr char kFramesIn[] = "frames-in";       // guint64
+inline constexpr char kFramesSent[] = "frames-sent";   // guint64
+inline constexpr char kBytesSent[] = "bytes-sent";     // guint64
+inline constexpr char kPerClient[] = "per-client";     // GstValueList of kClientEntry
+
+}  // namespace onair::webstreamsink_messages
