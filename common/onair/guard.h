@@ -80,4 +80,14 @@ void guarded_teardown(GstElement *element, Body &&body) noexcept {
   guard_detail::run(element, guard_detail::NoValue{}, std::forward<Body>(body));
 }
 
+// A change_state body: guarded() going up, guarded_teardown() going down, so a failed element
+// refuses to start again yet can always be stopped.
+template <typename Body>
+GstStateChangeReturn guarded_state_change(GstElement *element, GstStateChange transition,
+                                          Body &&body) noexcept {
+  if (GST_STATE_TRANSITION_NEXT(transition) < GST_STATE_TRANSITION_CURRENT(transition))
+    return guarded_teardown(element, GST_STATE_CHANGE_FAILURE, std::forward<Body>(body));
+  return guarded(element, GST_STATE_CHANGE_FAILURE, std::forward<Body>(body));
+}
+
 }  // namespace onair
