@@ -252,6 +252,21 @@ TEST(Glyphs, Ramps) {
   EXPECT_FALSE(split_ramp(std::string(257, 'x'), g, err));
 }
 
+TEST(Glyphs, RampForAnOutput) {
+  const std::string blocks = " \xE2\x96\x91\xE2\x96\x88";
+  std::vector<std::string> g;
+  std::string err;
+  EXPECT_TRUE(ramp_for_output(kDefaultCharset, true, g, err));
+  EXPECT_EQ(g.front(), " ");
+  // Multi-byte glyphs suit the terminal outputs, not asciiline.
+  EXPECT_TRUE(ramp_for_output(blocks, false, g, err));
+  EXPECT_EQ(g.size(), 3u);
+  EXPECT_FALSE(ramp_for_output(blocks, true, g, err));
+  EXPECT_EQ(err, "In asciiline format every charset glyph must be one printable ASCII character.");
+  EXPECT_FALSE(ramp_for_output("", false, g, err));
+  EXPECT_EQ(err, "Invalid charset: the charset is empty.");
+}
+
 // --- rate limiting ---
 
 TEST(RateLimit, DropsEvenlyOnRunningTime) {

@@ -52,6 +52,20 @@ bool ramp_is_ascii(const std::vector<std::string> &glyphs) {
   return true;
 }
 
+bool ramp_for_output(const std::string &charset, bool ascii_only, std::vector<std::string> &glyphs,
+                     std::string &error) {
+  std::string reason;
+  if (!split_ramp(charset, glyphs, reason)) {
+    error = "Invalid charset: " + reason + ".";
+    return false;
+  }
+  if (ascii_only && !ramp_is_ascii(glyphs)) {
+    error = "In asciiline format every charset glyph must be one printable ASCII character.";
+    return false;
+  }
+  return true;
+}
+
 void encode_ansi(const std::vector<Cell> &cells, int cols, int rows, int mode,
                  const std::vector<std::string> &ramp, bool clear, std::string &out) {
   out.clear();

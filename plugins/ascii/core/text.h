@@ -18,6 +18,10 @@ constexpr size_t kMaxGlyphs = 256;
 bool split_ramp(const std::string &charset, std::vector<std::string> &glyphs, std::string &error);
 // True when every glyph is one printable ASCII byte (the asciiline format).
 bool ramp_is_ascii(const std::vector<std::string> &glyphs);
+// The ramp of `charset` for an output: split_ramp, and with `ascii_only` (the asciiline
+// format) ramp_is_ascii. Fails with the reason as a sentence for the user.
+bool ramp_for_output(const std::string &charset, bool ascii_only, std::vector<std::string> &glyphs,
+                     std::string &error);
 
 // One frame for a terminal: cursor home (and clear on the first frame),
 // each cell's glyph, a colour escape only where the colour changes (modes
