@@ -40,6 +40,7 @@
 #include <cmath>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -47,6 +48,7 @@
 #include "core/text.h"
 #include "core/wire.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
 
 GST_DEBUG_CATEGORY_STATIC(ascii_enc_debug);
 #define GST_CAT_DEFAULT ascii_enc_debug
@@ -82,20 +84,22 @@ struct Settings {
   }
 };
 
-struct Priv {
-  std::mutex lock;  // guards settings
-  Settings settings;
-  std::atomic<bool> force_full{false};
-
-  // Streaming-thread state, built from the caps, dropped in stop.
-  bool have_info = false;
-  bool configured = false;
-  GstVideoInfo info;
-  GstSegment segment;
+// The grid and glyphs configure() derived from the settings and the input caps.
+struct Layout {
   Settings active;
   int cols = 0, rows = 0;
   std::vector<std::string> ramp;
   uint8_t glyph_bytes[256] = {};
+};
+
+// Streaming-thread state: built when the stream starts (READY to PAUSED), dropped when it
+// stops.
+struct State {
+  State() { gst_segment_init(&segment, GST_FORMAT_TIME); }
+
+  GstSegment segment;
+  std::optional<GstVideoInfo> info;  // from the caps
+  std::optional<Layout> layout;      // for info and the settings; sent downstream as caps
   ac::CellAverager averager;
   std::vector<ac::CellMean> means;
   std::vector<ac::Cell> cells;
@@ -104,6 +108,13 @@ struct Priv {
   uint32_t text_index = 0;
   std::vector<uint8_t> bytes;
   std::string text;
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings
+  Settings settings;
+  std::atomic<bool> force_full{false};  // set from downstream's events
+  std::optional<State> state;           // streaming thread
 };
 
 enum {
@@ -201,25 +212,22 @@ void output_rate(const GstVideoInfo &info, double max_fps, int &num, int &den) {
   }
 }
 
-// Checks the settings against the input, builds the streaming state and
-// sends the output caps. Posts an error and returns false when refused.
-bool configure(GstAsciiEnc *self, const Settings &s) {
-  Priv *p = self->priv;
-  p->configured = false;
+// The charset's glyphs for the output format. Posts an error and returns false when refused.
+bool load_ramp(GstAsciiEnc *self, const Settings &s, std::vector<std::string> &ramp) {
   std::string error;
-  if (!ac::split_ramp(s.charset, p->ramp, error)) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid charset: %s.", error.c_str()),
-                      ("charset '%s'", s.charset.c_str()));
-    return false;
-  }
-  if (s.format == Format::kAsciiline && !ac::ramp_is_ascii(p->ramp)) {
-    GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                      ("In asciiline format every charset glyph must be one printable ASCII "
-                       "character."),
-                      ("charset '%s'", s.charset.c_str()));
-    return false;
-  }
-  const GstVideoInfo &info = p->info;
+  if (ac::ramp_for_output(s.charset, s.format == Format::kAsciiline, ramp, error)) return true;
+  GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("%s", error.c_str()),
+                    ("charset '%s'", s.charset.c_str()));
+  return false;
+}
+
+// Checks the settings against the input, lays out the grid and sends the
+// output caps. Posts an error and returns false when refused.
+bool configure(GstAsciiEnc *self, State &state, const Settings &s) {
+  state.layout.reset();
+  Layout layout;
+  if (!load_ramp(self, s, layout.ramp)) return false;
+  const GstVideoInfo &info = *state.info;
   int rows = int(s.rows);
   if (s.cols >= 1 && s.cols <= guint(ac::kMaxCols) && rows == 0) {
     // Derive rows from the display aspect and the glyph's height/width.
@@ -235,9 +243,10 @@ bool configure(GstAsciiEnc *self, const Settings &s) {
                       ("cols %u, rows property %u", s.cols, s.rows));
     return false;
   }
-  p->cols = int(s.cols);
-  p->rows = rows;
-  for (size_t i = 0; i < p->ramp.size(); i++) p->glyph_bytes[i] = uint8_t(p->ramp[i][0]);
+  layout.cols = int(s.cols);
+  layout.rows = rows;
+  for (size_t i = 0; i < layout.ramp.size(); i++)
+    layout.glyph_bytes[i] = uint8_t(layout.ramp[i][0]);
 
   int fps_n, fps_d;
   output_rate(info, s.max_fps, fps_n, fps_d);
@@ -245,15 +254,15 @@ bool configure(GstAsciiEnc *self, const Settings &s) {
   GstCaps *caps = nullptr;
   switch (s.format) {
     case Format::kAsciiline: {
-      const std::string init = ac::init_message(fps_n, fps_d, s.mode, p->cols, rows, ext);
+      const std::string init = ac::init_message(fps_n, fps_d, s.mode, layout.cols, rows, ext);
       caps = gst_caps_new_simple(
-          "application/x-asciiline", "cols", G_TYPE_INT, p->cols, "rows", G_TYPE_INT, rows, "mode",
-          G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION, fps_n, fps_d, "changed-cells",
+          "application/x-asciiline", "cols", G_TYPE_INT, layout.cols, "rows", G_TYPE_INT, rows,
+          "mode", G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION, fps_n, fps_d, "changed-cells",
           G_TYPE_BOOLEAN, gboolean(s.changed_cells), "init", G_TYPE_STRING, init.c_str(), nullptr);
       break;
     }
     case Format::kAnsi:
-      caps = gst_caps_new_simple("text/x-ansi", "cols", G_TYPE_INT, p->cols, "rows", G_TYPE_INT,
+      caps = gst_caps_new_simple("text/x-ansi", "cols", G_TYPE_INT, layout.cols, "rows", G_TYPE_INT,
                                  rows, "mode", G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION,
                                  fps_n, fps_d, nullptr);
       break;
@@ -261,18 +270,18 @@ bool configure(GstAsciiEnc *self, const Settings &s) {
       caps = gst_caps_new_simple("text/x-raw", "format", G_TYPE_STRING, "utf8", nullptr);
       break;
   }
-  p->wire.configure(p->cols, rows, s.mode, ext, int(s.key_interval));
-  p->limiter.configure(fps_n, fps_d);
-  if (s.max_fps <= 0) p->limiter.configure(0, 1);
-  p->active = s;
-  GST_INFO_OBJECT(self, "%dx%d cells, caps %" GST_PTR_FORMAT, p->cols, rows, caps);
+  state.wire.configure(layout.cols, rows, s.mode, ext, int(s.key_interval));
+  state.limiter.configure(fps_n, fps_d);
+  if (s.max_fps <= 0) state.limiter.configure(0, 1);
+  layout.active = s;
+  GST_INFO_OBJECT(self, "%dx%d cells, caps %" GST_PTR_FORMAT, layout.cols, rows, caps);
   const bool ok = gst_pad_push_event(self->srcpad, gst_event_new_caps(caps));
   gst_caps_unref(caps);
   if (!ok) {
     GST_DEBUG_OBJECT(self, "downstream refused the caps");
     return false;
   }
-  p->configured = true;
+  state.layout = std::move(layout);
   return true;
 }
 
@@ -284,7 +293,9 @@ Settings settings_of(GstAsciiEnc *self) {
 gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
   auto *self = GST_ASCII_ENC(parent);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    Priv *p = self->priv;
+    // Events reach a stopped element only while its pads deactivate.
+    if (!self->priv->state) return gst_pad_event_default(pad, parent, event);
+    State &state = *self->priv->state;
     switch (GST_EVENT_TYPE(event)) {
       case GST_EVENT_CAPS: {
         GstCaps *caps;
@@ -293,19 +304,18 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
         const bool parsed = gst_video_info_from_caps(&info, caps);
         gst_event_unref(event);
         if (!parsed) return FALSE;
-        p->info = info;
-        p->have_info = true;
-        return configure(self, settings_of(self));
+        state.info = info;
+        return configure(self, state, settings_of(self));
       }
       case GST_EVENT_SEGMENT: {
         const GstSegment *segment;
         gst_event_parse_segment(event, &segment);
-        gst_segment_copy_into(segment, &p->segment);
+        gst_segment_copy_into(segment, &state.segment);
         break;
       }
       case GST_EVENT_FLUSH_STOP:
-        p->limiter.reset();
-        gst_segment_init(&p->segment, GST_FORMAT_TIME);
+        state.limiter.reset();
+        gst_segment_init(&state.segment, GST_FORMAT_TIME);
         break;
       default:
         break;
@@ -331,25 +341,26 @@ gboolean src_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
 GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
   auto *self = GST_ASCII_ENC(parent);
   return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
-    Priv *p = self->priv;
     std::unique_ptr<GstBuffer, void (*)(GstBuffer *)> in(buffer, gst_buffer_unref);
-    if (!p->have_info) {
+    if (!self->priv->state) return GST_FLOW_FLUSHING;
+    State &state = *self->priv->state;
+    if (!state.info) {
       GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No caps before the first frame."), (nullptr));
       return GST_FLOW_NOT_NEGOTIATED;
     }
     const Settings s = settings_of(self);
-    if (!p->configured || !s.same_layout(p->active)) {
-      if (!configure(self, s)) return GST_FLOW_NOT_NEGOTIATED;
+    if (!state.layout || !s.same_layout(state.layout->active)) {
+      if (!configure(self, state, s)) return GST_FLOW_NOT_NEGOTIATED;
     }
+    const Layout &layout = *state.layout;
+    const GstVideoInfo &info = *state.info;
 
     const GstClockTime pts = GST_BUFFER_PTS(buffer);
     if (GST_CLOCK_TIME_IS_VALID(pts)) {
-      guint64 rt = pts;
-      if (p->segment.format == GST_FORMAT_TIME) {
-        const guint64 r = gst_segment_to_running_time(&p->segment, GST_FORMAT_TIME, pts);
-        if (GST_CLOCK_TIME_IS_VALID(r)) rt = r;
-      }
-      if (!p->limiter.pass(int64_t(rt))) {
+      // Outside a TIME segment the timestamp itself paces the frames.
+      int64_t rt = onair::segment_running_time(&state.segment, pts);
+      if (rt == onair::kUnknownTime) rt = static_cast<int64_t>(pts);
+      if (!state.limiter.pass(rt)) {
         GST_LOG_OBJECT(self, "dropped frame at %" GST_TIME_FORMAT " for max-fps",
                        GST_TIME_ARGS(rt));
         return GST_FLOW_OK;
@@ -357,10 +368,10 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
     }
 
     ac::Image image;
-    if (!pixel_format_of(GST_VIDEO_INFO_FORMAT(&p->info), image.format))
+    if (!pixel_format_of(GST_VIDEO_INFO_FORMAT(&info), image.format))
       return GST_FLOW_NOT_NEGOTIATED;
     GstVideoFrame frame;
-    if (!gst_video_frame_map(&frame, &p->info, buffer, GST_MAP_READ)) {
+    if (!gst_video_frame_map(&frame, &info, buffer, GST_MAP_READ)) {
       GST_ELEMENT_ERROR(
           self, STREAM, FAILED, ("Cannot read a video frame."),
           ("mapping a buffer of %" G_GSIZE_FORMAT " bytes failed", gst_buffer_get_size(buffer)));
@@ -372,30 +383,30 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
       image.data[i] = static_cast<const uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, i));
       image.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, i);
     }
-    image.matrix = p->info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709
-                       ? ac::YuvMatrix::kBt709
-                       : ac::YuvMatrix::kBt601;
-    image.full_range = p->info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-    p->averager.run(image, p->cols, p->rows, p->means);
+    image.matrix = info.colorimetry.matrix == GST_VIDEO_COLOR_MATRIX_BT709 ? ac::YuvMatrix::kBt709
+                                                                           : ac::YuvMatrix::kBt601;
+    image.full_range = info.colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
+    state.averager.run(image, layout.cols, layout.rows, state.means);
     gst_video_frame_unmap(&frame);
     const bool wire = s.format == Format::kAsciiline;
-    ac::map_cells(p->means, int(p->ramp.size()), s.invert, s.mode, p->cells,
-                  wire ? p->glyph_bytes : nullptr);
+    ac::map_cells(state.means, int(layout.ramp.size()), s.invert, s.mode, state.cells,
+                  wire ? layout.glyph_bytes : nullptr);
 
     GstBuffer *out = nullptr;
     bool full = true;
     uint32_t index = 0;
     if (wire) {
-      index = p->wire.next_index();
-      full = p->wire.encode(p->cells, p->force_full.exchange(false), p->bytes);
-      out = gst_buffer_new_memdup(p->bytes.data(), p->bytes.size());
+      index = state.wire.next_index();
+      full = state.wire.encode(state.cells, self->priv->force_full.exchange(false), state.bytes);
+      out = gst_buffer_new_memdup(state.bytes.data(), state.bytes.size());
     } else {
-      index = p->text_index++;
+      index = state.text_index++;
       if (s.format == Format::kAnsi)
-        ac::encode_ansi(p->cells, p->cols, p->rows, s.mode, p->ramp, index == 0, p->text);
+        ac::encode_ansi(state.cells, layout.cols, layout.rows, s.mode, layout.ramp, index == 0,
+                        state.text);
       else
-        ac::encode_text(p->cells, p->cols, p->rows, p->ramp, p->text);
-      out = gst_buffer_new_memdup(p->text.data(), p->text.size());
+        ac::encode_text(state.cells, layout.cols, layout.rows, layout.ramp, state.text);
+      out = gst_buffer_new_memdup(state.text.data(), state.text.size());
     }
     gst_buffer_copy_into(out, buffer, GST_BUFFER_COPY_TIMESTAMPS, 0, -1);
     GST_BUFFER_OFFSET(out) = index;
@@ -408,143 +419,124 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
   });
 }
 
-void reset_stream(Priv *p) {
-  p->have_info = false;
-  p->configured = false;
-  p->limiter.reset();
-  p->wire.reset_index();
-  p->text_index = 0;
-  p->force_full = false;
-  gst_segment_init(&p->segment, GST_FORMAT_TIME);
-}
-
 }  // namespace
 
 static GstStateChangeReturn gst_ascii_enc_change_state(GstElement *element,
                                                        GstStateChange transition) noexcept {
   auto *self = GST_ASCII_ENC(element);
-  return onair::guarded(element, GST_STATE_CHANGE_FAILURE, [&] {
+  return onair::guarded_state_change(element, transition, [&] {
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-      reset_stream(self->priv);
       // A bad charset is refused before any data flows.
-      const Settings s = settings_of(self);
       std::vector<std::string> ramp;
-      std::string error;
-      if (!ac::split_ramp(s.charset, ramp, error)) {
-        GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS, ("Invalid charset: %s.", error.c_str()),
-                          ("charset '%s'", s.charset.c_str()));
-        return GST_STATE_CHANGE_FAILURE;
-      }
-      if (s.format == Format::kAsciiline && !ac::ramp_is_ascii(ramp)) {
-        GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
-                          ("In asciiline format every charset glyph must be one printable "
-                           "ASCII character."),
-                          ("charset '%s'", s.charset.c_str()));
-        return GST_STATE_CHANGE_FAILURE;
-      }
+      if (!load_ramp(self, settings_of(self), ramp)) return GST_STATE_CHANGE_FAILURE;
+      self->priv->force_full = false;
+      self->priv->state.emplace();
     }
     const GstStateChangeReturn ret =
         GST_ELEMENT_CLASS(gst_ascii_enc_parent_class)->change_state(element, transition);
-    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) reset_stream(self->priv);
+    // The pads are inactive now: no streaming thread holds the state.
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) self->priv->state.reset();
     return ret;
   });
 }
 
 static void gst_ascii_enc_set_property(GObject *object, guint prop_id, const GValue *value,
-                                       GParamSpec *pspec) {
+                                       GParamSpec *pspec) noexcept {
   auto *self = GST_ASCII_ENC(object);
-  std::lock_guard lock(self->priv->lock);
-  Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_COLS:
-      s.cols = g_value_get_uint(value);
-      break;
-    case PROP_ROWS:
-      s.rows = g_value_get_uint(value);
-      break;
-    case PROP_GLYPH_ASPECT:
-      s.glyph_aspect = g_value_get_double(value);
-      break;
-    case PROP_MODE:
-      s.mode = g_value_get_int(value);
-      break;
-    case PROP_CHARSET: {
-      const gchar *c = g_value_get_string(value);
-      s.charset = c ? c : "";
-      break;
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_COLS:
+        s.cols = g_value_get_uint(value);
+        break;
+      case PROP_ROWS:
+        s.rows = g_value_get_uint(value);
+        break;
+      case PROP_GLYPH_ASPECT:
+        s.glyph_aspect = g_value_get_double(value);
+        break;
+      case PROP_MODE:
+        s.mode = g_value_get_int(value);
+        break;
+      case PROP_CHARSET: {
+        const gchar *c = g_value_get_string(value);
+        s.charset = c ? c : "";
+        break;
+      }
+      case PROP_INVERT:
+        s.invert = g_value_get_boolean(value);
+        break;
+      case PROP_MAX_FPS:
+        s.max_fps = g_value_get_double(value);
+        break;
+      case PROP_FORMAT:
+        s.format = Format(g_value_get_enum(value));
+        break;
+      case PROP_CHANGED_CELLS:
+        s.changed_cells = g_value_get_boolean(value);
+        break;
+      case PROP_KEYFRAME_INTERVAL:
+        s.key_interval = g_value_get_uint(value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
     }
-    case PROP_INVERT:
-      s.invert = g_value_get_boolean(value);
-      break;
-    case PROP_MAX_FPS:
-      s.max_fps = g_value_get_double(value);
-      break;
-    case PROP_FORMAT:
-      s.format = Format(g_value_get_enum(value));
-      break;
-    case PROP_CHANGED_CELLS:
-      s.changed_cells = g_value_get_boolean(value);
-      break;
-    case PROP_KEYFRAME_INTERVAL:
-      s.key_interval = g_value_get_uint(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  });
 }
 
 static void gst_ascii_enc_get_property(GObject *object, guint prop_id, GValue *value,
-                                       GParamSpec *pspec) {
+                                       GParamSpec *pspec) noexcept {
   auto *self = GST_ASCII_ENC(object);
-  std::lock_guard lock(self->priv->lock);
-  const Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_COLS:
-      g_value_set_uint(value, s.cols);
-      break;
-    case PROP_ROWS:
-      g_value_set_uint(value, s.rows);
-      break;
-    case PROP_GLYPH_ASPECT:
-      g_value_set_double(value, s.glyph_aspect);
-      break;
-    case PROP_MODE:
-      g_value_set_int(value, s.mode);
-      break;
-    case PROP_CHARSET:
-      g_value_set_string(value, s.charset.c_str());
-      break;
-    case PROP_INVERT:
-      g_value_set_boolean(value, s.invert);
-      break;
-    case PROP_MAX_FPS:
-      g_value_set_double(value, s.max_fps);
-      break;
-    case PROP_FORMAT:
-      g_value_set_enum(value, int(s.format));
-      break;
-    case PROP_CHANGED_CELLS:
-      g_value_set_boolean(value, s.changed_cells);
-      break;
-    case PROP_KEYFRAME_INTERVAL:
-      g_value_set_uint(value, s.key_interval);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    const Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_COLS:
+        g_value_set_uint(value, s.cols);
+        break;
+      case PROP_ROWS:
+        g_value_set_uint(value, s.rows);
+        break;
+      case PROP_GLYPH_ASPECT:
+        g_value_set_double(value, s.glyph_aspect);
+        break;
+      case PROP_MODE:
+        g_value_set_int(value, s.mode);
+        break;
+      case PROP_CHARSET:
+        g_value_set_string(value, s.charset.c_str());
+        break;
+      case PROP_INVERT:
+        g_value_set_boolean(value, s.invert);
+        break;
+      case PROP_MAX_FPS:
+        g_value_set_double(value, s.max_fps);
+        break;
+      case PROP_FORMAT:
+        g_value_set_enum(value, int(s.format));
+        break;
+      case PROP_CHANGED_CELLS:
+        g_value_set_boolean(value, s.changed_cells);
+        break;
+      case PROP_KEYFRAME_INTERVAL:
+        g_value_set_uint(value, s.key_interval);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
-static void gst_ascii_enc_finalize(GObject *object) {
-  delete GST_ASCII_ENC(object)->priv;
+static void gst_ascii_enc_finalize(GObject *object) noexcept {
+  onair::guarded_teardown(GST_ELEMENT(object), [&] { delete GST_ASCII_ENC(object)->priv; });
   G_OBJECT_CLASS(gst_ascii_enc_parent_class)->finalize(object);
 }
 
 static void gst_ascii_enc_init(GstAsciiEnc *self) {
   self->priv = new Priv();
-  gst_video_info_init(&self->priv->info);
-  gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
   self->sinkpad = gst_pad_new_from_static_template(&sink_template, "sink");
   gst_pad_set_event_function(self->sinkpad, sink_event);
   gst_pad_set_chain_function(self->sinkpad, chain);

@@ -26,6 +26,7 @@
 #include <gst/video/video.h>
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -51,17 +52,22 @@ struct Settings {
   std::string font = kDefaultFont;
 };
 
-struct Priv {
-  std::mutex lock;  // guards settings
-  Settings settings;
+// Streaming-thread state: built in set_caps(), dropped in stop().
+struct State {
+  State() { gst_video_info_init(&out_info); }
 
-  // Streaming-thread state, built in set_caps.
   int cols = 0, rows = 0, mode = 3;
   GstVideoInfo out_info;
-  ac::GlyphAtlas atlas;
+  ac::GlyphAtlas atlas;  // drawn again only when the cell size changes
   ac::WireDecoder decoder;
   ac::GridPainter painter;
   bool asked_full = false;
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings
+  Settings settings;
+  std::optional<State> state;
 };
 
 enum { PROP_0, PROP_CELL_WIDTH, PROP_CELL_HEIGHT, PROP_FONT };
@@ -139,7 +145,6 @@ GstCaps *transform_caps(GstBaseTransform *trans, GstPadDirection direction, GstC
 gboolean set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) noexcept {
   auto *self = GST_ASCII_RENDER(trans);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    Priv *p = self->priv;
     const GstStructure *in = gst_caps_get_structure(incaps, 0);
     int cols = 0, rows = 0, mode = 0;
     gboolean changed = FALSE;
@@ -151,24 +156,27 @@ gboolean set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) no
       return FALSE;
     }
     gst_structure_get_boolean(in, "changed-cells", &changed);
-    if (!gst_video_info_from_caps(&p->out_info, outcaps)) return FALSE;
+    if (!self->priv->state) self->priv->state.emplace();
+    State &state = *self->priv->state;
+    if (!gst_video_info_from_caps(&state.out_info, outcaps)) return FALSE;
     const Settings s = settings_of(self);
-    if (GST_VIDEO_INFO_WIDTH(&p->out_info) != int(cols * s.cell_width) ||
-        GST_VIDEO_INFO_HEIGHT(&p->out_info) != int(rows * s.cell_height))
+    if (GST_VIDEO_INFO_WIDTH(&state.out_info) != int(cols * s.cell_width) ||
+        GST_VIDEO_INFO_HEIGHT(&state.out_info) != int(rows * s.cell_height))
       return FALSE;
-    if (p->atlas.cell_width != int(s.cell_width) || p->atlas.cell_height != int(s.cell_height)) {
+    if (state.atlas.cell_width != int(s.cell_width) ||
+        state.atlas.cell_height != int(s.cell_height)) {
       try {
-        p->atlas = ac::build_atlas(int(s.cell_width), int(s.cell_height), s.font);
+        state.atlas = ac::build_atlas(int(s.cell_width), int(s.cell_height), s.font);
       } catch (const std::exception &e) {
         GST_ELEMENT_ERROR(self, LIBRARY, INIT, ("Cannot draw the glyphs."), ("%s", e.what()));
         return FALSE;
       }
     }
-    p->cols = cols;
-    p->rows = rows;
-    p->mode = mode;
-    p->decoder.configure(cols, rows, mode, changed ? ac::kExtChangedCells : ac::kExtNone);
-    p->asked_full = false;
+    state.cols = cols;
+    state.rows = rows;
+    state.mode = mode;
+    state.decoder.configure(cols, rows, mode, changed ? ac::kExtChangedCells : ac::kExtNone);
+    state.asked_full = false;
     GST_INFO_OBJECT(self, "%dx%d cells mode %d to %" GST_PTR_FORMAT, cols, rows, mode, outcaps);
     return TRUE;
   });
@@ -177,44 +185,47 @@ gboolean set_caps(GstBaseTransform *trans, GstCaps *incaps, GstCaps *outcaps) no
 gboolean transform_size(GstBaseTransform *trans, GstPadDirection direction, GstCaps *, gsize,
                         GstCaps *, gsize *othersize) noexcept {
   auto *self = GST_ASCII_RENDER(trans);
-  if (direction != GST_PAD_SINK) return FALSE;
-  *othersize = GST_VIDEO_INFO_SIZE(&self->priv->out_info);
-  return TRUE;
+  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    if (direction != GST_PAD_SINK || !self->priv->state) return FALSE;
+    *othersize = GST_VIDEO_INFO_SIZE(&self->priv->state->out_info);
+    return TRUE;
+  });
 }
 
 GstFlowReturn transform(GstBaseTransform *trans, GstBuffer *inbuf, GstBuffer *outbuf) noexcept {
   auto *self = GST_ASCII_RENDER(trans);
   return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
-    Priv *p = self->priv;
+    if (!self->priv->state) return GST_FLOW_NOT_NEGOTIATED;
+    State &state = *self->priv->state;
     GstMapInfo map;
     if (!gst_buffer_map(inbuf, &map, GST_MAP_READ)) {
       GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot read a cell frame."), (nullptr));
       return GST_FLOW_ERROR;
     }
-    const auto result = p->decoder.decode(map.data, map.size);
+    const auto result = state.decoder.decode(map.data, map.size);
     const gsize size = map.size;
     gst_buffer_unmap(inbuf, &map);
     if (result == ac::WireDecoder::Result::kMalformed) {
-      GST_ELEMENT_ERROR(
-          self, STREAM, DECODE, ("Malformed asciiline frame."),
-          ("%" G_GSIZE_FORMAT " bytes for %dx%d cells, mode %d", size, p->cols, p->rows, p->mode));
+      GST_ELEMENT_ERROR(self, STREAM, DECODE, ("Malformed asciiline frame."),
+                        ("%" G_GSIZE_FORMAT " bytes for %dx%d cells, mode %d", size, state.cols,
+                         state.rows, state.mode));
       return GST_FLOW_ERROR;
     }
     if (result == ac::WireDecoder::Result::kNeedFull) {
-      if (!p->asked_full) {
-        p->asked_full = true;
+      if (!state.asked_full) {
+        state.asked_full = true;
         gst_pad_push_event(trans->sinkpad, gst_video_event_new_upstream_force_key_unit(
                                                GST_CLOCK_TIME_NONE, TRUE, 0));
       }
       return GST_BASE_TRANSFORM_FLOW_DROPPED;
     }
     GstVideoFrame frame;
-    if (!gst_video_frame_map(&frame, &p->out_info, outbuf, GST_MAP_WRITE)) {
+    if (!gst_video_frame_map(&frame, &state.out_info, outbuf, GST_MAP_WRITE)) {
       GST_ELEMENT_ERROR(self, STREAM, FAILED, ("Cannot write a video frame."), (nullptr));
       return GST_FLOW_ERROR;
     }
     ac::OutFrame out;
-    switch (GST_VIDEO_INFO_FORMAT(&p->out_info)) {
+    switch (GST_VIDEO_INFO_FORMAT(&state.out_info)) {
       case GST_VIDEO_FORMAT_RGBx:
         out.format = ac::OutFormat::kRGBx;
         break;
@@ -231,7 +242,7 @@ GstFlowReturn transform(GstBaseTransform *trans, GstBuffer *inbuf, GstBuffer *ou
       out.data[i] = static_cast<uint8_t *>(GST_VIDEO_FRAME_PLANE_DATA(&frame, i));
       out.stride[i] = GST_VIDEO_FRAME_PLANE_STRIDE(&frame, i);
     }
-    p->painter.draw(p->decoder.cells(), p->cols, p->rows, p->mode, p->atlas, out);
+    state.painter.draw(state.decoder.cells(), state.cols, state.rows, state.mode, state.atlas, out);
     gst_video_frame_unmap(&frame);
     GST_BUFFER_FLAG_UNSET(outbuf, GST_BUFFER_FLAG_DELTA_UNIT);
     return GST_FLOW_OK;
@@ -240,9 +251,8 @@ GstFlowReturn transform(GstBaseTransform *trans, GstBuffer *inbuf, GstBuffer *ou
 
 gboolean stop(GstBaseTransform *trans) noexcept {
   auto *self = GST_ASCII_RENDER(trans);
-  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    self->priv->atlas = {};
-    self->priv->cols = self->priv->rows = 0;
+  return onair::guarded_teardown(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    self->priv->state.reset();
     return TRUE;
   });
 }
@@ -250,57 +260,60 @@ gboolean stop(GstBaseTransform *trans) noexcept {
 }  // namespace
 
 static void gst_ascii_render_set_property(GObject *object, guint prop_id, const GValue *value,
-                                          GParamSpec *pspec) {
+                                          GParamSpec *pspec) noexcept {
   auto *self = GST_ASCII_RENDER(object);
-  std::lock_guard lock(self->priv->lock);
-  Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_CELL_WIDTH:
-      s.cell_width = g_value_get_uint(value);
-      break;
-    case PROP_CELL_HEIGHT:
-      s.cell_height = g_value_get_uint(value);
-      break;
-    case PROP_FONT: {
-      const gchar *f = g_value_get_string(value);
-      s.font = f && *f ? f : kDefaultFont;
-      break;
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_CELL_WIDTH:
+        s.cell_width = g_value_get_uint(value);
+        break;
+      case PROP_CELL_HEIGHT:
+        s.cell_height = g_value_get_uint(value);
+        break;
+      case PROP_FONT: {
+        const gchar *f = g_value_get_string(value);
+        s.font = f && *f ? f : kDefaultFont;
+        break;
+      }
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
     }
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  });
 }
 
 static void gst_ascii_render_get_property(GObject *object, guint prop_id, GValue *value,
-                                          GParamSpec *pspec) {
+                                          GParamSpec *pspec) noexcept {
   auto *self = GST_ASCII_RENDER(object);
-  std::lock_guard lock(self->priv->lock);
-  const Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_CELL_WIDTH:
-      g_value_set_uint(value, s.cell_width);
-      break;
-    case PROP_CELL_HEIGHT:
-      g_value_set_uint(value, s.cell_height);
-      break;
-    case PROP_FONT:
-      g_value_set_string(value, s.font.c_str());
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    const Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_CELL_WIDTH:
+        g_value_set_uint(value, s.cell_width);
+        break;
+      case PROP_CELL_HEIGHT:
+        g_value_set_uint(value, s.cell_height);
+        break;
+      case PROP_FONT:
+        g_value_set_string(value, s.font.c_str());
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
-static void gst_ascii_render_finalize(GObject *object) {
-  delete GST_ASCII_RENDER(object)->priv;
+static void gst_ascii_render_finalize(GObject *object) noexcept {
+  onair::guarded_teardown(GST_ELEMENT(object), [&] { delete GST_ASCII_RENDER(object)->priv; });
   G_OBJECT_CLASS(gst_ascii_render_parent_class)->finalize(object);
 }
 
 static void gst_ascii_render_init(GstAsciiRender *self) {
   self->priv = new Priv();
-  gst_video_info_init(&self->priv->out_info);
 }
 
 static void gst_ascii_render_class_init(GstAsciiRenderClass *klass) {

@@ -21,16 +21,20 @@
 #include "gststreammonitor.h"
 
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "core/stream_monitor.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
+#include "streammonitor_messages.h"
 
 GST_DEBUG_CATEGORY_STATIC(stream_monitor_debug);
 #define GST_CAT_DEFAULT stream_monitor_debug
 
 namespace monitor = onair::monitor;
+namespace msg = onair::streammonitor_messages;
 
 namespace {
 
@@ -42,14 +46,27 @@ struct Settings {
   bool post_messages = true;
 };
 
+// What the stats property shows: the running stream's figures, or the last run's once it
+// stopped.
+struct Figures {
+  monitor::Stats stats;
+  std::string media;  // caps structure name
+};
+
+// Runtime state: built in start(), dropped in stop().
+struct State {
+  monitor::StreamMonitor core;
+  std::string media;  // caps structure name
+};
+
 struct Priv {
   std::mutex settings_lock;
   Settings settings;
 
   std::mutex state_lock;  // guards everything below
-  monitor::StreamMonitor core;
-  std::string media;  // caps structure name
-  GstClockID watchdog = nullptr;
+  std::optional<State> state;
+  Figures last_run;
+  GstClockID watchdog = nullptr;  // while PLAYING
 };
 
 enum {
@@ -80,24 +97,27 @@ GST_ELEMENT_REGISTER_DEFINE(streammonitor, "streammonitor", GST_RANK_NONE, GST_T
 
 namespace {
 
+static_assert(monitor::kUnknown == onair::kUnknownTime);
+
 GstClockTime to_clock_time(int64_t ns) {
   return ns == monitor::kUnknown ? GST_CLOCK_TIME_NONE : static_cast<GstClockTime>(ns);
 }
 
 GstStructure *stats_structure(const monitor::Stats &s, const std::string &media) {
   GstStructure *st = gst_structure_new(
-      "streammonitor-stats", "running-time", G_TYPE_UINT64, to_clock_time(s.running_time),
-      "buffers", G_TYPE_UINT64, s.buffers, "bytes", G_TYPE_UINT64, s.bytes, "fps", G_TYPE_DOUBLE,
-      s.fps, "bitrate", G_TYPE_DOUBLE, s.bitrate, "gaps", G_TYPE_UINT64, s.gaps, "dropped",
-      G_TYPE_UINT64, s.dropped, "discont", G_TYPE_UINT64, s.discont, "longest-gap", G_TYPE_UINT64,
-      static_cast<guint64>(s.longest_gap), "stalled", G_TYPE_BOOLEAN, s.stalled, nullptr);
-  if (!media.empty()) gst_structure_set(st, "media", G_TYPE_STRING, media.c_str(), nullptr);
+      msg::kStats, msg::kRunningTime, G_TYPE_UINT64, to_clock_time(s.running_time), msg::kBuffers,
+      G_TYPE_UINT64, s.buffers, msg::kBytes, G_TYPE_UINT64, s.bytes, msg::kFps, G_TYPE_DOUBLE,
+      s.fps, msg::kBitrate, G_TYPE_DOUBLE, s.bitrate, msg::kGaps, G_TYPE_UINT64, s.gaps,
+      msg::kDropped, G_TYPE_UINT64, s.dropped, msg::kDiscont, G_TYPE_UINT64, s.discont,
+      msg::kLongestGap, G_TYPE_UINT64, static_cast<guint64>(s.longest_gap), msg::kStalled,
+      G_TYPE_BOOLEAN, s.stalled, nullptr);
+  if (!media.empty()) gst_structure_set(st, msg::kMedia, G_TYPE_STRING, media.c_str(), nullptr);
   // Clock-derived figures exist only while the pipeline runs against a clock.
   if (s.latency != monitor::kUnknown)
-    gst_structure_set(st, "latency", G_TYPE_INT64, s.latency, "max-latency", G_TYPE_INT64,
+    gst_structure_set(st, msg::kLatency, G_TYPE_INT64, s.latency, msg::kMaxLatency, G_TYPE_INT64,
                       s.max_latency, nullptr);
   if (s.jitter != monitor::kUnknown)
-    gst_structure_set(st, "jitter", G_TYPE_INT64, s.jitter, nullptr);
+    gst_structure_set(st, msg::kJitter, G_TYPE_INT64, s.jitter, nullptr);
   return st;
 }
 
@@ -117,10 +137,10 @@ void post_events(GstStreamMonitor *self, const std::vector<monitor::Event> &even
           GST_WARNING_OBJECT(self, "alert %s: %f (threshold %f)", name, e.value, e.threshold);
         else
           GST_INFO_OBJECT(self, "recovered from %s: %f", name, e.value);
-        st = gst_structure_new(alert ? "streammonitor-alert" : "streammonitor-recovered", "alert",
-                               G_TYPE_STRING, name, "value", G_TYPE_DOUBLE, e.value, "threshold",
-                               G_TYPE_DOUBLE, e.threshold, "running-time", G_TYPE_UINT64,
-                               to_clock_time(e.stats.running_time), nullptr);
+        st = gst_structure_new(alert ? msg::kAlert : msg::kRecovered, msg::kAlertName,
+                               G_TYPE_STRING, name, msg::kValue, G_TYPE_DOUBLE, e.value,
+                               msg::kThreshold, G_TYPE_DOUBLE, e.threshold, msg::kRunningTime,
+                               G_TYPE_UINT64, to_clock_time(e.stats.running_time), nullptr);
         break;
       }
     }
@@ -134,19 +154,6 @@ Settings settings_of(GstStreamMonitor *self) {
   return self->priv->settings;
 }
 
-// The pipeline clock as running time, or unknown when not playing.
-int64_t clock_running_time(GstElement *element) {
-  if (GST_STATE(element) != GST_STATE_PLAYING) return monitor::kUnknown;
-  GstClock *clock = gst_element_get_clock(element);
-  if (!clock) return monitor::kUnknown;
-  const GstClockTime now = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(element);
-  if (!GST_CLOCK_TIME_IS_VALID(now) || !GST_CLOCK_TIME_IS_VALID(base) || now < base)
-    return monitor::kUnknown;
-  return static_cast<int64_t>(now - base);
-}
-
 gboolean on_watchdog(GstClock *, GstClockTime time, GstClockID, gpointer user_data) noexcept {
   auto *self = GST_STREAM_MONITOR(user_data);
   return onair::guarded(GST_ELEMENT_CAST(self), TRUE, [&] {
@@ -156,8 +163,9 @@ gboolean on_watchdog(GstClock *, GstClockTime time, GstClockID, gpointer user_da
     std::string media;
     {
       std::lock_guard lock(self->priv->state_lock);
-      self->priv->core.on_clock(static_cast<int64_t>(time - base), events);
-      media = self->priv->media;
+      if (!self->priv->state) return TRUE;
+      self->priv->state->core.on_clock(static_cast<int64_t>(time - base), events);
+      media = self->priv->state->media;
     }
     if (settings_of(self).post_messages) post_events(self, events, media);
     return TRUE;
@@ -202,25 +210,24 @@ static GstFlowReturn gst_stream_monitor_transform_ip(GstBaseTransform *trans,
     const Settings settings = settings_of(self);
 
     monitor::BufferInfo info;
-    GstClockTime ts =
+    const GstClockTime ts =
         GST_BUFFER_PTS_IS_VALID(buffer) ? GST_BUFFER_PTS(buffer) : GST_BUFFER_DTS(buffer);
-    if (GST_CLOCK_TIME_IS_VALID(ts) && trans->segment.format == GST_FORMAT_TIME) {
-      const GstClockTime rt = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, ts);
-      if (GST_CLOCK_TIME_IS_VALID(rt)) info.running_time = static_cast<int64_t>(rt);
-    }
+    info.running_time = onair::segment_running_time(&trans->segment, ts);
     if (GST_BUFFER_DURATION_IS_VALID(buffer))
       info.duration = static_cast<int64_t>(GST_BUFFER_DURATION(buffer));
     info.size = gst_buffer_get_size(buffer);
     info.discont = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT);
-    info.arrival = clock_running_time(GST_ELEMENT_CAST(self));
+    info.arrival = onair::clock_running_time(GST_ELEMENT_CAST(self));
 
     std::vector<monitor::Event> events;
     std::string media;
     {
       std::lock_guard lock(self->priv->state_lock);
-      self->priv->core.set_config(settings.config);
-      self->priv->core.on_buffer(info, events);
-      if (!events.empty()) media = self->priv->media;
+      if (!self->priv->state) return GST_FLOW_FLUSHING;
+      State &state = *self->priv->state;
+      state.core.set_config(settings.config);
+      state.core.on_buffer(info, events);
+      if (!events.empty()) media = state.media;
     }
     if (settings.post_messages) post_events(self, events, media);
     return GST_FLOW_OK;
@@ -234,7 +241,7 @@ static gboolean gst_stream_monitor_sink_event(GstBaseTransform *trans, GstEvent 
       case GST_EVENT_FLUSH_STOP:
       case GST_EVENT_SEGMENT: {
         std::lock_guard lock(self->priv->state_lock);
-        self->priv->core.on_discontinuity();
+        if (self->priv->state) self->priv->state->core.on_discontinuity();
         break;
       }
       case GST_EVENT_CAPS: {
@@ -242,7 +249,8 @@ static gboolean gst_stream_monitor_sink_event(GstBaseTransform *trans, GstEvent 
         gst_event_parse_caps(event, &caps);
         if (caps && gst_caps_get_size(caps) > 0) {
           std::lock_guard lock(self->priv->state_lock);
-          self->priv->media = gst_structure_get_name(gst_caps_get_structure(caps, 0));
+          if (self->priv->state)
+            self->priv->state->media = gst_structure_get_name(gst_caps_get_structure(caps, 0));
         }
         break;
       }
@@ -256,9 +264,21 @@ static gboolean gst_stream_monitor_sink_event(GstBaseTransform *trans, GstEvent 
 static gboolean gst_stream_monitor_start(GstBaseTransform *trans) noexcept {
   auto *self = GST_STREAM_MONITOR(trans);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&] {
+    const monitor::Config config = settings_of(self).config;
     std::lock_guard lock(self->priv->state_lock);
-    self->priv->core.reset();
-    self->priv->media.clear();
+    self->priv->state.emplace(State{monitor::StreamMonitor(config), {}});
+    self->priv->last_run = {};
+    return TRUE;
+  });
+}
+
+static gboolean gst_stream_monitor_stop(GstBaseTransform *trans) noexcept {
+  auto *self = GST_STREAM_MONITOR(trans);
+  return onair::guarded_teardown(GST_ELEMENT_CAST(self), FALSE, [&] {
+    std::lock_guard lock(self->priv->state_lock);
+    if (self->priv->state)
+      self->priv->last_run = {self->priv->state->core.latest(), self->priv->state->media};
+    self->priv->state.reset();
     return TRUE;
   });
 }
@@ -266,83 +286,93 @@ static gboolean gst_stream_monitor_start(GstBaseTransform *trans) noexcept {
 static GstStateChangeReturn gst_stream_monitor_change_state(GstElement *element,
                                                             GstStateChange transition) noexcept {
   auto *self = GST_STREAM_MONITOR(element);
-  if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED) stop_watchdog(self);
-  const GstStateChangeReturn ret =
-      GST_ELEMENT_CLASS(gst_stream_monitor_parent_class)->change_state(element, transition);
-  if (ret != GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
-    start_watchdog(self);
-  return ret;
+  return onair::guarded_state_change(element, transition, [&] {
+    if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED) stop_watchdog(self);
+    const GstStateChangeReturn ret =
+        GST_ELEMENT_CLASS(gst_stream_monitor_parent_class)->change_state(element, transition);
+    if (ret != GST_STATE_CHANGE_FAILURE && transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING)
+      start_watchdog(self);
+    return ret;
+  });
 }
 
 static void gst_stream_monitor_set_property(GObject *object, guint prop_id, const GValue *value,
-                                            GParamSpec *pspec) {
+                                            GParamSpec *pspec) noexcept {
   auto *self = GST_STREAM_MONITOR(object);
-  std::lock_guard lock(self->priv->settings_lock);
-  Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_INTERVAL:
-      s.config.interval = static_cast<int64_t>(g_value_get_uint64(value));
-      break;
-    case PROP_MIN_FPS:
-      s.config.thresholds.min_fps = g_value_get_double(value);
-      break;
-    case PROP_MAX_GAP:
-      s.config.thresholds.max_gap = static_cast<int64_t>(g_value_get_uint64(value));
-      break;
-    case PROP_MIN_BITRATE:
-      s.config.thresholds.min_bitrate = static_cast<double>(g_value_get_uint64(value));
-      break;
-    case PROP_MAX_BITRATE:
-      s.config.thresholds.max_bitrate = static_cast<double>(g_value_get_uint64(value));
-      break;
-    case PROP_POST_MESSAGES:
-      s.post_messages = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->settings_lock);
+    Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_INTERVAL:
+        s.config.interval = static_cast<int64_t>(g_value_get_uint64(value));
+        break;
+      case PROP_MIN_FPS:
+        s.config.thresholds.min_fps = g_value_get_double(value);
+        break;
+      case PROP_MAX_GAP:
+        s.config.thresholds.max_gap = static_cast<int64_t>(g_value_get_uint64(value));
+        break;
+      case PROP_MIN_BITRATE:
+        s.config.thresholds.min_bitrate = static_cast<double>(g_value_get_uint64(value));
+        break;
+      case PROP_MAX_BITRATE:
+        s.config.thresholds.max_bitrate = static_cast<double>(g_value_get_uint64(value));
+        break;
+      case PROP_POST_MESSAGES:
+        s.post_messages = g_value_get_boolean(value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
 static void gst_stream_monitor_get_property(GObject *object, guint prop_id, GValue *value,
-                                            GParamSpec *pspec) {
+                                            GParamSpec *pspec) noexcept {
   auto *self = GST_STREAM_MONITOR(object);
-  if (prop_id == PROP_STATS) {
-    std::lock_guard lock(self->priv->state_lock);
-    g_value_take_boxed(value, stats_structure(self->priv->core.latest(), self->priv->media));
-    return;
-  }
-  std::lock_guard lock(self->priv->settings_lock);
-  const Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_INTERVAL:
-      g_value_set_uint64(value, static_cast<guint64>(s.config.interval));
-      break;
-    case PROP_MIN_FPS:
-      g_value_set_double(value, s.config.thresholds.min_fps);
-      break;
-    case PROP_MAX_GAP:
-      g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.max_gap));
-      break;
-    case PROP_MIN_BITRATE:
-      g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.min_bitrate));
-      break;
-    case PROP_MAX_BITRATE:
-      g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.max_bitrate));
-      break;
-    case PROP_POST_MESSAGES:
-      g_value_set_boolean(value, s.post_messages);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    if (prop_id == PROP_STATS) {
+      std::lock_guard lock(self->priv->state_lock);
+      const Priv *p = self->priv;
+      g_value_take_boxed(value, p->state ? stats_structure(p->state->core.latest(), p->state->media)
+                                         : stats_structure(p->last_run.stats, p->last_run.media));
+      return;
+    }
+    std::lock_guard lock(self->priv->settings_lock);
+    const Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_INTERVAL:
+        g_value_set_uint64(value, static_cast<guint64>(s.config.interval));
+        break;
+      case PROP_MIN_FPS:
+        g_value_set_double(value, s.config.thresholds.min_fps);
+        break;
+      case PROP_MAX_GAP:
+        g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.max_gap));
+        break;
+      case PROP_MIN_BITRATE:
+        g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.min_bitrate));
+        break;
+      case PROP_MAX_BITRATE:
+        g_value_set_uint64(value, static_cast<guint64>(s.config.thresholds.max_bitrate));
+        break;
+      case PROP_POST_MESSAGES:
+        g_value_set_boolean(value, s.post_messages);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
-static void gst_stream_monitor_finalize(GObject *object) {
+static void gst_stream_monitor_finalize(GObject *object) noexcept {
   auto *self = GST_STREAM_MONITOR(object);
-  stop_watchdog(self);
-  delete self->priv;
+  onair::guarded_teardown(GST_ELEMENT_CAST(self), [&] {
+    stop_watchdog(self);
+    delete self->priv;
+  });
   G_OBJECT_CLASS(gst_stream_monitor_parent_class)->finalize(object);
 }
 
@@ -426,4 +456,5 @@ static void gst_stream_monitor_class_init(GstStreamMonitorClass *klass) {
   trans_class->transform_ip_on_passthrough = TRUE;
   trans_class->sink_event = gst_stream_monitor_sink_event;
   trans_class->start = gst_stream_monitor_start;
+  trans_class->stop = gst_stream_monitor_stop;
 }

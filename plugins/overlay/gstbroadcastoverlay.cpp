@@ -33,17 +33,21 @@
 #include <algorithm>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "broadcastoverlay_messages.h"
 #include "core/text.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
 #include "render/scene.h"
 
 GST_DEBUG_CATEGORY_STATIC(broadcast_overlay_debug);
 #define GST_CAT_DEFAULT broadcast_overlay_debug
 
 namespace ov = onair::overlay;
+namespace msg = onair::broadcastoverlay_messages;
 
 namespace {
 
@@ -73,16 +77,14 @@ struct Command {
   int64_t duration = 0;
 };
 
-struct Priv {
-  std::mutex lock;  // guards settings, pending and the counters
-  Settings settings;
-  std::vector<Command> pending;
-  size_t pending_alerts = 0;
-  guint chat_count = 0;
-  guint alerts_queued = 0;
+// Streaming-thread state: built in start() (set_info() starts its pictures anew), dropped in
+// stop().
+struct State {
+  State() = default;
+  State(const State &) = delete;
+  State &operator=(const State &) = delete;
+  ~State() { drop_rect_buffers(); }
 
-  // Streaming-thread state, built in set_info / start, dropped in stop.
-  ov::Scene scene;
   std::string loaded_logo;
   bool logo_tried = false;
   bool attach = false;  // downstream draws overlay compositions
@@ -94,7 +96,20 @@ struct Priv {
     for (auto &[key, buffer] : rect_buffers) gst_buffer_unref(buffer);
     rect_buffers.clear();
   }
-  ~Priv() { drop_rect_buffers(); }
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings, pending and the counters
+  Settings settings;
+  std::vector<Command> pending;
+  size_t pending_alerts = 0;
+  guint chat_count = 0;
+  guint alerts_queued = 0;
+
+  // Streaming thread. The scene (chat, alerts, logo) stays while the element is stopped, like
+  // the commands sent meanwhile.
+  ov::Scene scene;
+  std::optional<State> state;
 };
 
 enum {
@@ -280,11 +295,11 @@ std::string local_time_now() {
 
 // Loads the logo when its location changed; a bad file is a warning, and the
 // stream goes on without a logo.
-void update_logo(GstBroadcastOverlay *self, const std::string &location) {
+void update_logo(GstBroadcastOverlay *self, State &state, const std::string &location) {
   Priv *p = self->priv;
-  if (p->logo_tried && location == p->loaded_logo) return;
-  p->logo_tried = true;
-  p->loaded_logo = location;
+  if (state.logo_tried && location == state.loaded_logo) return;
+  state.logo_tried = true;
+  state.loaded_logo = location;
   if (location.empty()) {
     p->scene.set_logo({});
     return;
@@ -299,26 +314,27 @@ void update_logo(GstBroadcastOverlay *self, const std::string &location) {
 
 void post_alert_events(GstBroadcastOverlay *self, const std::vector<ov::AlertEvent> &events) {
   for (const ov::AlertEvent &e : events) {
-    GstStructure *s = gst_structure_new(
-        "broadcastoverlay-alert", "event", G_TYPE_STRING,
-        e.kind == ov::AlertEvent::Kind::kShown ? "shown" : "done", "text", G_TYPE_STRING,
-        e.alert.text.c_str(), "type", G_TYPE_STRING, ov::alert_type_name(e.alert.type),
-        "running-time", G_TYPE_UINT64, static_cast<guint64>(e.at), "queued", G_TYPE_UINT,
-        static_cast<guint>(e.queued), nullptr);
+    GstStructure *s =
+        gst_structure_new(msg::kAlert, msg::kEvent, G_TYPE_STRING,
+                          e.kind == ov::AlertEvent::Kind::kShown ? msg::kShown : msg::kDone,
+                          msg::kText, G_TYPE_STRING, e.alert.text.c_str(), msg::kType,
+                          G_TYPE_STRING, ov::alert_type_name(e.alert.type), msg::kRunningTime,
+                          G_TYPE_UINT64, static_cast<guint64>(e.at), msg::kQueued, G_TYPE_UINT,
+                          static_cast<guint>(e.queued), nullptr);
     gst_element_post_message(GST_ELEMENT_CAST(self),
                              gst_message_new_element(GST_OBJECT_CAST(self), s));
   }
 }
 
 // The picture as a buffer an overlay rectangle can hold, made once per key.
-GstBuffer *rect_buffer(Priv *p, const ov::Placed &placed) {
-  auto it = p->rect_buffers.find(placed.key);
-  if (it != p->rect_buffers.end()) return it->second;
+GstBuffer *rect_buffer(State &state, const ov::Placed &placed) {
+  auto it = state.rect_buffers.find(placed.key);
+  if (it != state.rect_buffers.end()) return it->second;
   const ov::Image &img = *placed.image;
   GstBuffer *buffer = gst_buffer_new_memdup(img.pixels.data(), img.pixels.size());
   gst_buffer_add_video_meta(buffer, GST_VIDEO_FRAME_FLAG_NONE,
                             GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, img.width, img.height);
-  p->rect_buffers[placed.key] = buffer;
+  state.rect_buffers[placed.key] = buffer;
   return buffer;
 }
 
@@ -341,18 +357,18 @@ bool downstream_draws_compositions(GstBroadcastOverlay *self) {
   return yes;
 }
 
-void attach_composition(Priv *p, GstBuffer *buffer, const std::vector<ov::Placed> &placed) {
+void attach_composition(State &state, GstBuffer *buffer, const std::vector<ov::Placed> &placed) {
   // Forget buffers of pictures no longer shown.
   std::map<uint64_t, GstBuffer *> kept;
   for (const ov::Placed &pl : placed) {
-    auto it = p->rect_buffers.find(pl.key);
-    if (it != p->rect_buffers.end()) {
+    auto it = state.rect_buffers.find(pl.key);
+    if (it != state.rect_buffers.end()) {
       kept[pl.key] = it->second;
-      p->rect_buffers.erase(it);
+      state.rect_buffers.erase(it);
     }
   }
-  p->drop_rect_buffers();
-  p->rect_buffers = std::move(kept);
+  state.drop_rect_buffers();
+  state.rect_buffers = std::move(kept);
   if (placed.empty()) return;
 
   GstVideoOverlayComposition *comp = nullptr;
@@ -364,7 +380,7 @@ void attach_composition(Priv *p, GstBuffer *buffer, const std::vector<ov::Placed
   }
   for (const ov::Placed &pl : placed) {
     GstVideoOverlayRectangle *rect = gst_video_overlay_rectangle_new_raw(
-        rect_buffer(p, pl), pl.x, pl.y, static_cast<guint>(pl.image->width),
+        rect_buffer(state, pl), pl.x, pl.y, static_cast<guint>(pl.image->width),
         static_cast<guint>(pl.image->height), GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
     if (pl.opacity != 255) gst_video_overlay_rectangle_set_global_alpha(rect, pl.opacity / 255.0f);
     if (comp)
@@ -384,17 +400,17 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
   auto *self = GST_BROADCAST_OVERLAY(filter);
   return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&] {
     Priv *p = self->priv;
-    GstBaseTransform *trans = GST_BASE_TRANSFORM(filter);
+    if (!p->state) return GST_FLOW_FLUSHING;
+    State &state = *p->state;
 
-    const GstClockTime pts = GST_BUFFER_PTS(frame->buffer);
-    if (GST_CLOCK_TIME_IS_VALID(pts) && trans->segment.format == GST_FORMAT_TIME) {
-      const GstClockTime rt = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, pts);
-      if (GST_CLOCK_TIME_IS_VALID(rt)) p->last_running_time = static_cast<int64_t>(rt);
-    }
-    const int64_t now = p->last_running_time;
-    if (p->check_downstream) {
-      p->attach = downstream_draws_compositions(self);
-      p->check_downstream = false;
+    // A frame without a running time shows the last one's.
+    const int64_t rt = onair::segment_running_time(&GST_BASE_TRANSFORM(filter)->segment,
+                                                   GST_BUFFER_PTS(frame->buffer));
+    if (rt != onair::kUnknownTime) state.last_running_time = rt;
+    const int64_t now = state.last_running_time;
+    if (state.check_downstream) {
+      state.attach = downstream_draws_compositions(self);
+      state.check_downstream = false;
     }
 
     Settings settings;
@@ -412,7 +428,7 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
                               : std::string()),
         ov::kMaxStatusChars);
     p->scene.set_config(settings.scene);
-    update_logo(self, settings.logo_location);
+    update_logo(self, state, settings.logo_location);
     for (Command &c : commands) {
       switch (c.kind) {
         case Command::Kind::kChat:
@@ -438,8 +454,8 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
       p->alerts_queued = static_cast<guint>(p->scene.alerts().size());
     }
 
-    if (p->attach) {
-      attach_composition(p, frame->buffer, placed);
+    if (state.attach) {
+      attach_composition(state, frame->buffer, placed);
     } else {
       // An upstream element's composition is drawn first, under ours.
       if (GstVideoOverlayCompositionMeta *meta =
@@ -473,10 +489,12 @@ static gboolean gst_broadcast_overlay_set_info(GstVideoFilter *filter, GstCaps *
     if (gst_video_color_matrix_get_Kr_Kb(out_info->colorimetry.matrix, &kr, &kb))
       matrix.kr = kr, matrix.kb = kb;
     matrix.full_range = out_info->colorimetry.range == GST_VIDEO_COLOR_RANGE_0_255;
-    self->priv->scene.set_frame(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info),
-                                format, matrix);
-    self->priv->drop_rect_buffers();
-    self->priv->check_downstream = true;
+    Priv *p = self->priv;
+    if (!p->state) return FALSE;
+    p->scene.set_frame(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info), format,
+                       matrix);
+    p->state->drop_rect_buffers();
+    p->state->check_downstream = true;
     return TRUE;
   });
 }
@@ -484,149 +502,150 @@ static gboolean gst_broadcast_overlay_set_info(GstVideoFilter *filter, GstCaps *
 static gboolean gst_broadcast_overlay_start(GstBaseTransform *trans) noexcept {
   auto *self = GST_BROADCAST_OVERLAY(trans);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    Priv *p = self->priv;
-    p->last_running_time = 0;
-    p->logo_tried = false;
-    p->check_downstream = true;
+    self->priv->state.emplace();
     return TRUE;
   });
 }
 
 static gboolean gst_broadcast_overlay_stop(GstBaseTransform *trans) noexcept {
   auto *self = GST_BROADCAST_OVERLAY(trans);
-  return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    self->priv->drop_rect_buffers();
+  return onair::guarded_teardown(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
+    self->priv->state.reset();
     return TRUE;
   });
 }
 
 static void gst_broadcast_overlay_set_property(GObject *object, guint prop_id, const GValue *value,
-                                               GParamSpec *pspec) {
+                                               GParamSpec *pspec) noexcept {
   auto *self = GST_BROADCAST_OVERLAY(object);
-  std::lock_guard lock(self->priv->lock);
-  Settings &s = self->priv->settings;
-  const auto str = [&] {
-    const gchar *v = g_value_get_string(value);
-    return std::string(v ? v : "");
-  };
-  const auto anchor = [&] { return static_cast<ov::Anchor>(g_value_get_enum(value)); };
-  switch (prop_id) {
-    case PROP_STATUS:
-      s.status_template = ov::clean_text(str(), 4 * ov::kMaxStatusChars);
-      break;
-    case PROP_STATUS_POSITION:
-      s.scene.status_anchor = anchor();
-      break;
-    case PROP_FONT:
-      s.scene.font = str().empty() ? "Sans" : ov::clean_text(str(), 200);
-      break;
-    case PROP_TEXT_SCALE:
-      s.scene.text_scale = g_value_get_double(value);
-      break;
-    case PROP_MARGIN:
-      s.scene.margin = g_value_get_double(value);
-      break;
-    case PROP_CHAT_SIZE:
-      s.scene.chat.max_messages = g_value_get_uint(value);
-      break;
-    case PROP_CHAT_TTL:
-      s.scene.chat.ttl = static_cast<int64_t>(g_value_get_uint64(value));
-      break;
-    case PROP_CHAT_WIDTH:
-      s.scene.chat_width = g_value_get_double(value);
-      break;
-    case PROP_CHAT_POSITION:
-      s.scene.chat_anchor = anchor();
-      break;
-    case PROP_ALERT_DURATION:
-      s.alert_duration = g_value_get_uint64(value);
-      break;
-    case PROP_ALERT_POSITION:
-      s.scene.alert_anchor = anchor();
-      break;
-    case PROP_LOGO_LOCATION:
-      s.logo_location = str();
-      break;
-    case PROP_LOGO_POSITION:
-      s.scene.logo_anchor = anchor();
-      break;
-    case PROP_LOGO_SCALE:
-      s.scene.logo_scale = g_value_get_double(value);
-      break;
-    case PROP_LOGO_OPACITY:
-      s.scene.logo_opacity = g_value_get_double(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    Settings &s = self->priv->settings;
+    const auto str = [&] {
+      const gchar *v = g_value_get_string(value);
+      return std::string(v ? v : "");
+    };
+    const auto anchor = [&] { return static_cast<ov::Anchor>(g_value_get_enum(value)); };
+    switch (prop_id) {
+      case PROP_STATUS:
+        s.status_template = ov::clean_text(str(), 4 * ov::kMaxStatusChars);
+        break;
+      case PROP_STATUS_POSITION:
+        s.scene.status_anchor = anchor();
+        break;
+      case PROP_FONT:
+        s.scene.font = str().empty() ? "Sans" : ov::clean_text(str(), 200);
+        break;
+      case PROP_TEXT_SCALE:
+        s.scene.text_scale = g_value_get_double(value);
+        break;
+      case PROP_MARGIN:
+        s.scene.margin = g_value_get_double(value);
+        break;
+      case PROP_CHAT_SIZE:
+        s.scene.chat.max_messages = g_value_get_uint(value);
+        break;
+      case PROP_CHAT_TTL:
+        s.scene.chat.ttl = static_cast<int64_t>(g_value_get_uint64(value));
+        break;
+      case PROP_CHAT_WIDTH:
+        s.scene.chat_width = g_value_get_double(value);
+        break;
+      case PROP_CHAT_POSITION:
+        s.scene.chat_anchor = anchor();
+        break;
+      case PROP_ALERT_DURATION:
+        s.alert_duration = g_value_get_uint64(value);
+        break;
+      case PROP_ALERT_POSITION:
+        s.scene.alert_anchor = anchor();
+        break;
+      case PROP_LOGO_LOCATION:
+        s.logo_location = str();
+        break;
+      case PROP_LOGO_POSITION:
+        s.scene.logo_anchor = anchor();
+        break;
+      case PROP_LOGO_SCALE:
+        s.scene.logo_scale = g_value_get_double(value);
+        break;
+      case PROP_LOGO_OPACITY:
+        s.scene.logo_opacity = g_value_get_double(value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
 static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, GValue *value,
-                                               GParamSpec *pspec) {
+                                               GParamSpec *pspec) noexcept {
   auto *self = GST_BROADCAST_OVERLAY(object);
-  std::lock_guard lock(self->priv->lock);
-  const Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_STATUS:
-      g_value_set_string(value, s.status_template.c_str());
-      break;
-    case PROP_STATUS_POSITION:
-      g_value_set_enum(value, int(s.scene.status_anchor));
-      break;
-    case PROP_FONT:
-      g_value_set_string(value, s.scene.font.c_str());
-      break;
-    case PROP_TEXT_SCALE:
-      g_value_set_double(value, s.scene.text_scale);
-      break;
-    case PROP_MARGIN:
-      g_value_set_double(value, s.scene.margin);
-      break;
-    case PROP_CHAT_SIZE:
-      g_value_set_uint(value, static_cast<guint>(s.scene.chat.max_messages));
-      break;
-    case PROP_CHAT_TTL:
-      g_value_set_uint64(value, static_cast<guint64>(s.scene.chat.ttl));
-      break;
-    case PROP_CHAT_WIDTH:
-      g_value_set_double(value, s.scene.chat_width);
-      break;
-    case PROP_CHAT_POSITION:
-      g_value_set_enum(value, int(s.scene.chat_anchor));
-      break;
-    case PROP_ALERT_DURATION:
-      g_value_set_uint64(value, s.alert_duration);
-      break;
-    case PROP_ALERT_POSITION:
-      g_value_set_enum(value, int(s.scene.alert_anchor));
-      break;
-    case PROP_LOGO_LOCATION:
-      g_value_set_string(value, s.logo_location.c_str());
-      break;
-    case PROP_LOGO_POSITION:
-      g_value_set_enum(value, int(s.scene.logo_anchor));
-      break;
-    case PROP_LOGO_SCALE:
-      g_value_set_double(value, s.scene.logo_scale);
-      break;
-    case PROP_LOGO_OPACITY:
-      g_value_set_double(value, s.scene.logo_opacity);
-      break;
-    case PROP_CHAT_COUNT:
-      g_value_set_uint(value, self->priv->chat_count);
-      break;
-    case PROP_ALERTS_QUEUED:
-      g_value_set_uint(value, self->priv->alerts_queued);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    const Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_STATUS:
+        g_value_set_string(value, s.status_template.c_str());
+        break;
+      case PROP_STATUS_POSITION:
+        g_value_set_enum(value, int(s.scene.status_anchor));
+        break;
+      case PROP_FONT:
+        g_value_set_string(value, s.scene.font.c_str());
+        break;
+      case PROP_TEXT_SCALE:
+        g_value_set_double(value, s.scene.text_scale);
+        break;
+      case PROP_MARGIN:
+        g_value_set_double(value, s.scene.margin);
+        break;
+      case PROP_CHAT_SIZE:
+        g_value_set_uint(value, static_cast<guint>(s.scene.chat.max_messages));
+        break;
+      case PROP_CHAT_TTL:
+        g_value_set_uint64(value, static_cast<guint64>(s.scene.chat.ttl));
+        break;
+      case PROP_CHAT_WIDTH:
+        g_value_set_double(value, s.scene.chat_width);
+        break;
+      case PROP_CHAT_POSITION:
+        g_value_set_enum(value, int(s.scene.chat_anchor));
+        break;
+      case PROP_ALERT_DURATION:
+        g_value_set_uint64(value, s.alert_duration);
+        break;
+      case PROP_ALERT_POSITION:
+        g_value_set_enum(value, int(s.scene.alert_anchor));
+        break;
+      case PROP_LOGO_LOCATION:
+        g_value_set_string(value, s.logo_location.c_str());
+        break;
+      case PROP_LOGO_POSITION:
+        g_value_set_enum(value, int(s.scene.logo_anchor));
+        break;
+      case PROP_LOGO_SCALE:
+        g_value_set_double(value, s.scene.logo_scale);
+        break;
+      case PROP_LOGO_OPACITY:
+        g_value_set_double(value, s.scene.logo_opacity);
+        break;
+      case PROP_CHAT_COUNT:
+        g_value_set_uint(value, self->priv->chat_count);
+        break;
+      case PROP_ALERTS_QUEUED:
+        g_value_set_uint(value, self->priv->alerts_queued);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
-static void gst_broadcast_overlay_finalize(GObject *object) {
-  delete GST_BROADCAST_OVERLAY(object)->priv;
+static void gst_broadcast_overlay_finalize(GObject *object) noexcept {
+  onair::guarded_teardown(GST_ELEMENT(object), [&] { delete GST_BROADCAST_OVERLAY(object)->priv; });
   G_OBJECT_CLASS(gst_broadcast_overlay_parent_class)->finalize(object);
 }
 
@@ -767,10 +786,23 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
       "add-alert", G_TYPE_FROM_CLASS(klass),
       static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(add_alert),
       nullptr, nullptr, nullptr, G_TYPE_BOOLEAN, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_UINT64);
+  /**
+   * GstBroadcastOverlay::clear-chat:
+   *
+   * Removes every chat message from the next frame on, those still waiting
+   * for a frame too.
+   */
   signals[SIGNAL_CLEAR_CHAT] =
       g_signal_new_class_handler("clear-chat", G_TYPE_FROM_CLASS(klass),
                                  static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION),
                                  G_CALLBACK(clear_chat), nullptr, nullptr, nullptr, G_TYPE_NONE, 0);
+  /**
+   * GstBroadcastOverlay::clear-alerts:
+   *
+   * Removes the alert on screen and every queued one from the next frame on,
+   * those still waiting for a frame too. No "done" message is posted for
+   * them.
+   */
   signals[SIGNAL_CLEAR_ALERTS] = g_signal_new_class_handler(
       "clear-alerts", G_TYPE_FROM_CLASS(klass),
       static_cast<GSignalFlags>(G_SIGNAL_RUN_LAST | G_SIGNAL_ACTION), G_CALLBACK(clear_alerts),

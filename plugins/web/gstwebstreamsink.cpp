@@ -40,19 +40,22 @@
 #include <gst/video/video.h>
 #include <libsoup/soup.h>
 
-#include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "endpoint.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
 #include "server_registry.h"
+#include "webstreamsink_messages.h"
 
 GST_DEBUG_CATEGORY_STATIC(web_stream_sink_debug);
 #define GST_CAT_DEFAULT web_stream_sink_debug
 
 namespace web = onair::web;
+namespace msg = onair::webstreamsink_messages;
 
 namespace {
 
@@ -77,14 +80,19 @@ struct WeakElement {
   GWeakRef ref;
 };
 
-struct Priv {
-  std::mutex lock;  // guards settings, endpoint, server, port
-  Settings settings;
+// Runtime state: built in start(), dropped in stop().
+struct State {
   std::shared_ptr<web::Endpoint> endpoint;
-  std::shared_ptr<web::OwnServer> own_server;
-  guint current_port = 0;
-  std::string header;  // streaming thread
-  std::atomic<bool> saw_delta{false};
+  std::shared_ptr<web::OwnServer> own_server;  // null on the application's server
+  guint port = 0;
+  std::string header;      // the caps header the clients got last
+  bool saw_delta = false;  // delta units flow: a joining client needs a full one
+};
+
+struct Priv {
+  std::mutex lock;  // guards settings and state
+  Settings settings;
+  std::optional<State> state;
 };
 
 enum {
@@ -132,12 +140,12 @@ namespace {
 
 void post_client_message(GstElement *element, const std::string &path, const web::ClientEvent &e) {
   GstStructure *s = gst_structure_new(
-      "webstreamsink-client", "event", G_TYPE_STRING, e.connected ? "connected" : "disconnected",
-      "path", G_TYPE_STRING, path.c_str(), "client-id", G_TYPE_UINT64, e.id, "remote",
-      G_TYPE_STRING, e.remote.c_str(), "clients", G_TYPE_UINT, e.clients, nullptr);
+      msg::kClient, msg::kEvent, G_TYPE_STRING, e.connected ? msg::kConnected : msg::kDisconnected,
+      msg::kPath, G_TYPE_STRING, path.c_str(), msg::kClientId, G_TYPE_UINT64, e.id, msg::kRemote,
+      G_TYPE_STRING, e.remote.c_str(), msg::kClients, G_TYPE_UINT, e.clients, nullptr);
   if (!e.connected)
-    gst_structure_set(s, "sent", G_TYPE_UINT64, e.sent, "dropped", G_TYPE_UINT64, e.dropped,
-                      "skipped", G_TYPE_UINT64, e.skipped, nullptr);
+    gst_structure_set(s, msg::kSent, G_TYPE_UINT64, e.sent, msg::kDropped, G_TYPE_UINT64, e.dropped,
+                      msg::kSkipped, G_TYPE_UINT64, e.skipped, nullptr);
   gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));
 }
 
@@ -173,6 +181,25 @@ guint port_of(SoupServer *server) {
   return port;
 }
 
+void on_client_event(GstWebStreamSink *self, const std::string &path,
+                     const web::ClientEvent &event) {
+  GST_INFO_OBJECT(self,
+                  "client %" G_GUINT64_FORMAT " (%s) %s, %u connected; sent %" G_GUINT64_FORMAT
+                  ", dropped %" G_GUINT64_FORMAT,
+                  event.id, event.remote.c_str(), event.connected ? "connected" : "left",
+                  event.clients, event.sent, event.dropped);
+  post_client_message(GST_ELEMENT(self), path, event);
+  bool saw_delta = false;
+  {
+    std::lock_guard lock(self->priv->lock);
+    saw_delta = self->priv->state && self->priv->state->saw_delta;
+  }
+  // A new client starts on a full frame: ask upstream for one.
+  if (event.connected && saw_delta)
+    gst_pad_push_event(GST_BASE_SINK_PAD(self),
+                       gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
+}
+
 gboolean start(GstBaseSink *sink) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
@@ -189,20 +216,11 @@ gboolean start(GstBaseSink *sink) noexcept {
     }
     auto weak = std::make_shared<WeakElement>(GST_ELEMENT(self));
     const std::string path = settings.path;
+    // Runs in the server's thread.
     auto notify = [weak, path](const web::ClientEvent &event) {
       auto *element = static_cast<GstElement *>(g_weak_ref_get(&weak->ref));
       if (!element) return;
-      GST_INFO_OBJECT(element,
-                      "client %" G_GUINT64_FORMAT " (%s) %s, %u connected; sent %" G_GUINT64_FORMAT
-                      ", dropped %" G_GUINT64_FORMAT,
-                      event.id, event.remote.c_str(), event.connected ? "connected" : "left",
-                      event.clients, event.sent, event.dropped);
-      post_client_message(element, path, event);
-      // A new client starts on a full frame: ask upstream for one.
-      auto *s = GST_WEB_STREAM_SINK(element);
-      if (event.connected && s->priv->saw_delta)
-        gst_pad_push_event(GST_BASE_SINK_PAD(element), gst_video_event_new_upstream_force_key_unit(
-                                                           GST_CLOCK_TIME_NONE, TRUE, 0));
+      onair::guarded(element, [&] { on_client_event(GST_WEB_STREAM_SINK(element), path, event); });
       gst_object_unref(element);
     };
     web::EndpointConfig config{settings.protocol, settings.path, settings.client_queue,
@@ -242,12 +260,8 @@ gboolean start(GstBaseSink *sink) noexcept {
     g_main_context_unref(context);
     {
       std::lock_guard lock(p->lock);
-      p->endpoint = endpoint;
-      p->own_server = own;
-      p->current_port = port;
+      p->state.emplace(State{endpoint, own, port, {}, false});
     }
-    p->header.clear();
-    p->saw_delta = false;
     GST_INFO_OBJECT(self, "serving %s on port %u", path.c_str(), port);
     return TRUE;
   });
@@ -255,27 +269,25 @@ gboolean start(GstBaseSink *sink) noexcept {
 
 gboolean stop(GstBaseSink *sink) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
-  return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
+  return onair::guarded_teardown(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
     Priv *p = self->priv;
-    std::shared_ptr<web::Endpoint> endpoint;
-    std::shared_ptr<web::OwnServer> own;
+    std::optional<State> state;
     {
       std::lock_guard lock(p->lock);
-      endpoint = std::move(p->endpoint);
-      own = std::move(p->own_server);
-      p->current_port = 0;
+      state.swap(p->state);
     }
-    if (endpoint) endpoint->detach();
-    if (own) own->release_path(endpoint ? endpoint->path() : std::string());
+    if (!state) return TRUE;
+    state->endpoint->detach();
+    if (state->own_server) state->own_server->release_path(state->endpoint->path());
     // The last sink on a server stops it (after the detach above has run there).
-    own.reset();
+    state->own_server.reset();
     return TRUE;
   });
 }
 
 std::shared_ptr<web::Endpoint> endpoint_of(GstWebStreamSink *self) {
   std::lock_guard lock(self->priv->lock);
-  return self->priv->endpoint;
+  return self->priv->state ? self->priv->state->endpoint : nullptr;
 }
 
 std::string content_type_for(const GstStructure *s) {
@@ -293,22 +305,23 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
     Priv *p = self->priv;
-    std::string field, content_type;
+    const GstStructure *s = gst_caps_get_structure(caps, 0);
+    std::shared_ptr<web::Endpoint> endpoint;
+    std::string content_type, header;
+    bool header_changed = false;
     {
       std::lock_guard lock(p->lock);
-      field = p->settings.header_field;
+      if (!p->state) return TRUE;
+      endpoint = p->state->endpoint;
       content_type = p->settings.content_type;
+      const std::string &field = p->settings.header_field;
+      const gchar *value = field.empty() ? nullptr : gst_structure_get_string(s, field.c_str());
+      header = value ? value : "";
+      header_changed = header != p->state->header;
+      p->state->header = header;
     }
-    const GstStructure *s = gst_caps_get_structure(caps, 0);
-    const gchar *header = field.empty() ? nullptr : gst_structure_get_string(s, field.c_str());
-    auto endpoint = endpoint_of(self);
-    if (!endpoint) return TRUE;
     if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
-    const std::string h = header ? header : "";
-    if (h != p->header) {
-      p->header = h;
-      endpoint->set_header(h);
-    }
+    if (header_changed) endpoint->set_header(header);
     return TRUE;
   });
 }
@@ -321,8 +334,14 @@ struct MappedBuffer {
 GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
-    auto endpoint = endpoint_of(self);
-    if (!endpoint) return GST_FLOW_FLUSHING;
+    const bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    std::shared_ptr<web::Endpoint> endpoint;
+    {
+      std::lock_guard lock(self->priv->lock);
+      if (!self->priv->state) return GST_FLOW_FLUSHING;
+      endpoint = self->priv->state->endpoint;
+      if (delta) self->priv->state->saw_delta = true;
+    }
     auto *mapped = new MappedBuffer{gst_buffer_ref(buffer), {}};
     if (!gst_buffer_map(mapped->buffer, &mapped->map, GST_MAP_READ)) {
       gst_buffer_unref(mapped->buffer);
@@ -340,16 +359,9 @@ GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
           delete m;
         },
         mapped);
-    const bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
-    if (delta) self->priv->saw_delta = true;
     // Running time, for clients that keep picture and sound together.
-    int64_t time = -1;
-    if (GST_BUFFER_PTS_IS_VALID(buffer) && sink->segment.format == GST_FORMAT_TIME) {
-      const guint64 rt =
-          gst_segment_to_running_time(&sink->segment, GST_FORMAT_TIME, GST_BUFFER_PTS(buffer));
-      if (GST_CLOCK_TIME_IS_VALID(rt)) time = static_cast<int64_t>(rt);
-    }
-    endpoint->push(bytes, delta, time);
+    endpoint->push(bytes, delta,
+                   onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer)));
     return GST_FLOW_OK;
   });
 }
@@ -362,19 +374,19 @@ GstStructure *stats_structure(GstWebStreamSink *self) {
   for (const web::ClientStats &c : st.per_client) {
     GValue v = G_VALUE_INIT;
     g_value_init(&v, GST_TYPE_STRUCTURE);
-    GstStructure *cs =
-        gst_structure_new("client", "client-id", G_TYPE_UINT64, c.id, "remote", G_TYPE_STRING,
-                          c.remote.c_str(), "sent", G_TYPE_UINT64, c.sent, "dropped", G_TYPE_UINT64,
-                          c.dropped, "skipped", G_TYPE_UINT64, c.skipped, nullptr);
+    GstStructure *cs = gst_structure_new(
+        msg::kClientEntry, msg::kClientId, G_TYPE_UINT64, c.id, msg::kRemote, G_TYPE_STRING,
+        c.remote.c_str(), msg::kSent, G_TYPE_UINT64, c.sent, msg::kDropped, G_TYPE_UINT64,
+        c.dropped, msg::kSkipped, G_TYPE_UINT64, c.skipped, nullptr);
     g_value_take_boxed(&v, cs);
     gst_value_list_append_and_take_value(&list, &v);
   }
-  GstStructure *s =
-      gst_structure_new("webstreamsink-stats", "clients", G_TYPE_UINT, st.clients, "connections",
-                        G_TYPE_UINT64, st.connections, "frames-in", G_TYPE_UINT64, st.frames_in,
-                        "frames-sent", G_TYPE_UINT64, st.frames_sent, "dropped", G_TYPE_UINT64,
-                        st.dropped, "bytes-sent", G_TYPE_UINT64, st.bytes_sent, nullptr);
-  gst_structure_take_value(s, "per-client", &list);
+  GstStructure *s = gst_structure_new(
+      msg::kStats, msg::kClients, G_TYPE_UINT, st.clients, msg::kConnections, G_TYPE_UINT64,
+      st.connections, msg::kFramesIn, G_TYPE_UINT64, st.frames_in, msg::kFramesSent, G_TYPE_UINT64,
+      st.frames_sent, msg::kDropped, G_TYPE_UINT64, st.dropped, msg::kBytesSent, G_TYPE_UINT64,
+      st.bytes_sent, nullptr);
+  gst_structure_take_value(s, msg::kPerClient, &list);
   return s;
 }
 
@@ -388,90 +400,94 @@ void set_context(GstElement *element, GstContext *context) noexcept {
 }  // namespace
 
 static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, const GValue *value,
-                                             GParamSpec *pspec) {
+                                             GParamSpec *pspec) noexcept {
   auto *self = GST_WEB_STREAM_SINK(object);
-  std::lock_guard lock(self->priv->lock);
-  Settings &s = self->priv->settings;
-  auto str = [&] {
-    const gchar *v = g_value_get_string(value);
-    return std::string(v ? v : "");
-  };
-  switch (prop_id) {
-    case PROP_PROTOCOL:
-      s.protocol = static_cast<web::Protocol>(g_value_get_enum(value));
-      break;
-    case PROP_PATH:
-      s.path = str();
-      break;
-    case PROP_ADDRESS:
-      s.address = str();
-      break;
-    case PROP_PORT:
-      s.port = g_value_get_uint(value);
-      break;
-    case PROP_CLIENT_QUEUE:
-      s.client_queue = g_value_get_uint(value);
-      break;
-    case PROP_HEADER_FIELD:
-      s.header_field = str();
-      break;
-    case PROP_WEB_ROOT:
-      s.web_root = str();
-      break;
-    case PROP_CONTENT_TYPE:
-      s.content_type = str();
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    std::lock_guard lock(self->priv->lock);
+    Settings &s = self->priv->settings;
+    auto str = [&] {
+      const gchar *v = g_value_get_string(value);
+      return std::string(v ? v : "");
+    };
+    switch (prop_id) {
+      case PROP_PROTOCOL:
+        s.protocol = static_cast<web::Protocol>(g_value_get_enum(value));
+        break;
+      case PROP_PATH:
+        s.path = str();
+        break;
+      case PROP_ADDRESS:
+        s.address = str();
+        break;
+      case PROP_PORT:
+        s.port = g_value_get_uint(value);
+        break;
+      case PROP_CLIENT_QUEUE:
+        s.client_queue = g_value_get_uint(value);
+        break;
+      case PROP_HEADER_FIELD:
+        s.header_field = str();
+        break;
+      case PROP_WEB_ROOT:
+        s.web_root = str();
+        break;
+      case PROP_CONTENT_TYPE:
+        s.content_type = str();
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
 static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GValue *value,
-                                             GParamSpec *pspec) {
+                                             GParamSpec *pspec) noexcept {
   auto *self = GST_WEB_STREAM_SINK(object);
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed(value, stats_structure(self));
-    return;
-  }
-  std::lock_guard lock(self->priv->lock);
-  const Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_PROTOCOL:
-      g_value_set_enum(value, int(s.protocol));
-      break;
-    case PROP_PATH:
-      g_value_set_string(value, s.path.c_str());
-      break;
-    case PROP_ADDRESS:
-      g_value_set_string(value, s.address.c_str());
-      break;
-    case PROP_PORT:
-      g_value_set_uint(value, s.port);
-      break;
-    case PROP_CURRENT_PORT:
-      g_value_set_uint(value, self->priv->current_port);
-      break;
-    case PROP_CLIENT_QUEUE:
-      g_value_set_uint(value, s.client_queue);
-      break;
-    case PROP_HEADER_FIELD:
-      g_value_set_string(value, s.header_field.c_str());
-      break;
-    case PROP_WEB_ROOT:
-      g_value_set_string(value, s.web_root.c_str());
-      break;
-    case PROP_CONTENT_TYPE:
-      g_value_set_string(value, s.content_type.c_str());
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    if (prop_id == PROP_STATS) {
+      g_value_take_boxed(value, stats_structure(self));
+      return;
+    }
+    std::lock_guard lock(self->priv->lock);
+    const Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_PROTOCOL:
+        g_value_set_enum(value, int(s.protocol));
+        break;
+      case PROP_PATH:
+        g_value_set_string(value, s.path.c_str());
+        break;
+      case PROP_ADDRESS:
+        g_value_set_string(value, s.address.c_str());
+        break;
+      case PROP_PORT:
+        g_value_set_uint(value, s.port);
+        break;
+      case PROP_CURRENT_PORT:
+        g_value_set_uint(value, self->priv->state ? self->priv->state->port : 0);
+        break;
+      case PROP_CLIENT_QUEUE:
+        g_value_set_uint(value, s.client_queue);
+        break;
+      case PROP_HEADER_FIELD:
+        g_value_set_string(value, s.header_field.c_str());
+        break;
+      case PROP_WEB_ROOT:
+        g_value_set_string(value, s.web_root.c_str());
+        break;
+      case PROP_CONTENT_TYPE:
+        g_value_set_string(value, s.content_type.c_str());
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
-static void gst_web_stream_sink_finalize(GObject *object) {
-  delete GST_WEB_STREAM_SINK(object)->priv;
+static void gst_web_stream_sink_finalize(GObject *object) noexcept {
+  onair::guarded_teardown(GST_ELEMENT(object), [&] { delete GST_WEB_STREAM_SINK(object)->priv; });
   G_OBJECT_CLASS(gst_web_stream_sink_parent_class)->finalize(object);
 }
 
