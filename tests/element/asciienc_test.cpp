@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "element_test.h"
+
 namespace {
 
 const char *kFormats[] = {"I420", "NV12", "BGRx", "RGBx", "BGRA", "RGBA", "BGR", "RGB"};
@@ -128,18 +130,7 @@ class AsciiEncTest : public ::testing::Test {
       gst_buffer_unref(b);
     return s;
   }
-  // Every error posted so far, one per line.
-  std::string error_text() {
-    std::string s;
-    while (GstMessage *m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)) {
-      GError *e = nullptr;
-      gst_message_parse_error(m, &e, nullptr);
-      s += std::string(e->message) + "\n";
-      g_error_free(e);
-      gst_message_unref(m);
-    }
-    return s;
-  }
+  std::string error_text() { return onair::element_test::take_error_text(bus_); }
 
   struct CapsUnref {
     void operator()(GstCaps *c) const { gst_caps_unref(c); }
@@ -420,18 +411,11 @@ TEST_F(AsciiEncTest, PipelineToVideoEncoder) {
   ASSERT_NE(pipeline, nullptr) << (err ? err->message : "");
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   GstBus *bus = gst_element_get_bus(pipeline);
-  GstMessage *m = gst_bus_timed_pop_filtered(bus, 30 * GST_SECOND,
-                                             GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
-  ASSERT_NE(m, nullptr);
-  EXPECT_EQ(GST_MESSAGE_TYPE(m), GST_MESSAGE_EOS);
-  gst_message_unref(m);
+  const auto m = onair::element_test::wait_for_message(
+      bus, GstMessageType(GST_MESSAGE_EOS | GST_MESSAGE_ERROR), 30 * GST_SECOND);
   gst_object_unref(bus);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(GST_MESSAGE_TYPE(m.get()), GST_MESSAGE_EOS);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(pipeline);
-}
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
 }

@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "element_test.h"
+
 namespace {
 
 struct Rgb {
@@ -178,13 +180,12 @@ TEST_F(AsciiRenderTest, ChangedCellsApplyToTheKeptGrid) {
 TEST_F(AsciiRenderTest, MalformedFrameIsAnError) {
   make("BGRx", 2, 2, 3);
   EXPECT_EQ(push({0, 0, 0, 0, '@'}), GST_FLOW_ERROR);
-  GstMessage *m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR);
+  const onair::element_test::MessagePtr m{gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)};
   ASSERT_NE(m, nullptr);
   GError *e = nullptr;
-  gst_message_parse_error(m, &e, nullptr);
+  gst_message_parse_error(m.get(), &e, nullptr);
   EXPECT_TRUE(g_error_matches(e, GST_STREAM_ERROR, GST_STREAM_ERROR_DECODE));
   g_error_free(e);
-  gst_message_unref(m);
 }
 
 TEST_F(AsciiRenderTest, EncoderToRendererRoundTrip) {
@@ -220,10 +221,4 @@ TEST_F(AsciiRenderTest, EncoderToRendererRoundTrip) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(sink);
   gst_object_unref(pipeline);
-}
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
 }

@@ -12,7 +12,12 @@
 #include <string>
 #include <vector>
 
+#include "broadcastoverlay_messages.h"
+#include "element_test.h"
+
 namespace {
+
+namespace msg = onair::broadcastoverlay_messages;
 
 constexpr guint64 kMs = GST_MSECOND;
 
@@ -100,14 +105,8 @@ class BroadcastOverlayTest : public ::testing::Test {
     return ok;
   }
 
-  std::vector<GstStructure *> alert_messages() {
-    std::vector<GstStructure *> out;
-    while (GstMessage *m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ELEMENT)) {
-      const GstStructure *s = gst_message_get_structure(m);
-      if (gst_structure_has_name(s, "broadcastoverlay-alert")) out.push_back(gst_structure_copy(s));
-      gst_message_unref(m);
-    }
-    return out;
+  std::vector<onair::element_test::StructurePtr> alert_messages() {
+    return onair::element_test::take_element_messages(bus_, msg::kAlert);
   }
 
   GstHarness *h_ = nullptr;
@@ -160,16 +159,17 @@ TEST_F(BroadcastOverlayTest, AlertsPlayInOrderForTheirDurations) {
 
   const auto messages = alert_messages();
   ASSERT_EQ(messages.size(), 4u);
-  const char *want[][2] = {
-      {"shown", "first"}, {"done", "first"}, {"shown", "second"}, {"done", "second"}};
+  const char *want[][2] = {{msg::kShown, "first"},
+                           {msg::kDone, "first"},
+                           {msg::kShown, "second"},
+                           {msg::kDone, "second"}};
   const guint64 at[] = {0, GST_SECOND, GST_SECOND, 2 * GST_SECOND};
   for (size_t i = 0; i < 4; i++) {
-    EXPECT_STREQ(gst_structure_get_string(messages[i], "event"), want[i][0]);
-    EXPECT_STREQ(gst_structure_get_string(messages[i], "text"), want[i][1]);
+    EXPECT_STREQ(gst_structure_get_string(messages[i].get(), msg::kEvent), want[i][0]);
+    EXPECT_STREQ(gst_structure_get_string(messages[i].get(), msg::kText), want[i][1]);
     guint64 rt = 0;
-    gst_structure_get_uint64(messages[i], "running-time", &rt);
+    gst_structure_get_uint64(messages[i].get(), msg::kRunningTime, &rt);
     EXPECT_EQ(rt, at[i]) << i;
-    gst_structure_free(messages[i]);
   }
 }
 
@@ -377,9 +377,3 @@ TEST_F(BroadcastOverlayTest, MatchesTheGoldenImage) {
 }
 
 }  // namespace
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
-}

@@ -6,12 +6,13 @@
 #include <string>
 #include <vector>
 
+#include "element_test.h"
+#include "streammonitor_messages.h"
+
 namespace {
 
-struct Message {
-  std::string name;
-  GstStructure *s;
-};
+namespace msg = onair::streammonitor_messages;
+using onair::element_test::StructurePtr;
 
 class StreamMonitorTest : public ::testing::Test {
  protected:
@@ -23,7 +24,6 @@ class StreamMonitorTest : public ::testing::Test {
     gst_harness_set_src_caps_str(h_, "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
   }
   void TearDown() override {
-    for (auto &m : messages_) gst_structure_free(m.s);
     gst_harness_teardown(h_);
     gst_object_unref(bus_);
   }
@@ -41,25 +41,29 @@ class StreamMonitorTest : public ::testing::Test {
     gst_buffer_unref(gst_harness_pull(h_));
   }
 
-  // Collects the element messages posted so far.
-  const std::vector<Message> &drain() {
-    while (GstMessage *m = gst_bus_pop_filtered(bus_, GST_MESSAGE_ELEMENT)) {
-      const GstStructure *s = gst_message_get_structure(m);
-      messages_.push_back({gst_structure_get_name(s), gst_structure_copy(s)});
-      gst_message_unref(m);
-    }
-    return messages_;
-  }
-  std::vector<GstStructure *> named(const std::string &name) {
+  // The element messages named `name` posted since the test began.
+  std::vector<GstStructure *> named(const char *name) {
+    for (StructurePtr &s : onair::element_test::take_element_messages(bus_))
+      messages_.push_back(std::move(s));
     std::vector<GstStructure *> out;
-    for (const auto &m : drain())
-      if (m.name == name) out.push_back(m.s);
+    for (const StructurePtr &s : messages_)
+      if (gst_structure_has_name(s.get(), name)) out.push_back(s.get());
     return out;
+  }
+
+  guint64 buffers_in_stats_property() {
+    GstStructure *stats = nullptr;
+    g_object_get(h_->element, "stats", &stats, nullptr);
+    EXPECT_NE(stats, nullptr);
+    guint64 buffers = 0;
+    EXPECT_TRUE(gst_structure_get_uint64(stats, msg::kBuffers, &buffers));
+    gst_structure_free(stats);
+    return buffers;
   }
 
   GstHarness *h_ = nullptr;
   GstBus *bus_ = nullptr;
-  std::vector<Message> messages_;
+  std::vector<StructurePtr> messages_;
 };
 
 }  // namespace
@@ -93,44 +97,47 @@ TEST_F(StreamMonitorTest, PassesBuffersThroughUntouched) {
 TEST_F(StreamMonitorTest, PostsStatsEveryIntervalOfRunningTime) {
   set("interval", GST_SECOND / 2);
   for (guint64 i = 0; i <= 60; i++) push_frame(i, 500);
-  const auto stats = named("streammonitor-stats");
+  const auto stats = named(msg::kStats);
   ASSERT_EQ(stats.size(), 4u);
   double fps = 0, bitrate = 0;
   guint64 rt = 0;
-  ASSERT_TRUE(gst_structure_get_double(stats[0], "fps", &fps));
-  ASSERT_TRUE(gst_structure_get_double(stats[0], "bitrate", &bitrate));
-  ASSERT_TRUE(gst_structure_get_uint64(stats[3], "running-time", &rt));
+  ASSERT_TRUE(gst_structure_get_double(stats[0], msg::kFps, &fps));
+  ASSERT_TRUE(gst_structure_get_double(stats[0], msg::kBitrate, &bitrate));
+  ASSERT_TRUE(gst_structure_get_uint64(stats[3], msg::kRunningTime, &rt));
   EXPECT_DOUBLE_EQ(fps, 30.0);
   EXPECT_DOUBLE_EQ(bitrate, 500.0 * 8 * 30);
   EXPECT_EQ(rt, 2 * GST_SECOND);
-  EXPECT_STREQ(gst_structure_get_string(stats[0], "media"), "video/x-raw");
+  EXPECT_STREQ(gst_structure_get_string(stats[0], msg::kMedia), "video/x-raw");
 
-  GstStructure *latest = nullptr;
-  g_object_get(h_->element, "stats", &latest, nullptr);
-  ASSERT_NE(latest, nullptr);
-  guint64 buffers = 0;
-  ASSERT_TRUE(gst_structure_get_uint64(latest, "buffers", &buffers));
-  EXPECT_EQ(buffers, 60u);
-  gst_structure_free(latest);
+  EXPECT_EQ(buffers_in_stats_property(), 60u);
+}
+
+TEST_F(StreamMonitorTest, StatsPropertyKeepsTheLastRunUntilTheNextStart) {
+  for (guint64 i = 0; i <= 30; i++) push_frame(i);
+  EXPECT_EQ(buffers_in_stats_property(), 30u);
+  ASSERT_EQ(gst_element_set_state(h_->element, GST_STATE_READY), GST_STATE_CHANGE_SUCCESS);
+  EXPECT_EQ(buffers_in_stats_property(), 30u);
+  ASSERT_EQ(gst_element_set_state(h_->element, GST_STATE_PLAYING), GST_STATE_CHANGE_SUCCESS);
+  EXPECT_EQ(buffers_in_stats_property(), 0u);
 }
 
 TEST_F(StreamMonitorTest, GapAlertAndRecoveryMessages) {
   set("max-gap", 200 * GST_MSECOND);
   for (guint64 i = 0; i <= 10; i++) push_frame(i);
   for (guint64 i = 20; i <= 100; i++) push_frame(i);  // 9 frames (300 ms) missing
-  const auto alerts = named("streammonitor-alert");
+  const auto alerts = named(msg::kAlert);
   ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_STREQ(gst_structure_get_string(alerts[0], "alert"), "gap");
+  EXPECT_STREQ(gst_structure_get_string(alerts[0], msg::kAlertName), "gap");
   double value = 0;
-  ASSERT_TRUE(gst_structure_get_double(alerts[0], "value", &value));
+  ASSERT_TRUE(gst_structure_get_double(alerts[0], msg::kValue, &value));
   EXPECT_NEAR(value, 0.3, 0.001);
-  const auto recovered = named("streammonitor-recovered");
+  const auto recovered = named(msg::kRecovered);
   ASSERT_EQ(recovered.size(), 1u);
-  EXPECT_STREQ(gst_structure_get_string(recovered[0], "alert"), "gap");
+  EXPECT_STREQ(gst_structure_get_string(recovered[0], msg::kAlertName), "gap");
   guint64 gaps = 0, dropped = 0;
-  const auto stats = named("streammonitor-stats");
-  ASSERT_TRUE(gst_structure_get_uint64(stats.back(), "gaps", &gaps));
-  ASSERT_TRUE(gst_structure_get_uint64(stats.back(), "dropped", &dropped));
+  const auto stats = named(msg::kStats);
+  ASSERT_TRUE(gst_structure_get_uint64(stats.back(), msg::kGaps, &gaps));
+  ASSERT_TRUE(gst_structure_get_uint64(stats.back(), msg::kDropped, &dropped));
   EXPECT_EQ(gaps, 1u);
   EXPECT_EQ(dropped, 9u);
 }
@@ -141,11 +148,11 @@ TEST_F(StreamMonitorTest, LatencyFollowsThePipelineClock) {
                                  15 * GST_MSECOND);  // every frame 15 ms late
     push_frame(i);
   }
-  const auto stats = named("streammonitor-stats");
+  const auto stats = named(msg::kStats);
   ASSERT_EQ(stats.size(), 1u);
   gint64 latency = 0, jitter = -1;
-  ASSERT_TRUE(gst_structure_get_int64(stats[0], "latency", &latency));
-  ASSERT_TRUE(gst_structure_get_int64(stats[0], "jitter", &jitter));
+  ASSERT_TRUE(gst_structure_get_int64(stats[0], msg::kLatency, &latency));
+  ASSERT_TRUE(gst_structure_get_int64(stats[0], msg::kJitter, &jitter));
   EXPECT_EQ(latency, 15 * GST_MSECOND);
   EXPECT_EQ(jitter, 0);
 }
@@ -159,23 +166,23 @@ TEST_F(StreamMonitorTest, StallOnTheClockIsReported) {
   }
   // The watchdog ticks once per interval on the test clock.
   ASSERT_TRUE(gst_harness_crank_single_clock_wait(h_));  // 1 s: 0.7 s of silence
-  auto alerts = named("streammonitor-alert");
+  auto alerts = named(msg::kAlert);
   ASSERT_EQ(alerts.size(), 1u);
-  EXPECT_STREQ(gst_structure_get_string(alerts[0], "alert"), "gap");
-  EXPECT_TRUE(named("streammonitor-stats").empty());
+  EXPECT_STREQ(gst_structure_get_string(alerts[0], msg::kAlertName), "gap");
+  EXPECT_TRUE(named(msg::kStats).empty());
 
   ASSERT_TRUE(gst_harness_crank_single_clock_wait(h_));  // 2 s: a whole window of silence
-  const auto stats = named("streammonitor-stats");
+  const auto stats = named(msg::kStats);
   ASSERT_EQ(stats.size(), 1u);
   gboolean stalled = FALSE;
   double fps = -1;
-  ASSERT_TRUE(gst_structure_get_boolean(stats[0], "stalled", &stalled));
-  ASSERT_TRUE(gst_structure_get_double(stats[0], "fps", &fps));
+  ASSERT_TRUE(gst_structure_get_boolean(stats[0], msg::kStalled, &stalled));
+  ASSERT_TRUE(gst_structure_get_double(stats[0], msg::kFps, &fps));
   EXPECT_TRUE(stalled);
   EXPECT_EQ(fps, 0.0);
-  alerts = named("streammonitor-alert");
+  alerts = named(msg::kAlert);
   ASSERT_EQ(alerts.size(), 2u);
-  EXPECT_STREQ(gst_structure_get_string(alerts[1], "alert"), "fps-low");
+  EXPECT_STREQ(gst_structure_get_string(alerts[1], msg::kAlertName), "fps-low");
 }
 
 TEST(StreamMonitorPipeline, MeasuresARealPipeline) {
@@ -190,18 +197,16 @@ TEST(StreamMonitorPipeline, MeasuresARealPipeline) {
   std::vector<double> fps;
   bool eos = false;
   while (!eos) {
-    GstMessage *m = gst_bus_timed_pop_filtered(
-        bus, 10 * GST_SECOND,
-        static_cast<GstMessageType>(GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR));
+    const auto m = onair::element_test::wait_for_message(
+        bus, static_cast<GstMessageType>(GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR),
+        10 * GST_SECOND);
     ASSERT_NE(m, nullptr) << "pipeline did not finish";
-    ASSERT_NE(GST_MESSAGE_TYPE(m), GST_MESSAGE_ERROR);
-    eos = GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS;
-    const GstStructure *s = gst_message_get_structure(m);
+    ASSERT_NE(GST_MESSAGE_TYPE(m.get()), GST_MESSAGE_ERROR);
+    eos = GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_EOS;
+    const GstStructure *s = gst_message_get_structure(m.get());
     double v = 0;
-    if (s && gst_structure_has_name(s, "streammonitor-stats") &&
-        gst_structure_get_double(s, "fps", &v))
+    if (s && gst_structure_has_name(s, msg::kStats) && gst_structure_get_double(s, msg::kFps, &v))
       fps.push_back(v);
-    gst_message_unref(m);
   }
   // Three seconds of timestamps, the third window closed by no later buffer.
   ASSERT_EQ(fps.size(), 2u);
@@ -210,10 +215,4 @@ TEST(StreamMonitorPipeline, MeasuresARealPipeline) {
   gst_element_set_state(pipeline, GST_STATE_NULL);
   gst_object_unref(bus);
   gst_object_unref(pipeline);
-}
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
 }

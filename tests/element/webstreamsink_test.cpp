@@ -22,7 +22,12 @@
 #include <string>
 #include <vector>
 
+#include "element_test.h"
+#include "webstreamsink_messages.h"
+
 namespace {
+
+namespace msg = onair::webstreamsink_messages;
 
 constexpr int kCols = 4, kRows = 2;
 constexpr size_t kFrameBytes = 4 + kCols * kRows * 4;
@@ -161,7 +166,7 @@ struct SinkRun {
   bool saw(const char *event) {
     std::lock_guard l(lock);
     for (GstStructure *s : client_events)
-      if (g_str_equal(gst_structure_get_string(s, "event"), event)) return true;
+      if (g_str_equal(gst_structure_get_string(s, msg::kEvent), event)) return true;
     return false;
   }
 
@@ -181,7 +186,7 @@ struct SinkRun {
             self->errors.push_back(e->message);
             g_error_free(e);
           } else if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT &&
-                     gst_message_has_name(m, "webstreamsink-client")) {
+                     gst_message_has_name(m, msg::kClient)) {
             // Posted from the server's thread.
             std::lock_guard lock(self->lock);
             self->client_events.push_back(gst_structure_copy(gst_message_get_structure(m)));
@@ -215,7 +220,7 @@ struct SinkRun {
   guint clients(const char *sink = "sink") {
     GstStructure *s = stats(sink);
     guint n = 0;
-    gst_structure_get_uint(s, "clients", &n);
+    gst_structure_get_uint(s, msg::kClients, &n);
     gst_structure_free(s);
     return n;
   }
@@ -267,8 +272,8 @@ TEST(WebStreamSink, HeaderFirstThenFrames) {
     EXPECT_EQ(index_of(client.messages[i + 1].data), i);
   }
   const GstStructure *connected = run.client_events[0];
-  EXPECT_STREQ(gst_structure_get_string(connected, "event"), "connected");
-  EXPECT_STREQ(gst_structure_get_string(connected, "path"), "/ascii/ws");
+  EXPECT_STREQ(gst_structure_get_string(connected, msg::kEvent), msg::kConnected);
+  EXPECT_STREQ(gst_structure_get_string(connected, msg::kPath), "/ascii/ws");
   EXPECT_TRUE(run.errors.empty());
 }
 
@@ -359,8 +364,8 @@ TEST(WebStreamSink, ManyClientsAtOnce) {
   }
   GstStructure *stats = run.stats();
   guint64 sent = 0, dropped = 1;
-  gst_structure_get_uint64(stats, "frames-sent", &sent);
-  gst_structure_get_uint64(stats, "dropped", &dropped);
+  gst_structure_get_uint64(stats, msg::kFramesSent, &sent);
+  gst_structure_get_uint64(stats, msg::kDropped, &dropped);
   gst_structure_free(stats);
   EXPECT_EQ(sent, 5u * kClients);
   EXPECT_EQ(dropped, 0u);
@@ -406,13 +411,13 @@ TEST(WebStreamSink, SlowClientDropsWhileFastClientGetsAll) {
   }
   GstStructure *stats = run.stats();
   guint64 dropped = 0;
-  gst_structure_get_uint64(stats, "dropped", &dropped);
-  const GValue *list = gst_structure_get_value(stats, "per-client");
+  gst_structure_get_uint64(stats, msg::kDropped, &dropped);
+  const GValue *list = gst_structure_get_value(stats, msg::kPerClient);
   ASSERT_EQ(gst_value_list_get_size(list), 2u);
   guint64 per_client_dropped[2] = {0, 0};
   for (guint i = 0; i < 2; i++)
-    gst_structure_get_uint64(gst_value_get_structure(gst_value_list_get_value(list, i)), "dropped",
-                             &per_client_dropped[i]);
+    gst_structure_get_uint64(gst_value_get_structure(gst_value_list_get_value(list, i)),
+                             msg::kDropped, &per_client_dropped[i]);
   gst_structure_free(stats);
   EXPECT_GT(dropped, 10u);
   // The first client is the slow one.
@@ -434,7 +439,7 @@ TEST(WebStreamSink, ClientLeavingMidFrameDisturbsNoOne) {
     ASSERT_TRUE(iterate_until([&] { return staying.binary_count() == i + 1; }));
   }
   ASSERT_TRUE(iterate_until([&] { return run.clients() == 1; }));
-  EXPECT_TRUE(iterate_until([&] { return run.saw("disconnected"); }));
+  EXPECT_TRUE(iterate_until([&] { return run.saw(msg::kDisconnected); }));
   EXPECT_FALSE(staying.closed);
   EXPECT_TRUE(run.errors.empty());
 }
@@ -575,10 +580,4 @@ TEST(WebStreamSink, ServesTheApplicationsServerThroughAContext) {
   gst_object_unref(pipeline);
   iterate_until([] { return false; }, 100);  // lets the sink's detach run
   g_object_unref(app);
-}
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
 }
