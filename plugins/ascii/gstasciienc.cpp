@@ -622,7 +622,9 @@ static void gst_ascii_enc_class_init(GstAsciiEncClass *klass) {
   gst_element_class_set_static_metadata(
       element_class, "ASCII art encoder", "Encoder/Video",
       "Turns video into coloured ASCII art: asciiline cell frames, ANSI terminal text or plain "
-      "text",
+      "text. No signals or element messages; a charset or grid it cannot use is a LIBRARY/SETTINGS "
+      "error. Example: gst-launch-1.0 -q videotestsrc ! asciienc format=ansi cols=100 ! fdsink "
+      "fd=1",
       "onair");
   gst_type_mark_as_plugin_api(GST_TYPE_ASCII_ENC_FORMAT, GstPluginAPIFlags(0));
 }

@@ -356,5 +356,9 @@ static void gst_ascii_render_class_init(GstAsciiRenderClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
       element_class, "ASCII art renderer", "Filter/Effect/Video",
-      "Draws asciiline cell frames as video: each glyph in its cell's colour", "onair");
+      "Draws asciiline cell frames as video: each glyph in its cell's colour. No signals or "
+      "element messages; until a full frame arrives it drops delta frames and asks upstream for "
+      "one. Example: gst-launch-1.0 videotestsrc ! asciienc cols=160 ! asciirender ! videoconvert "
+      "! autovideosink",
+      "onair");
 }

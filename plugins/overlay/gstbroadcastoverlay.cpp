@@ -814,7 +814,8 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
       element_class, "Broadcast overlay", "Filter/Editor/Video",
       "Draws chat messages, queued alerts, a status line and a logo on live video. Action "
       "signals: add-chat (user, text, colour) -> bool; add-alert (text, type, duration ns) -> "
-      "bool; clear-chat; clear-alerts. Posts 'broadcastoverlay-alert' (event shown|done, text, "
+      "bool; clear-chat (every chat message goes); clear-alerts (the alert shown and the queued "
+      "ones go). Posts 'broadcastoverlay-alert' (event shown|done, text, "
       "type, running-time, queued). Example: gst-launch-1.0 videotestsrc is-live=true ! "
       "broadcastoverlay status=\"LIVE {time}\" ! videoconvert ! autovideosink",
       "onair developers");

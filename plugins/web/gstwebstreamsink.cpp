@@ -572,7 +572,12 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
   gst_element_class_set_static_metadata(
       element_class, "Web stream sink", "Sink/Network",
       "Serves buffers to browsers as WebSocket messages or a chunked HTTP stream, with a small "
-      "drop-oldest queue per client",
+      "drop-oldest queue per client. Element messages: 'webstreamsink-client' when a client "
+      "connects or leaves, with 'event' (connected, disconnected), 'path', 'client-id', 'remote' "
+      "and 'clients' (connected now), on leaving also 'sent', 'dropped' and 'skipped' (this "
+      "client's frames). Posts need-context for 'onair.soup-server' to serve on an application's "
+      "server. Example: gst-launch-1.0 videotestsrc is-live=true ! asciienc ! webstreamsink "
+      "port=8090 path=/ascii/ws",
       "onair");
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   element_class->set_context = set_context;

@@ -6,7 +6,7 @@ namespace onair::webstreamsink_messages {
 
 // A client connected or left.
 inline constexpr char kClient[] = "webstreamsink-client";
-// Every stats-interval.
+// The structure of the stats property.
 inline constexpr char kStats[] = "webstreamsink-stats";
 // One entry of kStats' per-client list.
 inline constexpr char kClientEntry[] = "client";
