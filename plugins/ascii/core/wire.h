@@ -41,7 +41,6 @@ class WireEncoder {
   // Cells carry glyph bytes. Returns true when the frame is a full frame.
   bool encode(const std::vector<Cell> &cells, bool force_full, std::vector<uint8_t> &out);
   uint32_t next_index() const { return index_; }
-  void reset_index() { index_ = 0; }
 
  private:
   int cols_ = 0, rows_ = 0, mode_ = 3, ext_ = 0, key_interval_ = 0;
