@@ -7,7 +7,7 @@
 // panic. Its state is unknown once an exception cut a body short, so carrying on could only
 // make things worse. Teardown (stop(), downward state changes, finalize) uses
 // guarded_teardown(), which runs even on a failed element so threads and resources are
-// still released.
+// still released; guarded_state_change() picks one of the two by the transition's direction.
 #pragma once
 
 #include <gst/gst.h>
