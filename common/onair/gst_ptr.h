@@ -43,6 +43,7 @@ using ClockPtr = ObjectPtr<GstClock>;
 using MessagePtr = std::unique_ptr<GstMessage, MiniObjectUnref>;
 using BufferPtr = std::unique_ptr<GstBuffer, MiniObjectUnref>;
 using CapsPtr = std::unique_ptr<GstCaps, MiniObjectUnref>;
+using EventPtr = std::unique_ptr<GstEvent, MiniObjectUnref>;
 using StructurePtr = std::unique_ptr<GstStructure, StructureFree>;
 using ErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using CharPtr = std::unique_ptr<gchar, GFree>;

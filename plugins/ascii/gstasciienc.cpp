@@ -47,6 +47,7 @@
 #include "core/cells.h"
 #include "core/text.h"
 #include "core/wire.h"
+#include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
 
@@ -290,11 +291,14 @@ Settings settings_of(GstAsciiEnc *self) {
   return self->priv->settings;
 }
 
+// The pad functions own their event or buffer, so they hold it before the guard: a failed
+// element that refuses the call frees it all the same.
 gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
   auto *self = GST_ASCII_ENC(parent);
+  onair::EventPtr owned(event);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
     // Events reach a stopped element only while its pads deactivate.
-    if (!self->priv->state) return gst_pad_event_default(pad, parent, event);
+    if (!self->priv->state) return gst_pad_event_default(pad, parent, owned.release());
     State &state = *self->priv->state;
     switch (GST_EVENT_TYPE(event)) {
       case GST_EVENT_CAPS: {
@@ -302,7 +306,7 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
         gst_event_parse_caps(event, &caps);
         GstVideoInfo info;
         const bool parsed = gst_video_info_from_caps(&info, caps);
-        gst_event_unref(event);
+        owned.reset();
         if (!parsed) return FALSE;
         state.info = info;
         return configure(self, state, settings_of(self));
@@ -320,28 +324,28 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
       default:
         break;
     }
-    return gst_pad_event_default(pad, parent, event);
+    return gst_pad_event_default(pad, parent, owned.release());
   });
 }
 
 gboolean src_event(GstPad *pad, GstObject *parent, GstEvent *event) noexcept {
   auto *self = GST_ASCII_ENC(parent);
+  onair::EventPtr owned(event);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
     if (gst_video_event_is_force_key_unit(event)) {
       // Raw video upstream has no key units: the next frame is sent full.
       GST_DEBUG_OBJECT(self, "full frame requested");
       self->priv->force_full = true;
-      gst_event_unref(event);
       return TRUE;
     }
-    return gst_pad_event_default(pad, parent, event);
+    return gst_pad_event_default(pad, parent, owned.release());
   });
 }
 
 GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
   auto *self = GST_ASCII_ENC(parent);
+  onair::BufferPtr in(buffer);
   return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
-    std::unique_ptr<GstBuffer, void (*)(GstBuffer *)> in(buffer, gst_buffer_unref);
     if (!self->priv->state) return GST_FLOW_FLUSHING;
     State &state = *self->priv->state;
     if (!state.info) {
