@@ -180,7 +180,7 @@ TEST_F(AsciiRenderTest, ChangedCellsApplyToTheKeptGrid) {
 TEST_F(AsciiRenderTest, MalformedFrameIsAnError) {
   make("BGRx", 2, 2, 3);
   EXPECT_EQ(push({0, 0, 0, 0, '@'}), GST_FLOW_ERROR);
-  const onair::element_test::MessagePtr m{gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)};
+  const onair::MessagePtr m{gst_bus_pop_filtered(bus_, GST_MESSAGE_ERROR)};
   ASSERT_NE(m, nullptr);
   GError *e = nullptr;
   gst_message_parse_error(m.get(), &e, nullptr);

@@ -105,7 +105,7 @@ class BroadcastOverlayTest : public ::testing::Test {
     return ok;
   }
 
-  std::vector<onair::element_test::StructurePtr> alert_messages() {
+  std::vector<onair::StructurePtr> alert_messages() {
     return onair::element_test::take_element_messages(bus_, msg::kAlert);
   }
 

@@ -6,21 +6,12 @@
 #include <gtest/gtest.h>
 
 #include <functional>
-#include <memory>
 #include <string>
 #include <vector>
 
+#include "onair/gst_ptr.h"
+
 namespace onair::element_test {
-
-struct StructureFree {
-  void operator()(GstStructure *s) const { gst_structure_free(s); }
-};
-using StructurePtr = std::unique_ptr<GstStructure, StructureFree>;
-
-struct MessageUnref {
-  void operator()(GstMessage *m) const { gst_message_unref(m); }
-};
-using MessagePtr = std::unique_ptr<GstMessage, MessageUnref>;
 
 // The first message of `types` on `bus` that `wanted` accepts (any, without `wanted`), waiting
 // until `timeout` has passed; null when none came. Messages passed over are dropped.

@@ -9,7 +9,7 @@
 
 namespace {
 
-using onair::element_test::MessagePtr;
+using onair::MessagePtr;
 
 class GuardTest : public ::testing::Test {
  protected:

@@ -12,7 +12,7 @@
 namespace {
 
 namespace msg = onair::streammonitor_messages;
-using onair::element_test::StructurePtr;
+using onair::StructurePtr;
 
 class StreamMonitorTest : public ::testing::Test {
  protected:
