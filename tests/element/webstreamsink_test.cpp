@@ -224,6 +224,13 @@ struct SinkRun {
     gst_structure_free(s);
     return n;
   }
+  guint64 frames_sent(const char *sink = "sink") {
+    GstStructure *s = stats(sink);
+    guint64 n = 0;
+    gst_structure_get_uint64(s, msg::kFramesSent, &n);
+    gst_structure_free(s);
+    return n;
+  }
   void push(const char *src, uint32_t index, size_t size = kFrameBytes, bool delta = false) {
     GstBuffer *b = gst_buffer_new_allocate(nullptr, size, nullptr);
     GstMapInfo map;
@@ -470,7 +477,8 @@ TEST(WebStreamSink, TwoSinksShareOnePort) {
   ASSERT_TRUE(iterate_until([&] { return run.clients("va") == 1 && run.clients("vb") == 1; }));
   run.push("a", 0);
   run.push("b", 7, 100);
-  g_usleep(100000);
+  // Frame 7 starts the response (its time goes in the headers) before frame 8 comes.
+  ASSERT_TRUE(iterate_until([&] { return run.frames_sent("vb") == 1; }));
   run.push("b", 8, 100);
   ASSERT_TRUE(iterate_until([&] { return ws.binary_count() == 1; }));
 
