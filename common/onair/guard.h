@@ -41,7 +41,8 @@ auto run(GstElement *element, Fallback &&fallback, Body &&body) noexcept
   } catch (...) {
     post_internal_error(element, "unknown exception");
   }
-  if constexpr (!std::is_void_v<std::invoke_result_t<Body>>) return std::forward<Fallback>(fallback);
+  if constexpr (!std::is_void_v<std::invoke_result_t<Body>>)
+    return std::forward<Fallback>(fallback);
 }
 
 struct NoValue {};
