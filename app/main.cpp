@@ -9,27 +9,27 @@
 #include <string>
 #include <vector>
 
-#include "catalog.h"
-#include "cli.h"
-#include "console.h"
-#include "elements.h"
-#include "gst_log.h"
-#include "expression.h"
+#include "pipeline/catalog.h"
+#include "cli/cli.h"
+#include "run/console.h"
+#include "run/elements.h"
+#include "run/gst_log.h"
+#include "pipeline/expression.h"
 #include "onair/gst_ptr.h"
-#include "pipeline_file.h"
-#include "runner.h"
-#include "status.h"
-#include "token.h"
+#include "pipeline/pipeline_file.h"
+#include "run/runner.h"
+#include "run/status.h"
+#include "http/token.h"
 #ifdef ONAIR_HAVE_HTTP
 #include <csignal>
 
 #include <libsoup/soup.h>
 
-#include "control_channels.h"
-#include "control_json.h"
-#include "http_server.h"
-#include "output_control.h"
-#include "overlay_control.h"
+#include "control/channels.h"
+#include "control/command_json.h"
+#include "http/server.h"
+#include "control/output_control.h"
+#include "control/overlay_control.h"
 #endif
 
 namespace onair::app {

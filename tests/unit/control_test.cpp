@@ -1,4 +1,4 @@
-#include "control.h"
+#include "control/command.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "control_json.h"
+#include "control/command_json.h"
 
 using namespace onair::app;
 

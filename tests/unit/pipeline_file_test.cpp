@@ -1,4 +1,4 @@
-#include "pipeline_file.h"
+#include "pipeline/pipeline_file.h"
 
 #include <gtest/gtest.h>
 

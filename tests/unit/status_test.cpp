@@ -1,5 +1,5 @@
-#include "status.h"
-#include "text.h"
+#include "run/status.h"
+#include "common/text.h"
 
 #include <gtest/gtest.h>
 

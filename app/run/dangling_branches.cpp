@@ -1,8 +1,8 @@
-#include "dangling_branches.h"
+#include "run/dangling_branches.h"
 
 #include <cstring>
 
-#include "elements.h"
+#include "run/elements.h"
 
 namespace onair::app {
 

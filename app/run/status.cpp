@@ -1,9 +1,9 @@
-#include "status.h"
+#include "run/status.h"
 
 #include <cmath>
 #include <cstdio>
 
-#include "text.h"
+#include "common/text.h"
 
 namespace onair::app {
 

@@ -1,4 +1,4 @@
-#include "elements.h"
+#include "run/elements.h"
 
 namespace onair::app {
 

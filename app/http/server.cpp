@@ -1,4 +1,4 @@
-#include "http_server.h"
+#include "http/server.h"
 
 #include <gio/gio.h>
 #include <libsoup/soup.h>
@@ -7,8 +7,8 @@
 #include <cstring>
 
 #include "onair/web_paths.h"
-#include "status.h"
-#include "text.h"
+#include "run/status.h"
+#include "common/text.h"
 
 namespace onair::app {
 

@@ -7,7 +7,7 @@
 
 #include <vector>
 
-#include "control.h"
+#include "control/command.h"
 
 namespace onair::app {
 

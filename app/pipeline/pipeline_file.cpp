@@ -1,4 +1,4 @@
-#include "pipeline_file.h"
+#include "pipeline/pipeline_file.h"
 
 #include <algorithm>
 #include <cctype>
@@ -9,8 +9,8 @@
 #include <sstream>
 #include <string_view>
 
-#include "expression.h"
-#include "text.h"
+#include "pipeline/expression.h"
+#include "common/text.h"
 
 namespace onair::app {
 

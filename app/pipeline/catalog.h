@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "pipeline_file.h"
+#include "pipeline/pipeline_file.h"
 
 namespace onair::app {
 

@@ -2,7 +2,7 @@
 // locations and launch lines, which hold stream keys.
 #pragma once
 
-#include "text.h"
+#include "common/text.h"
 
 namespace onair::app {
 

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "text.h"
+#include "common/text.h"
 
 namespace onair::app {
 

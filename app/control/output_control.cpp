@@ -1,7 +1,7 @@
-#include "output_control.h"
+#include "control/output_control.h"
 
-#include "control.h"
-#include "elements.h"
+#include "control/command.h"
+#include "run/elements.h"
 
 namespace onair::app {
 

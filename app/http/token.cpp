@@ -1,4 +1,4 @@
-#include "token.h"
+#include "http/token.h"
 
 #include <fcntl.h>
 #include <sys/random.h>

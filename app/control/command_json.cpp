@@ -1,11 +1,11 @@
-#include "control_json.h"
+#include "control/command_json.h"
 
 #include <json-glib/json-glib.h>
 
 #include <memory>
 
-#include "expression.h"
-#include "text.h"
+#include "pipeline/expression.h"
+#include "common/text.h"
 
 namespace onair::app {
 

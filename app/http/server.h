@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
-#include "cli.h"
-#include "control.h"
+#include "cli/cli.h"
+#include "control/command.h"
 
 typedef struct _SoupServer SoupServer;
 

@@ -1,4 +1,4 @@
-#include "overlay_control.h"
+#include "control/overlay_control.h"
 
 #include <algorithm>
 #include <cmath>
@@ -7,7 +7,7 @@
 #include <map>
 #include <string>
 
-#include "elements.h"
+#include "run/elements.h"
 #include "onair/gst_ptr.h"
 
 namespace onair::app {

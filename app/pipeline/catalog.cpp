@@ -1,8 +1,8 @@
-#include "catalog.h"
+#include "pipeline/catalog.h"
 
-#include "text.h"
+#include "common/text.h"
 #ifdef ONAIR_HAVE_HTTP
-#include "control_json.h"
+#include "control/command_json.h"
 #endif
 
 #include <glib.h>

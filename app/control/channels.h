@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "console.h"
-#include "control_json.h"
-#include "pipeline_file.h"
+#include "run/console.h"
+#include "control/command_json.h"
+#include "pipeline/pipeline_file.h"
 
 namespace onair::app {
 

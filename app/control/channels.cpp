@@ -1,4 +1,4 @@
-#include "control_channels.h"
+#include "control/channels.h"
 
 #include <gio/gunixinputstream.h>
 #include <gio/gunixoutputstream.h>

@@ -1,4 +1,4 @@
-#include "runner.h"
+#include "run/runner.h"
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
@@ -13,7 +13,7 @@
 #include <mutex>
 #include <thread>
 
-#include "elements.h"
+#include "run/elements.h"
 #include "onair/gst_ptr.h"
 
 namespace onair::app {

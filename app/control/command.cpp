@@ -1,12 +1,12 @@
-#include "control.h"
+#include "control/command.h"
 
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
 
-#include "status.h"
-#include "text.h"
+#include "run/status.h"
+#include "common/text.h"
 
 namespace onair::app {
 

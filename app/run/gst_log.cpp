@@ -1,4 +1,4 @@
-#include "gst_log.h"
+#include "run/gst_log.h"
 
 #include <gst/gst.h>
 

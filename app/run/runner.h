@@ -10,10 +10,10 @@
 #include <map>
 #include <string>
 
-#include "console.h"
-#include "dangling_branches.h"
+#include "run/console.h"
+#include "run/dangling_branches.h"
 #include "onair/gst_ptr.h"
-#include "status.h"
+#include "run/status.h"
 
 namespace onair::app {
 

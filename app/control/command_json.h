@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-#include "control.h"
-#include "pipeline_file.h"
-#include "text.h"
+#include "control/command.h"
+#include "pipeline/pipeline_file.h"
+#include "common/text.h"
 
 namespace onair::app {
 

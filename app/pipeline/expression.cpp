@@ -1,4 +1,4 @@
-#include "expression.h"
+#include "pipeline/expression.h"
 
 #include <cctype>
 #include <cmath>
