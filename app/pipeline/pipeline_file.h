@@ -1,5 +1,7 @@
 // Pipeline files: a small header (name, description, variables) over a
 // gst-launch description with ${variable} placeholders. See docs/pipelines.md.
+// This is what a file holds and how its header is read; values.h, expansion.h
+// and launch_errors.h take it from there.
 //
 // Plain C++: parsing, validation and substitution need no GStreamer.
 #pragma once
@@ -94,45 +96,7 @@ struct PipelineFile {
 PipelineFile parse_pipeline_file(const std::string &text, const std::string &path,
                                  const std::string &stem);
 
-// The values of one run: those given by the user (already resolved from
-// env:/@file forms), then presets, then defaults, each checked against its
-// declaration; then the file's checks. Throws PipelineError naming the file,
-// line and variable. `uri` values that are file paths become file:// URIs,
-// relative ones below `cwd`.
-std::map<std::string, std::string> resolve_values(const PipelineFile &file,
-                                                  const std::map<std::string, std::string> &given,
-                                                  const std::string &cwd = "/");
-
-// A URI as it is; a file path (relative ones below `cwd`) as a file:// URI.
-std::string as_uri(const std::string &value, const std::string &cwd);
-
-// Keeps the body lines whose @if conditions hold and puts values into them
-// (${name}, or arithmetic such as ${fps * 2}). A value is always exactly one value: inside
-// quotes it is escaped, as a property value it is quoted, and anywhere else
-// (caps, element position) only plain characters are accepted.
-// `values` must hold every variable and builtin the body uses.
-std::string expand(const PipelineFile &file, const std::map<std::string, std::string> &values);
-
-// Line number (in the file) of the first body line that has `word` as a whole token.
-int find_body_line(const PipelineFile &file, const std::string &word);
-
-// The first common syntax mistake in `launch` (what expand() made of the
-// body: its lines are the file's): an unterminated quote, a '!' with no
-// element before or after it, an unbalanced '(' or ')'. Returns
-// "FILE:LINE: syntax error: ...", or "" when it finds none. Meant for when
-// GStreamer has already refused the description: it reads the text close to,
-// not exactly as, GStreamer does.
-std::string find_syntax_error(const PipelineFile &file, const std::string &launch);
-
-// The kinds of GStreamer's parse errors (GstParseError) the file's text can explain.
-enum class LaunchError { kSyntax, kNoSuchElement, kNoSuchProperty, kBadPropertyValue, kOther };
-
-// The one-line message for GStreamer's parse error `message` of that kind
-// about `launch`: "FILE:LINE: message", naming the line of the mistake where
-// it can be told (for a property: the one line that sets it on that element)
-// and, for a bad value or a missing element, the variable it came from.
-// "FILE: message" when no line can be told. Adds names, never values.
-std::string explain_launch_error(const PipelineFile &file, const std::string &launch,
-                                 LaunchError kind, const std::string &message);
+// Line number (in the file) of the body's character at `index`.
+int line_at(const PipelineFile &file, size_t index);
 
 }  // namespace onair::app

@@ -1,5 +1,9 @@
 #include "pipeline/pipeline_file.h"
 
+#include "pipeline/expansion.h"
+#include "pipeline/launch_errors.h"
+#include "pipeline/values.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
