@@ -13,6 +13,8 @@
 #include "cli/cli.h"
 #include "run/console.h"
 #include "run/elements.h"
+#include "common/json_string.h"
+#include "common/redactor.h"
 #include "run/gst_log.h"
 #include "pipeline/expression.h"
 #include "onair/gst_ptr.h"
@@ -29,7 +31,9 @@
 #include <libsoup/soup.h>
 
 #include "control/channels.h"
-#include "control/command_json.h"
+#include "control/control_service.h"
+#include "control/replies.h"
+#include "control/scheduled_commands.h"
 #include "http/server.h"
 #include "control/output_control.h"
 #include "control/overlay_control.h"

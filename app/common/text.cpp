@@ -13,6 +13,10 @@ std::string trim(std::string_view text) {
   return std::string(text.substr(b, e - b));
 }
 
+bool is_blank(std::string_view text) {
+  return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 namespace {
 
 // Length of the UTF-8 sequence at text[i], or 0 when it is invalid.
@@ -81,47 +85,31 @@ std::string printable_excerpt(std::string_view text, size_t max_chars) {
   return out;
 }
 
-std::vector<std::string> url_secret_parts(std::string_view url) {
-  std::vector<std::string> parts;
-  const size_t scheme = url.find("://");
-  if (scheme == std::string_view::npos) return parts;
-  const size_t authority = scheme + 3;
-  const size_t path = url.find('/', authority);
-  const std::string_view host = url.substr(authority, path - authority);
-  if (const size_t at = host.rfind('@'); at != std::string_view::npos) {
-    const std::string_view userinfo = host.substr(0, at);
-    if (const size_t colon = userinfo.find(':'); colon != std::string_view::npos)
-      parts.emplace_back(userinfo.substr(colon + 1));
-  }
-  if (path == std::string_view::npos) return parts;
-  // app/stream: the stream name is the last segment; a lone segment is the app.
-  const std::string_view rest = url.substr(path + 1);
-  const size_t last = rest.rfind('/');
-  if (last == std::string_view::npos) return parts;
-  const std::string_view stream = rest.substr(last + 1);
-  if (!stream.empty()) parts.emplace_back(stream);
-  if (const size_t query = stream.find('?'); query != std::string_view::npos && query > 0)
-    parts.emplace_back(stream.substr(0, query));
-  return parts;
-}
-
-void Redactor::add(const std::string &secret) {
-  if (secret.size() < 3) return;
-  if (std::find(secrets_.begin(), secrets_.end(), secret) != secrets_.end()) return;
-  secrets_.push_back(secret);
-  for (const std::string &part : url_secret_parts(secret)) add(part);
-  // Longest first, so a secret containing another is hidden whole.
-  std::sort(secrets_.begin(), secrets_.end(),
-            [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
-}
-
-std::string Redactor::operator()(std::string_view text) const {
-  std::string out(text);
-  for (const std::string &s : secrets_) {
-    for (size_t pos = out.find(s); pos != std::string::npos; pos = out.find(s, pos + 3))
-      out.replace(pos, s.size(), "***");
+std::string join(const std::vector<std::string> &items, std::string_view separator) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); i++) {
+    if (i) out += separator;
+    out += items[i];
   }
   return out;
+}
+
+bool has_control_code_points(std::string_view text) {
+  for (size_t i = 0; i < text.size(); i++) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c < 0x20 || c == 0x7F) return true;
+    if (c == 0xC2 && i + 1 < text.size()) {
+      const auto next = static_cast<unsigned char>(text[i + 1]);
+      if (next >= 0x80 && next <= 0x9F) return true;
+    }
+  }
+  return false;
+}
+
+size_t code_points(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 }  // namespace onair::app

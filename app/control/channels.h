@@ -1,6 +1,5 @@
-// The control channels besides HTTP: the line protocol on standard input
-// (replies on standard output) and on a Unix socket, and the scheduled
-// commands of the pipeline file. Everything runs in the default main context
+// The line protocol's channels: standard input (replies on standard output)
+// and a Unix socket. Everything runs in the default main context
 // with GIO's asynchronous streams; see docs/api.md for the protocol.
 #pragma once
 
@@ -14,8 +13,7 @@
 #include <vector>
 
 #include "run/console.h"
-#include "control/command_json.h"
-#include "pipeline/pipeline_file.h"
+#include "control/control_service.h"
 
 namespace onair::app {
 
@@ -54,27 +52,6 @@ class LineChannels {
   std::string socket_path_;
   ino_t socket_inode_ = 0;
   dev_t socket_device_ = 0;
-};
-
-// Runs the "at SECONDS [every SECONDS]:" commands of a pipeline file once
-// start() is called (when the pipeline reaches PLAYING). A failing command is
-// reported once as a warning until it works again.
-class ScheduledCommands {
- public:
-  ScheduledCommands(ControlService &service, Console &console, const PipelineFile &file);
-  ~ScheduledCommands();
-  ScheduledCommands(const ScheduledCommands &) = delete;
-  ScheduledCommands &operator=(const ScheduledCommands &) = delete;
-
-  void start();
-
-  struct Entry;
-
- private:
-  ControlService &service_;
-  Console &console_;
-  std::vector<std::unique_ptr<Entry>> entries_;
-  bool started_ = false;
 };
 
 }  // namespace onair::app

@@ -7,6 +7,7 @@
 #include <map>
 #include <string>
 
+#include "control/select_overlay.h"
 #include "run/elements.h"
 #include "onair/gst_ptr.h"
 

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "control/command.h"
+#include "control/replies.h"
 
 namespace onair::app {
 

@@ -7,8 +7,11 @@
 #include <cstring>
 
 #include "onair/web_paths.h"
-#include "run/status.h"
+#include "common/json_string.h"
 #include "common/text.h"
+#include "control/replies.h"
+#include "http/auth.h"
+#include "http/routes.h"
 
 namespace onair::app {
 

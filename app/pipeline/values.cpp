@@ -19,15 +19,6 @@ namespace {
 
 constexpr size_t kMaxValueBytes = 4096;
 
-std::string join(const std::vector<std::string> &items, const char *sep) {
-  std::string out;
-  for (size_t i = 0; i < items.size(); i++) {
-    if (i) out += sep;
-    out += items[i];
-  }
-  return out;
-}
-
 }  // namespace
 
 std::optional<double> parse_number(const std::string &text, bool integer) {

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "common/text.h"
+#include "common/redactor.h"
 
 namespace onair::app {
 

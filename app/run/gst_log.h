@@ -2,7 +2,7 @@
 // locations and launch lines, which hold stream keys.
 #pragma once
 
-#include "common/text.h"
+#include "common/redactor.h"
 
 namespace onair::app {
 

@@ -65,7 +65,5 @@ std::string metrics_text(const Status &status);
 std::string format_bitrate(double bits_per_second);
 // "01:02:03"
 std::string format_duration(double seconds);
-// A JSON string literal; invalid UTF-8 becomes U+FFFD.
-std::string json_string(const std::string &text);
 
 }  // namespace onair::app

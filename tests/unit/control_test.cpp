@@ -6,7 +6,16 @@
 #include <string>
 #include <vector>
 
+#include "common/text.h"
 #include "control/command_json.h"
+#include "control/control_service.h"
+#include "control/line_splitter.h"
+#include "control/rate_limiter.h"
+#include "control/replies.h"
+#include "control/select_overlay.h"
+#include "http/auth.h"
+#include "http/routes.h"
+#include "pipeline/pipeline_file.h"
 
 using namespace onair::app;
 

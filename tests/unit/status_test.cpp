@@ -1,4 +1,6 @@
 #include "run/status.h"
+#include "common/json_string.h"
+#include "common/redactor.h"
 #include "common/text.h"
 
 #include <gtest/gtest.h>
