@@ -9,6 +9,10 @@
 
 namespace onair::app {
 
+// The app's exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;  // the command line, a file or a value is wrong
+
 class UsageError : public std::runtime_error {
  public:
   using std::runtime_error::runtime_error;

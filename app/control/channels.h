@@ -15,11 +15,13 @@
 #include "run/console.h"
 #include "control/control_service.h"
 
+#include "common/user_error.h"
+
 namespace onair::app {
 
-class ChannelError : public std::runtime_error {
+class ChannelError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  using UserError::UserError;
 };
 
 class LineSession;

@@ -6,6 +6,7 @@
 
 #include "common/text.h"
 #include "control/command_text.h"
+#include "control/schedule_check.h"
 
 namespace onair::app {
 

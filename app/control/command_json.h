@@ -8,7 +8,6 @@
 
 #include "control/command.h"
 #include "control/json_fields.h"
-#include "pipeline/pipeline_file.h"
 
 namespace onair::app {
 
@@ -22,9 +21,5 @@ ControlCommand parse_command_body(CommandKind kind, std::string_view body, bool 
 // One line of the line protocol, or a scheduled command: "cmd" names the kind.
 // Throws ControlError.
 ControlCommand parse_command_line(std::string_view line);
-
-// Checks every scheduled command ("at ...:" lines) of a pipeline file.
-// Throws PipelineError naming the file and line.
-void check_scheduled_commands(const PipelineFile &file);
 
 }  // namespace onair::app

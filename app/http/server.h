@@ -14,11 +14,13 @@
 
 typedef struct _SoupServer SoupServer;
 
+#include "common/user_error.h"
+
 namespace onair::app {
 
-class HttpError : public std::runtime_error {
+class HttpError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  using UserError::UserError;
 };
 
 struct HttpRoutes {

@@ -5,11 +5,13 @@
 #include <stdexcept>
 #include <string>
 
+#include "common/user_error.h"
+
 namespace onair::app {
 
-class TokenError : public std::runtime_error {
+class TokenError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  using UserError::UserError;
 };
 
 // "<config_dir>/onair/api-token".

@@ -1,9 +1,7 @@
 #include "pipeline/catalog.h"
 
 #include "common/text.h"
-#ifdef ONAIR_HAVE_HTTP
-#include "control/command_json.h"
-#endif
+#include "control/schedule_check.h"
 
 #include <glib.h>
 #include <glib/gstdio.h>
@@ -115,13 +113,7 @@ PipelineFile load_pipeline(const PipelineRef &ref) {
   std::string text(contents, length);
   g_free(contents);
   PipelineFile file = parse_pipeline_file(text, ref.path, ref.stem);
-#ifdef ONAIR_HAVE_HTTP
   check_scheduled_commands(file);
-#else
-  if (!file.schedule.empty())
-    throw PipelineError(file.path + ":" + std::to_string(file.schedule.front().line) +
-                        ": scheduled commands need onair built with the control API (json-glib)");
-#endif
   return file;
 }
 

@@ -12,13 +12,15 @@
 #include <string>
 #include <vector>
 
+#include "common/user_error.h"
+
 namespace onair::app {
 
 // An error in a pipeline file or in the values given for it. what() is the
 // whole user-facing line: "FILE:LINE: variable 'x': ...".
-class PipelineError : public std::runtime_error {
+class PipelineError : public UserError {
  public:
-  using std::runtime_error::runtime_error;
+  using UserError::UserError;
 };
 
 enum class VarType { kString, kInt, kNumber, kUri };

@@ -12,6 +12,7 @@
 #include "control/line_splitter.h"
 #include "control/rate_limiter.h"
 #include "control/replies.h"
+#include "control/schedule_check.h"
 #include "control/select_overlay.h"
 #include "http/auth.h"
 #include "http/routes.h"
