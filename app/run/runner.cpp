@@ -13,12 +13,17 @@
 #include <mutex>
 #include <thread>
 
-#include "run/elements.h"
+#include "monitor/streammonitor_messages.h"
 #include "onair/gst_ptr.h"
+#include "output/resilientrtmpsink_messages.h"
+#include "run/elements.h"
 
 namespace onair::app {
 
 namespace {
+
+namespace monitor_msg = onair::streammonitor_messages;
+namespace output_msg = onair::resilientrtmpsink_messages;
 
 // "/pipeline0/filesrc0": the names from the top bin down.
 std::string object_path(GstObject *object) {
@@ -29,10 +34,10 @@ std::string object_path(GstObject *object) {
 }
 
 std::string alert_text(const GstStructure *s) {
-  const gchar *alert = gst_structure_get_string(s, "alert");
+  const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
   double value = 0, threshold = 0;
-  gst_structure_get_double(s, "value", &value);
-  gst_structure_get_double(s, "threshold", &threshold);
+  gst_structure_get_double(s, monitor_msg::kValue, &value);
+  gst_structure_get_double(s, monitor_msg::kThreshold, &threshold);
   char buf[160];
   std::snprintf(buf, sizeof buf, "%s (value %.3g, threshold %.3g)", alert ? alert : "?", value,
                 threshold);
@@ -107,23 +112,25 @@ OutputFigures Runner::read_output(GstElement *output) const {
   OutputFigures o;
   o.name = GST_OBJECT_NAME(output);
   GstStructure *s = nullptr;
+  // The "stats" property holds what the stats message carries.
   g_object_get(output, "stats", &s, nullptr);
   if (!s) return o;
   StructurePtr stats(s);
-  if (const gchar *v = gst_structure_get_string(s, "state")) o.state = v;
-  if (const gchar *v = gst_structure_get_string(s, "location")) o.location = v;
-  if (const gchar *v = gst_structure_get_string(s, "last-error")) o.last_error = v;
-  gst_structure_get_double(s, "bitrate", &o.bitrate);
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kStateName)) o.state = v;
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kLocation)) o.location = v;
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kLastError)) o.last_error = v;
+  gst_structure_get_double(s, output_msg::kBitrate, &o.bitrate);
   guint64 u64 = 0;
-  if (gst_structure_get_uint64(s, "frames-sent", &u64)) o.frames_sent = u64;
-  if (gst_structure_get_uint64(s, "bytes-sent", &u64)) o.bytes_sent = u64;
-  if (gst_structure_get_uint64(s, "frames-dropped", &u64)) o.frames_dropped = u64;
-  if (gst_structure_get_uint64(s, "uptime", &u64)) o.uptime = static_cast<double>(u64) / 1e9;
+  if (gst_structure_get_uint64(s, output_msg::kFramesSent, &u64)) o.frames_sent = u64;
+  if (gst_structure_get_uint64(s, output_msg::kBytesSent, &u64)) o.bytes_sent = u64;
+  if (gst_structure_get_uint64(s, output_msg::kFramesDropped, &u64)) o.frames_dropped = u64;
+  if (gst_structure_get_uint64(s, output_msg::kUptime, &u64))
+    o.uptime = static_cast<double>(u64) / 1e9;
   guint u32 = 0;
-  if (gst_structure_get_uint(s, "reconnects", &u32)) o.reconnects = u32;
-  if (gst_structure_get_uint(s, "attempt", &u32)) o.attempt = u32;
+  if (gst_structure_get_uint(s, output_msg::kReconnects, &u32)) o.reconnects = u32;
+  if (gst_structure_get_uint(s, output_msg::kAttempt, &u32)) o.attempt = u32;
   gint64 latency = -1;
-  if (gst_structure_get_int64(s, "encoding-latency", &latency) && latency >= 0)
+  if (gst_structure_get_int64(s, output_msg::kEncodingLatency, &latency) && latency >= 0)
     o.latency_ns = latency;
   return o;
 }
@@ -297,34 +304,36 @@ void Runner::handle_element(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
   if (!s) return;
   const std::string kind = gst_structure_get_name(s);
-  if (kind == "resilientrtmpsink-state") return handle_output_state(message);
-  if (kind.rfind("streammonitor-", 0) != 0) return;
+  if (kind == output_msg::kState) return handle_output_state(message);
+  if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
+    return;
   const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
   MonitorFigures &m = monitors_[name];
   m.name = name;
-  if (kind == "streammonitor-stats") {
-    if (const gchar *media = gst_structure_get_string(s, "media")) m.media = media;
-    gst_structure_get_double(s, "fps", &m.fps);
-    gst_structure_get_double(s, "bitrate", &m.bitrate);
+  if (kind == monitor_msg::kStats) {
+    if (const gchar *media = gst_structure_get_string(s, monitor_msg::kMedia)) m.media = media;
+    gst_structure_get_double(s, monitor_msg::kFps, &m.fps);
+    gst_structure_get_double(s, monitor_msg::kBitrate, &m.bitrate);
     guint64 v = 0;
-    if (gst_structure_get_uint64(s, "buffers", &v)) m.buffers = v;
-    if (gst_structure_get_uint64(s, "bytes", &v)) m.bytes = v;
-    if (gst_structure_get_uint64(s, "gaps", &v)) m.gaps = v;
-    if (gst_structure_get_uint64(s, "dropped", &v)) m.dropped = v;
-    if (gst_structure_get_uint64(s, "discont", &v)) m.discont = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kBuffers, &v)) m.buffers = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kBytes, &v)) m.bytes = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kGaps, &v)) m.gaps = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kDropped, &v)) m.dropped = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kDiscont, &v)) m.discont = v;
     gboolean stalled = FALSE;
-    gst_structure_get_boolean(s, "stalled", &stalled);
+    gst_structure_get_boolean(s, monitor_msg::kStalled, &stalled);
     m.stalled = stalled;
     gint64 ns = 0;
-    m.latency_ns =
-        gst_structure_get_int64(s, "latency", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
-    m.jitter_ns =
-        gst_structure_get_int64(s, "jitter", &ns) ? std::optional<int64_t>(ns) : std::nullopt;
-  } else if (kind == "streammonitor-alert" || kind == "streammonitor-recovered") {
-    const gchar *alert = gst_structure_get_string(s, "alert");
+    m.latency_ns = gst_structure_get_int64(s, monitor_msg::kLatency, &ns)
+                       ? std::optional<int64_t>(ns)
+                       : std::nullopt;
+    m.jitter_ns = gst_structure_get_int64(s, monitor_msg::kJitter, &ns) ? std::optional<int64_t>(ns)
+                                                                        : std::nullopt;
+  } else if (kind == monitor_msg::kAlert || kind == monitor_msg::kRecovered) {
+    const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
     if (!alert) return;
     auto it = std::find(m.alerts.begin(), m.alerts.end(), alert);
-    if (kind == "streammonitor-alert") {
+    if (kind == monitor_msg::kAlert) {
       if (it == m.alerts.end()) m.alerts.emplace_back(alert);
       console_.warn("alert from " + name + ": " + alert_text(s));
     } else {
@@ -336,15 +345,15 @@ void Runner::handle_element(GstMessage *message) {
 
 void Runner::handle_output_state(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
-  const gchar *state = gst_structure_get_string(s, "state");
-  const gchar *location = gst_structure_get_string(s, "location");
-  const gchar *error = gst_structure_get_string(s, "error");
+  const gchar *state = gst_structure_get_string(s, output_msg::kStateName);
+  const gchar *location = gst_structure_get_string(s, output_msg::kLocation);
+  const gchar *error = gst_structure_get_string(s, output_msg::kError);
   guint attempt = 0;
-  gst_structure_get_uint(s, "attempt", &attempt);
+  gst_structure_get_uint(s, output_msg::kAttempt, &attempt);
   guint64 delay = 0;
   std::string text = std::string("output ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + " (" +
                      (location ? location : "?") + "): " + (state ? state : "?");
-  if (gst_structure_get_uint64(s, "next-delay", &delay)) {
+  if (gst_structure_get_uint64(s, output_msg::kNextDelay, &delay)) {
     char buf[64];
     std::snprintf(buf, sizeof buf, ", attempt %u in %.1f s", attempt,
                   static_cast<double>(delay) / 1e9);
