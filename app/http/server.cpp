@@ -5,7 +5,9 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <optional>
 
+#include "onair/soup_files.h"
 #include "onair/web_paths.h"
 #include "common/json_string.h"
 #include "common/text.h"
@@ -41,24 +43,9 @@ bool serve_file(SoupServerMessage *msg, const std::string &root, const std::stri
   const std::string full = file_inside(root, relative);
   if (full.empty() || !g_file_test(full.c_str(), G_FILE_TEST_IS_REGULAR)) return false;
 
-  GError *error = nullptr;
-  GMappedFile *mapped = g_mapped_file_new(full.c_str(), FALSE, &error);
-  if (!mapped) {
-    g_error_free(error);
-    return false;
-  }
-  GBytes *bytes = g_mapped_file_get_bytes(mapped);
-  g_mapped_file_unref(mapped);
-
-  soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-  soup_message_headers_set_content_type(headers, web_content_type(full), nullptr);
   // Playlists change every segment; everything else may be cached briefly.
   const bool playlist = full.size() > 5 && full.compare(full.size() - 5, 5, ".m3u8") == 0;
-  soup_message_headers_replace(headers, "Cache-Control", playlist ? "no-cache" : "max-age=5");
-  soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);
-  g_bytes_unref(bytes);
-  return true;
+  return respond_with_file(msg, full, playlist ? "no-cache" : "max-age=5");
 }
 
 bool is_dir(const std::string &root, const std::string &relative) {
@@ -70,11 +57,9 @@ bool is_dir(const std::string &root, const std::string &relative) {
 
 std::string safe_relative_path(const std::string &encoded_path) {
   if (encoded_path.size() > 1024) return {};
-  // NULL when the path holds an encoded '/' or NUL.
-  gchar *decoded = g_uri_unescape_string(encoded_path.c_str(), "/");
+  const std::optional<std::string> decoded = decoded_request_path(encoded_path.c_str());
   if (!decoded) return {};
-  std::string path(decoded);
-  g_free(decoded);
+  const std::string &path = *decoded;
   if (!is_valid_utf8(path) || has_control_chars(path) || path.find('\\') != std::string::npos)
     return {};
   return relative_web_path(path);  // no "..", "." or hidden files
