@@ -3,8 +3,10 @@
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <optional>
 
 #include "core/static_files.h"
+#include "onair/soup_files.h"
 #include "onair/web_paths.h"
 
 namespace onair::web {
@@ -33,9 +35,8 @@ void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashT
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
       return;
     }
-    gchar *decoded = g_uri_unescape_string(path ? path : "/", "/");
-    const std::string relative = decoded ? static_relative_path(decoded) : std::string();
-    g_free(decoded);
+    const std::optional<std::string> decoded = decoded_request_path(path ? path : "/");
+    const std::string relative = decoded ? static_relative_path(*decoded) : std::string();
     const std::string full =
         relative.empty() ? "" : file_inside(static_cast<const char *>(data), relative);
     if (full.empty()) {
@@ -48,19 +49,8 @@ void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashT
                                        (std::string(path) + "/").c_str());
       return;
     }
-    GMappedFile *mapped = g_mapped_file_new(full.c_str(), FALSE, nullptr);
-    if (!mapped) {
+    if (!respond_with_file(msg, full, "no-cache"))
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
-      return;
-    }
-    GBytes *bytes = g_mapped_file_get_bytes(mapped);
-    g_mapped_file_unref(mapped);
-    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
-    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
-    soup_message_headers_set_content_type(headers, static_content_type(full), nullptr);
-    soup_message_headers_replace(headers, "Cache-Control", "no-cache");
-    soup_message_body_append_bytes(soup_server_message_get_response_body(msg), bytes);
-    g_bytes_unref(bytes);
   } catch (...) {
     soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
   }

@@ -1,4 +1,4 @@
-#include "control.h"
+#include "control/command.h"
 
 #include <gtest/gtest.h>
 
@@ -6,7 +6,17 @@
 #include <string>
 #include <vector>
 
-#include "control_json.h"
+#include "common/text.h"
+#include "control/command_json.h"
+#include "control/control_service.h"
+#include "control/line_splitter.h"
+#include "control/rate_limiter.h"
+#include "control/replies.h"
+#include "control/schedule_check.h"
+#include "control/select_overlay.h"
+#include "http/auth.h"
+#include "http/routes.h"
+#include "pipeline/pipeline_file.h"
 
 using namespace onair::app;
 

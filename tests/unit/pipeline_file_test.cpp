@@ -1,4 +1,8 @@
-#include "pipeline_file.h"
+#include "pipeline/pipeline_file.h"
+
+#include "pipeline/expansion.h"
+#include "pipeline/launch_errors.h"
+#include "pipeline/values.h"
 
 #include <gtest/gtest.h>
 

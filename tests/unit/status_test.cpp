@@ -1,5 +1,7 @@
-#include "status.h"
-#include "text.h"
+#include "run/status.h"
+#include "common/json_string.h"
+#include "common/redactor.h"
+#include "common/text.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "token.h"
+#include "http/token.h"
 
 #include <gtest/gtest.h>
 #include <sys/stat.h>

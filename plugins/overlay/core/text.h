@@ -8,15 +8,9 @@
 #include <string>
 
 #include "core/image.h"
+#include "core/limits.h"
 
 namespace onair::overlay {
-
-// Limits on the text one command may carry, in code points. Longer text is
-// cut with an ellipsis; the app refuses it before it gets here.
-constexpr size_t kMaxUserChars = 64;
-constexpr size_t kMaxChatChars = 500;
-constexpr size_t kMaxAlertChars = 200;
-constexpr size_t kMaxStatusChars = 200;
 
 // Makes any bytes safe to lay out: invalid UTF-8 sequences become U+FFFD,
 // control characters (C0, DEL, C1) become spaces,

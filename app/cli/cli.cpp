@@ -1,0 +1,219 @@
+#include "cli/cli.h"
+
+#include <cerrno>
+#include <cmath>
+#include <cstdlib>
+
+namespace onair::app {
+
+namespace {
+
+const char kUsage[] =
+    "Usage: onair COMMAND [OPTIONS]\n"
+    "\n"
+    "Runs live broadcasting pipelines described in pipeline files.\n"
+    "\n"
+    "Commands:\n"
+    "  run NAME|FILE [OPTIONS]    run a pipeline until it ends or is interrupted\n"
+    "  check NAME|FILE [-s K=V]   build a pipeline without running it and list its elements\n"
+    "  list                       list the pipelines onair can find\n"
+    "  show NAME|FILE             show a pipeline's description, variables and body\n"
+    "  token [--token-file FILE]  print the control API's token (made if there is none)\n"
+    "  help [COMMAND]             show help\n"
+    "\n"
+    "Options:\n"
+    "  -h, --help                 show help\n"
+    "  -V, --version              show the version\n"
+    "\n"
+    "Pipelines are found by name in $ONAIR_PIPELINE_PATH, ~/.config/onair/pipelines and\n"
+    "onair's data directory, or given as a path to a .pipeline file.\n"
+    "Exit status: 0 clean end, 1 runtime error, 2 usage or pipeline-file error.\n"
+    "Run 'onair help run' for the options of run.\n";
+
+const char kRunHelp[] =
+    "Usage: onair run NAME|FILE [OPTIONS]\n"
+    "\n"
+    "Runs the pipeline, shows live status, and serves the web pages, the run's output\n"
+    "(under /hls/), the status API (GET /api/status) and the overlay control API\n"
+    "(/api/overlay/..., with the token 'onair token' prints; see docs/api.md).\n"
+    "\n"
+    "Options:\n"
+    "  -s, --set KEY=VALUE        give a variable a value (repeatable); a secret variable\n"
+    "                             also takes env:NAME (from the environment) or @FILE\n"
+    "  --http ADDR:PORT           where the web server listens (default 127.0.0.1:8080;\n"
+    "                             port 0 picks a free one)\n"
+    "  --no-http                  no web server\n"
+    "  --output-dir DIR           where run directories are made\n"
+    "                             (default ~/.local/share/onair/runs)\n"
+    "  --web-dir DIR              serve the web pages from DIR\n"
+    "  --eos-timeout SECONDS      on interrupt, how long to wait for outputs to finish\n"
+    "                             (default 10); a second interrupt stops at once\n"
+    "  --status-interval SECONDS  how often to show status (default 1 on a terminal,\n"
+    "                             5 otherwise; 0 switches it off)\n"
+    "  --token-file FILE          the control API's token file (default\n"
+    "                             ~/.config/onair/api-token, made at first start)\n"
+    "  --control stdin            read overlay commands from standard input, one JSON\n"
+    "                             object per line; a JSON reply per line on standard output\n"
+    "  --control-socket PATH      the same protocol on a Unix socket (made with mode 0600)\n";
+
+const char kTokenHelp[] =
+    "Usage: onair token [--token-file FILE]\n"
+    "\n"
+    "Prints the token of the overlay control API, making it first when there is none\n"
+    "(32 random bytes as hex, in ~/.config/onair/api-token with mode 0600). Use it as\n"
+    "  curl -H \"Authorization: Bearer $(onair token)\" ...\n";
+
+const char kCheckHelp[] =
+    "Usage: onair check NAME|FILE [-s KEY=VALUE]...\n"
+    "\n"
+    "Checks the variables, builds the pipeline without starting it, and lists its\n"
+    "elements with the properties that differ from their defaults. Exit status 0 when\n"
+    "the pipeline would start, 2 otherwise.\n";
+
+const char kListHelp[] =
+    "Usage: onair list\n\nLists the pipelines found, with their descriptions.\n";
+const char kShowHelp[] =
+    "Usage: onair show NAME|FILE\n\nShows where a pipeline file is, its description, its "
+    "variables and its body.\n";
+
+double parse_seconds(const std::string &option, const std::string &text) {
+  errno = 0;
+  char *end = nullptr;
+  const double v = std::strtod(text.c_str(), &end);
+  if (text.empty() || errno || end != text.c_str() + text.size() || !std::isfinite(v) || v < 0 ||
+      v > 86400)
+    throw UsageError(option + " takes a number of seconds, not '" + text + "'");
+  return v;
+}
+
+Options::Command command_named(const std::string &name) {
+  if (name == "run") return Options::Command::kRun;
+  if (name == "check") return Options::Command::kCheck;
+  if (name == "list") return Options::Command::kList;
+  if (name == "show") return Options::Command::kShow;
+  if (name == "token") return Options::Command::kToken;
+  throw UsageError("unknown command '" + name + "'");
+}
+
+}  // namespace
+
+HttpAddress parse_http_address(const std::string &text) {
+  HttpAddress address;
+  std::string host, port;
+  if (!text.empty() && text[0] == '[') {
+    const size_t close = text.find(']');
+    if (close == std::string::npos || close + 1 >= text.size() || text[close + 1] != ':')
+      throw UsageError("--http takes ADDR:PORT, for example 127.0.0.1:8080 or [::1]:8080");
+    host = text.substr(1, close - 1);
+    port = text.substr(close + 2);
+  } else {
+    const size_t colon = text.rfind(':');
+    if (colon == std::string::npos)
+      throw UsageError("--http takes ADDR:PORT, for example 127.0.0.1:8080");
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty()) throw UsageError("--http needs an address, for example 127.0.0.1:8080");
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos || std::stoi(port) > 65535)
+    throw UsageError("--http: '" + port + "' is not a port number");
+  address.host = host;
+  address.port = std::stoi(port);
+  return address;
+}
+
+Options parse_command_line(const std::vector<std::string> &args) {
+  Options o;
+  if (args.empty()) throw UsageError("no command given (run, check, list, show, token, help)");
+  size_t i = 0;
+  const std::string &first = args[0];
+  if (first == "-h" || first == "--help") return o;
+  if (first == "-V" || first == "--version") {
+    o.command = Options::Command::kVersion;
+    return o;
+  }
+  if (first == "help") {
+    if (args.size() > 2) throw UsageError("help takes at most one command");
+    if (args.size() == 2) {
+      command_named(args[1]);
+      o.help_topic = args[1];
+    }
+    return o;
+  }
+  if (!first.empty() && first[0] == '-') throw UsageError("unknown option '" + first + "'");
+  o.command = command_named(first);
+  i = 1;
+
+  const bool takes_pipeline = o.command == Options::Command::kRun ||
+                              o.command == Options::Command::kCheck ||
+                              o.command == Options::Command::kShow;
+  const bool takes_sets =
+      o.command == Options::Command::kRun || o.command == Options::Command::kCheck;
+  const bool is_run = o.command == Options::Command::kRun;
+  const bool takes_token = is_run || o.command == Options::Command::kToken;
+
+  for (; i < args.size(); i++) {
+    const std::string &a = args[i];
+    const auto value = [&]() -> std::string {
+      const size_t eq = a.find('=');
+      if (a.rfind("--", 0) == 0 && eq != std::string::npos) return a.substr(eq + 1);
+      if (i + 1 >= args.size()) throw UsageError(a + " needs a value");
+      return args[++i];
+    };
+    const std::string name = a.rfind("--", 0) == 0 ? a.substr(0, a.find('=')) : a;
+    if (a == "-h" || a == "--help") {
+      o.help_topic = first;
+      o.command = Options::Command::kHelp;
+      return o;
+    } else if (takes_sets && (name == "-s" || name == "--set")) {
+      const std::string kv = value();
+      const size_t eq = kv.find('=');
+      if (eq == std::string::npos || eq == 0)
+        throw UsageError("-s takes KEY=VALUE, not '" + kv.substr(0, 40) + "'");
+      o.sets.emplace_back(kv.substr(0, eq), kv.substr(eq + 1));
+    } else if (is_run && name == "--http") {
+      o.http = parse_http_address(value());
+    } else if (is_run && a == "--no-http") {
+      o.http.reset();
+    } else if (is_run && name == "--output-dir") {
+      o.output_dir = value();
+    } else if (is_run && name == "--web-dir") {
+      o.web_dir = value();
+    } else if (is_run && name == "--eos-timeout") {
+      o.eos_timeout = parse_seconds("--eos-timeout", value());
+    } else if (is_run && name == "--status-interval") {
+      o.status_interval = parse_seconds("--status-interval", value());
+    } else if (takes_token && name == "--token-file") {
+      o.token_file = value();
+      if (o.token_file.empty()) throw UsageError("--token-file needs a file name");
+    } else if (is_run && name == "--control") {
+      const std::string channel = value();
+      if (channel != "stdin")
+        throw UsageError("--control takes 'stdin' (use --control-socket PATH for a socket)");
+      o.control_stdin = true;
+    } else if (is_run && name == "--control-socket") {
+      o.control_socket = value();
+      if (o.control_socket.empty()) throw UsageError("--control-socket needs a path");
+    } else if (!a.empty() && a[0] == '-') {
+      throw UsageError("unknown option '" + a + "' for " + first);
+    } else if (takes_pipeline && o.pipeline.empty()) {
+      o.pipeline = a;
+    } else {
+      throw UsageError("unexpected argument '" + a + "'");
+    }
+  }
+  if (takes_pipeline && o.pipeline.empty())
+    throw UsageError(first + " needs a pipeline name or file");
+  return o;
+}
+
+std::string help_text(const std::string &topic) {
+  if (topic == "run") return kRunHelp;
+  if (topic == "check") return kCheckHelp;
+  if (topic == "list") return kListHelp;
+  if (topic == "show") return kShowHelp;
+  if (topic == "token") return kTokenHelp;
+  return kUsage;
+}
+
+}  // namespace onair::app

@@ -1,0 +1,50 @@
+// Command line of the onair app. Plain C++ so it is unit-tested without GLib.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace onair::app {
+
+// The app's exit codes.
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitUsage = 2;  // the command line, a file or a value is wrong
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct HttpAddress {
+  std::string host = "127.0.0.1";
+  int port = 8080;
+};
+
+struct Options {
+  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken };
+  Command command = Command::kHelp;
+  std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
+  std::string pipeline;    // NAME or FILE
+  std::vector<std::pair<std::string, std::string>> sets;  // -s KEY=VALUE, in order
+  std::optional<HttpAddress> http = HttpAddress{};        // nullopt: --no-http
+  std::string output_dir;                                 // empty: the default
+  std::string web_dir;                                    // empty: found automatically
+  double eos_timeout = 10.0;                              // seconds
+  double status_interval = -1;  // seconds; <0: 1 s on a terminal, 5 s otherwise; 0: off
+  std::string token_file;       // empty: $XDG_CONFIG_HOME/onair/api-token
+  bool control_stdin = false;   // --control stdin: commands on standard input
+  std::string control_socket;   // --control-socket PATH; empty: none
+};
+
+// Throws UsageError with a one-line message.
+Options parse_command_line(const std::vector<std::string> &args);
+
+HttpAddress parse_http_address(const std::string &text);
+
+// Full help text, or the help of one command.
+std::string help_text(const std::string &topic);
+
+}  // namespace onair::app

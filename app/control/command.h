@@ -1,0 +1,81 @@
+// The control commands that drive broadcastoverlay elements (chat lines,
+// alerts, the status line, the logo) and resilientrtmpsink outputs
+// (reconnect): what each carries and the rules its fields follow. Every
+// control channel (HTTP API, standard input, Unix socket, scheduled lines in
+// pipeline files) builds them from JSON the same way. See docs/api.md.
+#pragma once
+
+#include <cstddef>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "control/json_fields.h"
+#include "overlay/core/limits.h"
+
+namespace onair::app {
+
+// Limits of one command. The text limits are the overlay element's own.
+inline constexpr size_t kMaxCommandBytes = 16 * 1024;  // HTTP body or one line
+using overlay::kMaxAlertChars;
+using overlay::kMaxChatChars;
+using overlay::kMaxStatusChars;
+using overlay::kMaxUserChars;
+inline constexpr size_t kMaxNameBytes = 256;       // overlay element name
+inline constexpr size_t kMaxLocationBytes = 4096;  // logo path
+inline constexpr double kMaxAlertSeconds = 60;
+
+// A refused command: an HTTP status (400, 401, 404, 405, 409, 413, 429, 500)
+// and a one-line message that never repeats a secret.
+class ControlError : public std::runtime_error {
+ public:
+  ControlError(int status, const std::string &message)
+      : std::runtime_error(message), status_(status) {}
+  int status() const { return status_; }
+
+ private:
+  int status_;
+};
+
+enum class CommandKind { kChat, kAlert, kStatus, kLogo, kClearChat, kClearAlerts, kReconnect };
+
+// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect".
+const char *command_name(CommandKind kind);
+std::optional<CommandKind> command_named(std::string_view name);
+
+struct ControlCommand {
+  CommandKind kind = CommandKind::kChat;
+  std::string overlay;  // element name; empty: the only broadcastoverlay
+
+  // chat: user and text; color "" lets the overlay pick one from the user name.
+  // alert and status: text.
+  std::string user;
+  std::string text;
+  std::string color;
+  // alert
+  std::string alert_type = "info";  // info, success, warning, error
+  double duration = 0;              // seconds; 0: the overlay's default
+  // logo: only what is given changes.
+  std::optional<std::string> location;  // "" removes the logo
+  std::optional<std::string> position;  // top-left ... bottom-right
+  std::optional<double> scale;          // 0..1 of the frame height; 0: the image's size
+  std::optional<double> opacity;        // 0..1
+  // reconnect: the resilientrtmpsink's name; empty: every output.
+  std::string output;
+};
+
+// Builds and checks a command from the members of a JSON object. With `kind`
+// (the HTTP endpoints) a "cmd" member is an unknown field; without it (the line
+// protocol) "cmd" is required and names the kind. Throws ControlError (400).
+ControlCommand command_from_fields(const JsonFields &fields, std::optional<CommandKind> kind);
+
+// What a channel answers: 200, or the status and message of a ControlError.
+struct ControlResult {
+  int status = 200;
+  std::string error;
+  bool ok() const { return status == 200; }
+};
+
+}  // namespace onair::app

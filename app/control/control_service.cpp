@@ -1,0 +1,50 @@
+#include "control/control_service.h"
+
+#include "common/text.h"
+#include "control/command_json.h"
+#include "pipeline/expression.h"
+
+namespace onair::app {
+
+ControlService::ControlService(Apply apply, Clock clock, RateLimiter limiter,
+                               const Redactor *redact)
+    : apply_(std::move(apply)), clock_(std::move(clock)), limiter_(limiter), redact_(redact) {}
+
+ControlResult ControlService::run(const std::function<ControlCommand()> &parse, bool limited) {
+  try {
+    if (limited && !limiter_.allow(clock_()))
+      throw ControlError(429, "too many commands: at most " + format_number(limiter_.rate()) +
+                                  " a second, " + format_number(limiter_.burst()) + " at once");
+    apply_(parse());
+    return {};
+  } catch (const ControlError &e) {
+    return {e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what())};
+  } catch (const std::exception &) {
+    return {500, "internal error"};
+  }
+}
+
+ControlResult ControlService::http(CommandKind kind, std::string_view body, bool empty_is_object) {
+  return run([&] { return parse_command_body(kind, body, empty_is_object); }, true);
+}
+
+ControlResult ControlService::line(std::string_view text, bool *answered) {
+  if (answered) *answered = !is_blank(text);
+  if (is_blank(text)) return {};
+  return run([&] { return parse_command_line(text); }, true);
+}
+
+ControlResult ControlService::too_long() {
+  return run(
+      [&]() -> ControlCommand {
+        throw ControlError(413, "line is longer than " + std::to_string(kMaxCommandBytes / 1024) +
+                                    " KiB: skipped");
+      },
+      true);
+}
+
+ControlResult ControlService::scheduled(const std::string &command) {
+  return run([&] { return parse_command_line(command); }, false);
+}
+
+}  // namespace onair::app

@@ -1,0 +1,45 @@
+// One service answers the commands of every control channel in the same way:
+// the shared rate limit, then parsing, then applying.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/redactor.h"
+#include "control/command.h"
+#include "control/rate_limiter.h"
+
+namespace onair::app {
+
+// Answers commands from every channel: the shared rate limit, then parsing,
+// then `apply` (which throws ControlError when the pipeline refuses).
+class ControlService {
+ public:
+  using Apply = std::function<void(const ControlCommand &)>;
+  using Clock = std::function<double()>;  // seconds, monotonic
+
+  // `redact` (when given) hides secrets in the messages of refusals, which may
+  // repeat what the client sent.
+  ControlService(Apply apply, Clock clock, RateLimiter limiter = RateLimiter(),
+                 const Redactor *redact = nullptr);
+
+  ControlResult http(CommandKind kind, std::string_view body, bool empty_is_object);
+  // One line of the line protocol; blank lines are not commands (nullopt-like:
+  // `answered` false, nothing to reply).
+  ControlResult line(std::string_view line, bool *answered = nullptr);
+  // A line that was longer than the limit.
+  ControlResult too_long();
+  // A scheduled command from the pipeline file: not rate limited.
+  ControlResult scheduled(const std::string &command);
+
+ private:
+  ControlResult run(const std::function<ControlCommand()> &parse, bool limited);
+
+  Apply apply_;
+  Clock clock_;
+  RateLimiter limiter_;
+  const Redactor *redact_;
+};
+
+}  // namespace onair::app

@@ -1,0 +1,23 @@
+// The JSON answers of the control API and the line protocol. Plain C++.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace onair::app {
+
+// What GET /api/overlay lists.
+struct OverlayInfo {
+  std::string name;
+  std::string status;  // the overlay's status line
+};
+// {"ok":true,"overlays":[{"name":"...","status":"..."}]}
+std::string overlays_json(const std::vector<OverlayInfo> &overlays);
+
+// Replies: {"ok":true} and {"ok":false,"error":"..."}; the line protocol adds
+// the status: {"ok":false,"status":400,"error":"..."}.
+std::string ok_json();
+std::string error_json(const std::string &message);
+std::string line_reply(int status, const std::string &message);
+
+}  // namespace onair::app

@@ -1,0 +1,69 @@
+#include "http/run_server.h"
+
+#include <libsoup/soup.h>
+
+#include <vector>
+
+#include "control/replies.h"
+#include "http/token.h"
+#include "http/token_command.h"
+#include "run/gst_log.h"
+#include "run/status.h"
+
+namespace onair::app {
+
+namespace {
+
+HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayControl &overlays,
+                      const std::string &token) {
+  HttpRoutes routes;
+  routes.web_dir = run.where.web_dir;
+  routes.vendor_dirs = run.where.vendor_dirs;
+  routes.hls_dir = run.run_dir;
+  routes.status_json = [run] { return status_json(redacted(run.runner.status(), run.redact)); };
+  routes.metrics = [run] { return metrics_text(redacted(run.runner.status(), run.redact)); };
+  routes.token = token;
+  routes.overlay_command = [&control](CommandKind kind, std::string_view body, bool empty_ok) {
+    return control.http(kind, body, empty_ok);
+  };
+  routes.overlays_json = [run, &overlays] {
+    std::vector<OverlayInfo> list = overlays.list();
+    for (OverlayInfo &o : list) {
+      o.name = run.redact(o.name);
+      o.status = run.redact(o.status);
+    }
+    return overlays_json(list);
+  };
+  return routes;
+}
+
+// The token, once it is hidden wherever the run's secrets are.
+std::string hidden_token(const RunContext &run, const std::string &token_file) {
+  const std::string token = load_or_create_token(token_file);
+  run.redact.add(token);
+  hide_in_gst_log(run.redact);
+  return token;
+}
+
+}  // namespace
+
+RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays)
+    : token_file_(token_path(run.options)),
+      server_(routes_for(run, control, overlays, hidden_token(run, token_file_))) {
+  server_.listen(*run.options.http);
+  // webstreamsink elements serve their paths on this server (GstBin passes
+  // the context to every element, also those added later).
+  GstContext *context = gst_context_new("onair.soup-server", TRUE);
+  gst_structure_set(gst_context_writable_structure(context), "server", SOUP_TYPE_SERVER,
+                    server_.soup_server(), nullptr);
+  gst_element_set_context(run.pipeline, context);
+  gst_context_unref(context);
+}
+
+void RunServer::announce(Console &console) const {
+  console.info("open " + server_.url());
+  console.info("control API: " + server_.url() + "api/overlay (token in " + token_file_ +
+               "; 'onair token' prints it)");
+}
+
+}  // namespace onair::app

@@ -1,0 +1,30 @@
+// The web server of one run: the pages, the run's output under /hls/, its
+// status and metrics, and the control API, which needs the API token.
+// webstreamsink elements in the pipeline serve their paths on it too.
+#pragma once
+
+#include <string>
+
+#include "control/control_service.h"
+#include "control/overlay_control.h"
+#include "control/services.h"
+#include "http/server.h"
+#include "run/console.h"
+
+namespace onair::app {
+
+class RunServer {
+ public:
+  // Loads (or makes) the API token, adds it to `run.redact`, and listens on
+  // the options' address. Throws UserError.
+  RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays);
+
+  // Tells on the console where the pages and the control API are.
+  void announce(Console &console) const;
+
+ private:
+  std::string token_file_;
+  HttpServer server_;
+};
+
+}  // namespace onair::app

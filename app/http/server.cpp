@@ -1,0 +1,271 @@
+#include "http/server.h"
+
+#include <gio/gio.h>
+#include <libsoup/soup.h>
+
+#include <cstdlib>
+#include <cstring>
+#include <optional>
+
+#include "onair/soup_files.h"
+#include "onair/web_paths.h"
+#include "common/json_string.h"
+#include "common/text.h"
+#include "control/replies.h"
+#include "http/auth.h"
+#include "http/routes.h"
+
+namespace onair::app {
+
+namespace {
+
+void respond_text(SoupServerMessage *msg, guint status, const char *type, const std::string &body) {
+  soup_server_message_set_status(msg, status, nullptr);
+  soup_server_message_set_response(msg, type, SOUP_MEMORY_COPY, body.data(), body.size());
+}
+
+void respond_error(SoupServerMessage *msg, guint status, const std::string &api_path) {
+  const char *reason = soup_status_get_phrase(status);
+  if (api_path.rfind("/api/", 0) == 0)
+    respond_text(msg, status, "application/json", "{\"error\":" + json_string(reason) + "}");
+  else
+    respond_text(msg, status, "text/plain; charset=utf-8", std::string(reason) + "\n");
+}
+
+void respond_api(SoupServerMessage *msg, guint status, const std::string &body) {
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  soup_message_headers_replace(headers, "Cache-Control", "no-store");
+  respond_text(msg, status, "application/json", body);
+}
+
+// Serves root/relative when it is a regular file inside root.
+bool serve_file(SoupServerMessage *msg, const std::string &root, const std::string &relative) {
+  const std::string full = file_inside(root, relative);
+  if (full.empty() || !g_file_test(full.c_str(), G_FILE_TEST_IS_REGULAR)) return false;
+
+  // Playlists change every segment; everything else may be cached briefly.
+  const bool playlist = full.size() > 5 && full.compare(full.size() - 5, 5, ".m3u8") == 0;
+  return respond_with_file(msg, full, playlist ? "no-cache" : "max-age=5");
+}
+
+bool is_dir(const std::string &root, const std::string &relative) {
+  const std::string full = file_inside(root, relative);
+  return !full.empty() && g_file_test(full.c_str(), G_FILE_TEST_IS_DIR);
+}
+
+}  // namespace
+
+std::string safe_relative_path(const std::string &encoded_path) {
+  if (encoded_path.size() > 1024) return {};
+  const std::optional<std::string> decoded = decoded_request_path(encoded_path.c_str());
+  if (!decoded) return {};
+  const std::string &path = *decoded;
+  if (!is_valid_utf8(path) || has_control_chars(path) || path.find('\\') != std::string::npos)
+    return {};
+  return relative_web_path(path);  // no "..", "." or hidden files
+}
+
+struct HttpServer::Impl {
+  HttpRoutes routes;
+  SoupServer *server = nullptr;
+
+  // Runs when the headers are in, before the body is read: a body larger than
+  // any request needs is refused and not kept (a client that asked for
+  // "Expect: 100-continue" gets the answer without sending it).
+  static void early(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                    gpointer) noexcept {
+    try {
+      SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
+      const std::string where = path ? path : "";
+      const bool api = is_control_path(where);
+      const SoupEncoding encoding = soup_message_headers_get_encoding(request);
+      if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
+        if (api)
+          respond_api(msg, SOUP_STATUS_LENGTH_REQUIRED, error_json("send a Content-Length"));
+        else
+          respond_error(msg, SOUP_STATUS_LENGTH_REQUIRED, where);
+      } else if (encoding == SOUP_ENCODING_CONTENT_LENGTH &&
+                 soup_message_headers_get_content_length(request) >
+                     static_cast<goffset>(kMaxCommandBytes)) {
+        if (api)
+          respond_api(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                      error_json("request body is larger than " +
+                                 std::to_string(kMaxCommandBytes / 1024) + " KiB"));
+        else
+          respond_error(msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, where);
+      } else {
+        return;
+      }
+      // The answer goes once the body is read; what comes is dropped, not kept.
+      soup_message_body_set_accumulate(soup_server_message_get_request_body(msg), FALSE);
+      soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Connection",
+                                   "close");
+    } catch (const std::exception &) {
+      soup_server_message_set_status(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, nullptr);
+    }
+  }
+
+  static void handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
+                     gpointer user_data) noexcept {
+    auto *self = static_cast<Impl *>(user_data);
+    try {
+      self->dispatch(msg, path ? path : "/");
+    } catch (const std::exception &) {
+      respond_error(msg, SOUP_STATUS_INTERNAL_SERVER_ERROR, path ? path : "");
+    }
+  }
+
+  void dispatch(SoupServerMessage *msg, const std::string &path) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "X-Content-Type-Options", "nosniff");
+    const char *method = soup_server_message_get_method(msg);
+    if (is_control_path(path)) {
+      control_api(msg, path, method);
+      return;
+    }
+    if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
+      soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+      respond_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, path);
+      return;
+    }
+    if (path == "/api/status") {
+      soup_message_headers_replace(headers, "Cache-Control", "no-store");
+      respond_text(msg, SOUP_STATUS_OK, "application/json", routes.status_json());
+      return;
+    }
+    if (path == "/metrics") {
+      soup_message_headers_replace(headers, "Cache-Control", "no-store");
+      respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
+                   routes.metrics());
+      return;
+    }
+    if (path.rfind("/api/", 0) == 0 || path == "/api") {
+      respond_error(msg, SOUP_STATUS_NOT_FOUND, "/api/");
+      return;
+    }
+    const std::string relative = safe_relative_path(path);
+    if (relative.empty() && path != "/") {
+      respond_error(msg, SOUP_STATUS_NOT_FOUND, path);
+      return;
+    }
+    bool served = false;
+    if (relative.rfind("hls/", 0) == 0) {
+      served = !routes.hls_dir.empty() && serve_file(msg, routes.hls_dir, relative.substr(4));
+    } else if (relative.rfind("vendor/", 0) == 0) {
+      for (const std::string &dir : routes.vendor_dirs)
+        if ((served = serve_file(msg, dir, relative.substr(7)))) break;
+    } else if (!relative.empty() && is_dir(routes.web_dir, relative)) {
+      // A folder's page: "/ascii/" is ascii/index.html; "/ascii" goes there.
+      if (path.back() != '/') {
+        soup_server_message_set_redirect(msg, SOUP_STATUS_MOVED_PERMANENTLY, (path + "/").c_str());
+        return;
+      }
+      served = serve_file(msg, routes.web_dir, relative + "/index.html");
+    } else {
+      served = serve_file(msg, routes.web_dir, relative.empty() ? "index.html" : relative);
+    }
+    if (!served) respond_error(msg, SOUP_STATUS_NOT_FOUND, path);
+  }
+
+  void control_api(SoupServerMessage *msg, const std::string &path, const char *method) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    const ApiRoute route = control_route(path, method);
+    if (!route.found || !routes.overlay_command) {
+      respond_api(msg, SOUP_STATUS_NOT_FOUND, error_json("no such endpoint"));
+      return;
+    }
+    // Everything here needs the token; the answer says nothing else without it.
+    const char *authorization =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const std::optional<std::string> given = bearer_token(authorization);
+    if (!given || routes.token.empty() || !constant_time_equal(*given, routes.token)) {
+      soup_message_headers_replace(
+          headers, "WWW-Authenticate",
+          given ? "Bearer realm=\"onair\", error=\"invalid_token\"" : "Bearer realm=\"onair\"");
+      respond_api(
+          msg, SOUP_STATUS_UNAUTHORIZED,
+          error_json(given ? "wrong token"
+                           : "send Authorization: Bearer TOKEN ('onair token' prints the token)"));
+      return;
+    }
+    if (!route.allowed) {
+      soup_message_headers_replace(headers, "Allow", route.allow.c_str());
+      respond_api(
+          msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+          error_json(std::string(method) + " is not allowed here (allowed: " + route.allow + ")"));
+      return;
+    }
+    if (route.list) {
+      respond_api(msg, SOUP_STATUS_OK, routes.overlays_json());
+      return;
+    }
+    SoupMessageBody *body = soup_server_message_get_request_body(msg);
+    GBytes *bytes = soup_message_body_flatten(body);
+    gsize size = 0;
+    const auto *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
+    ControlResult result;
+    if (size > kMaxCommandBytes)
+      result = {413,
+                "request body is larger than " + std::to_string(kMaxCommandBytes / 1024) + " KiB"};
+    else
+      result = routes.overlay_command(*route.kind, std::string_view(data ? data : "", size),
+                                      route.empty_body_ok);
+    g_bytes_unref(bytes);
+    if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
+    respond_api(msg, static_cast<guint>(result.status),
+                result.ok() ? ok_json() : error_json(result.error));
+  }
+};
+
+HttpServer::HttpServer(HttpRoutes routes) : impl_(std::make_unique<Impl>()) {
+  impl_->routes = std::move(routes);
+  impl_->server = soup_server_new("server-header", "onair ", nullptr);
+  soup_server_add_early_handler(impl_->server, nullptr, &Impl::early, impl_.get(), nullptr);
+  soup_server_add_handler(impl_->server, nullptr, &Impl::handle, impl_.get(), nullptr);
+}
+
+HttpServer::~HttpServer() {
+  soup_server_disconnect(impl_->server);
+  g_object_unref(impl_->server);
+}
+
+void HttpServer::listen(const HttpAddress &address) {
+  const std::string where = address.host + ":" + std::to_string(address.port);
+  const std::string host = address.host == "localhost" ? "127.0.0.1" : address.host;
+  GInetAddress *inet = g_inet_address_new_from_string(host.c_str());
+  if (!inet)
+    throw HttpError("cannot listen on " + where + ": not an IP address (use e.g. 127.0.0.1)");
+  GSocketAddress *socket_address =
+      g_inet_socket_address_new(inet, static_cast<guint16>(address.port));
+  g_object_unref(inet);
+  GError *error = nullptr;
+  const gboolean ok = soup_server_listen(impl_->server, socket_address,
+                                         static_cast<SoupServerListenOptions>(0), &error);
+  g_object_unref(socket_address);
+  if (!ok) {
+    std::string message = "cannot listen on " + where + ": " + error->message +
+                          " (choose another with --http ADDR:PORT, or --no-http)";
+    g_error_free(error);
+    throw HttpError(message);
+  }
+}
+
+SoupServer *HttpServer::soup_server() const {
+  return impl_->server;
+}
+
+std::string HttpServer::url() const {
+  GSList *uris = soup_server_get_uris(impl_->server);
+  std::string out;
+  if (uris) {
+    auto *uri = static_cast<GUri *>(uris->data);
+    const char *host = g_uri_get_host(uri);
+    const bool v6 = host && std::strchr(host, ':');
+    out = std::string("http://") + (v6 ? "[" : "") + (host ? host : "") + (v6 ? "]" : "") + ":" +
+          std::to_string(g_uri_get_port(uri)) + "/";
+  }
+  g_slist_free_full(uris, reinterpret_cast<GDestroyNotify>(g_uri_unref));
+  return out;
+}
+
+}  // namespace onair::app

@@ -1,0 +1,67 @@
+// The app's web server: the pages in web/, the run's output under /hls/, and
+// the JSON API. Runs in the default GLib main context.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "cli/cli.h"
+#include "control/command.h"
+
+typedef struct _SoupServer SoupServer;
+
+#include "common/user_error.h"
+
+namespace onair::app {
+
+class HttpError : public UserError {
+ public:
+  using UserError::UserError;
+};
+
+struct HttpRoutes {
+  std::string web_dir;                       // served at /
+  std::vector<std::string> vendor_dirs;      // served at /vendor/, first match wins
+  std::string hls_dir;                       // served at /hls/
+  std::function<std::string()> status_json;  // GET /api/status
+  std::function<std::string()> metrics;      // GET /metrics
+  // The overlay control API under /api/overlay (see docs/api.md); off while
+  // `overlay_command` is empty. Every request needs "Authorization: Bearer
+  // <token>".
+  std::string token;
+  std::function<ControlResult(CommandKind, std::string_view body, bool empty_is_object)>
+      overlay_command;
+  std::function<std::string()> overlays_json;  // GET /api/overlay
+};
+
+class HttpServer {
+ public:
+  explicit HttpServer(HttpRoutes routes);
+  ~HttpServer();
+  HttpServer(const HttpServer &) = delete;
+  HttpServer &operator=(const HttpServer &) = delete;
+
+  // Throws HttpError ("cannot listen on ADDR:PORT: reason").
+  void listen(const HttpAddress &address);
+  // The address actually bound, as a URL ending in '/'.
+  std::string url() const;
+  // The libsoup server (runs in the default main context), for elements that
+  // serve their own paths on it (webstreamsink, through a GstContext).
+  SoupServer *soup_server() const;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+// Maps a request path below a served root to a relative file path, or ""
+// when the path is not acceptable (escapes the root, hidden files, bad
+// encoding). Exposed for tests.
+std::string safe_relative_path(const std::string &encoded_path);
+
+}  // namespace onair::app

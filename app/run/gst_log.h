@@ -1,0 +1,16 @@
+// GStreamer's debug log (GST_DEBUG) through the app's redactor: elements log
+// locations and launch lines, which hold stream keys.
+#pragma once
+
+#include "common/redactor.h"
+
+namespace onair::app {
+
+// Replaces GStreamer's default log output (stderr, or GST_DEBUG_FILE) with
+// the same lines passed through the secrets given to hide_in_gst_log().
+void install_gst_log();
+
+// The secrets to hide from now on; safe while other threads log.
+void hide_in_gst_log(const Redactor &redact);
+
+}  // namespace onair::app

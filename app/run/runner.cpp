@@ -1,0 +1,410 @@
+#include "run/runner.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <functional>
+#include <mutex>
+#include <thread>
+
+#include "monitor/streammonitor_messages.h"
+#include "onair/gst_ptr.h"
+#include "output/resilientrtmpsink_messages.h"
+#include "run/elements.h"
+
+namespace onair::app {
+
+namespace {
+
+namespace monitor_msg = onair::streammonitor_messages;
+namespace output_msg = onair::resilientrtmpsink_messages;
+
+// "/pipeline0/filesrc0": the names from the top bin down.
+std::string object_path(GstObject *object) {
+  std::string path;
+  for (GstObject *o = object; o; o = GST_OBJECT_PARENT(o))
+    path = "/" + std::string(GST_OBJECT_NAME(o) ? GST_OBJECT_NAME(o) : "?") + path;
+  return path.empty() ? "/" : path;
+}
+
+std::string alert_text(const GstStructure *s) {
+  const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
+  double value = 0, threshold = 0;
+  gst_structure_get_double(s, monitor_msg::kValue, &value);
+  gst_structure_get_double(s, monitor_msg::kThreshold, &threshold);
+  char buf[160];
+  std::snprintf(buf, sizeof buf, "%s (value %.3g, threshold %.3g)", alert ? alert : "?", value,
+                threshold);
+  return buf;
+}
+
+// How long the final stop to NULL may take. A streaming thread stuck in an
+// element can hold the state lock forever; then the app gives up on it.
+// Shorter after "stop at once": whoever asked does not want to wait.
+constexpr std::chrono::seconds kStopTimeout{10};
+constexpr std::chrono::seconds kStopAtOnceTimeout{2};
+
+// Sending EOS may block until a streaming thread lets go of a lock (or for
+// ever), so it runs on GStreamer's async pool, never on the main loop.
+void send_eos(GstElement *element, gpointer) {
+  gst_element_send_event(element, gst_event_new_eos());
+}
+
+// EOS straight into what follows `element`: an element that failed may never
+// pass on the EOS its sources send.
+void push_eos_downstream(GstElement *element, gpointer) {
+  // After a resync a pad may get a second EOS, which is harmless.
+  for_each_item(gst_element_iterate_src_pads(element), [](gpointer pad) {
+    if (GstPad *peer = gst_pad_get_peer(GST_PAD(pad))) {
+      gst_pad_send_event(peer, gst_event_new_eos());
+      gst_object_unref(peer);
+    }
+  });
+}
+
+// Runs `on_expiry` on its own thread unless destroyed within `timeout`: the
+// last resort when stopping the pipeline hangs on a stuck element.
+class Watchdog {
+ public:
+  Watchdog(std::chrono::seconds timeout, std::function<void()> on_expiry)
+      : thread_([this, timeout, on_expiry = std::move(on_expiry)] {
+          std::unique_lock<std::mutex> lock(mutex_);
+          if (!disarmed_cv_.wait_for(lock, timeout, [this] { return disarmed_; })) on_expiry();
+        }) {}
+  ~Watchdog() {
+    {
+      std::lock_guard<std::mutex> lock(mutex_);
+      disarmed_ = true;
+    }
+    disarmed_cv_.notify_all();
+    thread_.join();
+  }
+  Watchdog(const Watchdog &) = delete;
+  Watchdog &operator=(const Watchdog &) = delete;
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable disarmed_cv_;
+  bool disarmed_ = false;
+  std::thread thread_;  // last: starts once the members it uses exist
+};
+
+}  // namespace
+
+Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings)
+    : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))),
+      status_(std::move(identity)),
+      console_(console),
+      settings_(settings),
+      loop_(g_main_loop_new(nullptr, FALSE)) {
+  status_.state = "starting";
+  // Outputs whose figures the app reads from their "stats" property.
+  outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
+}
+
+OutputFigures Runner::read_output(GstElement *output) const {
+  OutputFigures o;
+  o.name = GST_OBJECT_NAME(output);
+  GstStructure *s = nullptr;
+  // The "stats" property holds what the stats message carries.
+  g_object_get(output, "stats", &s, nullptr);
+  if (!s) return o;
+  StructurePtr stats(s);
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kStateName)) o.state = v;
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kLocation)) o.location = v;
+  if (const gchar *v = gst_structure_get_string(s, output_msg::kLastError)) o.last_error = v;
+  gst_structure_get_double(s, output_msg::kBitrate, &o.bitrate);
+  guint64 u64 = 0;
+  if (gst_structure_get_uint64(s, output_msg::kFramesSent, &u64)) o.frames_sent = u64;
+  if (gst_structure_get_uint64(s, output_msg::kBytesSent, &u64)) o.bytes_sent = u64;
+  if (gst_structure_get_uint64(s, output_msg::kFramesDropped, &u64)) o.frames_dropped = u64;
+  if (gst_structure_get_uint64(s, output_msg::kUptime, &u64))
+    o.uptime = static_cast<double>(u64) / 1e9;
+  guint u32 = 0;
+  if (gst_structure_get_uint(s, output_msg::kReconnects, &u32)) o.reconnects = u32;
+  if (gst_structure_get_uint(s, output_msg::kAttempt, &u32)) o.attempt = u32;
+  gint64 latency = -1;
+  if (gst_structure_get_int64(s, output_msg::kEncodingLatency, &latency) && latency >= 0)
+    o.latency_ns = latency;
+  return o;
+}
+
+Runner::~Runner() {
+  gst_element_set_state(pipeline_, GST_STATE_NULL);
+  gst_object_unref(pipeline_);
+  g_main_loop_unref(loop_);
+}
+
+Status Runner::status() const {
+  Status s = status_;
+  if (playing_)
+    s.uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
+  for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
+  for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
+  return s;
+}
+
+int Runner::run() {
+  BusPtr bus(gst_element_get_bus(pipeline_));
+  const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
+  const guint sigint = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
+  const guint sigterm = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
+  double interval = settings_.status_interval;
+  if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
+  const guint status_timer = interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000),
+                                                          &Runner::on_status_tick, this)
+                                          : 0;
+
+  if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    // The reason is on the bus; if it is not, say what we know.
+    MessagePtr error(gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR));
+    if (error)
+      report(error.get());
+    else
+      console_.error("the pipeline failed to start");
+    finish(1);
+  } else {
+    g_main_loop_run(loop_);
+  }
+
+  if (status_timer) g_source_remove(status_timer);
+  if (eos_timer_) g_source_remove(eos_timer_);
+  g_source_remove(sigint);
+  g_source_remove(sigterm);
+  g_source_remove(bus_watch);
+  console_.end_status();
+  {
+    const std::chrono::seconds timeout = stop_at_once_ ? kStopAtOnceTimeout : kStopTimeout;
+    Watchdog watchdog(timeout, [this, timeout] {
+      console_.error("the pipeline did not stop within " + std::to_string(timeout.count()) +
+                     " s (an element is stuck); exiting without it");
+      // Unwinding would wait on the stuck pipeline again, so nothing after
+      // this runs: drop the run directory here if nothing was written to it.
+      if (!status_.run_dir.empty()) g_rmdir(status_.run_dir.c_str());
+      std::fflush(nullptr);
+      std::_Exit(1);
+    });
+    gst_element_set_state(pipeline_, GST_STATE_NULL);
+  }
+  status_.state = exit_code_ == 0 ? "stopped" : "error";
+  return exit_code_;
+}
+
+void Runner::start_finishing() {
+  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
+  eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
+                             &Runner::on_eos_timeout, this);
+}
+
+void Runner::finish(int exit_code) {
+  exit_code_ = std::max(exit_code_, exit_code);
+  g_main_loop_quit(loop_);
+}
+
+gboolean Runner::on_bus(GstBus *, GstMessage *message, gpointer self) noexcept {
+  try {
+    static_cast<Runner *>(self)->handle(message);
+  } catch (const std::exception &e) {
+    static_cast<Runner *>(self)->console_.error(std::string("internal: ") + e.what());
+    static_cast<Runner *>(self)->finish(1);
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+void Runner::report(GstMessage *message) {
+  GError *raw = nullptr;
+  gchar *debug = nullptr;
+  const bool error = GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR;
+  if (error)
+    gst_message_parse_error(message, &raw, &debug);
+  else
+    gst_message_parse_warning(message, &raw, &debug);
+  ErrorPtr err(raw);
+  CharPtr detail(debug);
+  std::string what = err ? err->message : "unknown";
+  // A demuxer or decoder ended without the stream a branch waits on (a
+  // stream without sound, say); the app ends that branch (DanglingBranches).
+  if (err && g_error_matches(err.get(), GST_PARSE_ERROR, GST_PARSE_ERROR_DELAYED_LINK))
+    what =
+        "no stream of the media could be linked to a branch that waits on it (the media "
+        "may not have that stream); that branch gets nothing";
+  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " + what +
+                           (detail ? std::string("\n  detail: ") + detail.get() : "");
+  if (error)
+    console_.error(text);
+  else
+    console_.warn(text);
+}
+
+void Runner::finish_after_error(GstObject *source) {
+  exit_code_ = std::max(exit_code_, 1);  // even when every output finishes
+  if (!settings_.finish_on_interrupt) return finish(1);
+  if (GST_IS_ELEMENT(source))
+    gst_element_call_async(GST_ELEMENT(source), &push_eos_downstream, nullptr, nullptr);
+  if (stopping_) return;  // EOS already sent and the timer running
+  stopping_ = true;
+  status_.state = "stopping";
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "finishing outputs after the error (up to %.0f s; interrupt to stop at once)",
+                settings_.eos_timeout);
+  console_.info(text);
+  start_finishing();
+}
+
+void Runner::handle(GstMessage *message) {
+  switch (GST_MESSAGE_TYPE(message)) {
+    case GST_MESSAGE_ERROR:
+      report(message);
+      finish_after_error(GST_MESSAGE_SRC(message));
+      break;
+    case GST_MESSAGE_WARNING:
+      report(message);
+      break;
+    case GST_MESSAGE_EOS:
+      console_.info(stopping_ ? "outputs finished" : "end of stream");
+      finish(0);
+      break;
+    case GST_MESSAGE_STATE_CHANGED:
+      if (GST_MESSAGE_SRC(message) == GST_OBJECT_CAST(pipeline_)) {
+        GstState old_state, new_state;
+        gst_message_parse_state_changed(message, &old_state, &new_state, nullptr);
+        if (new_state == GST_STATE_PLAYING && !playing_) {
+          playing_ = true;
+          started_ = std::chrono::steady_clock::now();
+          console_.info("playing");
+          if (on_playing_) on_playing_();
+        }
+        if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
+      }
+      break;
+    case GST_MESSAGE_CLOCK_LOST:
+      // The standard recovery: a new clock is chosen on the way back to PLAYING.
+      gst_element_set_state(pipeline_, GST_STATE_PAUSED);
+      gst_element_set_state(pipeline_, GST_STATE_PLAYING);
+      break;
+    case GST_MESSAGE_LATENCY:
+      gst_bin_recalculate_latency(GST_BIN(pipeline_));
+      break;
+    case GST_MESSAGE_ELEMENT:
+      handle_element(message);
+      break;
+    default:
+      break;
+  }
+}
+
+void Runner::handle_element(GstMessage *message) {
+  const GstStructure *s = gst_message_get_structure(message);
+  if (!s) return;
+  const std::string kind = gst_structure_get_name(s);
+  if (kind == output_msg::kState) return handle_output_state(message);
+  if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
+    return;
+  const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  MonitorFigures &m = monitors_[name];
+  m.name = name;
+  if (kind == monitor_msg::kStats) {
+    if (const gchar *media = gst_structure_get_string(s, monitor_msg::kMedia)) m.media = media;
+    gst_structure_get_double(s, monitor_msg::kFps, &m.fps);
+    gst_structure_get_double(s, monitor_msg::kBitrate, &m.bitrate);
+    guint64 v = 0;
+    if (gst_structure_get_uint64(s, monitor_msg::kBuffers, &v)) m.buffers = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kBytes, &v)) m.bytes = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kGaps, &v)) m.gaps = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kDropped, &v)) m.dropped = v;
+    if (gst_structure_get_uint64(s, monitor_msg::kDiscont, &v)) m.discont = v;
+    gboolean stalled = FALSE;
+    gst_structure_get_boolean(s, monitor_msg::kStalled, &stalled);
+    m.stalled = stalled;
+    gint64 ns = 0;
+    m.latency_ns = gst_structure_get_int64(s, monitor_msg::kLatency, &ns)
+                       ? std::optional<int64_t>(ns)
+                       : std::nullopt;
+    m.jitter_ns = gst_structure_get_int64(s, monitor_msg::kJitter, &ns) ? std::optional<int64_t>(ns)
+                                                                        : std::nullopt;
+  } else if (kind == monitor_msg::kAlert || kind == monitor_msg::kRecovered) {
+    const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
+    if (!alert) return;
+    auto it = std::find(m.alerts.begin(), m.alerts.end(), alert);
+    if (kind == monitor_msg::kAlert) {
+      if (it == m.alerts.end()) m.alerts.emplace_back(alert);
+      console_.warn("alert from " + name + ": " + alert_text(s));
+    } else {
+      if (it != m.alerts.end()) m.alerts.erase(it);
+      console_.info("recovered " + name + ": " + alert_text(s));
+    }
+  }
+}
+
+void Runner::handle_output_state(GstMessage *message) {
+  const GstStructure *s = gst_message_get_structure(message);
+  const gchar *state = gst_structure_get_string(s, output_msg::kStateName);
+  const gchar *location = gst_structure_get_string(s, output_msg::kLocation);
+  const gchar *error = gst_structure_get_string(s, output_msg::kError);
+  guint attempt = 0;
+  gst_structure_get_uint(s, output_msg::kAttempt, &attempt);
+  guint64 delay = 0;
+  std::string text = std::string("output ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + " (" +
+                     (location ? location : "?") + "): " + (state ? state : "?");
+  if (gst_structure_get_uint64(s, output_msg::kNextDelay, &delay)) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, ", attempt %u in %.1f s", attempt,
+                  static_cast<double>(delay) / 1e9);
+    text += buf;
+  }
+  if (error && *error) text += std::string(" after: ") + error;
+  if (state && g_str_equal(state, "failed"))
+    console_.warn(text);
+  else
+    console_.info(text);
+}
+
+gboolean Runner::on_signal(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  if (self->stopping_) {
+    self->console_.warn("stopped at once: outputs may be unfinished");
+    self->stop_at_once_ = true;
+    self->finish(1);
+    return G_SOURCE_CONTINUE;
+  }
+  self->stopping_ = true;
+  self->status_.state = "stopping";
+  if (!self->settings_.finish_on_interrupt) {
+    self->console_.info("stopping (this pipeline has no outputs to finish)");
+    self->finish(0);
+    return G_SOURCE_CONTINUE;
+  }
+  char text[160];
+  std::snprintf(text, sizeof text,
+                "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
+                self->settings_.eos_timeout);
+  self->console_.info(text);
+  self->start_finishing();
+  return G_SOURCE_CONTINUE;
+}
+
+gboolean Runner::on_eos_timeout(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  self->eos_timer_ = 0;
+  self->console_.error("outputs did not finish within the end-of-stream timeout; stopped");
+  self->finish(1);
+  return G_SOURCE_REMOVE;
+}
+
+gboolean Runner::on_status_tick(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  try {
+    self->console_.status(status_line(self->status()));
+  } catch (const std::exception &) {
+  }
+  return G_SOURCE_CONTINUE;
+}
+
+}  // namespace onair::app

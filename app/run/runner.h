@@ -1,0 +1,75 @@
+// Runs one built pipeline in the GLib main loop: bus messages, live status,
+// and the interrupt protocol (first: EOS and a bounded wait; second: stop).
+// A runtime error finishes the outputs the same way before exiting with 1.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "run/console.h"
+#include "run/dangling_branches.h"
+#include "onair/gst_ptr.h"
+#include "run/status.h"
+
+namespace onair::app {
+
+struct RunnerSettings {
+  double eos_timeout = 10;          // seconds
+  double status_interval = -1;      // seconds; <0 picks by terminal; 0 off
+  bool finish_on_interrupt = true;  // false: nothing to finish, stop at once
+};
+
+class Runner {
+ public:
+  // Takes a reference on `pipeline`.
+  Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings);
+  ~Runner();
+  Runner(const Runner &) = delete;
+  Runner &operator=(const Runner &) = delete;
+
+  // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
+  int run();
+  Status status() const;
+  // Called once, when the pipeline first reaches PLAYING.
+  void on_playing(std::function<void()> callback) { on_playing_ = std::move(callback); }
+
+ private:
+  static gboolean on_bus(GstBus *, GstMessage *message, gpointer self) noexcept;
+  static gboolean on_signal(gpointer self) noexcept;
+  static gboolean on_eos_timeout(gpointer self) noexcept;
+  static gboolean on_status_tick(gpointer self) noexcept;
+
+  void handle(GstMessage *message);
+  void report(GstMessage *message);  // prints an error or warning
+  // After a runtime error: EOS below the failed element and from the sources,
+  // so recordings get finished before the app exits with 1.
+  void finish_after_error(GstObject *source);
+  // Sends EOS without blocking the main loop and starts the eos-timeout.
+  void start_finishing();
+  void handle_element(GstMessage *message);
+  void handle_output_state(GstMessage *message);
+  OutputFigures read_output(GstElement *output) const;
+  void finish(int exit_code);
+
+  GstElement *pipeline_;
+  Status status_;
+  Console &console_;
+  RunnerSettings settings_;
+  GMainLoop *loop_;
+  std::map<std::string, MonitorFigures> monitors_;
+  std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
+  DanglingBranches dangling_{pipeline_};
+  std::chrono::steady_clock::time_point started_{};
+  bool playing_ = false;
+  bool stopping_ = false;
+  bool stop_at_once_ = false;  // a second interrupt came
+  int exit_code_ = 0;
+  guint eos_timer_ = 0;
+  std::function<void()> on_playing_;
+};
+
+}  // namespace onair::app

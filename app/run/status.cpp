@@ -1,0 +1,226 @@
+#include "run/status.h"
+
+#include <cmath>
+#include <cstdio>
+
+#include "common/json_string.h"
+#include "common/redactor.h"
+
+namespace onair::app {
+
+std::string format_bitrate(double bps) {
+  char buf[32];
+  if (bps >= 1e6)
+    std::snprintf(buf, sizeof buf, "%.2f Mb/s", bps / 1e6);
+  else if (bps >= 1e3)
+    std::snprintf(buf, sizeof buf, "%.0f kb/s", bps / 1e3);
+  else
+    std::snprintf(buf, sizeof buf, "%.0f b/s", bps);
+  return buf;
+}
+
+std::string format_duration(double seconds) {
+  const long total = seconds > 0 ? static_cast<long>(seconds) : 0;
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%02ld:%02ld:%02ld", total / 3600, (total / 60) % 60, total % 60);
+  return buf;
+}
+
+namespace {
+
+std::string json_number(double v) {
+  if (!std::isfinite(v)) return "null";
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.3f", v);
+  return buf;
+}
+
+}  // namespace
+
+std::string status_json(const Status &s) {
+  std::string j = "{";
+  j += "\"pipeline\":" + json_string(s.pipeline);
+  j += ",\"description\":" + json_string(s.description);
+  j += ",\"state\":" + json_string(s.state);
+  j += ",\"uptime\":" + json_number(s.uptime);
+  j += ",\"run_dir\":" + json_string(s.run_dir);
+  j += ",\"monitors\":[";
+  for (size_t i = 0; i < s.monitors.size(); i++) {
+    const MonitorFigures &m = s.monitors[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(m.name);
+    j += ",\"media\":" + json_string(m.media);
+    j += ",\"fps\":" + json_number(m.fps);
+    j += ",\"bitrate\":" + json_number(m.bitrate);
+    j += ",\"buffers\":" + std::to_string(m.buffers);
+    j += ",\"bytes\":" + std::to_string(m.bytes);
+    j += ",\"gaps\":" + std::to_string(m.gaps);
+    j += ",\"dropped\":" + std::to_string(m.dropped);
+    j += ",\"discont\":" + std::to_string(m.discont);
+    j += std::string(",\"stalled\":") + (m.stalled ? "true" : "false");
+    j += ",\"latency_ms\":" + (m.latency_ns ? json_number(*m.latency_ns / 1e6) : "null");
+    j += ",\"jitter_ms\":" + (m.jitter_ns ? json_number(*m.jitter_ns / 1e6) : "null");
+    j += ",\"alerts\":[";
+    for (size_t k = 0; k < m.alerts.size(); k++) j += (k ? "," : "") + json_string(m.alerts[k]);
+    j += "]}";
+  }
+  j += "],\"outputs\":[";
+  for (size_t i = 0; i < s.outputs.size(); i++) {
+    const OutputFigures &o = s.outputs[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(o.name);
+    j += ",\"location\":" + json_string(o.location);
+    j += ",\"state\":" + json_string(o.state);
+    j += ",\"bitrate\":" + json_number(o.bitrate);
+    j += ",\"frames_sent\":" + std::to_string(o.frames_sent);
+    j += ",\"bytes_sent\":" + std::to_string(o.bytes_sent);
+    j += ",\"frames_dropped\":" + std::to_string(o.frames_dropped);
+    j += ",\"reconnects\":" + std::to_string(o.reconnects);
+    j += ",\"attempt\":" + std::to_string(o.attempt);
+    j += ",\"uptime\":" + json_number(o.uptime);
+    j += ",\"encoding_latency_ms\":" + (o.latency_ns ? json_number(*o.latency_ns / 1e6) : "null");
+    j += ",\"last_error\":" + json_string(o.last_error) + "}";
+  }
+  j += "]}";
+  return j;
+}
+
+namespace {
+
+std::string label(const std::string &value) {
+  std::string out = "\"";
+  for (char c : value) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out + "\"";
+}
+
+std::string metric_number(double v) {
+  if (!std::isfinite(v)) return "NaN";
+  char buf[32];
+  // Counters stay exact: whole numbers are written out in full.
+  if (v == std::floor(v) && std::fabs(v) < 9e15)
+    std::snprintf(buf, sizeof buf, "%.0f", v);
+  else
+    std::snprintf(buf, sizeof buf, "%.6g", v);
+  return buf;
+}
+
+struct MetricWriter {
+  std::string out;
+  std::string pipeline;
+  void header(const char *name, const char *type, const char *help) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+  }
+  void sample(const char *name, const std::string &labels, double value) {
+    out += std::string(name) + "{pipeline=" + label(pipeline) + labels + "} " +
+           metric_number(value) + "\n";
+  }
+};
+
+}  // namespace
+
+std::string metrics_text(const Status &s) {
+  MetricWriter w;
+  w.pipeline = s.pipeline;
+  w.header("onair_up", "gauge", "1 while the pipeline is playing.");
+  w.sample("onair_up", "", s.state == "playing" ? 1 : 0);
+  w.header("onair_uptime_seconds", "gauge", "Seconds since the pipeline started playing.");
+  w.sample("onair_uptime_seconds", "", s.uptime);
+
+  const auto per_monitor = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.monitors.empty()) return;
+    w.header(name, type, help);
+    for (const MonitorFigures &m : s.monitors)
+      w.sample(name, ",monitor=" + label(m.name), static_cast<double>(value(m)));
+  };
+  per_monitor("onair_monitor_fps", "gauge", "Buffers per second in the last window.",
+              [](const MonitorFigures &m) { return m.fps; });
+  per_monitor("onair_monitor_bitrate_bits_per_second", "gauge", "Bitrate in the last window.",
+              [](const MonitorFigures &m) { return m.bitrate; });
+  per_monitor("onair_monitor_buffers_total", "counter", "Buffers seen.",
+              [](const MonitorFigures &m) { return m.buffers; });
+  per_monitor("onair_monitor_bytes_total", "counter", "Bytes seen.",
+              [](const MonitorFigures &m) { return m.bytes; });
+  per_monitor("onair_monitor_gaps_total", "counter", "Holes in the timestamps.",
+              [](const MonitorFigures &m) { return m.gaps; });
+  per_monitor("onair_monitor_dropped_total", "counter", "Buffers missing from those holes.",
+              [](const MonitorFigures &m) { return m.dropped; });
+  per_monitor("onair_monitor_stalled", "gauge", "1 when no buffer came for a whole window.",
+              [](const MonitorFigures &m) { return m.stalled ? 1 : 0; });
+  per_monitor("onair_monitor_alerts", "gauge", "Active alerts.",
+              [](const MonitorFigures &m) { return m.alerts.size(); });
+
+  const auto per_output = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.outputs.empty()) return;
+    w.header(name, type, help);
+    for (const OutputFigures &o : s.outputs)
+      w.sample(name, ",output=" + label(o.name), static_cast<double>(value(o)));
+  };
+  per_output("onair_output_live", "gauge", "1 while the output is on air.",
+             [](const OutputFigures &o) { return o.state == "live" ? 1 : 0; });
+  per_output("onair_output_bitrate_bits_per_second", "gauge",
+             "Bits per second sent over the last three seconds.",
+             [](const OutputFigures &o) { return o.bitrate; });
+  per_output("onair_output_bytes_sent_total", "counter", "Bytes sent to the server.",
+             [](const OutputFigures &o) { return o.bytes_sent; });
+  per_output("onair_output_frames_sent_total", "counter", "Video frames sent.",
+             [](const OutputFigures &o) { return o.frames_sent; });
+  per_output("onair_output_frames_dropped_total", "counter", "Video frames dropped.",
+             [](const OutputFigures &o) { return o.frames_dropped; });
+  per_output("onair_output_reconnects_total", "counter", "Connections lost after going live.",
+             [](const OutputFigures &o) { return o.reconnects; });
+  per_output("onair_output_uptime_seconds", "gauge", "Seconds on air on this connection.",
+             [](const OutputFigures &o) { return o.uptime; });
+  per_output("onair_output_encoding_latency_seconds", "gauge", "Capture to send.",
+             [](const OutputFigures &o) { return o.latency_ns ? *o.latency_ns / 1e9 : NAN; });
+  if (!s.outputs.empty()) {
+    w.header("onair_output_state", "gauge", "The output's state, as a label.");
+    for (const OutputFigures &o : s.outputs)
+      w.sample("onair_output_state", ",output=" + label(o.name) + ",state=" + label(o.state), 1);
+  }
+  return w.out;
+}
+
+Status redacted(Status s, const Redactor &redact) {
+  for (std::string *text : {&s.pipeline, &s.description, &s.state, &s.run_dir})
+    *text = redact(*text);
+  for (MonitorFigures &m : s.monitors) {
+    m.name = redact(m.name);
+    m.media = redact(m.media);
+  }
+  for (OutputFigures &o : s.outputs)
+    for (std::string *text : {&o.name, &o.location, &o.state, &o.last_error}) *text = redact(*text);
+  return s;
+}
+
+std::string status_line(const Status &s) {
+  std::string line = s.state + " " + format_duration(s.uptime);
+  for (const MonitorFigures &m : s.monitors) {
+    char fps[32];
+    std::snprintf(fps, sizeof fps, "%.1f fps", m.fps);
+    line += " | " + m.name + " " + (m.stalled ? std::string("STALLED") : std::string(fps)) + " " +
+            format_bitrate(m.bitrate);
+    if (m.dropped || m.gaps)
+      line += " dropped " + std::to_string(m.dropped) + " gaps " + std::to_string(m.gaps);
+    for (const std::string &a : m.alerts) line += " [" + a + "]";
+  }
+  for (const OutputFigures &o : s.outputs) {
+    line += " | " + o.name + " " + o.state;
+    if (o.state == "live") {
+      line += " " + format_bitrate(o.bitrate) + " up " + format_duration(o.uptime);
+      if (o.latency_ns) line += " latency " + std::to_string(*o.latency_ns / 1'000'000) + " ms";
+    } else if (o.attempt > 1)
+      line += " #" + std::to_string(o.attempt);
+    if (o.frames_dropped) line += " dropped " + std::to_string(o.frames_dropped);
+    if (o.reconnects) line += " reconnects " + std::to_string(o.reconnects);
+  }
+  return line;
+}
+
+}  // namespace onair::app

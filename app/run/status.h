@@ -1,0 +1,69 @@
+// What the app knows of a running pipeline, and its two renderings: the live
+// status line and the /api/status JSON. Plain C++.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace onair::app {
+
+// The latest figures of one streammonitor element (from its bus messages).
+struct MonitorFigures {
+  std::string name;
+  std::string media;
+  double fps = 0;
+  double bitrate = 0;  // bits per second
+  uint64_t buffers = 0;
+  uint64_t bytes = 0;
+  uint64_t gaps = 0;
+  uint64_t dropped = 0;
+  uint64_t discont = 0;
+  bool stalled = false;
+  std::optional<int64_t> latency_ns;
+  std::optional<int64_t> jitter_ns;
+  std::vector<std::string> alerts;  // active alert names
+};
+
+// The latest figures of one network output (resilientrtmpsink's stats).
+struct OutputFigures {
+  std::string name;
+  std::string location;  // already without its key
+  std::string state;     // connecting, live, reconnecting, failed, stopped, idle
+  std::string last_error;
+  double bitrate = 0;  // bits per second
+  uint64_t frames_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t frames_dropped = 0;
+  uint32_t reconnects = 0;
+  uint32_t attempt = 0;
+  double uptime = 0;                  // seconds live on the current connection
+  std::optional<int64_t> latency_ns;  // capture to send
+};
+
+struct Status {
+  std::string pipeline;
+  std::string description;
+  std::string state;  // starting, playing, stopping, stopped, error
+  double uptime = 0;  // seconds since the pipeline started playing
+  std::string run_dir;
+  std::vector<MonitorFigures> monitors;  // in name order
+  std::vector<OutputFigures> outputs;    // in name order
+};
+
+std::string status_json(const Status &status);
+
+class Redactor;
+// A copy with every text field passed through `redact`.
+Status redacted(Status status, const Redactor &redact);
+std::string status_line(const Status &status);
+// Prometheus text exposition format (version 0.0.4).
+std::string metrics_text(const Status &status);
+
+// "1.50 Mb/s", "128 kb/s", "900 b/s"
+std::string format_bitrate(double bits_per_second);
+// "01:02:03"
+std::string format_duration(double seconds);
+
+}  // namespace onair::app
