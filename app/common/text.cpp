@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "onair/utf8.h"
+
 namespace onair::app {
 
 std::string trim(std::string_view text) {
@@ -17,46 +19,8 @@ bool is_blank(std::string_view text) {
   return text.find_first_not_of(" \t\r\n") == std::string_view::npos;
 }
 
-namespace {
-
-// Length of the UTF-8 sequence at text[i], or 0 when it is invalid.
-size_t utf8_sequence(std::string_view text, size_t i) {
-  const auto c = static_cast<unsigned char>(text[i]);
-  size_t len;
-  uint32_t cp;
-  if (c < 0x80) return 1;
-  if ((c & 0xE0) == 0xC0) {
-    len = 2;
-    cp = c & 0x1F;
-  } else if ((c & 0xF0) == 0xE0) {
-    len = 3;
-    cp = c & 0x0F;
-  } else if ((c & 0xF8) == 0xF0) {
-    len = 4;
-    cp = c & 0x07;
-  } else {
-    return 0;
-  }
-  if (i + len > text.size()) return 0;
-  for (size_t k = 1; k < len; k++) {
-    const auto cc = static_cast<unsigned char>(text[i + k]);
-    if ((cc & 0xC0) != 0x80) return 0;
-    cp = (cp << 6) | (cc & 0x3F);
-  }
-  static constexpr uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-  return len;
-}
-
-}  // namespace
-
 bool is_valid_utf8(std::string_view text) {
-  for (size_t i = 0; i < text.size();) {
-    const size_t n = utf8_sequence(text, i);
-    if (!n) return false;
-    i += n;
-  }
-  return true;
+  return utf8::is_valid(text);
 }
 
 bool has_control_chars(std::string_view text) {
@@ -71,7 +35,7 @@ std::string printable_excerpt(std::string_view text, size_t max_chars) {
   size_t chars = 0;
   for (size_t i = 0; i < text.size();) {
     if (chars == max_chars) return out + "...";
-    const size_t n = utf8_sequence(text, i);
+    const size_t n = utf8::decode(text, i).length;
     const auto c = static_cast<unsigned char>(text[i]);
     if (!n || c < 0x20 || c == 0x7F) {
       out += '?';

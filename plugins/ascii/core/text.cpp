@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "onair/utf8.h"
+
 namespace onair::ascii {
 
 bool split_ramp(const std::string &charset, std::vector<std::string> &glyphs, std::string &error) {
@@ -10,34 +12,18 @@ bool split_ramp(const std::string &charset, std::vector<std::string> &glyphs, st
     error = "the charset is empty";
     return false;
   }
-  const auto *s = reinterpret_cast<const unsigned char *>(charset.data());
-  const size_t n = charset.size();
-  for (size_t i = 0; i < n;) {
-    const unsigned char c = s[i];
-    size_t len = c < 0x80 ? 1 : (c >> 5) == 6 ? 2 : (c >> 4) == 14 ? 3 : (c >> 3) == 30 ? 4 : 0;
-    if (len == 0 || i + len > n) {
+  for (size_t i = 0; i < charset.size();) {
+    const utf8::Decoded d = utf8::decode(charset, i);
+    if (d.length == 0) {
       error = "the charset is not valid UTF-8";
       return false;
     }
-    uint32_t cp = len == 1 ? c : c & (0x7F >> len);
-    for (size_t k = 1; k < len; k++) {
-      if ((s[i + k] & 0xC0) != 0x80) {
-        error = "the charset is not valid UTF-8";
-        return false;
-      }
-      cp = cp << 6 | (s[i + k] & 0x3F);
-    }
-    static const uint32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-    if (cp < kMin[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-      error = "the charset is not valid UTF-8";
-      return false;
-    }
-    if (cp < 0x20 || cp == 0x7F || (cp >= 0x80 && cp < 0xA0)) {
+    if (utf8::is_control(d.code_point)) {
       error = "the charset holds a control character";
       return false;
     }
-    glyphs.push_back(charset.substr(i, len));
-    i += len;
+    glyphs.push_back(charset.substr(i, d.length));
+    i += d.length;
   }
   if (glyphs.size() > kMaxGlyphs) {
     error = "the charset has more than 256 glyphs";

@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <string_view>
 
+#include "onair/utf8.h"
+
 namespace onair::overlay {
 namespace {
 
@@ -14,65 +16,13 @@ constexpr char32_t kReplacement = 0xFFFD;
 // Decodes one code point at `i`, advancing `i`; invalid input yields U+FFFD
 // and skips one byte, as the Unicode standard recommends.
 char32_t next_code_point(const std::string &s, size_t &i) {
-  const auto byte = [&](size_t k) { return static_cast<uint8_t>(s[k]); };
-  const uint8_t b0 = byte(i);
-  if (b0 < 0x80) {
-    i++;
-    return b0;
-  }
-  int extra;
-  char32_t cp;
-  char32_t min;
-  if ((b0 & 0xE0) == 0xC0) {
-    extra = 1, cp = b0 & 0x1F, min = 0x80;
-  } else if ((b0 & 0xF0) == 0xE0) {
-    extra = 2, cp = b0 & 0x0F, min = 0x800;
-  } else if ((b0 & 0xF8) == 0xF0) {
-    extra = 3, cp = b0 & 0x07, min = 0x10000;
-  } else {
+  const utf8::Decoded d = utf8::decode(s, i);
+  if (d.length == 0) {
     i++;
     return kReplacement;
   }
-  if (i + extra >= s.size()) {  // cut short by the end
-    i++;
-    return kReplacement;
-  }
-  for (int k = 1; k <= extra; k++) {
-    const uint8_t b = byte(i + k);
-    if ((b & 0xC0) != 0x80) {
-      i++;
-      return kReplacement;
-    }
-    cp = (cp << 6) | (b & 0x3F);
-  }
-  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) {
-    i++;
-    return kReplacement;
-  }
-  i += extra + 1;
-  return cp;
-}
-
-void append_utf8(std::string &out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
-bool is_control(char32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
+  i += d.length;
+  return d.code_point;
 }
 
 int hex_digit(char c) {
@@ -85,13 +35,7 @@ int hex_digit(char c) {
 }  // namespace
 
 bool is_valid_utf8(const std::string &bytes) {
-  for (size_t i = 0; i < bytes.size();) {
-    const size_t at = i;
-    const char32_t cp = next_code_point(bytes, i);
-    // A real U+FFFD in the input is three bytes long; a replacement is one.
-    if (cp == kReplacement && i - at == 1) return false;
-  }
-  return true;
+  return utf8::is_valid(bytes);
 }
 
 std::string clean_text(const std::string &bytes, size_t max_chars) {
@@ -100,7 +44,7 @@ std::string clean_text(const std::string &bytes, size_t max_chars) {
   size_t chars = 0;
   for (size_t i = 0; i < bytes.size();) {
     char32_t cp = next_code_point(bytes, i);
-    if (is_control(cp)) cp = ' ';
+    if (utf8::is_control(cp)) cp = ' ';
     if (chars == max_chars) {
       // Keep room for the ellipsis within the limit.
       if (max_chars == 0) return {};
@@ -108,10 +52,10 @@ std::string clean_text(const std::string &bytes, size_t max_chars) {
       do cut--;
       while (cut > 0 && (static_cast<uint8_t>(out[cut]) & 0xC0) == 0x80);
       out.resize(cut);
-      append_utf8(out, 0x2026);
+      utf8::append(out, 0x2026);
       return out;
     }
-    append_utf8(out, cp);
+    utf8::append(out, cp);
     chars++;
   }
   return out;
