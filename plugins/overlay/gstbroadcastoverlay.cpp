@@ -30,14 +30,14 @@
 
 #include <gst/video/video.h>
 
-#include <algorithm>
-#include <map>
 #include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "broadcastoverlay_messages.h"
+#include "composition.h"
+#include "core/command_queue.h"
 #include "core/text.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
@@ -55,10 +55,6 @@ constexpr guint64 kDefaultChatTtl = 30 * GST_SECOND;
 constexpr guint64 kDefaultAlertDuration = 5 * GST_SECOND;
 constexpr guint64 kMaxAlertDuration = 3600 * GST_SECOND;
 constexpr guint kMaxChatSize = 50;
-constexpr size_t kMaxQueuedAlerts = 100;
-// Chat commands waiting for a frame (a paused pipeline takes none); beyond
-// this the oldest go, as they would scroll away anyway.
-constexpr size_t kMaxPendingChat = 200;
 
 struct Settings {
   ov::SceneConfig scene;
@@ -67,44 +63,21 @@ struct Settings {
   guint64 alert_duration = kDefaultAlertDuration;
 };
 
-// A change asked for through a signal, applied by the streaming thread at the
-// next frame so everything follows running time.
-struct Command {
-  enum class Kind { kChat, kAlert, kClearChat, kClearAlerts } kind;
-  std::string user, text;
-  ov::Rgb color;
-  ov::AlertType type = ov::AlertType::kInfo;
-  int64_t duration = 0;
-};
-
 // Streaming-thread state: built in start() (set_info() starts its pictures anew), dropped in
 // stop().
 struct State {
-  State() = default;
-  State(const State &) = delete;
-  State &operator=(const State &) = delete;
-  ~State() { drop_rect_buffers(); }
-
   std::string loaded_logo;
   bool logo_tried = false;
   bool attach = false;  // downstream draws overlay compositions
   bool check_downstream = true;
   int64_t last_running_time = 0;
-  std::map<uint64_t, GstBuffer *> rect_buffers;  // picture key -> BGRA buffer
-
-  void drop_rect_buffers() {
-    for (auto &[key, buffer] : rect_buffers) gst_buffer_unref(buffer);
-    rect_buffers.clear();
-  }
+  ov::CompositionAttacher composition;
 };
 
 struct Priv {
-  std::mutex lock;  // guards settings, pending and the counters
+  std::mutex lock;  // guards settings and commands
   Settings settings;
-  std::vector<Command> pending;
-  size_t pending_alerts = 0;
-  guint chat_count = 0;
-  guint alerts_queued = 0;
+  ov::CommandQueue commands;  // filled by the action signals, drained by the streaming thread
 
   // Streaming thread. The scene (chat, alerts, logo) stays while the element is stopped, like
   // the commands sent meanwhile.
@@ -201,41 +174,28 @@ GType gst_broadcast_overlay_position_get_type(void) {
 
 namespace {
 
-void queue_command(GstBroadcastOverlay *self, Command command) {
-  Priv *p = self->priv;
-  std::lock_guard lock(p->lock);
-  if (command.kind == Command::Kind::kAlert) p->pending_alerts++;
-  if (command.kind == Command::Kind::kClearAlerts) p->pending_alerts = 0;
-  if (command.kind == Command::Kind::kChat) {
-    const auto is_chat = [](const Command &c) { return c.kind == Command::Kind::kChat; };
-    if (static_cast<size_t>(std::count_if(p->pending.begin(), p->pending.end(), is_chat)) >=
-        kMaxPendingChat)
-      p->pending.erase(std::find_if(p->pending.begin(), p->pending.end(), is_chat));
-  }
-  p->pending.push_back(std::move(command));
-}
-
 gboolean add_chat(GstBroadcastOverlay *self, const gchar *user, const gchar *text,
                   const gchar *color) noexcept {
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    Command c{Command::Kind::kChat, {}, {}, {}, {}, 0};
-    c.user = ov::clean_text(user ? user : "", ov::kMaxUserChars);
-    c.text = ov::clean_text(text ? text : "", ov::kMaxChatChars);
-    if (c.text.empty()) {
+    std::string user_name = ov::clean_text(user ? user : "", ov::kMaxUserChars);
+    std::string message = ov::clean_text(text ? text : "", ov::kMaxChatChars);
+    if (message.empty()) {
       GST_WARNING_OBJECT(self, "add-chat without text ignored");
       return FALSE;
     }
+    ov::Rgb rgb_color;
     if (color && *color) {
       const auto rgb = ov::parse_color(color);
       if (!rgb) {
         GST_WARNING_OBJECT(self, "add-chat: '%s' is not a colour (#rgb, #rrggbb or a name)", color);
         return FALSE;
       }
-      c.color = *rgb;
+      rgb_color = *rgb;
     } else {
-      c.color = ov::color_for_name(c.user);
+      rgb_color = ov::color_for_name(user_name);
     }
-    queue_command(self, std::move(c));
+    std::lock_guard lock(self->priv->lock);
+    self->priv->commands.add_chat(std::move(user_name), std::move(message), rgb_color);
     return TRUE;
   });
 }
@@ -243,13 +203,13 @@ gboolean add_chat(GstBroadcastOverlay *self, const gchar *user, const gchar *tex
 gboolean add_alert(GstBroadcastOverlay *self, const gchar *text, const gchar *type,
                    guint64 duration) noexcept {
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    Command c{Command::Kind::kAlert, {}, {}, {}, {}, 0};
-    c.text = ov::clean_text(text ? text : "", ov::kMaxAlertChars);
-    if (c.text.empty()) {
+    std::string alert_text = ov::clean_text(text ? text : "", ov::kMaxAlertChars);
+    if (alert_text.empty()) {
       GST_WARNING_OBJECT(self, "add-alert without text ignored");
       return FALSE;
     }
-    if (type && *type && !ov::parse_alert_type(type, c.type)) {
+    ov::AlertType alert_type = ov::AlertType::kInfo;
+    if (type && *type && !ov::parse_alert_type(type, alert_type)) {
       GST_WARNING_OBJECT(self, "add-alert: unknown type '%s' (info, success, warning, error)",
                          type);
       return FALSE;
@@ -259,28 +219,29 @@ gboolean add_alert(GstBroadcastOverlay *self, const gchar *text, const gchar *ty
                          GST_TIME_ARGS(duration));
       return FALSE;
     }
-    {
-      std::lock_guard lock(self->priv->lock);
-      if (self->priv->pending_alerts + self->priv->alerts_queued >= kMaxQueuedAlerts) {
-        GST_WARNING_OBJECT(self, "add-alert: %zu alerts already queued", kMaxQueuedAlerts);
-        return FALSE;
-      }
-      c.duration = static_cast<int64_t>(duration ? duration : self->priv->settings.alert_duration);
+    std::lock_guard lock(self->priv->lock);
+    const auto alert_duration =
+        static_cast<int64_t>(duration ? duration : self->priv->settings.alert_duration);
+    if (!self->priv->commands.add_alert(std::move(alert_text), alert_type, alert_duration)) {
+      GST_WARNING_OBJECT(self, "add-alert: %zu alerts already queued",
+                         ov::CommandQueue::kMaxQueuedAlerts);
+      return FALSE;
     }
-    queue_command(self, std::move(c));
     return TRUE;
   });
 }
 
 void clear_chat(GstBroadcastOverlay *self) noexcept {
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
-    queue_command(self, {Command::Kind::kClearChat, {}, {}, {}, {}, 0});
+    std::lock_guard lock(self->priv->lock);
+    self->priv->commands.clear_chat();
   });
 }
 
 void clear_alerts(GstBroadcastOverlay *self) noexcept {
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
-    queue_command(self, {Command::Kind::kClearAlerts, {}, {}, {}, {}, 0});
+    std::lock_guard lock(self->priv->lock);
+    self->priv->commands.clear_alerts();
   });
 }
 
@@ -326,73 +287,6 @@ void post_alert_events(GstBroadcastOverlay *self, const std::vector<ov::AlertEve
   }
 }
 
-// The picture as a buffer an overlay rectangle can hold, made once per key.
-GstBuffer *rect_buffer(State &state, const ov::Placed &placed) {
-  auto it = state.rect_buffers.find(placed.key);
-  if (it != state.rect_buffers.end()) return it->second;
-  const ov::Image &img = *placed.image;
-  GstBuffer *buffer = gst_buffer_new_memdup(img.pixels.data(), img.pixels.size());
-  gst_buffer_add_video_meta(buffer, GST_VIDEO_FRAME_FLAG_NONE,
-                            GST_VIDEO_OVERLAY_COMPOSITION_FORMAT_RGB, img.width, img.height);
-  state.rect_buffers[placed.key] = buffer;
-  return buffer;
-}
-
-// An in-place filter gets no allocation query of its own, so ask downstream
-// directly whether it draws overlay compositions, as textoverlay does.
-bool downstream_draws_compositions(GstBroadcastOverlay *self) {
-  GstBaseTransform *trans = GST_BASE_TRANSFORM(self);
-  GstCaps *caps = gst_pad_get_current_caps(trans->srcpad);
-  if (!caps) caps = gst_pad_get_current_caps(trans->sinkpad);
-  if (!caps) return false;
-  GstQuery *query = gst_query_new_allocation(caps, FALSE);
-  gst_caps_unref(caps);
-  const bool yes =
-      gst_pad_peer_query(trans->srcpad, query) &&
-      gst_query_find_allocation_meta(query, GST_VIDEO_OVERLAY_COMPOSITION_META_API_TYPE, nullptr);
-  gst_query_unref(query);
-  GST_INFO_OBJECT(
-      self, "%s",
-      yes ? "downstream draws the overlay: attaching it" : "blending the overlay into the frames");
-  return yes;
-}
-
-void attach_composition(State &state, GstBuffer *buffer, const std::vector<ov::Placed> &placed) {
-  // Forget buffers of pictures no longer shown.
-  std::map<uint64_t, GstBuffer *> kept;
-  for (const ov::Placed &pl : placed) {
-    auto it = state.rect_buffers.find(pl.key);
-    if (it != state.rect_buffers.end()) {
-      kept[pl.key] = it->second;
-      state.rect_buffers.erase(it);
-    }
-  }
-  state.drop_rect_buffers();
-  state.rect_buffers = std::move(kept);
-  if (placed.empty()) return;
-
-  GstVideoOverlayComposition *comp = nullptr;
-  // Keep what an element upstream attached, and add ours on top.
-  if (GstVideoOverlayCompositionMeta *meta =
-          gst_buffer_get_video_overlay_composition_meta(buffer)) {
-    comp = gst_video_overlay_composition_copy(meta->overlay);
-    gst_buffer_remove_video_overlay_composition_meta(buffer, meta);
-  }
-  for (const ov::Placed &pl : placed) {
-    GstVideoOverlayRectangle *rect = gst_video_overlay_rectangle_new_raw(
-        rect_buffer(state, pl), pl.x, pl.y, static_cast<guint>(pl.image->width),
-        static_cast<guint>(pl.image->height), GST_VIDEO_OVERLAY_FORMAT_FLAG_PREMULTIPLIED_ALPHA);
-    if (pl.opacity != 255) gst_video_overlay_rectangle_set_global_alpha(rect, pl.opacity / 255.0f);
-    if (comp)
-      gst_video_overlay_composition_add_rectangle(comp, rect);
-    else
-      comp = gst_video_overlay_composition_new(rect);
-    gst_video_overlay_rectangle_unref(rect);
-  }
-  gst_buffer_add_video_overlay_composition_meta(buffer, comp);
-  gst_video_overlay_composition_unref(comp);
-}
-
 }  // namespace
 
 static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *filter,
@@ -409,17 +303,19 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
     if (rt != onair::kUnknownTime) state.last_running_time = rt;
     const int64_t now = state.last_running_time;
     if (state.check_downstream) {
-      state.attach = downstream_draws_compositions(self);
+      state.attach = ov::downstream_draws_compositions(GST_BASE_TRANSFORM(filter));
       state.check_downstream = false;
+      GST_INFO_OBJECT(self, "%s",
+                      state.attach ? "downstream draws the overlay: attaching it"
+                                   : "blending the overlay into the frames");
     }
 
     Settings settings;
-    std::vector<Command> commands;
+    std::vector<ov::Command> commands;
     {
       std::lock_guard lock(p->lock);
       settings = p->settings;
-      commands.swap(p->pending);
-      p->pending_alerts = 0;
+      commands = p->commands.take();
     }
     settings.scene.status = ov::clean_text(
         ov::expand_status(settings.status_template, now,
@@ -429,40 +325,20 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
         ov::kMaxStatusChars);
     p->scene.set_config(settings.scene);
     update_logo(self, state, settings.logo_location);
-    for (Command &c : commands) {
-      switch (c.kind) {
-        case Command::Kind::kChat:
-          p->scene.chat().add(std::move(c.user), std::move(c.text), c.color);
-          break;
-        case Command::Kind::kAlert:
-          p->scene.alerts().push(std::move(c.text), c.type, c.duration);
-          break;
-        case Command::Kind::kClearChat:
-          p->scene.chat().clear();
-          break;
-        case Command::Kind::kClearAlerts:
-          p->scene.alerts().clear();
-          break;
-      }
-    }
+    ov::apply_commands(std::move(commands), p->scene.chat(), p->scene.alerts());
 
     std::vector<ov::AlertEvent> events;
     const std::vector<ov::Placed> placed = p->scene.update(now, events);
     {
       std::lock_guard lock(p->lock);
-      p->chat_count = static_cast<guint>(p->scene.chat().size());
-      p->alerts_queued = static_cast<guint>(p->scene.alerts().size());
+      p->commands.set_shown(p->scene.chat().size(), p->scene.alerts().size());
     }
 
     if (state.attach) {
-      attach_composition(state, frame->buffer, placed);
+      state.composition.attach(frame->buffer, placed);
     } else {
       // An upstream element's composition is drawn first, under ours.
-      if (GstVideoOverlayCompositionMeta *meta =
-              gst_buffer_get_video_overlay_composition_meta(frame->buffer)) {
-        gst_video_overlay_composition_blend(meta->overlay, frame);
-        gst_buffer_remove_video_overlay_composition_meta(frame->buffer, meta);
-      }
+      ov::blend_upstream_composition(frame);
       ov::FrameView view;
       pixel_format_of(GST_VIDEO_FRAME_FORMAT(frame), view.format);
       view.width = GST_VIDEO_FRAME_WIDTH(frame);
@@ -493,7 +369,7 @@ static gboolean gst_broadcast_overlay_set_info(GstVideoFilter *filter, GstCaps *
     if (!p->state) return FALSE;
     p->scene.set_frame(GST_VIDEO_INFO_WIDTH(out_info), GST_VIDEO_INFO_HEIGHT(out_info), format,
                        matrix);
-    p->state->drop_rect_buffers();
+    p->state->composition.forget();
     p->state->check_downstream = true;
     return TRUE;
   });
@@ -632,10 +508,10 @@ static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, G
         g_value_set_double(value, s.scene.logo_opacity);
         break;
       case PROP_CHAT_COUNT:
-        g_value_set_uint(value, self->priv->chat_count);
+        g_value_set_uint(value, static_cast<guint>(self->priv->commands.chat_count()));
         break;
       case PROP_ALERTS_QUEUED:
-        g_value_set_uint(value, self->priv->alerts_queued);
+        g_value_set_uint(value, static_cast<guint>(self->priv->commands.alerts_queued()));
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
