@@ -42,6 +42,7 @@
 #include "onair/guard.h"
 #include "onair/running_time.h"
 #include "render/scene.h"
+#include "settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(broadcast_overlay_debug);
 #define GST_CAT_DEFAULT broadcast_overlay_debug
@@ -50,18 +51,6 @@ namespace ov = onair::overlay;
 namespace msg = onair::broadcastoverlay_messages;
 
 namespace {
-
-constexpr guint64 kDefaultChatTtl = 30 * GST_SECOND;
-constexpr guint64 kDefaultAlertDuration = 5 * GST_SECOND;
-constexpr guint64 kMaxAlertDuration = 3600 * GST_SECOND;
-constexpr guint kMaxChatSize = 50;
-
-struct Settings {
-  ov::SceneConfig scene;
-  std::string status_template;  // with {time} / {running-time} unexpanded
-  std::string logo_location;
-  guint64 alert_duration = kDefaultAlertDuration;
-};
 
 // Streaming-thread state: built in start() (set_info() starts its pictures anew), dropped in
 // stop().
@@ -76,7 +65,7 @@ struct State {
 
 struct Priv {
   std::mutex lock;  // guards settings and commands
-  Settings settings;
+  ov::Settings settings;
   ov::CommandQueue commands;  // filled by the action signals, drained by the streaming thread
 
   // Streaming thread. The scene (chat, alerts, logo) stays while the element is stopped, like
@@ -85,26 +74,7 @@ struct Priv {
   std::optional<State> state;
 };
 
-enum {
-  PROP_0,
-  PROP_STATUS,
-  PROP_STATUS_POSITION,
-  PROP_FONT,
-  PROP_TEXT_SCALE,
-  PROP_MARGIN,
-  PROP_CHAT_SIZE,
-  PROP_CHAT_TTL,
-  PROP_CHAT_WIDTH,
-  PROP_CHAT_POSITION,
-  PROP_ALERT_DURATION,
-  PROP_ALERT_POSITION,
-  PROP_LOGO_LOCATION,
-  PROP_LOGO_POSITION,
-  PROP_LOGO_SCALE,
-  PROP_LOGO_OPACITY,
-  PROP_CHAT_COUNT,
-  PROP_ALERTS_QUEUED,
-};
+enum { PROP_CHAT_COUNT = ov::kSettingsPropertyEnd, PROP_ALERTS_QUEUED };
 
 enum { SIGNAL_ADD_CHAT, SIGNAL_ADD_ALERT, SIGNAL_CLEAR_CHAT, SIGNAL_CLEAR_ALERTS, N_SIGNALS };
 guint signals[N_SIGNALS];
@@ -151,27 +121,6 @@ G_DEFINE_TYPE(GstBroadcastOverlay, gst_broadcast_overlay, GST_TYPE_VIDEO_FILTER)
 GST_ELEMENT_REGISTER_DEFINE(broadcastoverlay, "broadcastoverlay", GST_RANK_NONE,
                             GST_TYPE_BROADCAST_OVERLAY)
 
-GType gst_broadcast_overlay_position_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {int(ov::Anchor::kTopLeft), "Top left", "top-left"},
-      {int(ov::Anchor::kTopCenter), "Top centre", "top-center"},
-      {int(ov::Anchor::kTopRight), "Top right", "top-right"},
-      {int(ov::Anchor::kCenterLeft), "Centre left", "center-left"},
-      {int(ov::Anchor::kCenter), "Centre", "center"},
-      {int(ov::Anchor::kCenterRight), "Centre right", "center-right"},
-      {int(ov::Anchor::kBottomLeft), "Bottom left", "bottom-left"},
-      {int(ov::Anchor::kBottomCenter), "Bottom centre", "bottom-center"},
-      {int(ov::Anchor::kBottomRight), "Bottom right", "bottom-right"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstBroadcastOverlayPosition", values);
-    g_once_init_leave(&type, t);
-  }
-  return type;
-}
-
 namespace {
 
 gboolean add_chat(GstBroadcastOverlay *self, const gchar *user, const gchar *text,
@@ -214,7 +163,7 @@ gboolean add_alert(GstBroadcastOverlay *self, const gchar *text, const gchar *ty
                          type);
       return FALSE;
     }
-    if (duration > kMaxAlertDuration) {
+    if (duration > ov::kMaxAlertDuration) {
       GST_WARNING_OBJECT(self, "add-alert: duration %" GST_TIME_FORMAT " is too long",
                          GST_TIME_ARGS(duration));
       return FALSE;
@@ -310,7 +259,7 @@ static GstFlowReturn gst_broadcast_overlay_transform_frame_ip(GstVideoFilter *fi
                                    : "blending the overlay into the frames");
     }
 
-    Settings settings;
+    ov::Settings settings;
     std::vector<ov::Command> commands;
     {
       std::lock_guard lock(p->lock);
@@ -396,62 +345,8 @@ static void gst_broadcast_overlay_set_property(GObject *object, guint prop_id, c
   auto *self = GST_BROADCAST_OVERLAY(object);
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     std::lock_guard lock(self->priv->lock);
-    Settings &s = self->priv->settings;
-    const auto str = [&] {
-      const gchar *v = g_value_get_string(value);
-      return std::string(v ? v : "");
-    };
-    const auto anchor = [&] { return static_cast<ov::Anchor>(g_value_get_enum(value)); };
-    switch (prop_id) {
-      case PROP_STATUS:
-        s.status_template = ov::clean_text(str(), 4 * ov::kMaxStatusChars);
-        break;
-      case PROP_STATUS_POSITION:
-        s.scene.status_anchor = anchor();
-        break;
-      case PROP_FONT:
-        s.scene.font = str().empty() ? "Sans" : ov::clean_text(str(), 200);
-        break;
-      case PROP_TEXT_SCALE:
-        s.scene.text_scale = g_value_get_double(value);
-        break;
-      case PROP_MARGIN:
-        s.scene.margin = g_value_get_double(value);
-        break;
-      case PROP_CHAT_SIZE:
-        s.scene.chat.max_messages = g_value_get_uint(value);
-        break;
-      case PROP_CHAT_TTL:
-        s.scene.chat.ttl = static_cast<int64_t>(g_value_get_uint64(value));
-        break;
-      case PROP_CHAT_WIDTH:
-        s.scene.chat_width = g_value_get_double(value);
-        break;
-      case PROP_CHAT_POSITION:
-        s.scene.chat_anchor = anchor();
-        break;
-      case PROP_ALERT_DURATION:
-        s.alert_duration = g_value_get_uint64(value);
-        break;
-      case PROP_ALERT_POSITION:
-        s.scene.alert_anchor = anchor();
-        break;
-      case PROP_LOGO_LOCATION:
-        s.logo_location = str();
-        break;
-      case PROP_LOGO_POSITION:
-        s.scene.logo_anchor = anchor();
-        break;
-      case PROP_LOGO_SCALE:
-        s.scene.logo_scale = g_value_get_double(value);
-        break;
-      case PROP_LOGO_OPACITY:
-        s.scene.logo_opacity = g_value_get_double(value);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    if (!ov::set_setting(self->priv->settings, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   });
 }
 
@@ -460,53 +355,7 @@ static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, G
   auto *self = GST_BROADCAST_OVERLAY(object);
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     std::lock_guard lock(self->priv->lock);
-    const Settings &s = self->priv->settings;
     switch (prop_id) {
-      case PROP_STATUS:
-        g_value_set_string(value, s.status_template.c_str());
-        break;
-      case PROP_STATUS_POSITION:
-        g_value_set_enum(value, int(s.scene.status_anchor));
-        break;
-      case PROP_FONT:
-        g_value_set_string(value, s.scene.font.c_str());
-        break;
-      case PROP_TEXT_SCALE:
-        g_value_set_double(value, s.scene.text_scale);
-        break;
-      case PROP_MARGIN:
-        g_value_set_double(value, s.scene.margin);
-        break;
-      case PROP_CHAT_SIZE:
-        g_value_set_uint(value, static_cast<guint>(s.scene.chat.max_messages));
-        break;
-      case PROP_CHAT_TTL:
-        g_value_set_uint64(value, static_cast<guint64>(s.scene.chat.ttl));
-        break;
-      case PROP_CHAT_WIDTH:
-        g_value_set_double(value, s.scene.chat_width);
-        break;
-      case PROP_CHAT_POSITION:
-        g_value_set_enum(value, int(s.scene.chat_anchor));
-        break;
-      case PROP_ALERT_DURATION:
-        g_value_set_uint64(value, s.alert_duration);
-        break;
-      case PROP_ALERT_POSITION:
-        g_value_set_enum(value, int(s.scene.alert_anchor));
-        break;
-      case PROP_LOGO_LOCATION:
-        g_value_set_string(value, s.logo_location.c_str());
-        break;
-      case PROP_LOGO_POSITION:
-        g_value_set_enum(value, int(s.scene.logo_anchor));
-        break;
-      case PROP_LOGO_SCALE:
-        g_value_set_double(value, s.scene.logo_scale);
-        break;
-      case PROP_LOGO_OPACITY:
-        g_value_set_double(value, s.scene.logo_opacity);
-        break;
       case PROP_CHAT_COUNT:
         g_value_set_uint(value, static_cast<guint>(self->priv->commands.chat_count()));
         break;
@@ -514,7 +363,8 @@ static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, G
         g_value_set_uint(value, static_cast<guint>(self->priv->commands.alerts_queued()));
         break;
       default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        if (!ov::get_setting(self->priv->settings, prop_id, value))
+          G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
     }
   });
@@ -527,7 +377,6 @@ static void gst_broadcast_overlay_finalize(GObject *object) noexcept {
 
 static void gst_broadcast_overlay_init(GstBroadcastOverlay *self) {
   self->priv = new Priv();
-  self->priv->settings.scene.chat.ttl = static_cast<int64_t>(kDefaultChatTtl);
 }
 
 static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
@@ -543,90 +392,8 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
   gobject_class->get_property = gst_broadcast_overlay_get_property;
   gobject_class->finalize = gst_broadcast_overlay_finalize;
 
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_PLAYING);
+  ov::install_settings_properties(gobject_class);
   const auto ro = static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
-  const ov::SceneConfig defaults;
-  const GType position = GST_TYPE_BROADCAST_OVERLAY_POSITION;
-
-  g_object_class_install_property(
-      gobject_class, PROP_STATUS,
-      g_param_spec_string("status", "Status",
-                          "Status line text (empty: none). '{time}' shows the local time "
-                          "(HH:MM:SS) and '{running-time}' the stream's running time",
-                          "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_STATUS_POSITION,
-      g_param_spec_enum("status-position", "Status position", "Where the status line goes",
-                        position, int(defaults.status_anchor), rw));
-  g_object_class_install_property(
-      gobject_class, PROP_FONT,
-      g_param_spec_string("font", "Font",
-                          "Pango font family and style without a size, e.g. 'Sans' or "
-                          "'Serif Bold' (the size follows text-scale)",
-                          "Sans", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_TEXT_SCALE,
-      g_param_spec_double("text-scale", "Text scale",
-                          "Text size as a fraction of the frame height (alerts are a third "
-                          "larger)",
-                          0.005, 0.5, defaults.text_scale, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MARGIN,
-      g_param_spec_double("margin", "Margin",
-                          "Distance of every layer from the frame's edges, as a fraction of "
-                          "the frame height",
-                          0.0, 0.4, defaults.margin, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHAT_SIZE,
-      g_param_spec_uint("chat-size", "Chat size",
-                        "How many of the latest chat messages are shown (0: no chat)", 0,
-                        kMaxChatSize, 5, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHAT_TTL,
-      g_param_spec_uint64("chat-ttl", "Chat time to live",
-                          "Running time (ns) a chat message stays, fading out over its last "
-                          "second (0: until pushed out by newer ones)",
-                          0, G_MAXINT64, kDefaultChatTtl, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHAT_WIDTH,
-      g_param_spec_double("chat-width", "Chat width",
-                          "Width at which chat messages wrap, as a fraction of the frame width",
-                          0.1, 1.0, defaults.chat_width, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHAT_POSITION,
-      g_param_spec_enum("chat-position", "Chat position",
-                        "Where the chat goes; at a bottom position the newest message is lowest",
-                        position, int(defaults.chat_anchor), rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ALERT_DURATION,
-      g_param_spec_uint64("alert-duration", "Alert duration",
-                          "Running time (ns) an alert stays when add-alert gives no duration",
-                          GST_MSECOND, kMaxAlertDuration, kDefaultAlertDuration, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ALERT_POSITION,
-      g_param_spec_enum("alert-position", "Alert position", "Where alerts appear", position,
-                        int(defaults.alert_anchor), rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LOGO_LOCATION,
-      g_param_spec_string("logo-location", "Logo location",
-                          "PNG file drawn as the logo, alpha kept (empty: none). A file that "
-                          "cannot be read is a warning and the stream goes on without a logo",
-                          "", rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LOGO_POSITION,
-      g_param_spec_enum("logo-position", "Logo position", "Where the logo goes", position,
-                        int(defaults.logo_anchor), rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LOGO_SCALE,
-      g_param_spec_double("logo-scale", "Logo scale",
-                          "Logo height as a fraction of the frame height (0: the image's own "
-                          "size)",
-                          0.0, 1.0, defaults.logo_scale, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_LOGO_OPACITY,
-      g_param_spec_double("logo-opacity", "Logo opacity", "Opacity of the logo", 0.0, 1.0,
-                          defaults.logo_opacity, rw));
   g_object_class_install_property(
       gobject_class, PROP_CHAT_COUNT,
       g_param_spec_uint("chat-count", "Chat count", "Chat messages on screen or arriving", 0,
@@ -695,7 +462,6 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
       "type, running-time, queued). Example: gst-launch-1.0 videotestsrc is-live=true ! "
       "broadcastoverlay status=\"LIVE {time}\" ! videoconvert ! autovideosink",
       "onair developers");
-  gst_type_mark_as_plugin_api(position, static_cast<GstPluginAPIFlags>(0));
 
   trans_class->start = gst_broadcast_overlay_start;
   trans_class->stop = gst_broadcast_overlay_stop;
