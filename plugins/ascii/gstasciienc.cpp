@@ -35,9 +35,7 @@
 
 #include <gst/video/video.h>
 
-#include <algorithm>
 #include <atomic>
-#include <cmath>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -45,11 +43,13 @@
 #include <vector>
 
 #include "core/cells.h"
+#include "core/grid.h"
 #include "core/text.h"
 #include "core/wire.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
+#include "output_format.h"
 
 GST_DEBUG_CATEGORY_STATIC(ascii_enc_debug);
 #define GST_CAT_DEFAULT ascii_enc_debug
@@ -58,7 +58,7 @@ namespace ac = onair::ascii;
 
 namespace {
 
-enum class Format { kAsciiline = 0, kAnsi = 1, kText = 2 };
+using ac::Format;
 
 constexpr guint kDefaultCols = 120;
 constexpr double kDefaultGlyphAspect = 2.0;
@@ -182,36 +182,7 @@ struct _GstAsciiEnc {
 G_DEFINE_TYPE(GstAsciiEnc, gst_ascii_enc, GST_TYPE_ELEMENT)
 GST_ELEMENT_REGISTER_DEFINE(asciienc, "asciienc", GST_RANK_NONE, GST_TYPE_ASCII_ENC)
 
-GType gst_ascii_enc_format_get_type(void) {
-  static GType type = 0;
-  static const GEnumValue values[] = {
-      {int(Format::kAsciiline), "asciiline cell frames (application/x-asciiline)", "asciiline"},
-      {int(Format::kAnsi), "ANSI terminal text with 24-bit colour (text/x-ansi)", "ansi"},
-      {int(Format::kText), "Plain glyph lines (text/x-raw, format=utf8)", "text"},
-      {0, nullptr, nullptr},
-  };
-  if (g_once_init_enter(&type)) {
-    GType t = g_enum_register_static("GstAsciiEncFormat", values);
-    g_once_init_leave(&type, t);
-  }
-  return type;
-}
-
 namespace {
-
-// Output rate: the input's, or max-fps when that is lower (or the input's
-// rate is variable).
-void output_rate(const GstVideoInfo &info, double max_fps, int &num, int &den) {
-  num = GST_VIDEO_INFO_FPS_N(&info);
-  den = GST_VIDEO_INFO_FPS_D(&info);
-  if (max_fps <= 0) return;
-  int mn, md;
-  gst_util_double_to_fraction(max_fps, &mn, &md);
-  if (num <= 0 || gst_util_fraction_compare(mn, md, num, den) < 0) {
-    num = mn;
-    den = md;
-  }
-}
 
 // The charset's glyphs for the output format. Posts an error and returns false when refused.
 bool load_ramp(GstAsciiEnc *self, const Settings &s, std::vector<std::string> &ramp) {
@@ -229,14 +200,9 @@ bool configure(GstAsciiEnc *self, State &state, const Settings &s) {
   Layout layout;
   if (!load_ramp(self, s, layout.ramp)) return false;
   const GstVideoInfo &info = *state.info;
-  int rows = int(s.rows);
-  if (s.cols >= 1 && s.cols <= guint(ac::kMaxCols) && rows == 0) {
-    // Derive rows from the display aspect and the glyph's height/width.
-    const double par = double(GST_VIDEO_INFO_PAR_N(&info)) / GST_VIDEO_INFO_PAR_D(&info);
-    const double display_w = GST_VIDEO_INFO_WIDTH(&info) * (par > 0 ? par : 1.0);
-    rows = std::max(
-        1, int(std::lround(s.cols * GST_VIDEO_INFO_HEIGHT(&info) / display_w / s.glyph_aspect)));
-  }
+  const int rows = ac::grid_rows(
+      s.cols, s.rows, GST_VIDEO_INFO_WIDTH(&info), GST_VIDEO_INFO_HEIGHT(&info),
+      double(GST_VIDEO_INFO_PAR_N(&info)) / GST_VIDEO_INFO_PAR_D(&info), s.glyph_aspect);
   if (s.cols > guint(ac::kMaxCols) || rows > ac::kMaxRows || !ac::grid_size_ok(int(s.cols), rows)) {
     GST_ELEMENT_ERROR(self, LIBRARY, SETTINGS,
                       ("Invalid grid %ux%d: cols and rows must be 1 to %d, at most %lld cells.",
@@ -250,27 +216,9 @@ bool configure(GstAsciiEnc *self, State &state, const Settings &s) {
     layout.glyph_bytes[i] = uint8_t(layout.ramp[i][0]);
 
   int fps_n, fps_d;
-  output_rate(info, s.max_fps, fps_n, fps_d);
+  ac::output_rate(info, s.max_fps, fps_n, fps_d);
   const int ext = s.changed_cells ? ac::kExtChangedCells : ac::kExtNone;
-  GstCaps *caps = nullptr;
-  switch (s.format) {
-    case Format::kAsciiline: {
-      const std::string init = ac::init_message(fps_n, fps_d, s.mode, layout.cols, rows, ext);
-      caps = gst_caps_new_simple(
-          "application/x-asciiline", "cols", G_TYPE_INT, layout.cols, "rows", G_TYPE_INT, rows,
-          "mode", G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION, fps_n, fps_d, "changed-cells",
-          G_TYPE_BOOLEAN, gboolean(s.changed_cells), "init", G_TYPE_STRING, init.c_str(), nullptr);
-      break;
-    }
-    case Format::kAnsi:
-      caps = gst_caps_new_simple("text/x-ansi", "cols", G_TYPE_INT, layout.cols, "rows", G_TYPE_INT,
-                                 rows, "mode", G_TYPE_INT, s.mode, "framerate", GST_TYPE_FRACTION,
-                                 fps_n, fps_d, nullptr);
-      break;
-    case Format::kText:
-      caps = gst_caps_new_simple("text/x-raw", "format", G_TYPE_STRING, "utf8", nullptr);
-      break;
-  }
+  GstCaps *caps = ac::output_caps(s.format, layout.cols, rows, s.mode, fps_n, fps_d, ext);
   state.wire.configure(layout.cols, rows, s.mode, ext, int(s.key_interval));
   state.limiter.configure(fps_n, fps_d);
   if (s.max_fps <= 0) state.limiter.configure(0, 1);

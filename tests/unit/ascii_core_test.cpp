@@ -1,5 +1,5 @@
 // The ASCII plugin's algorithm without GStreamer: cell averages against a
-// naive per-pixel reference for every format, glyphs, quantisation, the wire
+// naive per-pixel reference for every format, the grid, glyphs, quantisation, the wire
 // format with its changed-cells extension, terminal text and drawing.
 #include <gtest/gtest.h>
 
@@ -10,6 +10,7 @@
 
 #include "core/cells.h"
 #include "core/draw.h"
+#include "core/grid.h"
 #include "core/text.h"
 #include "core/wire.h"
 
@@ -204,6 +205,18 @@ TEST(Cells, GridSizeBounds) {
   EXPECT_FALSE(grid_size_ok(10, 0));
   EXPECT_FALSE(grid_size_ok(kMaxCols + 1, 1));
   EXPECT_FALSE(grid_size_ok(4096, 4096));
+}
+
+TEST(Cells, RowsFromTheDisplayAspectAndTheGlyphAspect) {
+  EXPECT_EQ(grid_rows(120, 0, 320, 240, 1.0, 2.0), 45);  // 120 * 240/320 / 2
+  EXPECT_EQ(grid_rows(120, 0, 320, 240, 1.0, 1.0), 90);
+  EXPECT_EQ(grid_rows(120, 0, 320, 240, 2.0, 1.0), 45);  // pixels twice as wide as high
+  EXPECT_EQ(grid_rows(120, 0, 320, 240, 0.0, 2.0), 45);  // no pixel aspect: square
+  EXPECT_EQ(grid_rows(10, 3, 67, 45, 1.0, 2.0), 3);      // rows asked for are kept
+  EXPECT_EQ(grid_rows(1, 0, 1000, 1, 1.0, 2.0), 1);      // at least one row
+  // A width that is refused derives nothing.
+  EXPECT_EQ(grid_rows(0, 0, 320, 240, 1.0, 2.0), 0);
+  EXPECT_EQ(grid_rows(kMaxCols + 1, 0, 320, 240, 1.0, 2.0), 0);
 }
 
 // --- glyphs and quantisation ---
