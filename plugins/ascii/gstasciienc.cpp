@@ -42,6 +42,7 @@
 #include <string>
 #include <vector>
 
+#include "asciienc_settings.h"
 #include "core/cells.h"
 #include "core/grid.h"
 #include "core/text.h"
@@ -59,31 +60,7 @@ namespace ac = onair::ascii;
 namespace {
 
 using ac::Format;
-
-constexpr guint kDefaultCols = 120;
-constexpr double kDefaultGlyphAspect = 2.0;
-constexpr int kDefaultMode = 3;
-constexpr guint kDefaultKeyInterval = 60;
-
-struct Settings {
-  guint cols = kDefaultCols;
-  guint rows = 0;
-  double glyph_aspect = kDefaultGlyphAspect;
-  int mode = kDefaultMode;
-  std::string charset = ac::kDefaultCharset;
-  bool invert = false;
-  double max_fps = 0;
-  Format format = Format::kAsciiline;
-  bool changed_cells = false;
-  guint key_interval = kDefaultKeyInterval;
-
-  // Everything but invert changes the output caps.
-  bool same_layout(const Settings &o) const {
-    return cols == o.cols && rows == o.rows && glyph_aspect == o.glyph_aspect && mode == o.mode &&
-           charset == o.charset && max_fps == o.max_fps && format == o.format &&
-           changed_cells == o.changed_cells && key_interval == o.key_interval;
-  }
-};
+using ac::Settings;
 
 // The grid and glyphs configure() derived from the settings and the input caps.
 struct Layout {
@@ -116,20 +93,6 @@ struct Priv {
   Settings settings;
   std::atomic<bool> force_full{false};  // set from downstream's events
   std::optional<State> state;           // streaming thread
-};
-
-enum {
-  PROP_0,
-  PROP_COLS,
-  PROP_ROWS,
-  PROP_GLYPH_ASPECT,
-  PROP_MODE,
-  PROP_CHARSET,
-  PROP_INVERT,
-  PROP_MAX_FPS,
-  PROP_FORMAT,
-  PROP_CHANGED_CELLS,
-  PROP_KEYFRAME_INTERVAL,
 };
 
 #define FORMATS "{ I420, NV12, BGRx, RGBx, BGRA, RGBA, BGR, RGB }"
@@ -397,44 +360,8 @@ static void gst_ascii_enc_set_property(GObject *object, guint prop_id, const GVa
   auto *self = GST_ASCII_ENC(object);
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     std::lock_guard lock(self->priv->lock);
-    Settings &s = self->priv->settings;
-    switch (prop_id) {
-      case PROP_COLS:
-        s.cols = g_value_get_uint(value);
-        break;
-      case PROP_ROWS:
-        s.rows = g_value_get_uint(value);
-        break;
-      case PROP_GLYPH_ASPECT:
-        s.glyph_aspect = g_value_get_double(value);
-        break;
-      case PROP_MODE:
-        s.mode = g_value_get_int(value);
-        break;
-      case PROP_CHARSET: {
-        const gchar *c = g_value_get_string(value);
-        s.charset = c ? c : "";
-        break;
-      }
-      case PROP_INVERT:
-        s.invert = g_value_get_boolean(value);
-        break;
-      case PROP_MAX_FPS:
-        s.max_fps = g_value_get_double(value);
-        break;
-      case PROP_FORMAT:
-        s.format = Format(g_value_get_enum(value));
-        break;
-      case PROP_CHANGED_CELLS:
-        s.changed_cells = g_value_get_boolean(value);
-        break;
-      case PROP_KEYFRAME_INTERVAL:
-        s.key_interval = g_value_get_uint(value);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    if (!ac::set_setting(self->priv->settings, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   });
 }
 
@@ -443,42 +370,8 @@ static void gst_ascii_enc_get_property(GObject *object, guint prop_id, GValue *v
   auto *self = GST_ASCII_ENC(object);
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     std::lock_guard lock(self->priv->lock);
-    const Settings &s = self->priv->settings;
-    switch (prop_id) {
-      case PROP_COLS:
-        g_value_set_uint(value, s.cols);
-        break;
-      case PROP_ROWS:
-        g_value_set_uint(value, s.rows);
-        break;
-      case PROP_GLYPH_ASPECT:
-        g_value_set_double(value, s.glyph_aspect);
-        break;
-      case PROP_MODE:
-        g_value_set_int(value, s.mode);
-        break;
-      case PROP_CHARSET:
-        g_value_set_string(value, s.charset.c_str());
-        break;
-      case PROP_INVERT:
-        g_value_set_boolean(value, s.invert);
-        break;
-      case PROP_MAX_FPS:
-        g_value_set_double(value, s.max_fps);
-        break;
-      case PROP_FORMAT:
-        g_value_set_enum(value, int(s.format));
-        break;
-      case PROP_CHANGED_CELLS:
-        g_value_set_boolean(value, s.changed_cells);
-        break;
-      case PROP_KEYFRAME_INTERVAL:
-        g_value_set_uint(value, s.key_interval);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    if (!ac::get_setting(self->priv->settings, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   });
 }
 
@@ -511,63 +404,7 @@ static void gst_ascii_enc_class_init(GstAsciiEncClass *klass) {
   gobject_class->finalize = gst_ascii_enc_finalize;
   element_class->change_state = gst_ascii_enc_change_state;
 
-  const auto rw = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
-                                           GST_PARAM_MUTABLE_PLAYING);
-  g_object_class_install_property(
-      gobject_class, PROP_COLS,
-      g_param_spec_uint("cols", "Columns",
-                        "Cells per row (1 to 4096; 0 or a grid above 1048576 cells is refused "
-                        "with an error). More cells than pixels repeat pixels",
-                        0, 65535, kDefaultCols, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_ROWS,
-      g_param_spec_uint("rows", "Rows",
-                        "Cell rows (0: from the input's display aspect and glyph-aspect)", 0, 65535,
-                        0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_GLYPH_ASPECT,
-      g_param_spec_double("glyph-aspect", "Glyph aspect",
-                          "Height/width of a glyph on the viewer's screen, for rows=0", 0.1, 10.0,
-                          kDefaultGlyphAspect, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MODE,
-      g_param_spec_int("mode", "Mode",
-                       "1: glyphs only; 2 to 5: glyph and colour with 5, 3, 2 or 0 low bits "
-                       "cleared per channel",
-                       ac::kMinMode, ac::kMaxMode, kDefaultMode, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHARSET,
-      g_param_spec_string("charset", "Charset",
-                          "Glyph ramp from dark to light (UTF-8, up to 256 glyphs; one printable "
-                          "ASCII byte each in asciiline format)",
-                          ac::kDefaultCharset, rw));
-  g_object_class_install_property(gobject_class, PROP_INVERT,
-                                  g_param_spec_boolean("invert", "Invert",
-                                                       "Use the ramp from light to dark (dark "
-                                                       "text on a light background)",
-                                                       FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_MAX_FPS,
-      g_param_spec_double("max-fps", "Maximum frame rate",
-                          "Frames per second at most, dropping evenly on running time (0: "
-                          "unlimited)",
-                          0.0, 1000.0, 0.0, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_FORMAT,
-      g_param_spec_enum("format", "Format", "Output format", GST_TYPE_ASCII_ENC_FORMAT,
-                        int(Format::kAsciiline), rw));
-  g_object_class_install_property(
-      gobject_class, PROP_CHANGED_CELLS,
-      g_param_spec_boolean("changed-cells", "Changed cells",
-                           "asciiline: send only changed cells between full frames (INIT "
-                           "extension 1; seed clients need it off)",
-                           FALSE, rw));
-  g_object_class_install_property(
-      gobject_class, PROP_KEYFRAME_INTERVAL,
-      g_param_spec_uint("keyframe-interval", "Keyframe interval",
-                        "With changed-cells, a full frame every this many frames (0: only the "
-                        "first and on request)",
-                        0, G_MAXINT, kDefaultKeyInterval, rw));
+  ac::install_settings_properties(gobject_class);
 
   gst_element_class_add_static_pad_template(element_class, &sink_template);
   gst_element_class_add_static_pad_template(element_class, &src_template);
