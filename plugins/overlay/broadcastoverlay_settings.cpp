@@ -1,4 +1,4 @@
-#include "settings.h"
+#include "broadcastoverlay_settings.h"
 
 #include "core/text.h"
 #include "gstbroadcastoverlay.h"

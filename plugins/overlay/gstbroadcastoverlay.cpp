@@ -36,13 +36,13 @@
 #include <vector>
 
 #include "broadcastoverlay_messages.h"
+#include "broadcastoverlay_settings.h"
 #include "composition.h"
 #include "core/command_queue.h"
 #include "core/text.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
 #include "render/scene.h"
-#include "settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(broadcast_overlay_debug);
 #define GST_CAT_DEFAULT broadcast_overlay_debug
