@@ -37,127 +37,19 @@
 #include <gst/app/gstappsink.h>
 #include <gst/video/video.h>
 
-#include <algorithm>
-#include <chrono>
-#include <condition_variable>
-#include <memory>
-#include <mutex>
-#include <optional>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "core/backoff.h"
-#include "core/output_gate.h"
-#include "core/output_stats.h"
-#include "core/reconnect_policy.h"
-#include "core/server_address.h"
-#include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
 #include "resilientrtmpsink_messages.h"
-#include "rtmp_session.h"
-#include "server_check.h"
+#include "resilientrtmpsink_priv.h"
 
-GST_DEBUG_CATEGORY_STATIC(resilient_rtmp_sink_debug);
+GST_DEBUG_CATEGORY(resilient_rtmp_sink_debug);
 #define GST_CAT_DEFAULT resilient_rtmp_sink_debug
 
 namespace out = onair::output;
 namespace msg = onair::resilientrtmpsink_messages;
-using WallClock = std::chrono::steady_clock;
+using namespace onair::resilientrtmpsink;
 
 namespace {
-
-struct Settings {
-  std::string location;
-  bool tls_validation = true;
-  out::BackoffPolicy backoff;
-  guint timeout = 10;                          // seconds, for connecting and acknowledgements
-  guint64 max_queue = 2 * GST_SECOND;          // queued running time before skipping to a keyframe
-  guint64 drain_timeout = 5 * GST_SECOND;      // how long EOS may take to reach the server
-  guint64 probe_interval = 250 * GST_MSECOND;  // 0: no checks while waiting to retry
-  bool sync = true;
-};
-
-// One encoded stream coming in through a request pad; kept from request to release.
-struct Input {
-  GstElement *appsink = nullptr;  // child of the bin; we hold a reference too
-  GstPad *ghost = nullptr;
-};
-
-// The controller's time: the element's clock (a GstTestClock in tests), or the system clock
-// until the pipeline hands one out at PLAYING, kept continuous when the clock changes.
-class ControllerClock {
- public:
-  int64_t now(GstElement *element) {
-    onair::ClockPtr clock(gst_element_get_clock(element));
-    if (!clock) clock.reset(gst_system_clock_obtain());
-    const auto time = static_cast<int64_t>(gst_clock_get_time(clock.get()));
-    if (clock != clock_) {
-      offset_ = clock_ ? last_ - time : 0;
-      clock_ = std::move(clock);
-    }
-    return last_ = time + offset_;
-  }
-  // A wait until `at` that gst_clock_id_unschedule() cuts short.
-  GstClockID wait_id(GstElement *element, int64_t at) {
-    now(element);
-    return gst_clock_new_single_shot_id(
-        clock_.get(), static_cast<GstClockTime>(std::max<int64_t>(0, at - offset_)));
-  }
-
- private:
-  onair::ClockPtr clock_;
-  int64_t offset_ = 0;
-  int64_t last_ = 0;
-};
-
-// Everything that lives from start (READY->PAUSED) to stop (PAUSED->READY).
-struct State {
-  out::ReconnectPolicy policy;
-  out::OutputGate gate;
-  std::unique_ptr<out::RtmpSession> session;  // the open connection; dropped by the controller
-  std::optional<out::ServerAddress> address;  // of the current attempt, for the checks
-  std::thread controller;
-  ControllerClock clock;
-  GstClockID wait = nullptr;  // the controller's clock wait, if it waits
-  std::unique_ptr<GCancellable, decltype(&g_object_unref)> cancel{g_cancellable_new(),
-                                                                  g_object_unref};  // ends a check
-  // End of stream: every input's EOS must arrive and the connection must drain.
-  std::vector<onair::MessagePtr> held_eos;  // the inputs' EOS, let through when drained
-  bool drained = false;                     // the controller is done: nothing more goes out
-  bool eos_posted = false;
-};
-
-// What the stats property shows; starts fresh at each start and outlives stop.
-struct Statistics {
-  out::State state = out::State::kIdle;
-  guint attempt = 0;
-  guint reconnects = 0;
-  std::string last_error;
-  guint64 frames_sent = 0;
-  guint64 bytes_sent = 0;
-  guint64 video_dropped = 0;
-  guint64 audio_dropped = 0;
-  out::RateMeter rate;
-  out::LatencyMeter latency;
-  WallClock::time_point live_since{};
-};
-
-// Lock order: settings_lock and lock are never held together; code that needs both copies
-// the settings first. GStreamer's own locks (appsrc, clock, object lock) may be taken under
-// lock; no message is posted and no session is stopped under it.
-struct Priv {
-  std::mutex settings_lock;
-  Settings settings;
-
-  std::mutex lock;  // everything below
-  std::condition_variable wake;
-  Input video;
-  Input audio;
-  std::optional<State> state;
-  Statistics stats;
-};
 
 enum {
   PROP_0,
@@ -201,79 +93,9 @@ GST_ELEMENT_REGISTER_DEFINE(resilientrtmpsink, "resilientrtmpsink", GST_RANK_NON
 namespace {
 
 using Self = GstResilientRtmpSink;
-using Lock = std::unique_lock<std::mutex>;
 
 GstElement *element_of(Self *self) {
   return GST_ELEMENT_CAST(self);
-}
-
-Settings settings_of(Self *self) {
-  std::lock_guard lock(self->priv->settings_lock);
-  return self->priv->settings;
-}
-
-out::ReconnectSettings reconnect_settings(const Settings &s) {
-  // A location without a server address cannot be checked: wait out the delays.
-  const bool checkable = out::server_address(s.location).has_value();
-  return {s.backoff, checkable ? static_cast<int64_t>(s.probe_interval) : 0,
-          static_cast<int64_t>(s.drain_timeout)};
-}
-
-int64_t now(Self *self) {
-  return self->priv->state->clock.now(element_of(self));
-}
-
-// After feeding an event to the policy (lock held): the controller acts on the new plan.
-void wake(Priv *p) {
-  State &st = *p->state;
-  p->wake.notify_all();
-  if (st.wait) gst_clock_id_unschedule(st.wait);
-  if (st.policy.plan().action == out::Action::kStop) g_cancellable_cancel(st.cancel.get());
-}
-
-void post_state(Self *self, const out::Change &change, const std::string &where) {
-  GstStructure *s = gst_structure_new(
-      msg::kState, msg::kStateName, G_TYPE_STRING, out::state_name(change.state), msg::kAttempt,
-      G_TYPE_UINT, change.attempt, msg::kLocation, G_TYPE_STRING, where.c_str(), nullptr);
-  if (change.next_delay >= 0)
-    gst_structure_set(s, msg::kNextDelay, G_TYPE_UINT64, static_cast<guint64>(change.next_delay),
-                      nullptr);
-  if (!change.error.empty())
-    gst_structure_set(s, msg::kError, G_TYPE_STRING, change.error.c_str(), nullptr);
-  GST_INFO_OBJECT(self, "%s (attempt %u) %s", out::state_name(change.state), change.attempt,
-                  change.error.c_str());
-  gst_element_post_message(element_of(self), gst_message_new_element(GST_OBJECT_CAST(self), s));
-}
-
-void record(Statistics &stats, const out::Change &change) {
-  stats.state = change.state;
-  stats.attempt = change.attempt;
-  if (change.state == out::State::kLive) stats.live_since = WallClock::now();
-  if (change.state == out::State::kReconnecting || change.state == out::State::kFailed)
-    stats.last_error = change.error;
-  if (change.connection_lost) stats.reconnects++;
-}
-
-// Posts the policy's state changes in order (the controller only, so they never cross).
-// Returns whether there were any.
-bool announce_changes(Self *self, Lock &lock) {
-  Priv *p = self->priv;
-  const std::vector<out::Change> changes = p->state->policy.take_changes();
-  if (changes.empty()) return false;
-  for (const out::Change &change : changes) record(p->stats, change);
-  lock.unlock();
-  const std::string where = out::redact_rtmp_url(settings_of(self).location);
-  for (const out::Change &change : changes) {
-    post_state(self, change, where);
-    if (change.state == out::State::kFailed)
-      GST_ELEMENT_WARNING(self, RESOURCE, WRITE,
-                          ("Giving up on %s after %u attempts", where.c_str(), change.attempt),
-                          ("%s", change.error.c_str()));
-    if (change.drain_cut_short)
-      GST_WARNING_OBJECT(self, "connection did not drain at end of stream");
-  }
-  lock.lock();
-  return true;
 }
 
 // ---- data path (outer streaming threads) ----
@@ -307,7 +129,7 @@ GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
     frame.running_time = dts >= 0 ? dts : pts;
     frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 
-    const guint64 max_queue = settings_of(self).max_queue;
+    const guint64 max_queue = settings_of(self->priv).max_queue;
     out::Decision decision;
     {
       std::lock_guard lock(p->lock);
@@ -333,196 +155,7 @@ GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
   });
 }
 
-// ---- session events (the session's streaming threads) ----
-
-// The state, when `session` is still the open connection (lock held).
-State *state_of(Priv *p, const out::RtmpSession &session) {
-  return p->state && p->state->session.get() == &session ? &*p->state : nullptr;
-}
-
-out::SessionEvents session_events(Self *self) {
-  Priv *p = self->priv;
-  out::SessionEvents events;
-  events.failed = [self, p](const out::RtmpSession &session, const std::string &error,
-                            const std::string &debug) {
-    const std::string location = settings_of(self).location;
-    const std::string text = out::redact_text(error, location);
-    GST_DEBUG_OBJECT(self, "session error: %s (%s)", text.c_str(),
-                     out::redact_text(debug, location).c_str());
-    std::lock_guard lock(p->lock);
-    if (State *st = state_of(p, session)) {
-      st->policy.failed(now(self), text);
-      wake(p);
-    }
-  };
-  events.ended = [self, p](const out::RtmpSession &session) {
-    std::lock_guard lock(p->lock);
-    if (State *st = state_of(p, session)) {
-      st->policy.ended(now(self));
-      wake(p);
-    }
-  };
-  events.live = [p](const out::RtmpSession &session) {
-    std::lock_guard lock(p->lock);
-    if (State *st = state_of(p, session)) {
-      st->policy.connected();
-      wake(p);
-    }
-  };
-  events.sent = [self, p](const out::RtmpSession &session, const out::SentBuffer &sent) {
-    const int64_t now_rt = onair::clock_running_time(element_of(self));
-    std::lock_guard lock(p->lock);
-    State *st = state_of(p, session);
-    if (!st) return;
-    Statistics &stats = p->stats;
-    stats.bytes_sent += sent.size;
-    stats.rate.add(
-        std::chrono::duration_cast<std::chrono::nanoseconds>(WallClock::now().time_since_epoch())
-            .count(),
-        sent.size);
-    if (!sent.video_frame) return;
-    stats.frames_sent++;
-    // Timestamps were rebased to the connection's start; add that back to get the capture
-    // running time.
-    if (now_rt >= 0 && GST_CLOCK_TIME_IS_VALID(sent.timestamp))
-      stats.latency.add(now_rt - (static_cast<int64_t>(sent.timestamp) + st->gate.offset()));
-  };
-  return events;
-}
-
-// ---- controller thread: runs the policy's plan ----
-
-// Whether the input's EOS came (lock held).
-bool input_ended(const State &st, const Input &input) {
-  for (const onair::MessagePtr &m : st.held_eos)
-    if (GST_MESSAGE_SRC(m.get()) == GST_OBJECT_CAST(input.appsink)) return true;
-  return false;
-}
-
-void drop_session(Priv *p, Lock &lock) {
-  std::unique_ptr<out::RtmpSession> session = std::move(p->state->session);
-  p->state->gate.close();
-  lock.unlock();
-  session.reset();  // joins its streaming threads, which take the lock
-  lock.lock();
-}
-
-void open_session(Self *self, Lock &lock, uint64_t plan) {
-  Priv *p = self->priv;
-  lock.unlock();
-  const Settings s = settings_of(self);
-  lock.lock();
-  State &st = *p->state;
-  if (st.policy.plan().number != plan) return;  // overtaken while reading the settings
-  st.policy.configure(reconnect_settings(s));
-  st.address = out::server_address(s.location);
-  const out::SessionConfig config{s.location, s.tls_validation, s.timeout,
-                                  p->video.appsink && !input_ended(st, p->video),
-                                  p->audio.appsink && !input_ended(st, p->audio)};
-  lock.unlock();
-  std::unique_ptr<out::RtmpSession> session;
-  std::string error;
-  try {
-    session = std::make_unique<out::RtmpSession>(element_of(self), config, session_events(self));
-  } catch (const std::exception &e) {
-    error = e.what();
-  }
-  lock.lock();
-  if (!session) {
-    st.policy.failed(now(self), error);
-    return;
-  }
-  out::RtmpSession *started = session.get();
-  st.session = std::move(session);
-  st.gate.open();
-  lock.unlock();
-  const bool playing = started->start();  // only this thread drops sessions
-  lock.lock();
-  if (!playing) st.policy.failed(now(self), "could not start the connection");
-}
-
-// Waits on the controller clock until `at`; false when woken before.
-bool wait_until(Self *self, Lock &lock, int64_t at) {
-  State &st = *self->priv->state;
-  GstClockID id = st.clock.wait_id(element_of(self), at);
-  st.wait = id;
-  lock.unlock();
-  const GstClockReturn ret = gst_clock_id_wait(id, nullptr);
-  lock.lock();
-  st.wait = nullptr;
-  gst_clock_id_unref(id);
-  return ret == GST_CLOCK_OK || ret == GST_CLOCK_EARLY;
-}
-
-void post_eos_if_ready(Self *self);
-
-void run_controller(Self *self) {
-  Priv *p = self->priv;
-  Lock lock(p->lock);
-  State &st = *p->state;
-  uint64_t acted = 0;  // the number of the last plan acted on
-  while (true) {
-    const out::Plan plan = st.policy.plan();
-    // A session is kept while it is the one this plan opened or holds.
-    const bool keep = plan.action == out::Action::kHold || plan.action == out::Action::kDrain ||
-                      (plan.action == out::Action::kConnect && plan.number == acted);
-    if (!keep && st.session) {
-      drop_session(p, lock);
-      continue;
-    }
-    if (announce_changes(self, lock)) continue;
-    if (plan.number != acted) {
-      acted = plan.number;
-      if (plan.action == out::Action::kStop) break;
-      if (plan.action == out::Action::kConnect) {
-        open_session(self, lock, plan.number);
-        continue;
-      }
-    }
-    if (plan.at == out::kNever || plan.action == out::Action::kConnect) {
-      p->wake.wait(lock, [&] { return st.policy.plan().number != plan.number; });
-    } else if (wait_until(self, lock, plan.at) && st.policy.plan().number == plan.number) {
-      if (plan.action != out::Action::kProbe) {
-        st.policy.elapsed(now(self));
-        continue;
-      }
-      const std::optional<out::ServerAddress> address = st.address;
-      lock.unlock();
-      const out::Probe result =
-          address ? out::check_server(*address, st.cancel.get()) : out::Probe::kUnknown;
-      lock.lock();
-      if (result == out::Probe::kAnswers) GST_INFO_OBJECT(self, "the server accepts connections");
-      st.policy.probed(now(self), result);
-    }
-  }
-  st.drained = true;
-  lock.unlock();
-  post_eos_if_ready(self);
-}
-
-void controller_main(Self *self) noexcept {
-  onair::guarded(element_of(self), [&] { run_controller(self); });
-}
-
 // ---- end of stream ----
-
-void post_eos_if_ready(Self *self) {
-  Priv *p = self->priv;
-  std::vector<onair::MessagePtr> held;
-  {
-    std::lock_guard lock(p->lock);
-    if (!p->state) return;
-    State &st = *p->state;
-    const size_t inputs = (p->video.appsink ? 1 : 0) + (p->audio.appsink ? 1 : 0);
-    if (st.eos_posted || st.held_eos.size() < inputs || !st.drained) return;
-    st.eos_posted = true;
-    held.swap(st.held_eos);
-  }
-  // GstBin posts the element's own EOS once each of its sinks has.
-  for (onair::MessagePtr &m : held)
-    GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)
-        ->handle_message(GST_BIN_CAST(self), m.release());
-}
 
 // Holds an input's EOS until the connection drained; false when not running.
 bool hold_eos(Self *self, GstMessage *message) {
@@ -542,7 +175,7 @@ bool hold_eos(Self *self, GstMessage *message) {
         session->end(out::Stream::kVideo);
         session->end(out::Stream::kAudio);
       }
-      st.policy.end_of_stream(now(self), on_air);
+      st.policy.end_of_stream(now(p), on_air);
       wake(p);
     } else {
       // One stream ended before the other (a file without sound): the connection goes on
@@ -553,44 +186,15 @@ bool hold_eos(Self *self, GstMessage *message) {
     }
     drained_already = st.drained;
   }
-  if (drained_already) post_eos_if_ready(self);
+  if (drained_already) post_eos_if_ready(p);
   return true;
 }
 
 // ---- start and stop ----
 
-void start_controller(Self *self, const Settings &s) {
-  Priv *p = self->priv;
-  std::lock_guard lock(p->lock);
-  p->stats = Statistics();
-  State &st = p->state.emplace();
-  st.gate.set_has_video(p->video.appsink != nullptr);
-  st.policy.configure(reconnect_settings(s));
-  st.policy.start();
-  st.controller = std::thread(controller_main, self);
-}
-
-void stop_controller(Self *self) {
-  Priv *p = self->priv;
-  std::thread controller;
-  {
-    std::lock_guard lock(p->lock);
-    if (!p->state) return;
-    p->state->policy.stop();
-    wake(p);
-    controller = std::move(p->state->controller);
-  }
-  if (controller.joinable()) controller.join();
-  Lock lock(p->lock);
-  // The controller drops its session unless something cut it short.
-  if (p->state->session) drop_session(p, lock);
-  p->state.reset();
-  p->stats.state = out::State::kIdle;
-}
-
 GstStructure *stats_structure(Self *self) {
   Priv *p = self->priv;
-  const std::string where = out::redact_rtmp_url(settings_of(self).location);
+  const std::string where = out::redact_rtmp_url(settings_of(self->priv).location);
   std::lock_guard lock(p->lock);
   const Statistics &s = p->stats;
   const auto now = WallClock::now();
@@ -639,13 +243,13 @@ static GstStateChangeReturn gst_resilient_rtmp_sink_change_state(
   if (GST_STATE_TRANSITION_NEXT(transition) < GST_STATE_TRANSITION_CURRENT(transition)) {
     return onair::guarded_teardown(element, GST_STATE_CHANGE_FAILURE, [&] {
       const GstStateChangeReturn ret = parent_class->change_state(element, transition);
-      if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) stop_controller(self);
+      if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) stop_controller(self->priv);
       return ret;
     });
   }
   return onair::guarded(element, GST_STATE_CHANGE_FAILURE, [&] {
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-      const Settings s = settings_of(self);
+      const Settings s = settings_of(self->priv);
       if (s.location.rfind("rtmp://", 0) != 0 && s.location.rfind("rtmps://", 0) != 0) {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No valid RTMP location set"),
                           ("location must start with rtmp:// or rtmps://, got '%s'",
@@ -662,7 +266,7 @@ static GstStateChangeReturn gst_resilient_rtmp_sink_change_state(
                           ("request a 'video' and/or 'audio' pad"));
         return GST_STATE_CHANGE_FAILURE;
       }
-      start_controller(self, s);
+      start_controller(self->priv, s);
     }
     return parent_class->change_state(element, transition);
   });
@@ -686,7 +290,7 @@ static GstPad *gst_resilient_rtmp_sink_request_new_pad(GstElement *element, GstP
 
     GstElement *appsink = gst_element_factory_make("appsink", video ? "video-in" : "audio-in");
     GstCaps *caps = gst_pad_template_get_caps(templ);
-    g_object_set(appsink, "caps", caps, "sync", settings_of(self).sync, "max-buffers", 1u,
+    g_object_set(appsink, "caps", caps, "sync", settings_of(self->priv).sync, "max-buffers", 1u,
                  "enable-last-sample", FALSE, "qos", FALSE, nullptr);
     gst_caps_unref(caps);
     GstAppSinkCallbacks callbacks = {};
@@ -790,7 +394,7 @@ static void gst_resilient_rtmp_sink_get_property(GObject *object, guint prop_id,
       g_value_set_string(value, out::state_name(self->priv->stats.state));
       return;
     }
-    const Settings s = settings_of(self);
+    const Settings s = settings_of(self->priv);
     switch (prop_id) {
       case PROP_LOCATION:
         g_value_set_string(value, s.location.c_str());
@@ -835,7 +439,7 @@ static void gst_resilient_rtmp_sink_get_property(GObject *object, guint prop_id,
 static void gst_resilient_rtmp_sink_finalize(GObject *object) {
   auto *self = GST_RESILIENT_RTMP_SINK(object);
   onair::guarded_teardown(element_of(self), [&] {
-    stop_controller(self);
+    stop_controller(self->priv);
     for (Input *input : {&self->priv->video, &self->priv->audio})
       if (input->appsink) gst_object_unref(input->appsink);
     delete self->priv;
@@ -843,8 +447,14 @@ static void gst_resilient_rtmp_sink_finalize(GObject *object) {
   G_OBJECT_CLASS(gst_resilient_rtmp_sink_parent_class)->finalize(object);
 }
 
+static void forward_eos(GstElement *element, GstMessage *eos) {
+  GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)->handle_message(GST_BIN_CAST(element), eos);
+}
+
 static void gst_resilient_rtmp_sink_init(GstResilientRtmpSink *self) {
   self->priv = new Priv();
+  self->priv->element = GST_ELEMENT_CAST(self);
+  self->priv->forward_eos = forward_eos;
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
 }
 

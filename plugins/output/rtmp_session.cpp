@@ -7,6 +7,7 @@
 
 #include "core/flv.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
 
 namespace onair::output {
 
@@ -98,11 +99,18 @@ GstPadProbeReturn RtmpSession::on_sink_buffer(GstPad *, GstPadProbeInfo *info,
     guint8 head[kFlvTagProbe] = {};
     const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
     const SentBuffer sent{gst_buffer_get_size(buffer), is_video_frame_tag(head, got),
-                          GST_BUFFER_DTS_OR_PTS(buffer)};
-    self->events_.sent(*self, sent);
+                          GST_BUFFER_DTS_OR_PTS(buffer), onair::clock_running_time(self->owner_)};
     // rtmp2sink holds the first media buffer until it has published on an
     // established connection: a second one means the first went out.
-    if (++self->sink_buffers_ == 2) self->events_.live(*self);
+    if (++self->sink_buffers_ == 1) {
+      self->first_ = sent;
+      return;
+    }
+    if (self->sink_buffers_ == 2) {
+      self->events_.live(*self);
+      self->events_.sent(*self, self->first_);
+    }
+    self->events_.sent(*self, sent);
   });
   return GST_PAD_PROBE_OK;
 }

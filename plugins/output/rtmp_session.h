@@ -27,6 +27,7 @@ struct SentBuffer {
   gsize size = 0;
   bool video_frame = false;
   GstClockTime timestamp = GST_CLOCK_TIME_NONE;  // rebased to the connection's start
+  int64_t handed_at = -1;  // the owner's running time when rtmp2sink took it; -1 unknown
 };
 
 // What a session reports, from its own streaming threads. Each gets the session, so the
@@ -34,8 +35,8 @@ struct SentBuffer {
 struct SessionEvents {
   std::function<void(const RtmpSession &, const std::string &error, const std::string &debug)>
       failed;
-  std::function<void(const RtmpSession &)> ended;  // the end of stream went out
-  std::function<void(const RtmpSession &, const SentBuffer &)> sent;
+  std::function<void(const RtmpSession &)> ended;                     // the end of stream went out
+  std::function<void(const RtmpSession &, const SentBuffer &)> sent;  // it went out
   std::function<void(const RtmpSession &)> live;  // the first media data went out
 };
 
@@ -68,7 +69,9 @@ class RtmpSession {
   GstElement *audio_ = nullptr;
   CapsPtr video_caps_;  // last caps set on each appsrc
   CapsPtr audio_caps_;
-  guint64 sink_buffers_ = 0;  // touched by rtmp2sink's streaming thread only
+  // Touched by rtmp2sink's streaming thread only.
+  guint64 sink_buffers_ = 0;
+  SentBuffer first_;  // reported once it went out
 };
 
 }  // namespace onair::output
