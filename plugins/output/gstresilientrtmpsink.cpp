@@ -129,7 +129,7 @@ GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
     frame.running_time = dts >= 0 ? dts : pts;
     frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 
-    const guint64 max_queue = settings_of(self->priv).max_queue;
+    const guint64 max_queue = settings_of(p).max_queue;
     out::Decision decision;
     {
       std::lock_guard lock(p->lock);
@@ -169,7 +169,7 @@ bool hold_eos(Self *self, GstMessage *message) {
     const size_t inputs = (p->video.appsink ? 1 : 0) + (p->audio.appsink ? 1 : 0);
     out::RtmpSession *session = st.session.get();
     if (st.held_eos.size() >= inputs) {
-      // Nothing on air to finish: stop connecting and end now.
+      // Every input ended: a connection on air drains, else the output stops at once.
       const bool on_air = session && st.gate.started();
       if (on_air) {
         session->end(out::Stream::kVideo);
@@ -190,11 +190,11 @@ bool hold_eos(Self *self, GstMessage *message) {
   return true;
 }
 
-// ---- start and stop ----
+// ---- the stats property and the action signal ----
 
 GstStructure *stats_structure(Self *self) {
   Priv *p = self->priv;
-  const std::string where = out::redact_rtmp_url(settings_of(self->priv).location);
+  const std::string where = out::redact_rtmp_url(settings_of(p).location);
   std::lock_guard lock(p->lock);
   const Statistics &s = p->stats;
   const auto now = WallClock::now();
