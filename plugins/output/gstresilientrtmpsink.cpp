@@ -268,7 +268,11 @@ static GstStateChangeReturn gst_resilient_rtmp_sink_change_state(
       }
       start_controller(self->priv, s);
     }
-    return parent_class->change_state(element, transition);
+    const GstStateChangeReturn ret = parent_class->change_state(element, transition);
+    // A start that failed is never stopped by PAUSED->READY.
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret == GST_STATE_CHANGE_FAILURE)
+      stop_controller(self->priv);
+    return ret;
   });
 }
 
