@@ -174,19 +174,18 @@ TEST(ReconnectPolicy, AServerThatIsDownIsWatchedAndUsedAsSoonAsItAnswers) {
   p.start();
   p.take_changes();
   Plan plan = p.failed(0, "refused");
-  // Whether the server is down decides how to wait: check at once.
+  // Whether the server is down decides how to wait: checked one interval later, when a
+  // server that was going down has stopped accepting connections.
   EXPECT_EQ(plan.action, Action::kProbe);
-  EXPECT_EQ(plan.at, 0);
+  EXPECT_EQ(plan.at, 250 * kMs);
   p.failed(0, "refused");  // ignored: no connection
   p.elapsed(kSec);         // ignored: a check is due, not a time
   EXPECT_EQ(p.plan().number, plan.number);
 
-  plan = p.probed(0, Probe::kDown);
+  plan = p.probed(250 * kMs, Probe::kDown);
   EXPECT_EQ(plan.action, Action::kProbe);
-  EXPECT_EQ(plan.at, 250 * kMs);
-  plan = p.probed(250 * kMs, Probe::kUnknown);  // still watched
   EXPECT_EQ(plan.at, 500 * kMs);
-  plan = p.probed(500 * kMs, Probe::kDown);
+  plan = p.probed(500 * kMs, Probe::kUnknown);  // still watched
   EXPECT_EQ(plan.at, 750 * kMs);
   plan = p.probed(750 * kMs, Probe::kAnswers);
   EXPECT_EQ(plan.action, Action::kConnect);
@@ -198,11 +197,12 @@ TEST(ReconnectPolicy, AServerThatIsDownIsWatchedAndUsedAsSoonAsItAnswers) {
 }
 
 TEST(ReconnectPolicy, AWatchedServerIsNotCheckedAtOrAfterTheDeadline) {
-  ReconnectPolicy p = policy(0, 60 * kMs);
+  ReconnectPolicy p = policy(0, 30 * kMs);
   p.start();
-  p.failed(0, "refused");  // 100 ms
-  EXPECT_EQ(p.probed(0, Probe::kDown).at, 60 * kMs);
-  const Plan plan = p.probed(60 * kMs, Probe::kDown);  // 120 ms would be past 100 ms
+  EXPECT_EQ(p.failed(0, "refused").at, 30 * kMs);  // 100 ms
+  EXPECT_EQ(p.probed(30 * kMs, Probe::kDown).at, 60 * kMs);
+  EXPECT_EQ(p.probed(60 * kMs, Probe::kDown).at, 90 * kMs);
+  const Plan plan = p.probed(90 * kMs, Probe::kDown);  // 120 ms would be past 100 ms
   EXPECT_EQ(plan.action, Action::kWait);
   EXPECT_EQ(plan.at, 100 * kMs);
   EXPECT_EQ(p.elapsed(100 * kMs).action, Action::kConnect);
@@ -213,17 +213,25 @@ TEST(ReconnectPolicy, AServerThatAnswersButFailedGetsTheFullDelay) {
     ReconnectPolicy p = policy(0, 10 * kMs);
     p.start();
     p.failed(0, "handshake failed");
-    const Plan plan = p.probed(5 * kMs, first);
+    const Plan plan = p.probed(10 * kMs, first);
     EXPECT_EQ(plan.action, Action::kWait);
     EXPECT_EQ(plan.at, 100 * kMs);
   }
 }
 
 TEST(ReconnectPolicy, ACheckThatOutlastsTheDelayConnectsAtOnce) {
-  ReconnectPolicy p = policy();
+  ReconnectPolicy p = policy(0, 50 * kMs);
   p.start();
   p.failed(0, "refused");
   EXPECT_EQ(p.probed(kSec, Probe::kDown).action, Action::kConnect);
+}
+
+TEST(ReconnectPolicy, ADelayShorterThanTheIntervalIsWaitedOutWithoutChecks) {
+  ReconnectPolicy p = policy();  // 100 ms, checks every 250 ms
+  p.start();
+  const Plan plan = p.failed(0, "refused");
+  EXPECT_EQ(plan.action, Action::kWait);
+  EXPECT_EQ(plan.at, 100 * kMs);
 }
 
 TEST(ReconnectPolicy, EndOfStreamDrainsAConnectionOnAir) {
@@ -269,9 +277,12 @@ TEST(ReconnectPolicy, EndOfStreamOffAirStopsAtOnce) {
   const std::function<void(ReconnectPolicy &)> phases[] = {
       [](ReconnectPolicy &) {},                            // connecting
       [](ReconnectPolicy &p) { p.failed(0, "refused"); },  // waiting to retry
-      [](ReconnectPolicy &p) {
+      [](ReconnectPolicy &p) {                             // watching a server that is down
+        ReconnectSettings s;
+        s.backoff.initial = kSec;
+        p.configure(s);
         p.failed(0, "refused");
-        p.probed(0, Probe::kDown);
+        p.probed(250 * kMs, Probe::kDown);
       },
   };
   for (const auto &phase : phases) {

@@ -87,10 +87,14 @@ const Plan &ReconnectPolicy::failed(int64_t now, const std::string &error) {
   change.next_delay = delay;
   changes_.push_back(change);
   deadline_ = later(now, delay);
-  if (settings_.probe_interval <= 0) return set_plan(Action::kWait, deadline_);
-  // Whether the server is down decides whether it is watched: check at once.
+  // Whether the server is down decides whether it is watched. The first check comes one
+  // interval later: a server that dropped the connection as it went down may still accept
+  // connections for a moment.
+  const int64_t first_check = later(now, settings_.probe_interval);
+  if (settings_.probe_interval <= 0 || first_check >= deadline_)
+    return set_plan(Action::kWait, deadline_);
   watch_ = Watch::kFirstCheck;
-  return set_plan(Action::kProbe, now);
+  return set_plan(Action::kProbe, first_check);
 }
 
 const Plan &ReconnectPolicy::ended(int64_t now) {
