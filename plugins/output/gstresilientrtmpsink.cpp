@@ -8,12 +8,22 @@
  * connect or a dropped connection never fails the pipeline it sits in: while
  * offline the element drops data, retries with exponential backoff and jitter
  * (retrying at once when a server that was down accepts connections again),
- * and starts each new connection on a keyframe it asks upstream for.
+ * and starts each new connection on a keyframe it asks upstream for. The waits
+ * between tries run on the pipeline clock.
  *
- * It posts `resilientrtmpsink-state` element messages (connecting, live,
- * reconnecting, failed, stopped) and keeps its figures in the #stats property.
- * The stream key never appears in its messages, errors or logs: URLs are shown
- * as `rtmp://host/app/ *** `. See docs/outputs.md.
+ * The action signal #GstResilientRtmpSink::reconnect-now drops the connection
+ * and connects again at once, also after the element gave up.
+ *
+ * At every change of state it posts a `resilientrtmpsink-state` element
+ * message with the fields `state` (connecting, live, reconnecting, failed,
+ * stopped), `attempt` (uint: the attempt it is about, 1 = first; 0 for live
+ * and stopped), `location` (the stream key hidden), `next-delay` (guint64 ns
+ * until the next attempt, when reconnecting) and `error` (why, after a
+ * failure). Giving up after #GstResilientRtmpSink:max-attempts is a warning,
+ * never an error. Its figures are in #GstResilientRtmpSink:stats
+ * (`resilientrtmpsink-stats`). The stream key never appears in its messages,
+ * errors or logs: URLs are shown as `rtmp://host/app/ *** `. See
+ * docs/elements/resilientrtmpsink.md.
  *
  * ## Example launch line
  * |[
@@ -24,102 +34,22 @@
  */
 #include "gstresilientrtmpsink.h"
 
-#include <gio/gio.h>
 #include <gst/app/gstappsink.h>
-#include <gst/app/gstappsrc.h>
 #include <gst/video/video.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
-#include <optional>
-#include <random>
-#include <string>
-#include <thread>
-#include <vector>
-
-#include "core/backoff.h"
-#include "core/flv.h"
-#include "core/output_gate.h"
-#include "core/output_stats.h"
-#include "core/server_address.h"
 #include "onair/guard.h"
+#include "onair/running_time.h"
+#include "resilientrtmpsink_messages.h"
+#include "resilientrtmpsink_priv.h"
 
-GST_DEBUG_CATEGORY_STATIC(resilient_rtmp_sink_debug);
+GST_DEBUG_CATEGORY(resilient_rtmp_sink_debug);
 #define GST_CAT_DEFAULT resilient_rtmp_sink_debug
 
 namespace out = onair::output;
-using Clock = std::chrono::steady_clock;
+namespace msg = onair::resilientrtmpsink_messages;
+using namespace onair::resilientrtmpsink;
 
 namespace {
-
-constexpr const char *kStateMessage = "resilientrtmpsink-state";
-
-struct Settings {
-  std::string location;
-  bool tls_validation = true;
-  out::BackoffPolicy backoff;
-  guint timeout = 10;                          // seconds, for connecting and acknowledgements
-  guint64 max_queue = 2 * GST_SECOND;          // queued running time before skipping to a keyframe
-  guint64 drain_timeout = 5 * GST_SECOND;      // how long EOS may take to reach the server
-  guint64 probe_interval = 250 * GST_MSECOND;  // 0: no checks while waiting to retry
-  bool sync = true;
-};
-
-// One encoded stream coming in through a request pad.
-struct Input {
-  GstElement *appsink = nullptr;  // child of the bin; we hold a reference too
-  GstPad *ghost = nullptr;
-};
-
-// One connection: appsrc(s) ! flvmux ! rtmp2sink, in a pipeline of its own.
-struct Session {
-  GstElement *pipeline = nullptr;
-  GstElement *video = nullptr;  // appsrc, owned by pipeline
-  GstElement *audio = nullptr;
-  guint64 sink_buffers = 0;  // seen at rtmp2sink's pad; touched by its streaming thread only
-};
-
-enum class Outcome { kNone, kError, kDrained, kReconnectNow, kStop };
-
-struct Priv {
-  std::mutex settings_lock;
-  Settings settings;
-
-  std::mutex lock;  // everything below
-  std::condition_variable wake;
-  Input video;
-  Input audio;
-  bool has_video = false;
-  bool has_audio = false;
-  out::OutputGate gate;
-  Session *session = nullptr;
-  GstCaps *video_caps = nullptr;  // last caps handed to the session's appsrc
-  GstCaps *audio_caps = nullptr;
-
-  out::State state = out::State::kIdle;
-  guint attempt = 0;
-  guint reconnects = 0;
-  std::string last_error;
-  guint64 frames_sent = 0;
-  guint64 bytes_sent = 0;
-  out::RateMeter rate;
-  out::LatencyMeter latency;
-  Clock::time_point live_since{};
-
-  std::thread controller;
-  GCancellable *cancel = g_cancellable_new();  // ends a reachability check on stop
-  bool stopping = false;
-  bool reconnect_now = false;
-  Outcome outcome = Outcome::kNone;
-  std::string session_error;
-
-  // End of stream: every input's EOS must arrive and the session must drain.
-  std::vector<GstMessage *> held_eos;  // the inputs' EOS messages, let through when drained
-  bool draining = false;
-  bool drained = false;
-  bool eos_posted = false;
-};
 
 enum {
   PROP_0,
@@ -164,44 +94,8 @@ namespace {
 
 using Self = GstResilientRtmpSink;
 
-Settings settings_of(Self *self) {
-  std::lock_guard lock(self->priv->settings_lock);
-  return self->priv->settings;
-}
-
-// The element's pipeline clock as running time, or -1.
-int64_t clock_running_time(Self *self) {
-  GstClock *clock = gst_element_get_clock(GST_ELEMENT_CAST(self));
-  if (!clock) return -1;
-  const GstClockTime now = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT_CAST(self));
-  return now >= base ? static_cast<int64_t>(now - base) : -1;
-}
-
-void post_state(Self *self, out::State state, guint attempt, GstClockTime next_delay,
-                const std::string &error) {
-  const std::string where = out::redact_rtmp_url(settings_of(self).location);
-  GstStructure *s =
-      gst_structure_new(kStateMessage, "state", G_TYPE_STRING, out::state_name(state), "attempt",
-                        G_TYPE_UINT, attempt, "location", G_TYPE_STRING, where.c_str(), nullptr);
-  if (GST_CLOCK_TIME_IS_VALID(next_delay))
-    gst_structure_set(s, "next-delay", G_TYPE_UINT64, next_delay, nullptr);
-  if (!error.empty()) gst_structure_set(s, "error", G_TYPE_STRING, error.c_str(), nullptr);
-  GST_INFO_OBJECT(self, "%s (attempt %u) %s", out::state_name(state), attempt, error.c_str());
-  gst_element_post_message(GST_ELEMENT_CAST(self),
-                           gst_message_new_element(GST_OBJECT_CAST(self), s));
-}
-
-void set_state(Self *self, out::State state, guint attempt, GstClockTime next_delay,
-               const std::string &error) {
-  {
-    std::lock_guard lock(self->priv->lock);
-    self->priv->state = state;
-    self->priv->attempt = attempt;
-    if (state == out::State::kLive) self->priv->live_since = Clock::now();
-  }
-  post_state(self, state, attempt, next_delay, error);
+GstElement *element_of(Self *self) {
+  return GST_ELEMENT_CAST(self);
 }
 
 // ---- data path (outer streaming threads) ----
@@ -213,12 +107,6 @@ void request_keyframe(GstElement *appsink) {
   gst_object_unref(pad);
 }
 
-int64_t to_running_time(const GstSegment *segment, GstClockTime ts) {
-  if (!GST_CLOCK_TIME_IS_VALID(ts) || !segment || segment->format != GST_FORMAT_TIME) return -1;
-  const GstClockTime rt = gst_segment_to_running_time(segment, GST_FORMAT_TIME, ts);
-  return GST_CLOCK_TIME_IS_VALID(rt) ? static_cast<int64_t>(rt) : -1;
-}
-
 GstClockTime shifted(int64_t running_time, int64_t offset) {
   if (running_time < 0) return GST_CLOCK_TIME_NONE;
   return running_time >= offset ? static_cast<GstClockTime>(running_time - offset) : 0;
@@ -226,41 +114,39 @@ GstClockTime shifted(int64_t running_time, int64_t offset) {
 
 GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
   auto *self = static_cast<Self *>(data);
-  return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&] {
+  return onair::guarded(element_of(self), GST_FLOW_ERROR, [&] {
     GstSample *sample = gst_app_sink_pull_sample(appsink);
     if (!sample) return GST_FLOW_EOS;
     Priv *p = self->priv;
     const bool is_video = GST_ELEMENT_CAST(appsink) == p->video.appsink;
     GstBuffer *buffer = gst_sample_get_buffer(sample);
     const GstSegment *segment = gst_sample_get_segment(sample);
-    const int64_t pts = to_running_time(segment, GST_BUFFER_PTS(buffer));
-    const int64_t dts = to_running_time(segment, GST_BUFFER_DTS(buffer));
+    const int64_t pts = onair::segment_running_time(segment, GST_BUFFER_PTS(buffer));
+    const int64_t dts = onair::segment_running_time(segment, GST_BUFFER_DTS(buffer));
 
     out::Frame frame;
     frame.stream = is_video ? out::Stream::kVideo : out::Stream::kAudio;
     frame.running_time = dts >= 0 ? dts : pts;
     frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
 
-    const guint64 max_queue = settings_of(self).max_queue;
+    const guint64 max_queue = settings_of(p).max_queue;
     out::Decision decision;
     {
       std::lock_guard lock(p->lock);
-      GstElement *src = p->session ? (is_video ? p->session->video : p->session->audio) : nullptr;
-      const bool queue_full =
-          src && gst_app_src_get_current_level_time(GST_APP_SRC(src)) > max_queue;
-      decision = p->gate.decide(frame, queue_full);
-      if (decision.send && src) {
-        GstCaps *caps = gst_sample_get_caps(sample);
-        GstCaps *&last = is_video ? p->video_caps : p->audio_caps;
-        if (caps && (!last || !gst_caps_is_equal(caps, last))) {
-          gst_caps_replace(&last, caps);
-          gst_app_src_set_caps(GST_APP_SRC(src), caps);
+      if (p->state) {
+        State &st = *p->state;
+        out::RtmpSession *session = st.session.get();
+        const bool queue_full = session && session->queued(frame.stream) > max_queue;
+        decision = st.gate.decide(frame, queue_full);
+        p->stats.video_dropped = st.gate.video_dropped();
+        p->stats.audio_dropped = st.gate.audio_dropped();
+        if (decision.send && session) {
+          // Shares the memory; only the timestamps differ.
+          GstBuffer *copy = gst_buffer_copy(buffer);
+          GST_BUFFER_PTS(copy) = shifted(pts, decision.offset);
+          GST_BUFFER_DTS(copy) = shifted(dts, decision.offset);
+          session->push(frame.stream, gst_sample_get_caps(sample), copy);
         }
-        // Shares the memory; only the timestamps differ.
-        GstBuffer *copy = gst_buffer_copy(buffer);
-        GST_BUFFER_PTS(copy) = shifted(pts, decision.offset);
-        GST_BUFFER_DTS(copy) = shifted(dts, decision.offset);
-        gst_app_src_push_buffer(GST_APP_SRC(src), copy);
       }
     }
     gst_sample_unref(sample);
@@ -269,341 +155,74 @@ GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
   });
 }
 
-// ---- session (controller thread) ----
-
-GstPadProbeReturn on_sink_buffer(GstPad *, GstPadProbeInfo *info, gpointer data) noexcept {
-  auto *self = static_cast<Self *>(data);
-  onair::guarded(GST_ELEMENT_CAST(self), [&] {
-    GstBuffer *buffer = GST_PAD_PROBE_INFO_BUFFER(info);
-    // rtmp2sink takes the stream headers from the caps and skips these
-    // buffers without waiting for the connection: they prove nothing.
-    if (GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_HEADER)) return;
-    Priv *p = self->priv;
-    guint8 head[out::kFlvTagProbe] = {};
-    const gsize got = gst_buffer_extract(buffer, 0, head, sizeof head);
-    const bool video_frame = out::is_video_frame_tag(head, got);
-    const gsize size = gst_buffer_get_size(buffer);
-    const int64_t now_rt = clock_running_time(self);
-    bool went_live = false;
-    {
-      std::lock_guard lock(p->lock);
-      if (!p->session) return;
-      // rtmp2sink holds the first media buffer until it has published on an
-      // established connection: a second one means the first went out.
-      went_live = ++p->session->sink_buffers == 2;
-      p->bytes_sent += size;
-      p->rate.add(
-          std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now().time_since_epoch())
-              .count(),
-          size);
-      if (video_frame) {
-        p->frames_sent++;
-        const GstClockTime ts = GST_BUFFER_DTS_OR_PTS(buffer);
-        // Timestamps were rebased to the connection's start; add that back
-        // to get the capture running time.
-        if (now_rt >= 0 && GST_CLOCK_TIME_IS_VALID(ts))
-          p->latency.add(now_rt - (static_cast<int64_t>(ts) + p->gate.offset()));
-      }
-    }
-    if (went_live) set_state(self, out::State::kLive, 0, GST_CLOCK_TIME_NONE, "");
-  });
-  return GST_PAD_PROBE_OK;
-}
-
-GstBusSyncReply on_session_message(GstBus *, GstMessage *message, gpointer data) noexcept {
-  auto *self = static_cast<Self *>(data);
-  onair::guarded(GST_ELEMENT_CAST(self), [&] {
-    Priv *p = self->priv;
-    if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR) {
-      GError *error = nullptr;
-      gchar *debug = nullptr;
-      gst_message_parse_error(message, &error, &debug);
-      const std::string location = settings_of(self).location;
-      std::string text = out::redact_text(error ? error->message : "unknown error", location);
-      GST_DEBUG_OBJECT(self, "session error: %s (%s)", text.c_str(),
-                       out::redact_text(debug ? debug : "", location).c_str());
-      g_clear_error(&error);
-      g_free(debug);
-      std::lock_guard lock(p->lock);
-      if (p->outcome == Outcome::kNone) {
-        p->outcome = Outcome::kError;
-        p->session_error = text;
-      }
-      p->wake.notify_all();
-    } else if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
-      std::lock_guard lock(p->lock);
-      if (p->outcome == Outcome::kNone) p->outcome = Outcome::kDrained;
-      p->wake.notify_all();
-    }
-  });
-  gst_message_unref(message);
-  return GST_BUS_DROP;
-}
-
-GstElement *make(const char *factory, const char *name) {
-  GstElement *e = gst_element_factory_make(factory, name);
-  if (!e) throw std::runtime_error(std::string("missing element '") + factory + "'");
-  return e;
-}
-
-// Whether the input's EOS came (call with the lock held).
-bool input_ended(const Priv *p, const Input &input) {
-  for (GstMessage *m : p->held_eos)
-    if (GST_MESSAGE_SRC(m) == GST_OBJECT_CAST(input.appsink)) return true;
-  return false;
-}
-
-Session *build_session(Self *self, const Settings &s) {
-  auto *session = new Session();
-  session->pipeline = gst_pipeline_new("rtmp-session");
-  GstElement *mux = make("flvmux", "mux");
-  GstElement *sink = make("rtmp2sink", "sink");
-  g_object_set(mux, "streamable", TRUE, "encoder", "onair", nullptr);
-  g_object_set(
-      sink, "location", s.location.c_str(), "async-connect", TRUE, "sync", FALSE, "async", FALSE,
-      "timeout", s.timeout, "tls-validation-flags",
-      s.tls_validation ? G_TLS_CERTIFICATE_VALIDATE_ALL : static_cast<GTlsCertificateFlags>(0),
-      nullptr);
-  gst_bin_add_many(GST_BIN(session->pipeline), mux, sink, nullptr);
-  gst_element_link(mux, sink);
-
-  const auto add_source = [&](const char *name, const char *mux_pad) {
-    GstElement *src = make("appsrc", name);
-    g_object_set(src, "format", GST_FORMAT_TIME, "is-live", FALSE, "block", FALSE, "max-bytes",
-                 G_GUINT64_CONSTANT(0), "emit-signals", FALSE, nullptr);
-    gst_bin_add(GST_BIN(session->pipeline), src);
-    if (!gst_element_link_pads(src, "src", mux, mux_pad))
-      throw std::runtime_error(std::string("cannot link to flvmux ") + mux_pad);
-    return src;
-  };
-  bool video, audio;
-  {
-    std::lock_guard lock(self->priv->lock);
-    video = self->priv->has_video && !input_ended(self->priv, self->priv->video);
-    audio = self->priv->has_audio && !input_ended(self->priv, self->priv->audio);
-  }
-  if (video) session->video = add_source("video", "video");
-  if (audio) session->audio = add_source("audio", "audio");
-
-  GstPad *pad = gst_element_get_static_pad(sink, "sink");
-  gst_pad_add_probe(pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer, self, nullptr);
-  gst_object_unref(pad);
-  GstBus *bus = gst_element_get_bus(session->pipeline);
-  gst_bus_set_sync_handler(bus, on_session_message, self, nullptr);
-  gst_object_unref(bus);
-  return session;
-}
-
-void destroy_session(Session *session) {
-  if (!session) return;
-  gst_element_set_state(session->pipeline, GST_STATE_NULL);
-  gst_object_unref(session->pipeline);
-  delete session;
-}
-
-// Waits until something ends the current connection, or `timeout` passes.
-// With `wake_on_draining`, also returns kNone once end of stream starts draining.
-Outcome wait_outcome(Priv *p, std::unique_lock<std::mutex> &lock,
-                     std::chrono::nanoseconds timeout = std::chrono::nanoseconds::max(),
-                     bool wake_on_draining = false) {
-  const auto ready = [&] {
-    return p->stopping || p->reconnect_now || p->outcome != Outcome::kNone ||
-           (wake_on_draining && p->draining);
-  };
-  if (timeout == std::chrono::nanoseconds::max())
-    p->wake.wait(lock, ready);
-  else
-    p->wake.wait_for(lock, timeout, ready);
-  if (p->stopping) return Outcome::kStop;
-  if (p->reconnect_now) {
-    p->reconnect_now = false;
-    return Outcome::kReconnectNow;
-  }
-  return p->outcome;
-}
-
-// Whether the server accepts TCP connections: false with `down` set when it
-// resolves but refuses or does not answer (a server that is down), false
-// with `down` unset for anything else (no such host, a cancelled check).
-bool server_answers(const out::ServerAddress &address, GCancellable *cancel, bool &down) {
-  GSocketClient *client = g_socket_client_new();
-  g_socket_client_set_timeout(client, 1);
-  g_socket_client_set_enable_proxy(client, FALSE);
-  GError *error = nullptr;
-  GSocketConnection *connection =
-      g_socket_client_connect_to_host(client, address.host.c_str(), address.port, cancel, &error);
-  g_object_unref(client);
-  down = false;
-  if (connection) {
-    g_io_stream_close(G_IO_STREAM(connection), nullptr, nullptr);
-    g_object_unref(connection);
-    return true;
-  }
-  down =
-      error && error->domain == G_IO_ERROR &&
-      (error->code == G_IO_ERROR_CONNECTION_REFUSED || error->code == G_IO_ERROR_TIMED_OUT ||
-       error->code == G_IO_ERROR_HOST_UNREACHABLE || error->code == G_IO_ERROR_NETWORK_UNREACHABLE);
-  g_clear_error(&error);
-  return false;
-}
-
-// Waits `delay` before the next attempt. If the server is down when the wait
-// begins, it is checked every probe interval and the wait ends as soon as it
-// accepts connections again: however long the backoff has grown, a server
-// that comes back is used at once. A server that is up but failed the
-// attempt (a refused key, a broken handshake) gets the full delay.
-Outcome wait_to_retry(Self *self, const Settings &s, int64_t delay) {
-  Priv *p = self->priv;
-  const auto deadline = Clock::now() + std::chrono::nanoseconds(delay);
-  const auto address =
-      s.probe_interval > 0 ? out::server_address(s.location) : std::optional<out::ServerAddress>();
-  bool down = false;
-  const bool watching = address && !server_answers(*address, p->cancel, down) && down;
-  std::unique_lock lock(p->lock);
-  p->outcome = Outcome::kNone;
-  while (true) {
-    auto step = std::chrono::duration_cast<std::chrono::nanoseconds>(deadline - Clock::now());
-    if (step.count() <= 0) return Outcome::kNone;
-    if (watching) step = std::min(step, std::chrono::nanoseconds(s.probe_interval));
-    const Outcome outcome = wait_outcome(p, lock, step);
-    if (outcome != Outcome::kNone) return outcome;
-    if (!watching || Clock::now() >= deadline) continue;
-    lock.unlock();
-    const bool back = server_answers(*address, p->cancel, down);
-    lock.lock();
-    if (back && !p->stopping) {
-      GST_INFO_OBJECT(self, "the server accepts connections again: retrying now");
-      return Outcome::kNone;
-    }
-  }
-}
-
-void post_eos_if_ready(Self *self);
-
-// The controller's last act: nothing more will be sent, so the held EOS may go.
-void end_controller(Self *self) {
-  {
-    std::lock_guard lock(self->priv->lock);
-    self->priv->drained = true;
-  }
-  set_state(self, out::State::kStopped, 0, GST_CLOCK_TIME_NONE, "");
-  post_eos_if_ready(self);
-}
-
-void controller_main(Self *self) noexcept {
-  Priv *p = self->priv;
-  std::mt19937_64 random(std::random_device{}());
-  std::uniform_real_distribution<double> uniform(0.0, 1.0);
-  guint failed = 0;
-
-  while (true) {
-    const Settings s = settings_of(self);
-    set_state(self, out::State::kConnecting, failed + 1, GST_CLOCK_TIME_NONE, "");
-    Session *session = nullptr;
-    std::string error;
-    try {
-      session = build_session(self, s);
-    } catch (const std::exception &e) {
-      error = e.what();
-    }
-    bool was_live = false;
-    Outcome outcome = Outcome::kError;
-    if (session) {
-      {
-        std::lock_guard lock(p->lock);
-        p->outcome = Outcome::kNone;
-        p->session = session;
-        gst_caps_replace(&p->video_caps, nullptr);
-        gst_caps_replace(&p->audio_caps, nullptr);
-        p->gate.open();
-      }
-      if (gst_element_set_state(session->pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
-        std::lock_guard lock(p->lock);
-        if (p->outcome == Outcome::kNone) {
-          p->outcome = Outcome::kError;
-          p->session_error = "could not start the connection";
-        }
-      }
-      std::unique_lock lock(p->lock);
-      outcome = wait_outcome(p, lock, std::chrono::nanoseconds::max(), true);
-      if (p->draining) {
-        // Every input ended: give the last data a bounded time to reach the server.
-        if (outcome == Outcome::kNone)
-          outcome = wait_outcome(p, lock, std::chrono::nanoseconds(s.drain_timeout));
-        if (outcome != Outcome::kDrained)
-          GST_WARNING_OBJECT(self, "connection did not drain at end of stream");
-        outcome = Outcome::kDrained;
-      } else if (outcome == Outcome::kDrained) {
-        outcome = Outcome::kError;  // the session ended without being asked to
-      }
-      error = p->session_error;
-      was_live = session->sink_buffers >= 2;
-      p->gate.close();
-      p->session = nullptr;
-    }
-    destroy_session(session);
-
-    if (outcome == Outcome::kDrained || outcome == Outcome::kStop) {
-      end_controller(self);
-      return;
-    }
-    if (outcome == Outcome::kReconnectNow) {
-      failed = 0;
-      continue;
-    }
-    if (was_live) {
-      failed = 0;
-      std::lock_guard lock(p->lock);
-      p->reconnects++;
-    }
-    failed++;
-    {
-      std::lock_guard lock(p->lock);
-      p->last_error = error;
-    }
-    if (!out::may_retry(s.backoff, failed)) {
-      set_state(self, out::State::kFailed, failed, GST_CLOCK_TIME_NONE, error);
-      GST_ELEMENT_WARNING(
-          self, RESOURCE, WRITE,
-          ("Giving up on %s after %u attempts", out::redact_rtmp_url(s.location).c_str(), failed),
-          ("%s", error.c_str()));
-      std::unique_lock lock(p->lock);
-      p->outcome = Outcome::kNone;
-      const Outcome next = wait_outcome(p, lock);
-      if (next == Outcome::kStop || next == Outcome::kDrained) {
-        lock.unlock();
-        end_controller(self);
-        return;
-      }
-      failed = 0;
-      continue;
-    }
-    const int64_t delay = out::backoff_delay(s.backoff, failed, uniform(random));
-    set_state(self, out::State::kReconnecting, failed + 1, static_cast<GstClockTime>(delay), error);
-    const Outcome next = wait_to_retry(self, s, delay);
-    if (next == Outcome::kStop || next == Outcome::kDrained) {
-      end_controller(self);
-      return;
-    }
-    if (next == Outcome::kReconnectNow) failed = 0;
-  }
-}
-
 // ---- end of stream ----
 
-void post_eos_if_ready(Self *self) {
+// Holds an input's EOS until the connection drained; false when not running.
+bool hold_eos(Self *self, GstMessage *message) {
   Priv *p = self->priv;
-  std::vector<GstMessage *> held;
+  bool drained_already = false;
   {
     std::lock_guard lock(p->lock);
-    const size_t inputs = (p->has_video ? 1 : 0) + (p->has_audio ? 1 : 0);
-    if (p->eos_posted || p->held_eos.size() < inputs || !p->drained) return;
-    p->eos_posted = true;
-    held.swap(p->held_eos);
+    if (!p->state) return false;
+    State &st = *p->state;
+    st.held_eos.emplace_back(message);
+    const size_t inputs = (p->video.appsink ? 1 : 0) + (p->audio.appsink ? 1 : 0);
+    out::RtmpSession *session = st.session.get();
+    if (st.held_eos.size() >= inputs) {
+      // Every input ended: a connection on air drains, else the output stops at once.
+      const bool on_air = session && st.gate.started();
+      if (on_air) {
+        session->end(out::Stream::kVideo);
+        session->end(out::Stream::kAudio);
+      }
+      st.policy.end_of_stream(now(p), on_air);
+      wake(p);
+    } else {
+      // One stream ended before the other (a file without sound): the connection goes on
+      // with the other one alone, and flvmux stops waiting for the ended one.
+      const bool video = GST_MESSAGE_SRC(message) == GST_OBJECT_CAST(p->video.appsink);
+      if (video) st.gate.set_has_video(false);
+      if (session) session->end(video ? out::Stream::kVideo : out::Stream::kAudio);
+    }
+    drained_already = st.drained;
   }
-  // GstBin posts the element's own EOS once each of its sinks has.
-  for (GstMessage *m : held)
-    GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)->handle_message(GST_BIN_CAST(self), m);
+  if (drained_already) post_eos_if_ready(p);
+  return true;
+}
+
+// ---- the stats property and the action signal ----
+
+GstStructure *stats_structure(Self *self) {
+  Priv *p = self->priv;
+  const std::string where = out::redact_rtmp_url(settings_of(p).location);
+  std::lock_guard lock(p->lock);
+  const Statistics &s = p->stats;
+  const auto now = WallClock::now();
+  const guint64 uptime =
+      s.state == out::State::kLive
+          ? static_cast<guint64>(
+                std::chrono::duration_cast<std::chrono::nanoseconds>(now - s.live_since).count())
+          : 0;
+  const double bitrate = s.rate.bits_per_second(
+      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
+  return gst_structure_new(
+      msg::kStats, msg::kStateName, G_TYPE_STRING, out::state_name(s.state), msg::kLocation,
+      G_TYPE_STRING, where.c_str(), msg::kFramesSent, G_TYPE_UINT64, s.frames_sent, msg::kBytesSent,
+      G_TYPE_UINT64, s.bytes_sent, msg::kFramesDropped, G_TYPE_UINT64, s.video_dropped,
+      msg::kAudioDropped, G_TYPE_UINT64, s.audio_dropped, msg::kBitrate, G_TYPE_DOUBLE, bitrate,
+      msg::kUptime, G_TYPE_UINT64, uptime, msg::kReconnects, G_TYPE_UINT, s.reconnects,
+      msg::kAttempt, G_TYPE_UINT, s.attempt, msg::kLastError, G_TYPE_STRING, s.last_error.c_str(),
+      msg::kEncodingLatency, G_TYPE_INT64, s.latency.mean(), nullptr);
+}
+
+void reconnect_now(Self *self) noexcept {
+  onair::guarded(element_of(self), [&] {
+    Priv *p = self->priv;
+    std::lock_guard lock(p->lock);
+    if (!p->state) return;
+    p->state->policy.reconnect_now();
+    wake(p);
+  });
 }
 
 }  // namespace
@@ -611,96 +230,48 @@ void post_eos_if_ready(Self *self) {
 // EOS from an input's appsink is held back until the connection drained.
 static void gst_resilient_rtmp_sink_handle_message(GstBin *bin, GstMessage *message) noexcept {
   auto *self = GST_RESILIENT_RTMP_SINK(bin);
-  if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS) {
-    Priv *p = self->priv;
-    bool drained_already = false;
-    {
-      std::lock_guard lock(p->lock);
-      p->held_eos.push_back(message);
-      const size_t inputs = (p->has_video ? 1 : 0) + (p->has_audio ? 1 : 0);
-      if (p->held_eos.size() >= inputs) {
-        if (p->session && p->gate.started()) {
-          p->draining = true;
-          if (p->session->video) gst_app_src_end_of_stream(GST_APP_SRC(p->session->video));
-          if (p->session->audio) gst_app_src_end_of_stream(GST_APP_SRC(p->session->audio));
-        } else {
-          // Nothing on air to finish: stop connecting and end now.
-          p->stopping = true;
-          g_cancellable_cancel(p->cancel);
-          p->drained = !p->controller.joinable();
-          p->wake.notify_all();
-        }
-      } else {
-        // One stream ended before the other (a file without sound): the
-        // connection goes on with the other one alone, and flvmux stops
-        // waiting for the ended one.
-        const bool video = GST_MESSAGE_SRC(message) == GST_OBJECT_CAST(p->video.appsink);
-        if (video) p->gate.set_has_video(false);
-        GstElement *src = p->session ? (video ? p->session->video : p->session->audio) : nullptr;
-        if (src) gst_app_src_end_of_stream(GST_APP_SRC(src));
-      }
-      drained_already = p->drained;
-    }
-    if (drained_already) post_eos_if_ready(self);
-    return;
-  }
-  GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)->handle_message(bin, message);
-}
-
-static void start_controller(Self *self) {
-  Priv *p = self->priv;
-  std::lock_guard lock(p->lock);
-  p->stopping = false;
-  g_cancellable_reset(p->cancel);
-  p->reconnect_now = false;
-  p->outcome = Outcome::kNone;
-  for (GstMessage *m : p->held_eos) gst_message_unref(m);
-  p->held_eos.clear();
-  p->draining = p->drained = p->eos_posted = false;
-  p->gate.set_has_video(p->has_video);
-  p->gate.close();
-  p->controller = std::thread(controller_main, self);
-}
-
-static void stop_controller(Self *self) {
-  Priv *p = self->priv;
-  std::thread thread;
-  {
-    std::lock_guard lock(p->lock);
-    p->stopping = true;
-    g_cancellable_cancel(p->cancel);
-    p->wake.notify_all();
-    thread = std::move(p->controller);
-  }
-  if (thread.joinable()) thread.join();
+  const bool held = onair::guarded(element_of(self), false, [&] {
+    return GST_MESSAGE_TYPE(message) == GST_MESSAGE_EOS && hold_eos(self, message);
+  });
+  if (!held) GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)->handle_message(bin, message);
 }
 
 static GstStateChangeReturn gst_resilient_rtmp_sink_change_state(
     GstElement *element, GstStateChange transition) noexcept {
   auto *self = GST_RESILIENT_RTMP_SINK(element);
+  auto *parent_class = GST_ELEMENT_CLASS(gst_resilient_rtmp_sink_parent_class);
+  if (GST_STATE_TRANSITION_NEXT(transition) < GST_STATE_TRANSITION_CURRENT(transition)) {
+    return onair::guarded_teardown(element, GST_STATE_CHANGE_FAILURE, [&] {
+      const GstStateChangeReturn ret = parent_class->change_state(element, transition);
+      if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) stop_controller(self->priv);
+      return ret;
+    });
+  }
   return onair::guarded(element, GST_STATE_CHANGE_FAILURE, [&] {
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
-      const Settings s = settings_of(self);
+      const Settings s = settings_of(self->priv);
       if (s.location.rfind("rtmp://", 0) != 0 && s.location.rfind("rtmps://", 0) != 0) {
         GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No valid RTMP location set"),
                           ("location must start with rtmp:// or rtmps://, got '%s'",
                            out::redact_rtmp_url(s.location).c_str()));
         return GST_STATE_CHANGE_FAILURE;
       }
-      if (!self->priv->has_video && !self->priv->has_audio) {
+      bool linked;
+      {
+        std::lock_guard lock(self->priv->lock);
+        linked = self->priv->video.appsink || self->priv->audio.appsink;
+      }
+      if (!linked) {
         GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("Nothing linked to send"),
                           ("request a 'video' and/or 'audio' pad"));
         return GST_STATE_CHANGE_FAILURE;
       }
-      start_controller(self);
+      start_controller(self->priv, s);
     }
-    const GstStateChangeReturn ret =
-        GST_ELEMENT_CLASS(gst_resilient_rtmp_sink_parent_class)->change_state(element, transition);
-    if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
-      stop_controller(self);
-      std::lock_guard lock(self->priv->lock);
-      self->priv->state = out::State::kIdle;
-    }
+    const GstStateChangeReturn ret = parent_class->change_state(element, transition);
+    // A start that failed is never stopped by PAUSED->READY.
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret == GST_STATE_CHANGE_FAILURE)
+      stop_controller(self->priv);
     return ret;
   });
 }
@@ -716,11 +287,14 @@ static GstPad *gst_resilient_rtmp_sink_request_new_pad(GstElement *element, GstP
       GST_WARNING_OBJECT(self, "pads can only be requested before starting");
       return nullptr;
     }
-    if (input.appsink) return nullptr;  // one of each
+    {
+      std::lock_guard lock(p->lock);
+      if (input.appsink) return nullptr;  // one of each
+    }
 
     GstElement *appsink = gst_element_factory_make("appsink", video ? "video-in" : "audio-in");
     GstCaps *caps = gst_pad_template_get_caps(templ);
-    g_object_set(appsink, "caps", caps, "sync", settings_of(self).sync, "max-buffers", 1u,
+    g_object_set(appsink, "caps", caps, "sync", settings_of(self->priv).sync, "max-buffers", 1u,
                  "enable-last-sample", FALSE, "qos", FALSE, nullptr);
     gst_caps_unref(caps);
     GstAppSinkCallbacks callbacks = {};
@@ -734,182 +308,157 @@ static GstPad *gst_resilient_rtmp_sink_request_new_pad(GstElement *element, GstP
     gst_object_unref(target);
     gst_pad_set_active(ghost, TRUE);
     gst_element_add_pad(element, ghost);
-    {
-      std::lock_guard lock(p->lock);
-      input.appsink = GST_ELEMENT(gst_object_ref(appsink));
-      input.ghost = ghost;
-      (video ? p->has_video : p->has_audio) = true;
-    }
+    std::lock_guard lock(p->lock);
+    input.appsink = GST_ELEMENT(gst_object_ref(appsink));
+    input.ghost = ghost;
     return ghost;
   });
 }
 
 static void gst_resilient_rtmp_sink_release_pad(GstElement *element, GstPad *pad) noexcept {
   auto *self = GST_RESILIENT_RTMP_SINK(element);
-  Priv *p = self->priv;
-  GstElement *appsink = nullptr;
-  {
-    std::lock_guard lock(p->lock);
-    for (Input *input : {&p->video, &p->audio}) {
-      if (input->ghost != pad) continue;
-      appsink = input->appsink;
-      input->appsink = nullptr;
-      input->ghost = nullptr;
-      (input == &p->video ? p->has_video : p->has_audio) = false;
+  onair::guarded_teardown(element, [&] {
+    Priv *p = self->priv;
+    GstElement *appsink = nullptr;
+    {
+      std::lock_guard lock(p->lock);
+      for (Input *input : {&p->video, &p->audio}) {
+        if (input->ghost != pad) continue;
+        appsink = input->appsink;
+        *input = Input();
+      }
     }
-  }
-  gst_element_remove_pad(element, pad);
-  if (appsink) {
+    gst_element_remove_pad(element, pad);
+    if (!appsink) return;
     // On dispose the bin may have removed its children already.
     if (GST_OBJECT_PARENT(appsink) == GST_OBJECT_CAST(self)) {
       gst_element_set_state(appsink, GST_STATE_NULL);
       gst_bin_remove(GST_BIN(self), appsink);
     }
     gst_object_unref(appsink);
-  }
-}
-
-static void reconnect_now(Self *self) {
-  Priv *p = self->priv;
-  std::lock_guard lock(p->lock);
-  p->reconnect_now = true;
-  p->wake.notify_all();
-}
-
-static GstStructure *stats_structure(Self *self) {
-  Priv *p = self->priv;
-  const std::string where = out::redact_rtmp_url(settings_of(self).location);
-  std::lock_guard lock(p->lock);
-  const auto now = Clock::now();
-  const guint64 uptime =
-      p->state == out::State::kLive
-          ? static_cast<guint64>(
-                std::chrono::duration_cast<std::chrono::nanoseconds>(now - p->live_since).count())
-          : 0;
-  const double bitrate = p->rate.bits_per_second(
-      std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-  return gst_structure_new(
-      "resilientrtmpsink-stats", "state", G_TYPE_STRING, out::state_name(p->state), "location",
-      G_TYPE_STRING, where.c_str(), "frames-sent", G_TYPE_UINT64, p->frames_sent, "bytes-sent",
-      G_TYPE_UINT64, p->bytes_sent, "frames-dropped", G_TYPE_UINT64, p->gate.video_dropped(),
-      "audio-dropped", G_TYPE_UINT64, p->gate.audio_dropped(), "bitrate", G_TYPE_DOUBLE, bitrate,
-      "uptime", G_TYPE_UINT64, uptime, "reconnects", G_TYPE_UINT, p->reconnects, "attempt",
-      G_TYPE_UINT, p->attempt, "last-error", G_TYPE_STRING, p->last_error.c_str(),
-      "encoding-latency", G_TYPE_INT64, p->latency.mean(), nullptr);
+  });
 }
 
 static void gst_resilient_rtmp_sink_set_property(GObject *object, guint prop_id,
-                                                 const GValue *value, GParamSpec *pspec) {
+                                                 const GValue *value, GParamSpec *pspec) noexcept {
   auto *self = GST_RESILIENT_RTMP_SINK(object);
-  std::lock_guard lock(self->priv->settings_lock);
-  Settings &s = self->priv->settings;
-  switch (prop_id) {
-    case PROP_LOCATION: {
-      const gchar *v = g_value_get_string(value);
-      s.location = v ? v : "";
-      break;
+  onair::guarded(element_of(self), [&] {
+    std::lock_guard lock(self->priv->settings_lock);
+    Settings &s = self->priv->settings;
+    switch (prop_id) {
+      case PROP_LOCATION: {
+        const gchar *v = g_value_get_string(value);
+        s.location = v ? v : "";
+        break;
+      }
+      case PROP_TLS_VALIDATION:
+        s.tls_validation = g_value_get_boolean(value);
+        break;
+      case PROP_MAX_ATTEMPTS:
+        s.backoff.max_attempts = g_value_get_uint(value);
+        break;
+      case PROP_RETRY_INITIAL:
+        s.backoff.initial = static_cast<int64_t>(g_value_get_uint64(value));
+        break;
+      case PROP_RETRY_MAX:
+        s.backoff.max = static_cast<int64_t>(g_value_get_uint64(value));
+        break;
+      case PROP_TIMEOUT:
+        s.timeout = g_value_get_uint(value);
+        break;
+      case PROP_MAX_QUEUE:
+        s.max_queue = g_value_get_uint64(value);
+        break;
+      case PROP_DRAIN_TIMEOUT:
+        s.drain_timeout = g_value_get_uint64(value);
+        break;
+      case PROP_PROBE_INTERVAL:
+        s.probe_interval = g_value_get_uint64(value);
+        break;
+      case PROP_SYNC:
+        s.sync = g_value_get_boolean(value);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
     }
-    case PROP_TLS_VALIDATION:
-      s.tls_validation = g_value_get_boolean(value);
-      break;
-    case PROP_MAX_ATTEMPTS:
-      s.backoff.max_attempts = g_value_get_uint(value);
-      break;
-    case PROP_RETRY_INITIAL:
-      s.backoff.initial = static_cast<int64_t>(g_value_get_uint64(value));
-      break;
-    case PROP_RETRY_MAX:
-      s.backoff.max = static_cast<int64_t>(g_value_get_uint64(value));
-      break;
-    case PROP_TIMEOUT:
-      s.timeout = g_value_get_uint(value);
-      break;
-    case PROP_MAX_QUEUE:
-      s.max_queue = g_value_get_uint64(value);
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      s.drain_timeout = g_value_get_uint64(value);
-      break;
-    case PROP_PROBE_INTERVAL:
-      s.probe_interval = g_value_get_uint64(value);
-      break;
-    case PROP_SYNC:
-      s.sync = g_value_get_boolean(value);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  });
 }
 
 static void gst_resilient_rtmp_sink_get_property(GObject *object, guint prop_id, GValue *value,
-                                                 GParamSpec *pspec) {
+                                                 GParamSpec *pspec) noexcept {
   auto *self = GST_RESILIENT_RTMP_SINK(object);
-  if (prop_id == PROP_STATS) {
-    g_value_take_boxed(value, stats_structure(self));
-    return;
-  }
-  if (prop_id == PROP_STATE) {
-    std::lock_guard lock(self->priv->lock);
-    g_value_set_string(value, out::state_name(self->priv->state));
-    return;
-  }
-  const Settings s = settings_of(self);
-  switch (prop_id) {
-    case PROP_LOCATION:
-      g_value_set_string(value, s.location.c_str());
-      break;
-    case PROP_DISPLAY_LOCATION:
-      g_value_set_string(value, out::redact_rtmp_url(s.location).c_str());
-      break;
-    case PROP_TLS_VALIDATION:
-      g_value_set_boolean(value, s.tls_validation);
-      break;
-    case PROP_MAX_ATTEMPTS:
-      g_value_set_uint(value, s.backoff.max_attempts);
-      break;
-    case PROP_RETRY_INITIAL:
-      g_value_set_uint64(value, static_cast<guint64>(s.backoff.initial));
-      break;
-    case PROP_RETRY_MAX:
-      g_value_set_uint64(value, static_cast<guint64>(s.backoff.max));
-      break;
-    case PROP_TIMEOUT:
-      g_value_set_uint(value, s.timeout);
-      break;
-    case PROP_MAX_QUEUE:
-      g_value_set_uint64(value, s.max_queue);
-      break;
-    case PROP_DRAIN_TIMEOUT:
-      g_value_set_uint64(value, s.drain_timeout);
-      break;
-    case PROP_PROBE_INTERVAL:
-      g_value_set_uint64(value, s.probe_interval);
-      break;
-    case PROP_SYNC:
-      g_value_set_boolean(value, s.sync);
-      break;
-    default:
-      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-      break;
-  }
+  onair::guarded(element_of(self), [&] {
+    if (prop_id == PROP_STATS) {
+      g_value_take_boxed(value, stats_structure(self));
+      return;
+    }
+    if (prop_id == PROP_STATE) {
+      std::lock_guard lock(self->priv->lock);
+      g_value_set_string(value, out::state_name(self->priv->stats.state));
+      return;
+    }
+    const Settings s = settings_of(self->priv);
+    switch (prop_id) {
+      case PROP_LOCATION:
+        g_value_set_string(value, s.location.c_str());
+        break;
+      case PROP_DISPLAY_LOCATION:
+        g_value_set_string(value, out::redact_rtmp_url(s.location).c_str());
+        break;
+      case PROP_TLS_VALIDATION:
+        g_value_set_boolean(value, s.tls_validation);
+        break;
+      case PROP_MAX_ATTEMPTS:
+        g_value_set_uint(value, s.backoff.max_attempts);
+        break;
+      case PROP_RETRY_INITIAL:
+        g_value_set_uint64(value, static_cast<guint64>(s.backoff.initial));
+        break;
+      case PROP_RETRY_MAX:
+        g_value_set_uint64(value, static_cast<guint64>(s.backoff.max));
+        break;
+      case PROP_TIMEOUT:
+        g_value_set_uint(value, s.timeout);
+        break;
+      case PROP_MAX_QUEUE:
+        g_value_set_uint64(value, s.max_queue);
+        break;
+      case PROP_DRAIN_TIMEOUT:
+        g_value_set_uint64(value, s.drain_timeout);
+        break;
+      case PROP_PROBE_INTERVAL:
+        g_value_set_uint64(value, s.probe_interval);
+        break;
+      case PROP_SYNC:
+        g_value_set_boolean(value, s.sync);
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
+        break;
+    }
+  });
 }
 
 static void gst_resilient_rtmp_sink_finalize(GObject *object) {
   auto *self = GST_RESILIENT_RTMP_SINK(object);
-  stop_controller(self);
-  gst_caps_replace(&self->priv->video_caps, nullptr);
-  gst_caps_replace(&self->priv->audio_caps, nullptr);
-  for (GstMessage *m : self->priv->held_eos) gst_message_unref(m);
-  for (Input *input : {&self->priv->video, &self->priv->audio})
-    if (input->appsink) gst_object_unref(input->appsink);
-  g_object_unref(self->priv->cancel);
-  delete self->priv;
+  onair::guarded_teardown(element_of(self), [&] {
+    stop_controller(self->priv);
+    for (Input *input : {&self->priv->video, &self->priv->audio})
+      if (input->appsink) gst_object_unref(input->appsink);
+    delete self->priv;
+  });
   G_OBJECT_CLASS(gst_resilient_rtmp_sink_parent_class)->finalize(object);
+}
+
+static void forward_eos(GstElement *element, GstMessage *eos) {
+  GST_BIN_CLASS(gst_resilient_rtmp_sink_parent_class)->handle_message(GST_BIN_CAST(element), eos);
 }
 
 static void gst_resilient_rtmp_sink_init(GstResilientRtmpSink *self) {
   self->priv = new Priv();
+  self->priv->element = GST_ELEMENT_CAST(self);
+  self->priv->forward_eos = forward_eos;
   GST_OBJECT_FLAG_SET(self, GST_ELEMENT_FLAG_SINK);
 }
 
@@ -1017,9 +566,13 @@ static void gst_resilient_rtmp_sink_class_init(GstResilientRtmpSinkClass *klass)
       element_class, "Resilient RTMP sink", "Sink/Network",
       "Publishes H.264 and AAC to an RTMP(S) server and keeps reconnecting with backoff when the "
       "connection fails, starting each connection on a keyframe; the pipeline never fails because "
-      "of the network. Posts 'resilientrtmpsink-state' messages. Example: ... ! h264parse ! "
-      "out.video ... ! aacparse ! out.audio resilientrtmpsink name=out "
-      "location=rtmp://127.0.0.1/live/key",
+      "of the network. Action signal: reconnect-now (drop the connection and connect again at "
+      "once; revives a failed output). Posts 'resilientrtmpsink-state' at every change: state "
+      "(connecting, live, reconnecting, failed, stopped), attempt (uint), location (key hidden), "
+      "next-delay (guint64 ns, when reconnecting), error (string, after a failure); giving up is "
+      "a warning. Example: gst-launch-1.0 -e videotestsrc is-live=true ! x264enc "
+      "tune=zerolatency ! h264parse ! out.video audiotestsrc is-live=true ! voaacenc ! aacparse "
+      "! out.audio resilientrtmpsink name=out location=rtmp://127.0.0.1/live/key",
       "onair developers");
 
   element_class->change_state = gst_resilient_rtmp_sink_change_state;

@@ -7,7 +7,7 @@ namespace onair::resilientrtmpsink_messages {
 
 // The connection changed state.
 inline constexpr char kState[] = "resilientrtmpsink-state";
-// Every stats-interval.
+// The structure of the "stats" property (the app reads it).
 inline constexpr char kStats[] = "resilientrtmpsink-stats";
 
 // Fields of kState.

@@ -2,11 +2,13 @@
 // that answers with garbage. The pipeline must never fail because of either.
 // (Against a real nginx-rtmp server: tests/integration.)
 #include <gio/gio.h>
+#include <gst/check/gsttestclock.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <atomic>
+#include <functional>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -36,14 +38,14 @@ struct OutputRun {
   std::vector<std::string> states;
   std::vector<guint64> delays;
   std::vector<std::string> errors;  // bus errors: there must be none
+  bool eos = false;
 
-  explicit OutputRun(const std::string &location, const std::string &extra = "") {
-    const std::string launch =
-        "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 "
-        "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse ! out.video "
-        "audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio "
-        "resilientrtmpsink name=out retry-initial=100000000 timeout=2 location=" +
-        location + " " + extra;
+  explicit OutputRun(const std::string &location, const std::string &extra = "",
+                     const std::string &sources = kSources) {
+    const std::string launch = sources +
+                               " resilientrtmpsink name=out retry-initial=100000000 timeout=2 "
+                               "location=" +
+                               location + " " + extra;
     GError *error = nullptr;
     pipeline = gst_parse_launch(launch.c_str(), &error);
     EXPECT_EQ(error, nullptr) << (error ? error->message : "");
@@ -55,32 +57,46 @@ struct OutputRun {
     gst_object_unref(pipeline);
   }
 
-  // Plays until `seconds` pass or EOS; collects state messages and errors.
-  bool play(double seconds, bool send_eos_at_end = false) {
-    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  static constexpr const char *kSources =
+      "videotestsrc is-live=true ! video/x-raw,width=160,height=120,framerate=30/1 "
+      "! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=30 ! h264parse ! out.video "
+      "audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio";
+
+  // Collects state messages and errors until `done` holds or EOS comes; false when neither
+  // happens within a deadline meant only to end a broken run.
+  bool run_until(const std::function<bool()> &done) {
     GstBus *bus = gst_element_get_bus(pipeline);
-    const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
-    bool eos = false;
-    bool eos_sent = false;
-    while (!eos) {
-      const auto now = std::chrono::steady_clock::now();
-      if (now >= end && !eos_sent) {
-        if (!send_eos_at_end) break;
-        gst_element_send_event(pipeline, gst_event_new_eos());
-        eos_sent = true;
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    bool ok = done();
+    while (!ok && !eos && std::chrono::steady_clock::now() < give_up) {
+      if (GstMessage *m = gst_bus_timed_pop(bus, 50 * GST_MSECOND)) {
+        collect(m);
+        gst_message_unref(m);
       }
-      GstMessage *m = gst_bus_timed_pop(bus, 50 * GST_MSECOND);
-      if (!m) continue;
-      collect(m, eos);
-      gst_message_unref(m);
-      // After EOS was sent, allow at most 3 s for it to come through.
-      if (eos_sent && std::chrono::steady_clock::now() > end + std::chrono::seconds(3)) break;
+      ok = done();
     }
     gst_object_unref(bus);
-    return eos;
+    return ok;
   }
 
-  void collect(GstMessage *m, bool &eos) {
+  bool play_until(const std::function<bool()> &done) {
+    gst_element_set_state(pipeline, GST_STATE_PLAYING);
+    // Until the sinks prerolled and the pipeline plays: events sent before would wait on them.
+    gst_element_get_state(pipeline, nullptr, nullptr, GST_CLOCK_TIME_NONE);
+    return run_until(done);
+  }
+
+  // The messages already posted, without waiting.
+  void collect_posted() {
+    GstBus *bus = gst_element_get_bus(pipeline);
+    while (GstMessage *m = gst_bus_pop(bus)) {
+      collect(m);
+      gst_message_unref(m);
+    }
+    gst_object_unref(bus);
+  }
+
+  void collect(GstMessage *m) {
     if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_EOS) eos = true;
     if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ERROR) {
       GError *e = nullptr;
@@ -107,17 +123,60 @@ struct OutputRun {
     g_object_get(out, "stats", &s, nullptr);
     return s;
   }
+
+  guint64 stat(const char *field) {
+    GstStructure *s = stats();
+    guint64 value = 0;
+    gst_structure_get_uint64(s, field, &value);
+    gst_structure_free(s);
+    return value;
+  }
+
+  std::function<bool()> seen(const std::string &state, int times) {
+    return [this, state, times] { return count_of(state) >= times; };
+  }
+  int count_of(const std::string &state) const {
+    return static_cast<int>(std::count(states.begin(), states.end(), state));
+  }
 };
 
 int count(const std::vector<std::string> &v, const std::string &what) {
   return static_cast<int>(std::count(v.begin(), v.end(), what));
 }
 
+// The wait for `time` pending on the test clock (among the sources' waits), once there is one.
+GstClockID pending_wait(GstClock *clock, GstClockTime time) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  guint count = 1;
+  GstClockID found = nullptr;
+  while (!found && std::chrono::steady_clock::now() < give_up) {
+    GList *pending = nullptr;
+    gst_test_clock_timed_wait_for_multiple_pending_ids(GST_TEST_CLOCK(clock), count, 100, &pending);
+    for (GList *l = pending; l; l = l->next) {
+      auto id = static_cast<GstClockID>(l->data);
+      if (!found && gst_clock_id_get_time(id) == time) found = gst_clock_id_ref(id);
+    }
+    count = g_list_length(pending) + 1;  // else wait for one more
+    g_list_free_full(pending, reinterpret_cast<GDestroyNotify>(gst_clock_id_unref));
+  }
+  return found;
+}
+
+// Moves the test clock to the wait's time and lets it end (taking `wait`).
+void release(GstClock *clock, GstClockID wait) {
+  gst_test_clock_set_time(GST_TEST_CLOCK(clock), gst_clock_id_get_time(wait));
+  gst_test_clock_process_id(GST_TEST_CLOCK(clock), wait);
+}
+
 }  // namespace
 
 TEST(ResilientRtmpSink, NoServerNeverFailsThePipeline) {
   OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit-key-123");
-  run.play(2.5);
+  // Three attempts, and a second of video dropped meanwhile.
+  run.play_until([&] {
+    return run.count_of("connecting") >= 3 && run.count_of("reconnecting") >= 2 &&
+           run.stat("frames-dropped") > 30;
+  });
   EXPECT_TRUE(run.errors.empty()) << (run.errors.empty() ? "" : run.errors.front());
   ASSERT_GE(count(run.states, "connecting"), 3);
   ASSERT_GE(count(run.states, "reconnecting"), 2);
@@ -144,8 +203,14 @@ TEST(ResilientRtmpSink, NoServerNeverFailsThePipeline) {
 }
 
 TEST(ResilientRtmpSink, EndOfStreamIsPromptWhileOffline) {
-  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit");
-  EXPECT_TRUE(run.play(1.0, true)) << "EOS did not come through while offline";
+  // The waits are an hour long: EOS can only come through if it does not wait for them.
+  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit",
+                "retry-initial=3600000000000 retry-max=3600000000000 "
+                "drain-timeout=3600000000000");
+  ASSERT_TRUE(run.play_until(run.seen("reconnecting", 1)));
+  gst_element_send_event(run.pipeline, gst_event_new_eos());
+  run.run_until([&] { return run.eos; });
+  EXPECT_TRUE(run.eos) << "EOS did not come through while offline";
   EXPECT_TRUE(run.errors.empty());
   EXPECT_EQ(run.states.back(), "stopped");
 }
@@ -153,7 +218,8 @@ TEST(ResilientRtmpSink, EndOfStreamIsPromptWhileOffline) {
 TEST(ResilientRtmpSink, GivesUpAfterMaxAttemptsWithAWarningOnly) {
   OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit",
                 "max-attempts=2");
-  run.play(2.0);
+  ASSERT_TRUE(run.play_until(run.seen("failed", 1)));
+  run.collect_posted();
   EXPECT_TRUE(run.errors.empty());
   EXPECT_EQ(count(run.states, "connecting"), 2);
   EXPECT_EQ(run.states.back(), "failed");
@@ -164,7 +230,7 @@ TEST(ResilientRtmpSink, GivesUpAfterMaxAttemptsWithAWarningOnly) {
 
   // reconnect-now revives a failed output.
   g_signal_emit_by_name(run.out, "reconnect-now");
-  run.play(0.5);
+  run.run_until(run.seen("connecting", 3));
   EXPECT_GE(count(run.states, "connecting"), 3);
 }
 
@@ -191,7 +257,7 @@ TEST(ResilientRtmpSink, GarbageFromThePeerIsAFailedAttempt) {
   });
   {
     OutputRun run("rtmp://127.0.0.1:" + std::to_string(port) + "/live/sekrit");
-    run.play(2.0);
+    run.play_until([&] { return run.count_of("reconnecting") >= 2 && accepted.load() >= 2; });
     EXPECT_TRUE(run.errors.empty());
     EXPECT_GE(accepted.load(), 2);
     EXPECT_GE(count(run.states, "reconnecting"), 2);
@@ -206,9 +272,93 @@ TEST(ResilientRtmpSink, GarbageFromThePeerIsAFailedAttempt) {
   g_object_unref(listener);
 }
 
+TEST(ResilientRtmpSink, RetriesWaitOnThePipelineClock) {
+  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit",
+                "sync=false probe-interval=0",
+                "audiotestsrc is-live=true ! audioconvert ! voaacenc ! aacparse ! out.audio");
+  GstClock *clock = gst_test_clock_new();
+  gst_pipeline_use_clock(GST_PIPELINE(run.pipeline), clock);
+  // The first attempt may fail before the pipeline hands out its clock at PLAYING.
+  gst_element_set_clock(run.out, clock);
+  // Not play_until(): the live source waits on the test clock, so the pipeline cannot finish
+  // going to PLAYING before the clock moves.
+  gst_element_set_state(run.pipeline, GST_STATE_PLAYING);
+  ASSERT_TRUE(run.run_until(run.seen("reconnecting", 1)));
+  // The test clock stands still: the element waits for the failure's time plus next-delay.
+  const GstClockTime failed_at = gst_clock_get_time(clock);
+  GstClockID wait = pending_wait(clock, failed_at + run.delays[0]);
+  ASSERT_NE(wait, nullptr);
+  EXPECT_EQ(run.count_of("connecting"), 1);
+
+  release(clock, wait);
+  ASSERT_TRUE(run.run_until(run.seen("reconnecting", 2)));
+  EXPECT_EQ(run.count_of("connecting"), 2);
+  wait = pending_wait(clock, failed_at + run.delays[0] + run.delays[1]);
+  ASSERT_NE(wait, nullptr);
+  EXPECT_EQ(run.count_of("connecting"), 2);
+  release(clock, wait);
+  ASSERT_TRUE(run.run_until(run.seen("connecting", 3)));
+  EXPECT_TRUE(run.errors.empty());
+  gst_object_unref(clock);
+}
+
+TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
+  OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit");
+  ASSERT_TRUE(run.play_until([&] {
+    return run.count_of("reconnecting") >= 1 && run.stat("frames-dropped") > 0 &&
+           run.stat("audio-dropped") > 0;
+  }));
+  gst_element_set_state(run.pipeline, GST_STATE_READY);
+  run.collect_posted();
+  run.states.clear();
+
+  // A server that takes the connection and never answers: the next attempt stays open, so
+  // nothing of the new run fails.
+  GSocketListener *listener = g_socket_listener_new();
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
+  GSocketAddress *bound = nullptr;
+  ASSERT_TRUE(g_socket_listener_add_address(listener, addr, G_SOCKET_TYPE_STREAM,
+                                            G_SOCKET_PROTOCOL_TCP, nullptr, &bound, nullptr));
+  const guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  const std::string silent = "rtmp://127.0.0.1:" + std::to_string(port) + "/live/sekrit";
+  g_object_set(run.out, "location", silent.c_str(), "timeout", 3600u, nullptr);
+
+  // Started again but PAUSED: the live sources send nothing yet.
+  gst_element_set_state(run.pipeline, GST_STATE_PAUSED);
+  ASSERT_TRUE(run.run_until(run.seen("connecting", 1)));
+  GstStructure *s = run.stats();
+  guint64 video_dropped = 1, audio_dropped = 1, frames = 1, bytes = 1;
+  guint reconnects = 1, attempt = 0;
+  ASSERT_TRUE(gst_structure_get_uint64(s, "frames-dropped", &video_dropped));
+  ASSERT_TRUE(gst_structure_get_uint64(s, "audio-dropped", &audio_dropped));
+  ASSERT_TRUE(gst_structure_get_uint64(s, "frames-sent", &frames));
+  ASSERT_TRUE(gst_structure_get_uint64(s, "bytes-sent", &bytes));
+  ASSERT_TRUE(gst_structure_get_uint(s, "reconnects", &reconnects));
+  ASSERT_TRUE(gst_structure_get_uint(s, "attempt", &attempt));
+  EXPECT_EQ(video_dropped, 0u);
+  EXPECT_EQ(audio_dropped, 0u);
+  EXPECT_EQ(frames, 0u);
+  EXPECT_EQ(bytes, 0u);
+  EXPECT_EQ(reconnects, 0u);
+  EXPECT_EQ(attempt, 1u);
+  EXPECT_STREQ(gst_structure_get_string(s, "last-error"), "");
+  EXPECT_STREQ(gst_structure_get_string(s, "state"), "connecting");
+  gst_structure_free(s);
+  EXPECT_TRUE(run.errors.empty());
+
+  gst_element_set_state(run.pipeline, GST_STATE_NULL);
+  g_object_unref(bound);
+  g_object_unref(addr);
+  g_object_unref(lo);
+  g_object_unref(listener);
+}
+
 TEST(ResilientRtmpSink, RefusesANonRtmpLocation) {
   OutputRun run("http://example.invalid/x");
-  run.play(0.5);
+  // The state change fails at once, with its error already posted.
+  EXPECT_EQ(gst_element_set_state(run.pipeline, GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
+  run.collect_posted();
   ASSERT_EQ(run.errors.size(), 1u);
   EXPECT_NE(run.errors[0].find("No valid RTMP location"), std::string::npos);
 }

@@ -1,5 +1,7 @@
 #include <gtest/gtest.h>
 
+#include <limits>
+
 #include "core/backoff.h"
 #include "core/flv.h"
 #include "core/output_gate.h"
@@ -36,6 +38,15 @@ TEST(Backoff, JitterStaysWithinItsFraction) {
   EXPECT_LE(backoff_delay(p, 20, 0.999), 30 * kSec);  // never above the cap
   p.jitter = 0;
   EXPECT_EQ(backoff_delay(p, 2, 0.0), 1000 * kMs);
+}
+
+TEST(Backoff, ACapAtTheEndOfTimeHolds) {
+  BackoffPolicy p;
+  p.max = std::numeric_limits<int64_t>::max();
+  p.initial = p.max;
+  EXPECT_EQ(backoff_delay(p, 1, 0.5), p.max);
+  EXPECT_EQ(backoff_delay(p, 1, 0.999), p.max);
+  EXPECT_GT(backoff_delay(p, 1, 0.0), 0);
 }
 
 TEST(Backoff, AttemptsLimit) {

@@ -13,7 +13,9 @@ int64_t backoff_delay(const BackoffPolicy &policy, uint32_t attempt, double rand
   const double capped = std::min(base, static_cast<double>(policy.max));
   const double jitter = std::clamp(policy.jitter, 0.0, 1.0);
   const double scaled = capped * (1.0 + jitter * (2.0 * std::clamp(random01, 0.0, 1.0) - 1.0));
-  return static_cast<int64_t>(std::clamp(scaled, 0.0, static_cast<double>(policy.max)));
+  // Compared as doubles: a cap of INT64_MAX does not survive the round trip through double.
+  if (scaled >= static_cast<double>(policy.max)) return policy.max;
+  return static_cast<int64_t>(std::max(scaled, 0.0));
 }
 
 }  // namespace onair::output
