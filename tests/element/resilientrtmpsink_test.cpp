@@ -8,13 +8,18 @@
 
 #include <algorithm>
 #include <atomic>
-#include <functional>
 #include <chrono>
+#include <functional>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "element_test.h"
+#include "resilientrtmpsink_messages.h"
+
 namespace {
+
+namespace msg = onair::resilientrtmpsink_messages;
 
 // A TCP port on 127.0.0.1 that nothing listens on.
 guint16 closed_port() {
@@ -105,14 +110,13 @@ struct OutputRun {
       g_error_free(e);
     }
     const GstStructure *s = gst_message_get_structure(m);
-    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT &&
-        gst_structure_has_name(s, "resilientrtmpsink-state")) {
-      states.push_back(gst_structure_get_string(s, "state"));
+    if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT && gst_structure_has_name(s, msg::kState)) {
+      states.push_back(gst_structure_get_string(s, msg::kStateName));
       guint64 delay = 0;
-      if (gst_structure_get_uint64(s, "next-delay", &delay)) delays.push_back(delay);
-      const gchar *where = gst_structure_get_string(s, "location");
+      if (gst_structure_get_uint64(s, msg::kNextDelay, &delay)) delays.push_back(delay);
+      const gchar *where = gst_structure_get_string(s, msg::kLocation);
       EXPECT_EQ(std::string(where).find("sekrit"), std::string::npos) << where;
-      if (const gchar *error = gst_structure_get_string(s, "error")) {
+      if (const gchar *error = gst_structure_get_string(s, msg::kError)) {
         EXPECT_EQ(std::string(error).find("sekrit"), std::string::npos) << error;
       }
     }
@@ -175,7 +179,7 @@ TEST(ResilientRtmpSink, NoServerNeverFailsThePipeline) {
   // Three attempts, and a second of video dropped meanwhile.
   run.play_until([&] {
     return run.count_of("connecting") >= 3 && run.count_of("reconnecting") >= 2 &&
-           run.stat("frames-dropped") > 30;
+           run.stat(msg::kFramesDropped) > 30;
   });
   EXPECT_TRUE(run.errors.empty()) << (run.errors.empty() ? "" : run.errors.front());
   ASSERT_GE(count(run.states, "connecting"), 3);
@@ -192,7 +196,7 @@ TEST(ResilientRtmpSink, NoServerNeverFailsThePipeline) {
   GstStructure *s = run.stats();
   guint64 dropped = 0, sent = 1;
   ASSERT_TRUE(gst_structure_get_uint64(s, "frames-dropped", &dropped));
-  ASSERT_TRUE(gst_structure_get_uint64(s, "frames-sent", &sent));
+  ASSERT_TRUE(gst_structure_get_uint64(s, msg::kFramesSent, &sent));
   EXPECT_GT(dropped, 30u);  // the video went on flowing, and was dropped
   EXPECT_EQ(sent, 0u);
   const std::string error = gst_structure_get_string(s, "last-error");
@@ -305,8 +309,8 @@ TEST(ResilientRtmpSink, RetriesWaitOnThePipelineClock) {
 TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
   OutputRun run("rtmp://127.0.0.1:" + std::to_string(closed_port()) + "/live/sekrit");
   ASSERT_TRUE(run.play_until([&] {
-    return run.count_of("reconnecting") >= 1 && run.stat("frames-dropped") > 0 &&
-           run.stat("audio-dropped") > 0;
+    return run.count_of("reconnecting") >= 1 && run.stat(msg::kFramesDropped) > 0 &&
+           run.stat(msg::kAudioDropped) > 0;
   }));
   gst_element_set_state(run.pipeline, GST_STATE_READY);
   run.collect_posted();
@@ -332,8 +336,8 @@ TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
   guint reconnects = 1, attempt = 0;
   ASSERT_TRUE(gst_structure_get_uint64(s, "frames-dropped", &video_dropped));
   ASSERT_TRUE(gst_structure_get_uint64(s, "audio-dropped", &audio_dropped));
-  ASSERT_TRUE(gst_structure_get_uint64(s, "frames-sent", &frames));
-  ASSERT_TRUE(gst_structure_get_uint64(s, "bytes-sent", &bytes));
+  ASSERT_TRUE(gst_structure_get_uint64(s, msg::kFramesSent, &frames));
+  ASSERT_TRUE(gst_structure_get_uint64(s, msg::kBytesSent, &bytes));
   ASSERT_TRUE(gst_structure_get_uint(s, "reconnects", &reconnects));
   ASSERT_TRUE(gst_structure_get_uint(s, "attempt", &attempt));
   EXPECT_EQ(video_dropped, 0u);
@@ -371,10 +375,4 @@ TEST(ResilientRtmpSink, DisplayLocationHidesTheKey) {
   EXPECT_STREQ(shown, "rtmps://a.rtmps.youtube.com:443/live2/***");
   g_free(shown);
   gst_object_unref(e);
-}
-
-int main(int argc, char **argv) {
-  gst_init(&argc, &argv);
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
 }
