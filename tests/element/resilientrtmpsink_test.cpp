@@ -37,6 +37,25 @@ guint16 closed_port() {
   return port;
 }
 
+// A TCP listener on 127.0.0.1 at a free port (in `port`), or null.
+GSocketListener *loopback_listener(guint16 &port) {
+  GSocketListener *listener = g_socket_listener_new();
+  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+  GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
+  GSocketAddress *bound = nullptr;
+  const bool ok = g_socket_listener_add_address(listener, addr, G_SOCKET_TYPE_STREAM,
+                                                G_SOCKET_PROTOCOL_TCP, nullptr, &bound, nullptr);
+  if (ok) {
+    port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+    g_object_unref(bound);
+  }
+  g_object_unref(addr);
+  g_object_unref(lo);
+  if (ok) return listener;
+  g_object_unref(listener);
+  return nullptr;
+}
+
 struct OutputRun {
   GstElement *pipeline = nullptr;
   GstElement *out = nullptr;
@@ -240,13 +259,9 @@ TEST(ResilientRtmpSink, GivesUpAfterMaxAttemptsWithAWarningOnly) {
 
 TEST(ResilientRtmpSink, GarbageFromThePeerIsAFailedAttempt) {
   // A peer that accepts, sends junk and hangs up.
-  GSocketListener *listener = g_socket_listener_new();
-  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
-  GSocketAddress *bound = nullptr;
-  ASSERT_TRUE(g_socket_listener_add_address(listener, addr, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, nullptr, &bound, nullptr));
-  const guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  guint16 port = 0;
+  GSocketListener *listener = loopback_listener(port);
+  ASSERT_NE(listener, nullptr);
   GCancellable *cancel = g_cancellable_new();
   std::atomic<int> accepted{0};
   std::thread peer([&] {
@@ -270,9 +285,6 @@ TEST(ResilientRtmpSink, GarbageFromThePeerIsAFailedAttempt) {
   g_cancellable_cancel(cancel);
   peer.join();
   g_object_unref(cancel);
-  g_object_unref(bound);
-  g_object_unref(addr);
-  g_object_unref(lo);
   g_object_unref(listener);
 }
 
@@ -318,13 +330,9 @@ TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
 
   // A server that takes the connection and never answers: the next attempt stays open, so
   // nothing of the new run fails.
-  GSocketListener *listener = g_socket_listener_new();
-  GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
-  GSocketAddress *addr = g_inet_socket_address_new(lo, 0);
-  GSocketAddress *bound = nullptr;
-  ASSERT_TRUE(g_socket_listener_add_address(listener, addr, G_SOCKET_TYPE_STREAM,
-                                            G_SOCKET_PROTOCOL_TCP, nullptr, &bound, nullptr));
-  const guint16 port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+  guint16 port = 0;
+  GSocketListener *listener = loopback_listener(port);
+  ASSERT_NE(listener, nullptr);
   const std::string silent = "rtmp://127.0.0.1:" + std::to_string(port) + "/live/sekrit";
   g_object_set(run.out, "location", silent.c_str(), "timeout", 3600u, nullptr);
 
@@ -352,9 +360,6 @@ TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
   EXPECT_TRUE(run.errors.empty());
 
   gst_element_set_state(run.pipeline, GST_STATE_NULL);
-  g_object_unref(bound);
-  g_object_unref(addr);
-  g_object_unref(lo);
   g_object_unref(listener);
 }
 
