@@ -101,6 +101,10 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   status_.state = "starting";
   // Outputs whose figures the app reads from their "stats" property.
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
+  // From here on an interrupt waits for the main loop instead of killing the
+  // app while it sets up the rest of the run.
+  sigint_ = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
+  sigterm_ = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
@@ -129,6 +133,8 @@ OutputFigures Runner::read_output(GstElement *output) const {
 }
 
 Runner::~Runner() {
+  g_source_remove(sigint_);
+  g_source_remove(sigterm_);
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);
   g_main_loop_unref(loop_);
@@ -146,8 +152,6 @@ Status Runner::status() const {
 int Runner::run() {
   BusPtr bus(gst_element_get_bus(pipeline_));
   const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
-  const guint sigint = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
-  const guint sigterm = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
   double interval = settings_.status_interval;
   if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
   const guint status_timer = interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000),
@@ -168,8 +172,6 @@ int Runner::run() {
 
   if (status_timer) g_source_remove(status_timer);
   if (eos_timer_) g_source_remove(eos_timer_);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
   g_source_remove(bus_watch);
   console_.end_status();
   {
@@ -189,10 +191,23 @@ int Runner::run() {
   return exit_code_;
 }
 
-void Runner::start_finishing() {
-  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
+void Runner::start_finishing(bool once_playing) {
   eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
                              &Runner::on_eos_timeout, this);
+  // Until the pipeline plays, sinks inside bins may still be changing state:
+  // an EOS then can be posted twice by the same sink (splitmuxsink closes a
+  // fragment twice and hlssink2 fails) and never reach the bus. So it waits.
+  if (once_playing && !playing_) {
+    console_.info("the pipeline is still starting: end-of-stream goes in once it plays");
+    eos_once_playing_ = true;
+  } else {
+    send_eos_async();
+  }
+}
+
+void Runner::send_eos_async() {
+  eos_once_playing_ = false;
+  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
 }
 
 void Runner::finish(int exit_code) {
@@ -240,7 +255,11 @@ void Runner::finish_after_error(GstObject *source) {
   if (!settings_.finish_on_interrupt) return finish(1);
   if (GST_IS_ELEMENT(source))
     gst_element_call_async(GST_ELEMENT(source), &push_eos_downstream, nullptr, nullptr);
-  if (stopping_) return;  // EOS already sent and the timer running
+  if (stopping_) {
+    // A pipeline that failed may never play: the EOS waits no longer.
+    if (eos_once_playing_) send_eos_async();
+    return;  // the timer is running
+  }
   stopping_ = true;
   status_.state = "stopping";
   char text[160];
@@ -248,7 +267,7 @@ void Runner::finish_after_error(GstObject *source) {
                 "finishing outputs after the error (up to %.0f s; interrupt to stop at once)",
                 settings_.eos_timeout);
   console_.info(text);
-  start_finishing();
+  start_finishing(false);
 }
 
 void Runner::handle(GstMessage *message) {
@@ -273,6 +292,7 @@ void Runner::handle(GstMessage *message) {
           started_ = std::chrono::steady_clock::now();
           console_.info("playing");
           if (on_playing_) on_playing_();
+          if (eos_once_playing_) send_eos_async();
         }
         if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
       }
@@ -377,7 +397,7 @@ gboolean Runner::on_signal(gpointer data) noexcept {
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
                 self->settings_.eos_timeout);
   self->console_.info(text);
-  self->start_finishing();
+  self->start_finishing(true);
   return G_SOURCE_CONTINUE;
 }
 

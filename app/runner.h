@@ -1,5 +1,7 @@
 // Runs one built pipeline in the GLib main loop: bus messages, live status,
 // and the interrupt protocol (first: EOS and a bounded wait; second: stop).
+// Interrupts are caught from construction on; one that comes while the
+// pipeline is still starting sends its EOS once the pipeline plays.
 // A runtime error finishes the outputs the same way before exiting with 1.
 #pragma once
 
@@ -48,8 +50,10 @@ class Runner {
   // After a runtime error: EOS below the failed element and from the sources,
   // so recordings get finished before the app exits with 1.
   void finish_after_error(GstObject *source);
-  // Sends EOS without blocking the main loop and starts the eos-timeout.
-  void start_finishing();
+  // Starts the eos-timeout and sends EOS without blocking the main loop; with
+  // `once_playing`, not before the pipeline plays.
+  void start_finishing(bool once_playing);
+  void send_eos_async();
   void handle_element(GstMessage *message);
   void handle_output_state(GstMessage *message);
   OutputFigures read_output(GstElement *output) const;
@@ -67,8 +71,11 @@ class Runner {
   bool playing_ = false;
   bool stopping_ = false;
   bool stop_at_once_ = false;  // a second interrupt came
+  bool eos_once_playing_ = false;
   int exit_code_ = 0;
   guint eos_timer_ = 0;
+  guint sigint_ = 0;
+  guint sigterm_ = 0;
   std::function<void()> on_playing_;
 };
 
