@@ -63,6 +63,26 @@ void push_eos_downstream(GstElement *element, gpointer) {
   });
 }
 
+// Whether each input of the pipeline's sinks has its stream (caps) or has
+// ended. A muxer fails on a pad that ends before its caps came ("Could not
+// create handler for stream" in mpegtsmux) once another pad has data.
+bool sink_streams_started(GstElement *pipeline) {
+  bool started = true;
+  for_each_item(
+      gst_bin_iterate_sinks(GST_BIN(pipeline)),
+      [&](gpointer sink) {
+        for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(sink)), [&](gpointer pad) {
+          if (!gst_pad_has_current_caps(GST_PAD(pad)) && !GST_PAD_IS_EOS(GST_PAD(pad)))
+            started = false;
+        });
+      },
+      [&] { started = true; });
+  return started;
+}
+
+// How often a deferred EOS checks whether the outputs have their streams.
+constexpr guint kStreamsCheckMs = 20;
+
 // Runs `on_expiry` on its own thread unless destroyed within `timeout`: the
 // last resort when stopping the pipeline hangs on a stuck element.
 class Watchdog {
@@ -172,6 +192,7 @@ int Runner::run() {
 
   if (status_timer) g_source_remove(status_timer);
   if (eos_timer_) g_source_remove(eos_timer_);
+  if (eos_deferred_) g_source_remove(eos_deferred_);
   g_source_remove(bus_watch);
   console_.end_status();
   {
@@ -191,22 +212,36 @@ int Runner::run() {
   return exit_code_;
 }
 
-void Runner::start_finishing(bool once_playing) {
+void Runner::start_finishing(bool once_started) {
   eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
                              &Runner::on_eos_timeout, this);
-  // Until the pipeline plays, sinks inside bins may still be changing state:
-  // an EOS then can be posted twice by the same sink (splitmuxsink closes a
-  // fragment twice and hlssink2 fails) and never reach the bus. So it waits.
-  if (once_playing && !playing_) {
-    console_.info("the pipeline is still starting: end-of-stream goes in once it plays");
-    eos_once_playing_ = true;
+  if (once_started && !outputs_started()) {
+    console_.info(
+        "the pipeline is still starting: end-of-stream goes in once every output has its streams");
+    eos_deferred_ = g_timeout_add(kStreamsCheckMs, &Runner::on_eos_deferred, this);
   } else {
     send_eos_async();
   }
 }
 
+bool Runner::outputs_started() const {
+  // Until the pipeline plays, sinks inside bins may still be changing state:
+  // an EOS then can be posted twice by the same sink (splitmuxsink closes a
+  // fragment twice and hlssink2 fails) and never reach the bus.
+  return playing_ && sink_streams_started(pipeline_);
+}
+
+gboolean Runner::on_eos_deferred(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  if (!self->outputs_started()) return G_SOURCE_CONTINUE;
+  self->eos_deferred_ = 0;
+  self->send_eos_async();
+  return G_SOURCE_REMOVE;
+}
+
 void Runner::send_eos_async() {
-  eos_once_playing_ = false;
+  if (eos_deferred_) g_source_remove(eos_deferred_);
+  eos_deferred_ = 0;
   gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
 }
 
@@ -257,7 +292,7 @@ void Runner::finish_after_error(GstObject *source) {
     gst_element_call_async(GST_ELEMENT(source), &push_eos_downstream, nullptr, nullptr);
   if (stopping_) {
     // A pipeline that failed may never play: the EOS waits no longer.
-    if (eos_once_playing_) send_eos_async();
+    if (eos_deferred_) send_eos_async();
     return;  // the timer is running
   }
   stopping_ = true;
@@ -292,7 +327,6 @@ void Runner::handle(GstMessage *message) {
           started_ = std::chrono::steady_clock::now();
           console_.info("playing");
           if (on_playing_) on_playing_();
-          if (eos_once_playing_) send_eos_async();
         }
         if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
       }
