@@ -68,6 +68,26 @@ void push_eos_downstream(GstElement *element, gpointer) {
   });
 }
 
+// Whether each input of the pipeline's sinks has its stream (caps) or has
+// ended. A muxer fails on a pad that ends before its caps came ("Could not
+// create handler for stream" in mpegtsmux) once another pad has data.
+bool sink_streams_started(GstElement *pipeline) {
+  bool started = true;
+  for_each_item(
+      gst_bin_iterate_sinks(GST_BIN(pipeline)),
+      [&](gpointer sink) {
+        for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(sink)), [&](gpointer pad) {
+          if (!gst_pad_has_current_caps(GST_PAD(pad)) && !GST_PAD_IS_EOS(GST_PAD(pad)))
+            started = false;
+        });
+      },
+      [&] { started = true; });
+  return started;
+}
+
+// How often a deferred EOS checks whether the outputs have their streams.
+constexpr guint kStreamsCheckMs = 20;
+
 // Runs `on_expiry` on its own thread unless destroyed within `timeout`: the
 // last resort when stopping the pipeline hangs on a stuck element.
 class Watchdog {
@@ -106,6 +126,10 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   status_.state = "starting";
   // Outputs whose figures the app reads from their "stats" property.
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
+  // From here on an interrupt waits for the main loop instead of killing the
+  // app while it sets up the rest of the run.
+  sigint_ = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
+  sigterm_ = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
@@ -136,6 +160,8 @@ OutputFigures Runner::read_output(GstElement *output) const {
 }
 
 Runner::~Runner() {
+  g_source_remove(sigint_);
+  g_source_remove(sigterm_);
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);
   g_main_loop_unref(loop_);
@@ -153,8 +179,6 @@ Status Runner::status() const {
 int Runner::run() {
   BusPtr bus(gst_element_get_bus(pipeline_));
   const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
-  const guint sigint = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
-  const guint sigterm = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
   double interval = settings_.status_interval;
   if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
   const guint status_timer = interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000),
@@ -175,8 +199,7 @@ int Runner::run() {
 
   if (status_timer) g_source_remove(status_timer);
   if (eos_timer_) g_source_remove(eos_timer_);
-  g_source_remove(sigint);
-  g_source_remove(sigterm);
+  if (eos_deferred_) g_source_remove(eos_deferred_);
   g_source_remove(bus_watch);
   console_.end_status();
   {
@@ -196,10 +219,37 @@ int Runner::run() {
   return exit_code_;
 }
 
-void Runner::start_finishing() {
-  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
+void Runner::start_finishing(bool once_started) {
   eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
                              &Runner::on_eos_timeout, this);
+  if (once_started && !outputs_started()) {
+    console_.info(
+        "the pipeline is still starting: end-of-stream goes in once every output has its streams");
+    eos_deferred_ = g_timeout_add(kStreamsCheckMs, &Runner::on_eos_deferred, this);
+  } else {
+    send_eos_async();
+  }
+}
+
+bool Runner::outputs_started() const {
+  // Until the pipeline plays, sinks inside bins may still be changing state:
+  // an EOS then can be posted twice by the same sink (splitmuxsink closes a
+  // fragment twice and hlssink2 fails) and never reach the bus.
+  return playing_ && sink_streams_started(pipeline_);
+}
+
+gboolean Runner::on_eos_deferred(gpointer data) noexcept {
+  auto *self = static_cast<Runner *>(data);
+  if (!self->outputs_started()) return G_SOURCE_CONTINUE;
+  self->eos_deferred_ = 0;
+  self->send_eos_async();
+  return G_SOURCE_REMOVE;
+}
+
+void Runner::send_eos_async() {
+  if (eos_deferred_) g_source_remove(eos_deferred_);
+  eos_deferred_ = 0;
+  gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
 }
 
 void Runner::finish(int exit_code) {
@@ -247,7 +297,11 @@ void Runner::finish_after_error(GstObject *source) {
   if (!settings_.finish_on_interrupt) return finish(1);
   if (GST_IS_ELEMENT(source))
     gst_element_call_async(GST_ELEMENT(source), &push_eos_downstream, nullptr, nullptr);
-  if (stopping_) return;  // EOS already sent and the timer running
+  if (stopping_) {
+    // A pipeline that failed may never play: the EOS waits no longer.
+    if (eos_deferred_) send_eos_async();
+    return;  // the timer is running
+  }
   stopping_ = true;
   status_.state = "stopping";
   char text[160];
@@ -255,7 +309,7 @@ void Runner::finish_after_error(GstObject *source) {
                 "finishing outputs after the error (up to %.0f s; interrupt to stop at once)",
                 settings_.eos_timeout);
   console_.info(text);
-  start_finishing();
+  start_finishing(false);
 }
 
 void Runner::handle(GstMessage *message) {
@@ -386,7 +440,7 @@ gboolean Runner::on_signal(gpointer data) noexcept {
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
                 self->settings_.eos_timeout);
   self->console_.info(text);
-  self->start_finishing();
+  self->start_finishing(true);
   return G_SOURCE_CONTINUE;
 }
 

@@ -1,5 +1,8 @@
 // Runs one built pipeline in the GLib main loop: bus messages, live status,
 // and the interrupt protocol (first: EOS and a bounded wait; second: stop).
+// Interrupts are caught from construction on; one that comes while the
+// pipeline is still starting sends its EOS once the pipeline plays and each
+// output has its streams.
 // A runtime error finishes the outputs the same way before exiting with 1.
 #pragma once
 
@@ -48,8 +51,13 @@ class Runner {
   // After a runtime error: EOS below the failed element and from the sources,
   // so recordings get finished before the app exits with 1.
   void finish_after_error(GstObject *source);
-  // Sends EOS without blocking the main loop and starts the eos-timeout.
-  void start_finishing();
+  // Starts the eos-timeout and sends EOS without blocking the main loop; with
+  // `once_started`, not before outputs_started().
+  void start_finishing(bool once_started);
+  // The pipeline plays and each input of its sinks has its stream or ended.
+  bool outputs_started() const;
+  static gboolean on_eos_deferred(gpointer self) noexcept;
+  void send_eos_async();
   void handle_element(GstMessage *message);
   void handle_output_state(GstMessage *message);
   OutputFigures read_output(GstElement *output) const;
@@ -69,6 +77,9 @@ class Runner {
   bool stop_at_once_ = false;  // a second interrupt came
   int exit_code_ = 0;
   guint eos_timer_ = 0;
+  guint eos_deferred_ = 0;  // checks outputs_started() until the EOS goes in
+  guint sigint_ = 0;
+  guint sigterm_ = 0;
   std::function<void()> on_playing_;
 };
 

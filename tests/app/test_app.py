@@ -499,6 +499,74 @@ class WebServer(TempDirTest):
         self.assertEqual(self.runs(), [])
 
 
+class Interrupting(TempDirTest):
+    """An interrupt at any point of start-up ends the run cleanly: exit 0, every
+    output finished, and whatever was written is readable. The points are the
+    start-up's own events (each line it prints, its first files), and each line
+    comes twice, since the pipeline is at a different stage each time."""
+
+    LINES = [r"^pipeline '", r"^output: ", r"^open http", r"^control API", r"^playing$"]
+
+    def wait_for_file(self, r, path):
+        """Waits until `path` exists and is not empty (the run ending first fails)."""
+        end = time.monotonic() + DEADLINE
+        while not (os.path.exists(path) and os.path.getsize(path) > 0):
+            self.assertIsNone(r.proc.poll(), "the run ended before %s appeared" % path)
+            self.assertLess(time.monotonic(), end, "%s never appeared" % path)
+            time.sleep(0.02)
+
+    def interrupt_at(self, point, args):
+        """Runs `onair run ARGS`, interrupts it at `point` (a line pattern, or a
+        file name in the run directory) and checks the end; returns the run
+        directory, or None when the run left none."""
+        out = os.path.join(self.tmp, "runs-%d" % len(os.listdir(self.tmp)))
+        r = Running(*args, "--http", "127.0.0.1:0", "--output-dir", out,
+                    "--status-interval", "0")
+        try:
+            if point.startswith("^"):
+                r.wait_for(point)
+            else:
+                self.wait_for_file(r, os.path.join(r.wait_for(r"^output: (.*)$").group(1), point))
+            r.interrupt()
+            code, _, err = r.finish()
+        finally:
+            r.kill()
+        what = "interrupted at %r:\n%s" % (point, err)
+        self.assertEqual(code, 0, what)
+        self.assertIn("outputs finished", err, what)
+        self.assertNotIn("error:", err, what)
+        runs = os.listdir(out) if os.path.isdir(out) else []
+        self.assertLessEqual(len(runs), 1, what)
+        return (os.path.join(out, runs[0]), what) if runs else (None, what)
+
+    def test_hls_demo(self):
+        for point in [p for p in self.LINES for _ in range(2)] + ["segment00000.ts",
+                                                                 "playlist.m3u8"]:
+            run_dir, what = self.interrupt_at(point, ["demo", "-s", "width=320",
+                                                      "-s", "height=180"])
+            playlist = run_dir and os.path.join(run_dir, "playlist.m3u8")
+            if not playlist or not os.path.exists(playlist):
+                continue
+            with open(playlist) as f:
+                text = f.read()
+            self.assertIn("#EXT-X-ENDLIST", text, what)
+            # Every segment it lists holds MPEG-TS packets.
+            segments = re.findall(r"(?m)^#EXTINF:[0-9.]+,\n(\S+)$", text)
+            self.assertTrue(segments, what + text)
+            for name in segments:
+                with open(os.path.join(run_dir, name), "rb") as f:
+                    data = f.read()
+                self.assertTrue(data and len(data) % 188 == 0 and data[0] == 0x47,
+                                "%s (%d bytes): %s" % (name, len(data), what))
+
+    def test_recording(self):
+        for point in [r"^output: ", r"^playing$", "recording.mp4"]:
+            run_dir, what = self.interrupt_at(point, ["record"])
+            recording = run_dir and os.path.join(run_dir, "recording.mp4")
+            if recording and os.path.exists(recording):
+                self.assertGreater(ffprobe_duration(recording), 0, what)
+
+
 class Secrets(TempDirTest):
     KEY = "live_9f8e7d6c5b4a_secret"
 
