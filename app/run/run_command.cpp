@@ -9,6 +9,7 @@
 #include "control/services.h"
 #include "pipeline/expansion.h"
 #include "run/elements.h"
+#include "run/interrupts.h"
 #include "run/launch.h"
 #include "run/runner.h"
 
@@ -47,6 +48,8 @@ void drop_if_empty(const std::string &dir) {
 }  // namespace
 
 int command_run(const Locations &where, const Options &options) {
+  // First, so that no interrupt during start-up kills the app halfway.
+  Interrupts interrupts;
   Redactor no_secrets;
   Console early(no_secrets);
   PreparedRun p = prepare_run(where, options, early);
@@ -71,6 +74,12 @@ int command_run(const Locations &where, const Options &options) {
     Runner runner(
         pipeline.get(), identity, console,
         RunnerSettings{options.eos_timeout, options.status_interval, p.file.finish_on_interrupt});
+    if (interrupts.came_early()) {
+      console.info("interrupted while starting: stopped before anything ran");
+      drop_if_empty(run_dir);
+      return 0;
+    }
+    interrupts.forward_to([&runner] { runner.interrupt(); });
     const ControlServices services(
         RunContext{options, where, p.file, run_dir, pipeline.get(), runner, console, p.redact});
 

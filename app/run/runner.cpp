@@ -1,12 +1,10 @@
 #include "run/runner.h"
 
-#include <glib-unix.h>
 #include <glib/gstdio.h>
 
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
-#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
@@ -126,10 +124,6 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   status_.state = "starting";
   // Outputs whose figures the app reads from their "stats" property.
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
-  // From here on an interrupt waits for the main loop instead of killing the
-  // app while it sets up the rest of the run.
-  sigint_ = g_unix_signal_add(SIGINT, &Runner::on_signal, this);
-  sigterm_ = g_unix_signal_add(SIGTERM, &Runner::on_signal, this);
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
@@ -160,8 +154,6 @@ OutputFigures Runner::read_output(GstElement *output) const {
 }
 
 Runner::~Runner() {
-  g_source_remove(sigint_);
-  g_source_remove(sigterm_);
   gst_element_set_state(pipeline_, GST_STATE_NULL);
   gst_object_unref(pipeline_);
   g_main_loop_unref(loop_);
@@ -420,28 +412,26 @@ void Runner::handle_output_state(GstMessage *message) {
     console_.info(text);
 }
 
-gboolean Runner::on_signal(gpointer data) noexcept {
-  auto *self = static_cast<Runner *>(data);
-  if (self->stopping_) {
-    self->console_.warn("stopped at once: outputs may be unfinished");
-    self->stop_at_once_ = true;
-    self->finish(1);
-    return G_SOURCE_CONTINUE;
+void Runner::interrupt() noexcept {
+  if (stopping_) {
+    console_.warn("stopped at once: outputs may be unfinished");
+    stop_at_once_ = true;
+    finish(1);
+    return;
   }
-  self->stopping_ = true;
-  self->status_.state = "stopping";
-  if (!self->settings_.finish_on_interrupt) {
-    self->console_.info("stopping (this pipeline has no outputs to finish)");
-    self->finish(0);
-    return G_SOURCE_CONTINUE;
+  stopping_ = true;
+  status_.state = "stopping";
+  if (!settings_.finish_on_interrupt) {
+    console_.info("stopping (this pipeline has no outputs to finish)");
+    finish(0);
+    return;
   }
   char text[160];
   std::snprintf(text, sizeof text,
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",
-                self->settings_.eos_timeout);
-  self->console_.info(text);
-  self->start_finishing(true);
-  return G_SOURCE_CONTINUE;
+                settings_.eos_timeout);
+  console_.info(text);
+  start_finishing(true);
 }
 
 gboolean Runner::on_eos_timeout(gpointer data) noexcept {

@@ -1,8 +1,7 @@
 // Runs one built pipeline in the GLib main loop: bus messages, live status,
 // and the interrupt protocol (first: EOS and a bounded wait; second: stop).
-// Interrupts are caught from construction on; one that comes while the
-// pipeline is still starting sends its EOS once the pipeline plays and each
-// output has its streams.
+// An interrupt that comes while the pipeline is still starting sends its EOS
+// once the pipeline plays and each output has its streams.
 // A runtime error finishes the outputs the same way before exiting with 1.
 #pragma once
 
@@ -39,10 +38,11 @@ class Runner {
   Status status() const;
   // Called once, when the pipeline first reaches PLAYING.
   void on_playing(std::function<void()> callback) { on_playing_ = std::move(callback); }
+  // An interrupt (run/interrupts.h): the first finishes the outputs, the second stops at once.
+  void interrupt() noexcept;
 
  private:
   static gboolean on_bus(GstBus *, GstMessage *message, gpointer self) noexcept;
-  static gboolean on_signal(gpointer self) noexcept;
   static gboolean on_eos_timeout(gpointer self) noexcept;
   static gboolean on_status_tick(gpointer self) noexcept;
 
@@ -78,8 +78,6 @@ class Runner {
   int exit_code_ = 0;
   guint eos_timer_ = 0;
   guint eos_deferred_ = 0;  // checks outputs_started() until the EOS goes in
-  guint sigint_ = 0;
-  guint sigterm_ = 0;
   std::function<void()> on_playing_;
 };
 

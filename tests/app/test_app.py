@@ -499,6 +499,18 @@ class WebServer(TempDirTest):
         self.assertEqual(self.runs(), [])
 
 
+def catches_sigint(pid):
+    """True once process `pid` has a handler for SIGINT (its SigCgt mask in /proc)."""
+    try:
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("SigCgt:"):
+                    return bool(int(line.split()[1], 16) & (1 << (signal.SIGINT - 1)))
+    except OSError:
+        pass
+    return False
+
+
 class Interrupting(TempDirTest):
     """An interrupt at any point of start-up ends the run cleanly: exit 0, every
     output finished, and whatever was written is readable. The points are the
@@ -558,6 +570,28 @@ class Interrupting(TempDirTest):
                     data = f.read()
                 self.assertTrue(data and len(data) % 188 == 0 and data[0] == 0x47,
                                 "%s (%d bytes): %s" % (name, len(data), what))
+
+    def test_before_the_pipeline_is_built(self):
+        # The earliest point the app can answer: as soon as it catches SIGINT (its first
+        # step), while it still loads plugins and builds the pipeline. It stops at once,
+        # exit 0, and leaves no empty run directory behind.
+        out = os.path.join(self.tmp, "early")
+        r = Running("demo", "--http", "127.0.0.1:0", "--output-dir", out,
+                    "--status-interval", "0")
+        try:
+            end = time.monotonic() + DEADLINE
+            while not catches_sigint(r.proc.pid):
+                self.assertIsNone(r.proc.poll(), "the run ended before it caught interrupts")
+                self.assertLess(time.monotonic(), end, "the app never caught SIGINT")
+                time.sleep(0.002)
+            r.interrupt()
+            code, _, err = r.finish()
+        finally:
+            r.kill()
+        self.assertEqual(code, 0, err)
+        self.assertIn("interrupted while starting: stopped before anything ran", err)
+        self.assertNotIn("error:", err)
+        self.assertEqual(os.listdir(out) if os.path.isdir(out) else [], [], err)
 
     def test_recording(self):
         for point in [r"^output: ", r"^playing$", "recording.mp4"]:
