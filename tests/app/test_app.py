@@ -670,6 +670,21 @@ class Secrets(TempDirTest):
         self.assertIn("given on the command line", err)
         self.assertNotIn(self.KEY, err)
 
+    def test_check_prints_the_launch_line_with_secrets_hidden(self):
+        env = dict(os.environ, ONAIR_TEST_KEY=self.KEY)
+        code, out, err = run("check", "x", "-s", "key=env:ONAIR_TEST_KEY", "-s", "source=app",
+                             env=env)
+        self.assertEqual(code, 0, err)
+        self.assertIn("\nlaunch line:\n", out)
+        launch = out.split("\nlaunch line:\n", 1)[1]
+        # The expanded line: ${} values substituted, @if branches chosen, key hidden.
+        self.assertIn("appsrc name=video_in", launch)
+        self.assertIn("width=854,height=480", launch)
+        self.assertIn('resilientrtmpsink name=live location="rtmps://va.pscp.tv:443/x/***"', launch)
+        self.assertNotIn("${", launch)
+        self.assertNotIn("@if", launch)
+        self.assertNotIn(self.KEY, out + err)
+
 
 
 def overlay_element_available():
