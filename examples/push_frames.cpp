@@ -80,8 +80,15 @@ int main(int argc, char **argv) {
       "resilientrtmpsink name=out";
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(launch.c_str(), &error);
-  if (!pipeline) {
-    std::fprintf(stderr, "cannot build the pipeline: %s\n", error->message);
+  // A missing element still gives a (partial) pipeline, with the error set.
+  if (error) {
+    std::fprintf(stderr,
+                 "cannot build the pipeline: %s\n"
+                 "(are onair's plugins installed, or GST_PLUGIN_PATH set? From a build tree run "
+                 "it as: meson devenv -C build -w . build/examples/push_frames ...)\n",
+                 error->message);
+    g_error_free(error);
+    if (pipeline) gst_object_unref(pipeline);
     return 1;
   }
   GstElement *out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
@@ -90,7 +97,16 @@ int main(int argc, char **argv) {
   auto *video = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "video"));
   auto *audio = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "audio"));
 
-  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+  if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
+    std::fprintf(stderr,
+                 "cannot start the pipeline (see the errors above; for more, run with "
+                 "GST_DEBUG=3)\n");
+    gst_object_unref(video);
+    gst_object_unref(audio);
+    gst_object_unref(out);
+    gst_object_unref(pipeline);
+    return 1;
+  }
   GstBus *bus = gst_element_get_bus(pipeline);
   const GstClockTime frame = GST_SECOND / kFps;
   const int frames = static_cast<int>(seconds * kFps);
