@@ -68,13 +68,13 @@ int main(int argc, char **argv) {
   // Timestamps come from the frame count, so the stream is exact even if this
   // program is late now and then.
   const std::string launch =
-      "appsrc name=video format=time is-live=true caps=video/x-raw,format=RGB,width=" +
+      "appsrc name=video_in format=time is-live=true caps=video/x-raw,format=RGB,width=" +
       std::to_string(kWidth) + ",height=" + std::to_string(kHeight) +
       ",framerate=" + std::to_string(kFps) +
       "/1 ! queue ! videoconvert ! video/x-raw,format=I420 "
       "! x264enc tune=zerolatency speed-preset=veryfast bitrate=1500 key-int-max=60 "
       "! h264parse ! out.video "
-      "appsrc name=audio format=time is-live=true "
+      "appsrc name=audio_in format=time is-live=true "
       "caps=audio/x-raw,format=S16LE,layout=interleaved,rate=44100,channels=2 "
       "! queue ! audioconvert ! voaacenc bitrate=128000 ! aacparse ! out.audio "
       "resilientrtmpsink name=out";
@@ -94,8 +94,8 @@ int main(int argc, char **argv) {
   GstElement *out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
   const std::string location = std::string(argv[1]) + "/" + key;
   g_object_set(out, "location", location.c_str(), nullptr);
-  auto *video = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "video"));
-  auto *audio = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "audio"));
+  auto *video = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "video_in"));
+  auto *audio = GST_APP_SRC(gst_bin_get_by_name(GST_BIN(pipeline), "audio_in"));
 
   if (gst_element_set_state(pipeline, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
     std::fprintf(stderr,
