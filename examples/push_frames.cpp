@@ -19,17 +19,19 @@ namespace {
 
 constexpr int kWidth = 640, kHeight = 360, kFps = 30, kRate = 44100;
 
-// A moving colour gradient: frame `n`, RGB.
+// A moving colour gradient: frame `n`, BGRA. Four bytes a pixel: rows are
+// tightly packed at any width, as GStreamer expects them without a video meta.
 GstBuffer *make_frame(int n) {
-  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, kWidth * kHeight * 3, nullptr);
+  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, kWidth * kHeight * 4, nullptr);
   GstMapInfo map;
   gst_buffer_map(buffer, &map, GST_MAP_WRITE);
   for (int y = 0; y < kHeight; y++)
     for (int x = 0; x < kWidth; x++) {
-      guint8 *p = map.data + (y * kWidth + x) * 3;
-      p[0] = static_cast<guint8>(x + n * 4);
-      p[1] = static_cast<guint8>(y + n * 2);
-      p[2] = static_cast<guint8>(128 + 127 * std::sin(n / 15.0));
+      guint8 *p = map.data + (y * kWidth + x) * 4;
+      p[0] = static_cast<guint8>(128 + 127 * std::sin(n / 15.0));  // blue
+      p[1] = static_cast<guint8>(y + n * 2);                       // green
+      p[2] = static_cast<guint8>(x + n * 4);                       // red
+      p[3] = 255;
     }
   gst_buffer_unmap(buffer, &map);
   return buffer;
@@ -68,7 +70,7 @@ int main(int argc, char **argv) {
   // Timestamps come from the frame count, so the stream is exact even if this
   // program is late now and then.
   const std::string launch =
-      "appsrc name=video_in format=time is-live=true caps=video/x-raw,format=RGB,width=" +
+      "appsrc name=video_in format=time is-live=true caps=video/x-raw,format=BGRA,width=" +
       std::to_string(kWidth) + ",height=" + std::to_string(kHeight) +
       ",framerate=" + std::to_string(kFps) +
       "/1 ! queue ! videoconvert ! video/x-raw,format=I420 "
