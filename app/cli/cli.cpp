@@ -67,7 +67,8 @@ const char kCheckHelp[] =
     "Usage: onair check NAME|FILE [-s KEY=VALUE]...\n"
     "\n"
     "Checks the variables, builds the pipeline without starting it, and lists its\n"
-    "elements with the properties that differ from their defaults. Exit status 0 when\n"
+    "elements with the properties that differ from their defaults, then prints the\n"
+    "launch line itself (values substituted, secrets shown as ***). Exit status 0 when\n"
     "the pipeline would start, 2 otherwise.\n";
 
 const char kListHelp[] =
@@ -194,6 +195,10 @@ Options parse_command_line(const std::vector<std::string> &args) {
     } else if (is_run && name == "--control-socket") {
       o.control_socket = value();
       if (o.control_socket.empty()) throw UsageError("--control-socket needs a path");
+    } else if (o.command == Options::Command::kShow && (name == "-s" || name == "--set")) {
+      throw UsageError(
+          "show takes no values: 'onair check NAME -s KEY=VALUE ...' builds the pipeline "
+          "with them and prints its launch line");
     } else if (!a.empty() && a[0] == '-') {
       throw UsageError("unknown option '" + a + "' for " + first);
     } else if (takes_pipeline && o.pipeline.empty()) {

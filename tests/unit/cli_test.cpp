@@ -74,7 +74,9 @@ TEST(Cli, UsageErrors) {
   EXPECT_EQ(usage_error({"run", "a", "--eos-timeout", "-1"}),
             "--eos-timeout takes a number of seconds, not '-1'");
   EXPECT_EQ(usage_error({"list", "--http", "1.2.3.4:5"}), "unknown option '--http' for list");
-  EXPECT_EQ(usage_error({"show", "x", "-s", "a=b"}), "unknown option '-s' for show");
+  EXPECT_EQ(usage_error({"show", "x", "-s", "a=b"}),
+            "show takes no values: 'onair check NAME -s KEY=VALUE ...' builds the pipeline "
+            "with them and prints its launch line");
   EXPECT_EQ(usage_error({"run", "a", "--http", "8080"}),
             "--http takes ADDR:PORT, for example 127.0.0.1:8080");
   EXPECT_EQ(usage_error({"run", "a", "--http", "127.0.0.1:99999"}),
