@@ -27,8 +27,8 @@ inline constexpr char kMaxLatency[] = "max-latency";    // gint64 ns
 inline constexpr char kJitter[] = "jitter";             // gint64 ns
 
 // Fields of kAlert and kRecovered.
-inline constexpr char kAlertName[] = "alert";       // string: the alert's name
-inline constexpr char kValue[] = "value";           // gdouble: the measured value
-inline constexpr char kThreshold[] = "threshold";   // gdouble: the limit it crossed
+inline constexpr char kAlertName[] = "alert";      // string: the alert's name
+inline constexpr char kValue[] = "value";          // gdouble: the measured value
+inline constexpr char kThreshold[] = "threshold";  // gdouble: the limit it crossed
 
 }  // namespace onair::streammonitor_messages

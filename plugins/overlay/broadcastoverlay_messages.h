@@ -7,7 +7,7 @@ namespace onair::broadcastoverlay_messages {
 // An alert is shown or done.
 inline constexpr char kAlert[] = "broadcastoverlay-alert";
 
-inline constexpr char kEvent[] = "event";               // string: "shown" or "done"
+inline constexpr char kEvent[] = "event";  // string: "shown" or "done"
 inline constexpr char kShown[] = "shown";
 inline constexpr char kDone[] = "done";
 inline constexpr char kText[] = "text";                 // string
