@@ -906,9 +906,13 @@ static GstFlowReturn gst_feed_src_create(GstPushSrc *src, GstBuffer **out) noexc
     {
       State &st = *p->state;
       if (st.first_slot) {
-        // Joining a pipeline that runs already: start at the slot of the clock's now.
-        const int64_t now = onair::clock_running_time(element_of(self));
-        if (now > 0) st.slot = slot_at(st.media, static_cast<GstClockTime>(now));
+        // Joining a pipeline that runs already: start at the slot of the clock's now, rather
+        // than racing through every slot since running time 0.
+        onair::ClockPtr clock(gst_element_get_clock(element_of(self)));
+        const GstClockTime base = gst_element_get_base_time(element_of(self));
+        const GstClockTime now = clock ? gst_clock_get_time(clock.get()) : GST_CLOCK_TIME_NONE;
+        if (GST_CLOCK_TIME_IS_VALID(now) && GST_CLOCK_TIME_IS_VALID(base) && now > base)
+          st.slot = slot_at(st.media, now - base);
       }
       const bool drained = st.media.video ? st.frames.empty() : st.audio->queued() == 0;
       if (st.ending && drained) return GST_FLOW_EOS;
