@@ -354,6 +354,39 @@ TEST_F(FeedSrcTest, SocketWriterFramesRefusalsAndADisconnectMidFrame) {
   EXPECT_NE(stat(socket_path.c_str(), &st), 0) << "the socket file is removed at stop";
 }
 
+TEST_F(FeedSrcTest, StaleSocketFileIsReplacedAndANewWriterReplacesTheCurrentOne) {
+  gst_harness_use_systemclock(h_);
+  const std::string socket_path = path("feed.sock");
+  {
+    // A socket file left by a run that ended without removing it: nobody listens on it.
+    const int stale = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strncpy(address.sun_path, socket_path.c_str(), sizeof address.sun_path - 1);
+    ASSERT_EQ(bind(stale, reinterpret_cast<sockaddr *>(&address), sizeof address), 0);
+    close(stale);
+  }
+  set_caps(h_->element, kFastVideoCaps);
+  g_object_set(h_->element, "location", ("unix:" + socket_path).c_str(), nullptr);
+  gst_harness_play(h_);
+
+  const int first = connect_to(socket_path);
+  ASSERT_GE(first, 0);
+  ASSERT_TRUE(wait_for(msg::kConnected));
+  const int second = connect_to(socket_path);
+  ASSERT_GE(second, 0);
+  MessagePtr gone = wait_for(msg::kDisconnected);
+  ASSERT_TRUE(gone);
+  EXPECT_STREQ(gst_structure_get_string(gst_message_get_structure(gone.get()), msg::kReason),
+               "replaced by a new connection");
+  ASSERT_TRUE(wait_for(msg::kConnected));
+  EXPECT_NE(warnings_.find("a new writer connected"), std::string::npos) << warnings_;
+  write_all(second, framed(frame_of(0x77)));
+  EXPECT_TRUE(pull_until(frame_of(0x77)));
+  close(first);
+  close(second);
+}
+
 TEST_F(FeedSrcTest, NamedPipeTakesOneWriterAfterAnother) {
   gst_harness_use_systemclock(h_);
   const std::string fifo = path("feed.fifo");
