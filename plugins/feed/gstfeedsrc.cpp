@@ -133,6 +133,7 @@ struct State {
   bool ending = false;  // EOS once what is queued has played
   bool flushing = false;
   GstClockID clock_wait = nullptr;  // create()'s wait, for unlock()
+  std::vector<uint8_t> push_carry;  // audio: an incomplete sample frame pushed last
   feed::WarningLimiter refusal_warnings;
   bool warned_alignment = false;
 };
@@ -989,18 +990,30 @@ static GstFlowReturn gst_feed_src_push_buffer(GstFeedSrc *self, GstBuffer *buffe
       p->counters.bytes += gst_buffer_get_size(buffer);
     }
     const gsize size = gst_buffer_get_size(buffer);
-    const uint64_t unit = media.video ? media.frame_size : media.sample_frame_size;
-    if (media.video ? size != unit : size % unit != 0) {
-      warn_refused(self, media, size, unit);
-      return GST_FLOW_OK;
-    }
-    if (media.video)
+    if (media.video) {
+      if (size != media.frame_size) {
+        warn_refused(self, media, size, media.frame_size);
+        return GST_FLOW_OK;
+      }
       return queue_frame(self, BufferPtr(gst_buffer_ref(buffer))) ? GST_FLOW_OK : GST_FLOW_FLUSHING;
-    GstMapInfo map;
-    if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return GST_FLOW_ERROR;
-    const bool queued = queue_sound(self, map.data, map.size);
-    gst_buffer_unmap(buffer, &map);
-    return queued ? GST_FLOW_OK : GST_FLOW_FLUSHING;
+    }
+    // Sound in any amount: an incomplete sample frame at the end waits for the next push.
+    std::vector<uint8_t> sound;
+    {
+      std::lock_guard lock(p->lock);
+      if (!p->state) return GST_FLOW_FLUSHING;
+      sound.swap(p->state->push_carry);
+    }
+    const size_t carried = sound.size();
+    sound.resize(carried + size);
+    gst_buffer_extract(buffer, 0, sound.data() + carried, size);
+    const size_t whole = sound.size() - sound.size() % media.sample_frame_size;
+    {
+      std::lock_guard lock(p->lock);
+      if (!p->state) return GST_FLOW_FLUSHING;
+      p->state->push_carry.assign(sound.begin() + static_cast<std::ptrdiff_t>(whole), sound.end());
+    }
+    return whole == 0 || queue_sound(self, sound.data(), whole) ? GST_FLOW_OK : GST_FLOW_FLUSHING;
   });
 }
 
@@ -1265,12 +1278,13 @@ static void gst_feed_src_class_init(GstFeedSrcClass *klass) {
   /**
    * GstFeedSrc::push-buffer:
    * @feedsrc: the element
-   * @buffer: one whole frame (video) or whole sample frames of sound (audio)
+   * @buffer: one whole frame (video) or sound in any amount (audio)
    *
    * Queues data as a writer would, for programs that embed the element (same signature as
    * appsrc's). The buffer is not taken: feedsrc keeps its own reference. Its timestamps are
    * ignored (the output grid sets them). A frame of the wrong size is refused (counted,
-   * warned, feedsrc-refused) and GST_FLOW_OK returned. Blocks while max-queued frames
+   * warned, feedsrc-refused) and GST_FLOW_OK returned; an incomplete sample frame at the end
+   * of pushed sound waits for the next push. Blocks while max-queued frames
    * (max-buffered sound) wait; GST_FLOW_FLUSHING when the element is not started or stops.
    */
   g_signal_new_class_handler("push-buffer", G_TYPE_FROM_CLASS(klass),

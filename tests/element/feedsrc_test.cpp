@@ -282,11 +282,16 @@ TEST_F(FeedSrcTest, PushedSoundWithGapsComesOutContinuous) {
             gst_util_uint64_scale(all.size() - 400, GST_SECOND, 11025));
   EXPECT_EQ(uint64_property(h_->element, "frames-received"), 2u);
 
-  // A piece that is not whole samples is refused.
-  GstBuffer *odd = gst_buffer_new_allocate(nullptr, 3, nullptr);
-  gst_buffer_memset(odd, 0, 0, 3);
-  EXPECT_EQ(push(h_->element, odd), GST_FLOW_OK);
-  EXPECT_EQ(uint64_property(h_->element, "frames-refused"), 1u);
+  // Any amount: an odd byte waits for the next push.
+  const std::vector<uint8_t> two_samples = {0x34, 0x12, 0x78, 0x56};
+  ASSERT_EQ(push(h_->element, gst_buffer_new_memdup(two_samples.data(), 3)), GST_FLOW_OK);
+  ASSERT_EQ(push(h_->element, gst_buffer_new_memdup(two_samples.data() + 3, 1)), GST_FLOW_OK);
+  const size_t before = all.size();
+  take_chunk(5);
+  EXPECT_EQ(all[before], 0x1234);
+  EXPECT_EQ(all[before + 1], 0x5678);
+  EXPECT_EQ(all[before + 2], 0);
+  EXPECT_EQ(uint64_property(h_->element, "frames-refused"), 0u);
 }
 
 TEST_F(FeedSrcTest, SocketWriterFramesRefusalsAndADisconnectMidFrame) {
