@@ -614,7 +614,8 @@ struct Reader {
         case feed::ParserEvent::Kind::kFrame:
           if (media.video) {
             gst_buffer_unmap(frame.get(), &frame_map);
-            running = running && queue_frame(self, std::move(frame));
+            BufferPtr done = std::move(frame);
+            running = running && queue_frame(self, std::move(done));
           } else {
             running = running && queue_sound(self, message.data(), message.size());
           }
