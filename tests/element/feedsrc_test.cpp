@@ -233,6 +233,75 @@ TEST_F(FeedSrcTest, PushedFramesPlayInOrderOnTheGridAndRepeatsFillTheRest) {
   }
 }
 
+TEST_F(FeedSrcTest, StallAndResumeFollowTheClockAndLatencyIsOneSlot) {
+  gst_harness_use_testclock(h_);
+  set_caps(h_->element, kVideoCaps);
+  g_object_set(h_->element, "stall-timeout", 100 * GST_MSECOND, nullptr);
+  gst_harness_play(h_);
+  EXPECT_EQ(gst_harness_query_latency(h_), gst_util_uint64_scale(1, GST_SECOND, 30));
+
+  ASSERT_EQ(push(h_->element, buffer_of(frame_of(1))), GST_FLOW_OK);
+  // Slot 0 (ends at 33 ms) takes the frame; 100 ms later, at the end of slot 3, it stalls.
+  for (int k = 0; k < 3; ++k) ASSERT_TRUE(crank_and_pull());
+  EXPECT_TRUE(onair::element_test::take_element_messages(bus_, msg::kStalled).empty());
+  ASSERT_TRUE(crank_and_pull());
+  EXPECT_EQ(onair::element_test::take_element_messages(bus_, msg::kStalled).size(), 1u);
+  for (int k = 4; k < 10; ++k) ASSERT_TRUE(crank_and_pull());
+  EXPECT_TRUE(onair::element_test::take_element_messages(bus_, msg::kStalled).empty());
+  GstStructure *stats = nullptr;
+  g_object_get(h_->element, "stats", &stats, nullptr);
+  ASSERT_NE(stats, nullptr);
+  gboolean stalled = FALSE;
+  EXPECT_TRUE(gst_structure_get_boolean(stats, msg::kStalledField, &stalled));
+  EXPECT_TRUE(stalled);
+  gst_structure_free(stats);
+
+  // Slot 10 ends at 366 ms: 333 ms after the last new frame.
+  ASSERT_EQ(push(h_->element, buffer_of(frame_of(2))), GST_FLOW_OK);
+  ASSERT_TRUE(crank_and_pull());
+  std::vector<onair::StructurePtr> resumed =
+      onair::element_test::take_element_messages(bus_, msg::kResumed);
+  ASSERT_EQ(resumed.size(), 1u);
+  guint64 stalled_for = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(resumed[0].get(), msg::kStalledFor, &stalled_for));
+  EXPECT_EQ(stalled_for,
+            gst_util_uint64_scale(11, GST_SECOND, 30) - gst_util_uint64_scale(1, GST_SECOND, 30));
+}
+
+TEST_F(FeedSrcTest, InheritedDescriptorWithEndOnCloseEndsAfterTheQueuedFrames) {
+  gst_harness_use_systemclock(h_);
+  int ends[2];
+  ASSERT_EQ(pipe(ends), 0);
+  set_caps(h_->element, kFastVideoCaps);
+  g_object_set(h_->element, "location", ("fd:" + std::to_string(ends[0])).c_str(), "framing", 2,
+               "end-on-close", TRUE, nullptr);  // 2: raw, bare frames
+  gst_harness_play(h_);
+  std::vector<uint8_t> frames = frame_of(0x61);
+  const std::vector<uint8_t> second = frame_of(0x62);
+  frames.insert(frames.end(), second.begin(), second.end());
+  write_all(ends[1], frames);
+  close(ends[1]);
+  for (;;) {
+    onair::EventPtr event(gst_harness_pull_event(h_));
+    ASSERT_TRUE(event);
+    if (GST_EVENT_TYPE(event.get()) == GST_EVENT_EOS) break;
+  }
+  std::vector<std::vector<uint8_t>> shown;
+  while (BufferPtr b{gst_harness_try_pull(h_)}) {
+    std::vector<uint8_t> bytes = bytes_of(b.get());
+    if (shown.empty() || shown.back() != bytes) shown.push_back(std::move(bytes));
+  }
+  ASSERT_GE(shown.size(), 2u);
+  EXPECT_EQ(shown[shown.size() - 2], frame_of(0x61));
+  EXPECT_EQ(shown.back(), frame_of(0x62));
+  EXPECT_EQ(uint64_property(h_->element, "frames-received"), 2u);
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("feedsrc", nullptr, "src");
+  // An inherited descriptor is the caller's: still open after stop.
+  EXPECT_GE(fcntl(ends[0], F_GETFL), 0);
+  close(ends[0]);
+}
+
 TEST_F(FeedSrcTest, PushedSoundWithGapsComesOutContinuous) {
   gst_harness_use_testclock(h_);
   // 11025 Hz: a 20 ms chunk is 220.5 samples, so chunks alternate 220 and 221 samples.
