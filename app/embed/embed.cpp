@@ -163,9 +163,11 @@ std::string Channel::name() const {
 }
 
 std::string Channel::launch_line() const {
+  std::unique_lock lock(impl_->mutex);
+  const app::Redactor secrets = impl_->secrets;
+  lock.unlock();
   std::string text;
-  for (const std::string &line :
-       app::shown_launch_lines(impl_->session->launch_line(), app::Redactor(impl_->secrets)))
+  for (const std::string &line : app::shown_launch_lines(impl_->session->launch_line(), secrets))
     text += (text.empty() ? "" : "\n") + line;
   return text;
 }

@@ -48,7 +48,8 @@ struct RunOptions {
   std::function<void()> on_playing;
 };
 
-// One pipeline file with the values of one run.
+// One pipeline file with the values of one run. Move-only; a moved-from
+// Channel may only be destroyed or assigned to.
 class ONAIR_EMBED_API Channel {
  public:
   // `pipeline`: a NAME or a FILE path, as `onair run` takes it; `values` as
