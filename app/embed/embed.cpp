@@ -131,7 +131,13 @@ Channel::~Channel() = default;
 Channel Channel::load(const std::string &pipeline, const std::map<std::string, std::string> &values,
                       const LoadOptions &options) {
   return Channel(translated([&] {
-    if (!gst_is_initialized()) gst_init(nullptr, nullptr);
+    if (GError *error = nullptr;
+        !gst_is_initialized() && !gst_init_check(nullptr, nullptr, &error)) {
+      const std::string message =
+          std::string("cannot initialise GStreamer: ") + (error ? error->message : "unknown error");
+      g_clear_error(&error);
+      throw Error(message);
+    }
     // GStreamer's debug log hides the run's secrets, as in the app.
     std::call_once(gst_log_installed, app::install_gst_log);
     app::Locations where = app::find_locations("");
