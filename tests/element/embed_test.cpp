@@ -302,6 +302,7 @@ std::string http_get(const std::string &url, const std::string &path) {
 }
 
 TEST_F(Embed, ServesStatusOverHttpWhileItRuns) {
+  if (!ONAIR_HAVE_HTTP) GTEST_SKIP() << "built without the web server";
   onair::Channel channel = onair::Channel::load(temp.pipeline("live", kLive), {}, in_temp());
   onair::RunOptions options;
   options.http = true;
@@ -314,6 +315,17 @@ TEST_F(Embed, ServesStatusOverHttpWhileItRuns) {
   ASSERT_EQ(url.rfind("http://127.0.0.1:", 0), 0u) << url;
   const std::string status = http_get(url, "/api/status");
   EXPECT_NE(status.find("\"pipeline\":\"live\""), std::string::npos) << status;
+
+  // A second run on the same port is refused as `onair run` refuses it.
+  onair::Channel second = onair::Channel::load(temp.pipeline("live", kLive), {}, in_temp());
+  const std::string address = url.substr(7, url.size() - 8);  // "127.0.0.1:PORT"
+  options.http_port = std::stoi(address.substr(address.find(':') + 1));
+  try {
+    second.run(options);
+    ADD_FAILURE() << "ran on a port in use";
+  } catch (const onair::Error &e) {
+    EXPECT_EQ(std::string(e.what()).rfind("cannot listen on " + address + ": ", 0), 0u) << e.what();
+  }
   EXPECT_EQ(run.stop(), 0);
   EXPECT_EQ(channel.http_url(), "");
 }
