@@ -38,6 +38,10 @@ void Redactor::add(const std::string &secret) {
             [](const std::string &a, const std::string &b) { return a.size() > b.size(); });
 }
 
+void Redactor::add(const Redactor &other) {
+  for (const std::string &secret : other.secrets_) add(secret);
+}
+
 std::string Redactor::operator()(std::string_view text) const {
   std::string out(text);
   for (const std::string &s : secrets_) {

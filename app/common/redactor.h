@@ -19,6 +19,7 @@ std::vector<std::string> url_secret_parts(std::string_view url);
 class Redactor {
  public:
   void add(const std::string &secret);
+  void add(const Redactor &other);  // every secret of `other`
   std::string operator()(std::string_view text) const;
   bool empty() const { return secrets_.empty(); }
 

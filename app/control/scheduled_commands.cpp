@@ -1,5 +1,7 @@
 #include "control/scheduled_commands.h"
 
+#include "run/main_context.h"
+
 namespace onair::app {
 
 struct ScheduledCommands::Entry {
@@ -37,7 +39,7 @@ struct ScheduledCommands::Entry {
     } catch (const std::exception &) {
     }
     if (entry->command.every > 0)
-      entry->timer = g_timeout_add(milliseconds(entry->command.every), &Entry::on_repeat, entry);
+      entry->timer = timeout_add_here(milliseconds(entry->command.every), &Entry::on_repeat, entry);
     return G_SOURCE_REMOVE;
   }
 
@@ -58,7 +60,7 @@ ScheduledCommands::ScheduledCommands(ControlService &service, Console &console,
 
 ScheduledCommands::~ScheduledCommands() {
   for (const auto &entry : entries_)
-    if (entry->timer) g_source_remove(entry->timer);
+    if (entry->timer) source_remove_here(entry->timer);
 }
 
 void ScheduledCommands::start() {
@@ -66,7 +68,7 @@ void ScheduledCommands::start() {
   started_ = true;
   for (const auto &entry : entries_)
     entry->timer =
-        g_timeout_add(Entry::milliseconds(entry->command.at), &Entry::on_first, entry.get());
+        timeout_add_here(Entry::milliseconds(entry->command.at), &Entry::on_first, entry.get());
 }
 
 }  // namespace onair::app

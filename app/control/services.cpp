@@ -60,4 +60,8 @@ void ControlServices::announce() const {
   if (options.control_stdin) console.info("control: reading commands from standard input");
 }
 
+std::string ControlServices::http_url() const {
+  return impl_->server ? impl_->server->url() : std::string();
+}
+
 }  // namespace onair::app

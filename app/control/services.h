@@ -41,6 +41,8 @@ class ControlServices {
 
   // Tells on the console where each service listens.
   void announce() const;
+  // Where the web server listens ("http://127.0.0.1:8080/"); empty without one.
+  std::string http_url() const;
 
   struct Impl;
 

@@ -18,6 +18,10 @@ ControlServices::~ControlServices() = default;
 
 void ControlServices::announce() const {}
 
+std::string ControlServices::http_url() const {
+  return {};
+}
+
 void check_scheduled_commands(const PipelineFile &file) {
   if (!file.schedule.empty())
     throw PipelineError(file.path + ":" + std::to_string(file.schedule.front().line) +

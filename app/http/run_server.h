@@ -21,6 +21,7 @@ class RunServer {
 
   // Tells on the console where the pages and the control API are.
   void announce(Console &console) const;
+  std::string url() const { return server_.url(); }
 
  private:
   std::string token_file_;

@@ -7,22 +7,12 @@
 #include <vector>
 
 #include "common/json_string.h"
-#include "common/text.h"
 #include "pipeline/expansion.h"
 #include "run/launch.h"
 
 namespace onair::app {
 
 namespace {
-
-std::vector<std::string> split_lines(const std::string &text) {
-  std::vector<std::string> lines;
-  size_t start = 0;
-  for (size_t end; (end = text.find('\n', start)) != std::string::npos; start = end + 1)
-    lines.push_back(text.substr(start, end - start));
-  lines.push_back(text.substr(start));
-  return lines;
-}
 
 // Properties that differ from their defaults, as "name=value".
 std::vector<std::string> changed_properties(GstElement *element) {
@@ -88,11 +78,10 @@ int command_check(const Locations &where, const Options &options) {
 
   std::printf("%s: pipeline builds with %zu elements\n", p.file.path.c_str(), lines.size());
   for (const std::string &line : lines) std::printf("  %s\n", p.redact(line).c_str());
-  // What a program that embeds the pipeline passes to gst_parse_launch (secrets hidden),
-  // without the blank lines that keep the file's line numbers.
+  // What a program that embeds the pipeline passes to gst_parse_launch.
   std::printf("launch line:\n");
-  for (const std::string &line : split_lines(p.redact(launch_line)))
-    if (!is_blank(line)) std::printf("  %s\n", line.c_str());
+  for (const std::string &line : shown_launch_lines(launch_line, p.redact))
+    std::printf("  %s\n", line.c_str());
   return kExitOk;
 }
 

@@ -45,9 +45,10 @@ void install_gst_log() {
 }
 
 void hide_in_gst_log(const Redactor &redact) {
-  auto copy = std::make_shared<const Redactor>(redact);
   std::lock_guard lock(secrets_lock);
-  secrets = std::move(copy);
+  auto merged = std::make_shared<Redactor>(*secrets);
+  merged->add(redact);
+  secrets = std::move(merged);
 }
 
 }  // namespace onair::app

@@ -10,7 +10,9 @@ namespace onair::app {
 // the same lines passed through the secrets given to hide_in_gst_log().
 void install_gst_log();
 
-// The secrets to hide from now on; safe while other threads log.
+// Adds secrets to hide from now on, keeping those hidden so far: each run in
+// a process that embeds several (embed/) keeps its own hidden. Safe while
+// other threads log.
 void hide_in_gst_log(const Redactor &redact);
 
 }  // namespace onair::app

@@ -8,19 +8,21 @@
 
 #include <functional>
 
+#include "run/stop_requests.h"
+
 namespace onair::app {
 
-class Interrupts {
+class Interrupts final : public StopRequests {
  public:
   Interrupts();
-  ~Interrupts();
+  ~Interrupts() override;
   Interrupts(const Interrupts &) = delete;
   Interrupts &operator=(const Interrupts &) = delete;
 
   // True when an interrupt came before forward_to(); delivers any that is pending first.
-  bool came_early();
+  bool came_early() override;
   // From now on each interrupt calls `handler` in the main loop.
-  void forward_to(std::function<void()> handler) { handler_ = std::move(handler); }
+  void forward_to(std::function<void()> handler) override { handler_ = std::move(handler); }
 
  private:
   static gboolean on_signal(gpointer self) noexcept;

@@ -1,5 +1,6 @@
 #include "run/launch.h"
 
+#include "common/text.h"
 #include "pipeline/launch_errors.h"
 #include "pipeline/values.h"
 #include "run/gst_log.h"
@@ -10,7 +11,7 @@ namespace {
 
 // Values given with -s: later ones win; secret sources are read here.
 std::map<std::string, std::string> given_values(const PipelineFile &file, const Options &options,
-                                                Console &console) {
+                                                std::vector<std::string> &warnings) {
   std::map<std::string, std::string> given;
   for (const auto &[key, value] : options.sets) given[key] = value;
   for (auto &[key, value] : given) {
@@ -19,9 +20,9 @@ std::map<std::string, std::string> given_values(const PipelineFile &file, const 
     const bool from_source = value.rfind("env:", 0) == 0 || value.rfind("@", 0) == 0;
     value = read_secret_source(file, *var, value);
     if (!from_source)
-      console.warn("secret variable '" + key +
-                   "' given on the command line, where other users can see it; use -s " + key +
-                   "=env:NAME or -s " + key + "=@FILE");
+      warnings.push_back("secret variable '" + key +
+                         "' given on the command line, where other users can see it; use -s " +
+                         key + "=env:NAME or -s " + key + "=@FILE");
   }
   return given;
 }
@@ -60,7 +61,8 @@ PreparedRun prepare_run(const Locations &where, const Options &options, Console 
   gchar *cwd = g_get_current_dir();
   const std::string here = cwd;
   g_free(cwd);
-  p.values = resolve_values(p.file, given_values(p.file, options, console), here);
+  p.values = resolve_values(p.file, given_values(p.file, options, p.warnings), here);
+  for (const std::string &warning : p.warnings) console.warn(warning);
   p.redact = redactor_for(p.file, p.values);
   hide_in_gst_log(p.redact);
   return p;
@@ -83,6 +85,18 @@ ElementPtr build_pipeline(const PipelineFile &file, const std::string &launch) {
     pipeline = bin;
   }
   return ElementPtr(pipeline);
+}
+
+std::vector<std::string> shown_launch_lines(const std::string &launch, const Redactor &redact) {
+  const std::string shown = redact(launch);
+  std::vector<std::string> lines;
+  size_t start = 0;
+  for (size_t end = 0; end != std::string::npos; start = end + 1) {
+    end = shown.find('\n', start);
+    std::string line = shown.substr(start, end == std::string::npos ? end : end - start);
+    if (!is_blank(line)) lines.push_back(std::move(line));
+  }
+  return lines;
 }
 
 }  // namespace onair::app

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <string>
+#include <vector>
 
 #include "cli/cli.h"
 #include "common/redactor.h"
@@ -21,7 +22,8 @@ namespace onair::app {
 struct PreparedRun {
   PipelineFile file;
   std::map<std::string, std::string> values;
-  Redactor redact;  // the run's secrets; GStreamer's debug log hides them too
+  Redactor redact;                    // the run's secrets; GStreamer's debug log hides them too
+  std::vector<std::string> warnings;  // also told on the console
 };
 
 // Loads the file the options name and resolves its values. Warnings (a secret
@@ -31,5 +33,9 @@ PreparedRun prepare_run(const Locations &where, const Options &options, Console 
 // Builds the pipeline; a parse error names the file and, where it can, the
 // line and the variable (explain_launch_error). Throws PipelineError.
 ElementPtr build_pipeline(const PipelineFile &file, const std::string &launch);
+
+// The launch line as "onair check" shows it: secrets hidden, without the blank
+// lines that keep the file's line numbers.
+std::vector<std::string> shown_launch_lines(const std::string &launch, const Redactor &redact);
 
 }  // namespace onair::app

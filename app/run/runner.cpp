@@ -15,6 +15,7 @@
 #include "onair/gst_ptr.h"
 #include "output/resilientrtmpsink_messages.h"
 #include "run/elements.h"
+#include "run/main_context.h"
 
 namespace onair::app {
 
@@ -120,7 +121,7 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
       status_(std::move(identity)),
       console_(console),
       settings_(settings),
-      loop_(g_main_loop_new(nullptr, FALSE)) {
+      loop_(g_main_loop_new(g_main_context_get_thread_default(), FALSE)) {
   status_.state = "starting";
   // Outputs whose figures the app reads from their "stats" property.
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
@@ -173,8 +174,8 @@ int Runner::run() {
   const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
   double interval = settings_.status_interval;
   if (interval < 0) interval = console_.is_terminal() ? 1.0 : 5.0;
-  const guint status_timer = interval > 0 ? g_timeout_add(static_cast<guint>(interval * 1000),
-                                                          &Runner::on_status_tick, this)
+  const guint status_timer = interval > 0 ? timeout_add_here(static_cast<guint>(interval * 1000),
+                                                             &Runner::on_status_tick, this)
                                           : 0;
 
   if (gst_element_set_state(pipeline_, GST_STATE_PLAYING) == GST_STATE_CHANGE_FAILURE) {
@@ -189,10 +190,10 @@ int Runner::run() {
     g_main_loop_run(loop_);
   }
 
-  if (status_timer) g_source_remove(status_timer);
-  if (eos_timer_) g_source_remove(eos_timer_);
-  if (eos_deferred_) g_source_remove(eos_deferred_);
-  g_source_remove(bus_watch);
+  if (status_timer) source_remove_here(status_timer);
+  if (eos_timer_) source_remove_here(eos_timer_);
+  if (eos_deferred_) source_remove_here(eos_deferred_);
+  source_remove_here(bus_watch);
   console_.end_status();
   {
     const std::chrono::seconds timeout = stop_at_once_ ? kStopAtOnceTimeout : kStopTimeout;
@@ -212,12 +213,12 @@ int Runner::run() {
 }
 
 void Runner::start_finishing(bool once_started) {
-  eos_timer_ = g_timeout_add(static_cast<guint>(settings_.eos_timeout * 1000),
-                             &Runner::on_eos_timeout, this);
+  eos_timer_ = timeout_add_here(static_cast<guint>(settings_.eos_timeout * 1000),
+                                &Runner::on_eos_timeout, this);
   if (once_started && !outputs_started()) {
     console_.info(
         "the pipeline is still starting: end-of-stream goes in once every output has its streams");
-    eos_deferred_ = g_timeout_add(kStreamsCheckMs, &Runner::on_eos_deferred, this);
+    eos_deferred_ = timeout_add_here(kStreamsCheckMs, &Runner::on_eos_deferred, this);
   } else {
     send_eos_async();
   }
@@ -239,7 +240,7 @@ gboolean Runner::on_eos_deferred(gpointer data) noexcept {
 }
 
 void Runner::send_eos_async() {
-  if (eos_deferred_) g_source_remove(eos_deferred_);
+  if (eos_deferred_) source_remove_here(eos_deferred_);
   eos_deferred_ = 0;
   gst_element_call_async(pipeline_, &send_eos, nullptr, nullptr);
 }
@@ -325,7 +326,7 @@ void Runner::handle(GstMessage *message) {
           playing_ = true;
           started_ = std::chrono::steady_clock::now();
           console_.info("playing");
-          if (on_playing_) on_playing_();
+          for (const auto &callback : on_playing_) callback();
         }
         if (!stopping_ && new_state == GST_STATE_PLAYING) status_.state = "playing";
       }

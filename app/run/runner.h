@@ -11,6 +11,7 @@
 #include <functional>
 #include <map>
 #include <string>
+#include <vector>
 
 #include "run/console.h"
 #include "run/dangling_branches.h"
@@ -36,8 +37,8 @@ class Runner {
   // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
   int run();
   Status status() const;
-  // Called once, when the pipeline first reaches PLAYING.
-  void on_playing(std::function<void()> callback) { on_playing_ = std::move(callback); }
+  // Each is called once, when the pipeline first reaches PLAYING.
+  void on_playing(std::function<void()> callback) { on_playing_.push_back(std::move(callback)); }
   // An interrupt (run/interrupts.h): the first finishes the outputs, the second stops at once.
   void interrupt() noexcept;
 
@@ -78,7 +79,7 @@ class Runner {
   int exit_code_ = 0;
   guint eos_timer_ = 0;
   guint eos_deferred_ = 0;  // checks outputs_started() until the EOS goes in
-  std::function<void()> on_playing_;
+  std::vector<std::function<void()>> on_playing_;
 };
 
 }  // namespace onair::app

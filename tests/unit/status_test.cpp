@@ -105,6 +105,16 @@ TEST(Text, RedactorHidesTheStreamNameOfASecretUrl) {
   EXPECT_EQ(r("state live"), "state live");  // the application name stays
 }
 
+TEST(Text, RedactorAddsAnothersSecretsToItsOwn) {
+  Redactor first, second;
+  first.add("key-of-the-first");
+  second.add("key");
+  second.add("rtmp://host/live/key-of-the-second");
+  first.add(second);
+  EXPECT_EQ(first("key-of-the-first key-of-the-second key"), "*** *** ***");
+  EXPECT_EQ(second("key-of-the-first"), "***-of-the-first");  // `second` is unchanged
+}
+
 TEST(Status, RedactedHidesSecretsInEveryTextField) {
   Status s = sample();
   s.monitors[0].name = "key-supersecret";

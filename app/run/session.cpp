@@ -1,0 +1,108 @@
+#include "run/session.h"
+
+#include <glib/gstdio.h>
+
+#include <cerrno>
+#include <ctime>
+#include <utility>
+
+#include "control/services.h"
+#include "pipeline/expansion.h"
+#include "run/runner.h"
+
+namespace onair::app {
+
+namespace {
+
+// A new directory "NAME-YYYYmmdd-HHMMSS[-N]" in `base` (empty: the app's runs directory).
+std::string make_run_dir(std::string base, const std::string &name) {
+  if (base.empty()) {
+    gchar *p = g_build_filename(g_get_user_data_dir(), "onair", "runs", nullptr);
+    base = p;
+    g_free(p);
+  }
+  if (g_mkdir_with_parents(base.c_str(), 0755) != 0)
+    throw PipelineError("cannot create output directory '" + base + "': " + g_strerror(errno));
+  char stamp[32];
+  const std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  localtime_r(&now, &tm);
+  std::strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  for (int n = 1; n < 1000; n++) {
+    std::string dir = base + "/" + name + "-" + stamp + (n > 1 ? "-" + std::to_string(n) : "");
+    if (g_mkdir(dir.c_str(), 0755) == 0) return dir;
+    if (errno != EEXIST)
+      throw PipelineError("cannot create run directory '" + dir + "': " + g_strerror(errno));
+  }
+  throw PipelineError("cannot create a run directory in '" + base + "'");
+}
+
+// Removes the run directory when the run left nothing in it.
+void drop_if_empty(const std::string &dir) {
+  if (!dir.empty()) g_rmdir(dir.c_str());
+}
+
+// Drops the stop handler once the runner it calls is gone.
+struct StopsForwarded {
+  StopRequests &stops;
+  ~StopsForwarded() { stops.forward_to({}); }
+};
+
+}  // namespace
+
+RunSession::RunSession(Locations where, const Options &options, Console &console)
+    : where_(std::move(where)),
+      prepared_(prepare_run(where_, options, console)),
+      run_dir_(make_run_dir(options.output_dir, prepared_.file.name)) {
+  try {
+    prepared_.values["run_dir"] = run_dir_;
+    prepared_.values["web_dir"] = where_.web_dir;
+    launch_line_ = expand(prepared_.file, prepared_.values);
+    pipeline_ = build_pipeline(prepared_.file, launch_line_);
+  } catch (const PipelineError &e) {
+    drop_if_empty(run_dir_);
+    throw PipelineError(prepared_.redact(e.what()));
+  } catch (...) {
+    drop_if_empty(run_dir_);
+    throw;
+  }
+}
+
+RunSession::~RunSession() {
+  gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+  pipeline_.reset();
+  drop_if_empty(run_dir_);
+}
+
+int RunSession::run(const Options &options, Console &console, StopRequests &stops,
+                    const Hooks &hooks) {
+  try {
+    Status identity;
+    identity.pipeline = file().name;
+    identity.description = file().description;
+    identity.run_dir = run_dir_;
+    Runner runner(
+        pipeline(), identity, console,
+        RunnerSettings{options.eos_timeout, options.status_interval, file().finish_on_interrupt});
+    if (stops.came_early()) {
+      console.info("interrupted while starting: stopped before anything ran");
+      return 0;
+    }
+    stops.forward_to([&runner] { runner.interrupt(); });
+    const StopsForwarded forwarded{stops};
+    const ControlServices services(
+        RunContext{options, where_, file(), run_dir_, pipeline(), runner, console, redact()});
+    if (hooks.on_playing) runner.on_playing(hooks.on_playing);
+
+    console.info("pipeline '" + file().name + "'" +
+                 (file().description.empty() ? "" : ": " + file().description));
+    console.info("output: " + run_dir_);
+    services.announce();
+    if (hooks.on_services_started) hooks.on_services_started(services.http_url());
+    return runner.run();
+  } catch (const PipelineError &e) {
+    throw PipelineError(redact()(e.what()));
+  }
+}
+
+}  // namespace onair::app
