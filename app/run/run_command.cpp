@@ -14,7 +14,7 @@ int command_run(const Locations &where, const Options &options) {
   RunSession session(where, options, early);
   Console console(session.redact());
   try {
-    refuse_sources_nobody_feeds(session.pipeline(), session.file());
+    refuse_sources_nobody_feeds(session.pipeline(), session.file(), options.control_stdin);
   } catch (const PipelineError &e) {
     throw PipelineError(session.redact()(e.what()));
   }

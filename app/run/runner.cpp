@@ -15,6 +15,7 @@
 #include "onair/gst_ptr.h"
 #include "output/resilientrtmpsink_messages.h"
 #include "run/elements.h"
+#include "run/input_messages.h"
 #include "run/main_context.h"
 
 namespace onair::app {
@@ -352,6 +353,7 @@ void Runner::handle_element(GstMessage *message) {
   if (!s) return;
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
+  if (show_input_message(message, console_)) return;
   if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
     return;
   const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
