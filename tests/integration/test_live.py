@@ -592,20 +592,30 @@ class Sources(LiveTest):
             self.assertEqual(list(probe_streams(path)), ["video"])
 
     def test_app_source_is_refused_by_the_app(self):
-        # Nothing in `onair run` pushes into the appsrc elements: refused at
-        # once instead of waiting forever.
+        # Nothing in `onair run` pushes into source=app's feedsrc elements:
+        # refused at once instead of streaming black forever.
         code, out, err = run("run", "rtmp", "-s", "key=env:STREAM_KEY", "-s", "server=rtmp://h/a",
                              "-s", "source=app", "--no-http", "--output-dir", self.out,
                              env=dict(os.environ, STREAM_KEY=KEY))
         self.seen += [out, err]
         self.assertEqual(code, 2)
         self.assertIn("which 'onair run' cannot do", err)
+        self.assertIn("feedsrc 'audio_in' has no location", err)
         self.assertEqual(self.runs(), [])
         code, out, err = run("check", "rtmp", "-s", "key=env:STREAM_KEY", "-s", "server=rtmp://h/a",
                              "-s", "source=app", env=dict(os.environ, STREAM_KEY=KEY))
         self.seen += [out, err]
         self.assertEqual(code, 0, err)
-        self.assertIn("appsrc", out + err)
+        self.assertIn("feedsrc name=video_in", out + err)
+        # A bot's own process feeds source=pipe; standard input cannot carry
+        # both its frames and control commands.
+        code, out, err = run("run", "rtmp", "-s", "key=env:STREAM_KEY", "-s", "server=rtmp://h/a",
+                             "-s", "source=pipe", "--control", "stdin", "--no-http",
+                             "--output-dir", self.out, env=dict(os.environ, STREAM_KEY=KEY))
+        self.seen += [out, err]
+        self.assertEqual(code, 2)
+        self.assertIn("feedsrc 'video_in' reads standard input", err)
+        self.assertEqual(self.runs(), [])
 
 
 class Embedding(LiveTest):
