@@ -11,6 +11,7 @@
 #include <mutex>
 #include <thread>
 
+#include "feed/feedsrc_messages.h"
 #include "monitor/streammonitor_messages.h"
 #include "onair/gst_ptr.h"
 #include "output/resilientrtmpsink_messages.h"
@@ -126,6 +127,29 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   status_.state = "starting";
   // Outputs whose figures the app reads from their "stats" property.
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
+  // Inputs another program feeds; read from theirs.
+  inputs_ = elements_made_by(pipeline_, "feedsrc");
+}
+
+InputFigures Runner::read_input(GstElement *input) const {
+  InputFigures in;
+  in.name = GST_OBJECT_NAME(input);
+  GstStructure *s = nullptr;
+  g_object_get(input, "stats", &s, nullptr);
+  if (!s) return in;
+  StructurePtr stats(s);
+  namespace feed = onair::feedsrc_messages;
+  gboolean flag = FALSE;
+  if (gst_structure_get_boolean(s, feed::kConnectedField, &flag)) in.connected = flag;
+  if (gst_structure_get_boolean(s, feed::kStalledField, &flag)) in.stalled = flag;
+  guint64 u64 = 0;
+  if (gst_structure_get_uint64(s, feed::kFramesReceived, &u64)) in.frames_received = u64;
+  if (gst_structure_get_uint64(s, feed::kFramesRepeated, &u64)) in.frames_repeated = u64;
+  if (gst_structure_get_uint64(s, feed::kFramesRefused, &u64)) in.frames_refused = u64;
+  if (gst_structure_get_uint64(s, feed::kBytesReceived, &u64)) in.bytes_received = u64;
+  if (gst_structure_get_uint64(s, feed::kSilenceInserted, &u64))
+    in.silence_inserted = static_cast<double>(u64) / 1e9;
+  return in;
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
@@ -167,6 +191,7 @@ Status Runner::status() const {
     s.uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_).count();
   for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
   for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
+  for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
   return s;
 }
 

@@ -62,6 +62,7 @@ class Runner {
   void handle_element(GstMessage *message);
   void handle_output_state(GstMessage *message);
   OutputFigures read_output(GstElement *output) const;
+  InputFigures read_input(GstElement *input) const;
   void finish(int exit_code);
 
   GstElement *pipeline_;
@@ -71,6 +72,7 @@ class Runner {
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
+  std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
   DanglingBranches dangling_{pipeline_};
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;

@@ -81,6 +81,19 @@ std::string status_json(const Status &s) {
     j += ",\"encoding_latency_ms\":" + (o.latency_ns ? json_number(*o.latency_ns / 1e6) : "null");
     j += ",\"last_error\":" + json_string(o.last_error) + "}";
   }
+  j += "],\"inputs\":[";
+  for (size_t i = 0; i < s.inputs.size(); i++) {
+    const InputFigures &in = s.inputs[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(in.name);
+    j += std::string(",\"connected\":") + (in.connected ? "true" : "false");
+    j += std::string(",\"stalled\":") + (in.stalled ? "true" : "false");
+    j += ",\"frames_received\":" + std::to_string(in.frames_received);
+    j += ",\"frames_repeated\":" + std::to_string(in.frames_repeated);
+    j += ",\"frames_refused\":" + std::to_string(in.frames_refused);
+    j += ",\"bytes_received\":" + std::to_string(in.bytes_received);
+    j += ",\"silence_inserted\":" + json_number(in.silence_inserted) + "}";
+  }
   j += "]}";
   return j;
 }
@@ -184,6 +197,30 @@ std::string metrics_text(const Status &s) {
     for (const OutputFigures &o : s.outputs)
       w.sample("onair_output_state", ",output=" + label(o.name) + ",state=" + label(o.state), 1);
   }
+
+  const auto per_input = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.inputs.empty()) return;
+    w.header(name, type, help);
+    for (const InputFigures &in : s.inputs)
+      w.sample(name, ",input=" + label(in.name), static_cast<double>(value(in)));
+  };
+  per_input("onair_input_connected", "gauge", "1 while a writer is connected.",
+            [](const InputFigures &in) { return in.connected ? 1 : 0; });
+  per_input("onair_input_stalled", "gauge", "1 while no new frame comes and the last one repeats.",
+            [](const InputFigures &in) { return in.stalled ? 1 : 0; });
+  per_input("onair_input_frames_received_total", "counter",
+            "Frames (or pieces of sound) received whole.",
+            [](const InputFigures &in) { return in.frames_received; });
+  per_input("onair_input_frames_repeated_total", "counter",
+            "Frame slots that repeated the last frame.",
+            [](const InputFigures &in) { return in.frames_repeated; });
+  per_input("onair_input_frames_refused_total", "counter", "Frames of the wrong size refused.",
+            [](const InputFigures &in) { return in.frames_refused; });
+  per_input("onair_input_bytes_received_total", "counter", "Bytes received from the writer.",
+            [](const InputFigures &in) { return in.bytes_received; });
+  per_input("onair_input_silence_inserted_seconds_total", "counter",
+            "Seconds of silence put in where no sound came.",
+            [](const InputFigures &in) { return in.silence_inserted; });
   return w.out;
 }
 
@@ -196,6 +233,7 @@ Status redacted(Status s, const Redactor &redact) {
   }
   for (OutputFigures &o : s.outputs)
     for (std::string *text : {&o.name, &o.location, &o.state, &o.last_error}) *text = redact(*text);
+  for (InputFigures &in : s.inputs) in.name = redact(in.name);
   return s;
 }
 
@@ -219,6 +257,14 @@ std::string status_line(const Status &s) {
       line += " #" + std::to_string(o.attempt);
     if (o.frames_dropped) line += " dropped " + std::to_string(o.frames_dropped);
     if (o.reconnects) line += " reconnects " + std::to_string(o.reconnects);
+  }
+  // Inputs only when something needs a look: nobody writing, a stall, refusals.
+  for (const InputFigures &in : s.inputs) {
+    if (in.connected && !in.stalled && !in.frames_refused) continue;
+    line += " | " + in.name;
+    if (!in.connected) line += " no writer";
+    if (in.stalled) line += " STALLED";
+    if (in.frames_refused) line += " refused " + std::to_string(in.frames_refused);
   }
   return line;
 }

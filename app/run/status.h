@@ -42,6 +42,18 @@ struct OutputFigures {
   std::optional<int64_t> latency_ns;  // capture to send
 };
 
+// The latest figures of one input another program feeds (feedsrc's stats).
+struct InputFigures {
+  std::string name;
+  bool connected = false;  // a writer is there (always false for push-buffer inputs)
+  bool stalled = false;    // video: no new frame for a while, the last one repeats
+  uint64_t frames_received = 0;
+  uint64_t frames_repeated = 0;
+  uint64_t frames_refused = 0;
+  uint64_t bytes_received = 0;
+  double silence_inserted = 0;  // seconds, sound
+};
+
 struct Status {
   std::string pipeline;
   std::string description;
@@ -50,6 +62,7 @@ struct Status {
   std::string run_dir;
   std::vector<MonitorFigures> monitors;  // in name order
   std::vector<OutputFigures> outputs;    // in name order
+  std::vector<InputFigures> inputs;      // in name order
 };
 
 std::string status_json(const Status &status);

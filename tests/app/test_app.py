@@ -678,7 +678,7 @@ class Secrets(TempDirTest):
         self.assertIn("\nlaunch line:\n", out)
         launch = out.split("\nlaunch line:\n", 1)[1]
         # The expanded line: ${} values substituted, @if branches chosen, key hidden.
-        self.assertIn("appsrc name=video_in", launch)
+        self.assertIn("feedsrc name=video_in", launch)
         # Four bytes a pixel: a tightly packed frame is valid at any width (854 * 3 is not).
         self.assertIn("video/x-raw,format=BGRA,width=854,height=480", launch)
         self.assertIn('resilientrtmpsink name=live location="rtmps://va.pscp.tv:443/x/***"', launch)

@@ -185,12 +185,17 @@ TEST_F(Embed, PlainSecretWorksWithAWarningAndStaysHidden) {
 }
 
 TEST_F(Embed, PushOnlySourcesAreTheProgramsToFeed) {
-  // `onair run` refuses appsrc; a program that embeds the pipeline feeds it.
+  // `onair run` refuses a feedsrc without a location; a program that embeds the
+  // pipeline feeds it through push-buffer.
   const onair::Channel channel = onair::Channel::load(
       kX, {{"key", std::string("env:") + kKeyVariable}, {"source", "app"}}, in_temp());
   GstElement *video_in = channel.element("video_in");
   ASSERT_NE(video_in, nullptr);
-  EXPECT_STREQ(GST_OBJECT_NAME(gst_element_get_factory(video_in)), "appsrc");
+  EXPECT_STREQ(GST_OBJECT_NAME(gst_element_get_factory(video_in)), "feedsrc");
+  gchar *location = nullptr;
+  g_object_get(video_in, "location", &location, nullptr);
+  EXPECT_EQ(location, nullptr);
+  g_free(location);
   gst_object_unref(video_in);
 }
 

@@ -362,6 +362,15 @@ class BotInput(BotTest):
             second.close()
             o = self.wait_output(url, "live")
             self.assertEqual(o["reconnects"], 0)
+            # The input's figures in the status and the metrics.
+            inputs = {i["name"]: i for i in self.status(url)["inputs"]}
+            video_in = inputs["video_in"]
+            self.assertEqual(video_in["frames_refused"], 1)
+            self.assertGreaterEqual(video_in["frames_received"], first.sent + second.sent - 1)
+            self.assertGreater(video_in["frames_repeated"], 0)
+            _, _, metrics = http_get(url + "metrics")
+            self.assertRegex(metrics.decode(),
+                             r'onair_input_frames_refused_total\{pipeline="x",input="video_in"\} 1\n')
             r.interrupt()
             code, out, err = r.finish()
             self.seen += [out, err]

@@ -49,7 +49,8 @@ TEST(Status, Json) {
             "\"uptime\":3723.400,\"run_dir\":\"/tmp/r\",\"monitors\":[{\"name\":\"video\","
             "\"media\":\"video/x-h264\",\"fps\":29.970,\"bitrate\":2500000.000,\"buffers\":100,"
             "\"bytes\":0,\"gaps\":1,\"dropped\":2,\"discont\":0,\"stalled\":false,"
-            "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}],\"outputs\":[]}");
+            "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}],\"outputs\":[],"
+            "\"inputs\":[]}");
 }
 
 TEST(Status, JsonStringEscapesEverything) {
@@ -196,4 +197,46 @@ TEST(Status, PrometheusMetrics) {
     EXPECT_NE(line.find("} "), std::string::npos) << line;
   }
   EXPECT_GT(samples, 15u);
+}
+
+TEST(Status, InputsInLineJsonAndMetrics) {
+  Status s = sample();
+  InputFigures in;
+  in.name = "video_in";
+  in.connected = true;
+  in.frames_received = 300;
+  in.frames_repeated = 12;
+  in.bytes_received = 491904000;
+  s.inputs.push_back(in);
+  InputFigures sound;
+  sound.name = "audio_in";
+  sound.silence_inserted = 2.5;
+  s.inputs.push_back(sound);
+  // The line names an input only when it needs a look: here, nobody writes sound.
+  EXPECT_EQ(status_line(s),
+            "playing 01:02:03 | video 30.0 fps 2.50 Mb/s dropped 2 gaps 1 [fps-low] | audio_in "
+            "no writer");
+  s.inputs[0].stalled = true;
+  s.inputs[0].frames_refused = 2;
+  EXPECT_NE(status_line(s).find("| video_in STALLED refused 2 | audio_in no writer"),
+            std::string::npos)
+      << status_line(s);
+  const std::string json = status_json(s);
+  EXPECT_NE(json.find("\"inputs\":[{\"name\":\"video_in\",\"connected\":true,\"stalled\":true,"
+                      "\"frames_received\":300,\"frames_repeated\":12,\"frames_refused\":2,"
+                      "\"bytes_received\":491904000,\"silence_inserted\":0.000},{\"name\":"
+                      "\"audio_in\",\"connected\":false,"),
+            std::string::npos)
+      << json;
+  const std::string m = metrics_text(s);
+  EXPECT_NE(m.find("# TYPE onair_input_frames_refused_total counter\n"
+                   "onair_input_frames_refused_total{pipeline=\"demo\",input=\"video_in\"} 2\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_input_silence_inserted_seconds_total{pipeline=\"demo\",input="
+                   "\"audio_in\"} 2.5\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_input_connected{pipeline=\"demo\",input=\"audio_in\"} 0\n"),
+            std::string::npos);
 }
