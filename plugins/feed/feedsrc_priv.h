@@ -1,7 +1,7 @@
 // feedsrc's private data, shared by its glue: the element (gstfeedsrc.cpp: properties,
-// signals, start and stop, the clock-paced output), the reader thread (feed_reader.cpp: a
-// writer's bytes into frames or sound), what the reader and push-buffer hand over
-// (feed_intake.cpp) and the caps it offers (feed_media.cpp).
+// signals, start and stop), the reader thread (feed_reader.cpp: a writer's bytes into frames
+// or sound), what the reader and push-buffer hand over (feed_intake.cpp), the caps it offers
+// (feed_media.cpp) and the clock-paced output (feed_output.cpp: one buffer a slot).
 #pragma once
 
 #include <gst/gst.h>
@@ -131,5 +131,12 @@ bool queue_frame(Priv *p, BufferPtr frame);
 bool queue_sound(Priv *p, const uint8_t *data, size_t n);
 // The push-buffer action signal: `buffer` is not taken.
 GstFlowReturn push_buffer(Priv *p, GstBuffer *buffer);
+
+// ---- the output (feed_output.cpp) ----
+
+// What the latency query answers (state built).
+GstClockTime output_latency(const State &st);
+// create(): waits for the next slot's end on the pipeline clock and fills it.
+GstFlowReturn create_slot(Priv *p, GstBuffer **out);
 
 }  // namespace onair::feedsrc
