@@ -47,6 +47,8 @@ std::optional<Media> media_of(GstCaps *caps, std::string &why) {
       return std::nullopt;
     }
     m.frame_size = GST_VIDEO_INFO_SIZE(&vi);
+    m.grid = feed::SlotGrid::video(static_cast<uint64_t>(GST_VIDEO_INFO_FPS_N(&vi)),
+                                   static_cast<uint64_t>(GST_VIDEO_INFO_FPS_D(&vi)));
     m.description = std::to_string(GST_VIDEO_INFO_WIDTH(&vi)) + "x" +
                     std::to_string(GST_VIDEO_INFO_HEIGHT(&vi)) + " " + GST_VIDEO_INFO_NAME(&vi);
     return m;
@@ -66,6 +68,7 @@ std::optional<Media> media_of(GstCaps *caps, std::string &why) {
     m.rate = GST_AUDIO_INFO_RATE(&ai);
     m.channels = GST_AUDIO_INFO_CHANNELS(&ai);
     m.sample_frame_size = static_cast<uint64_t>(GST_AUDIO_INFO_BPF(&ai));
+    m.grid = feed::SlotGrid::audio(static_cast<uint64_t>(m.rate));
     m.description =
         "S16LE " + std::to_string(m.channels) + " channels " + std::to_string(m.rate) + " Hz";
     return m;

@@ -15,28 +15,6 @@ namespace msg = onair::feedsrc_messages;
 
 namespace {
 
-// Running time (ns) at which slot k starts.
-GstClockTime slot_start(const Media &m, guint64 k) {
-  if (m.video)
-    return gst_util_uint64_scale(k, GST_SECOND * GST_VIDEO_INFO_FPS_D(&m.video_info),
-                                 GST_VIDEO_INFO_FPS_N(&m.video_info));
-  return gst_util_uint64_scale(feed::chunk_start(k, m.rate), GST_SECOND, m.rate);
-}
-
-// The slot that contains running time t.
-guint64 slot_at(const Media &m, GstClockTime t) {
-  if (m.video)
-    return gst_util_uint64_scale(t, GST_VIDEO_INFO_FPS_N(&m.video_info),
-                                 GST_SECOND * GST_VIDEO_INFO_FPS_D(&m.video_info));
-  guint64 k = gst_util_uint64_scale(t, feed::kChunksPerSecond, GST_SECOND);
-  while (k > 0 && slot_start(m, k) > t) --k;
-  return k;
-}
-
-GstClockTime slot_length(const Media &m) {
-  return m.video ? slot_start(m, 1) : GST_SECOND / feed::kChunksPerSecond;
-}
-
 // Waits until the slot's end on the pipeline clock. False when unlocked (flushing).
 bool wait_for_slot_end(Priv *p, std::unique_lock<std::mutex> &lock, GstClockTime end) {
   State &st = *p->state;
@@ -60,7 +38,7 @@ bool wait_for_slot_end(Priv *p, std::unique_lock<std::mutex> &lock, GstClockTime
 
 GstClockTime output_latency(const State &st) {
   // A slot's content is chosen when it ends: one slot late, plus the sound's jitter buffer.
-  return slot_length(st.media) + (st.media.video ? 0 : st.latency);
+  return st.media.grid.length() + (st.media.video ? 0 : st.latency);
 }
 
 GstFlowReturn create_slot(Priv *p, GstBuffer **out) {
@@ -75,14 +53,14 @@ GstFlowReturn create_slot(Priv *p, GstBuffer **out) {
       const GstClockTime base = gst_element_get_base_time(p->element);
       const GstClockTime now = clock ? gst_clock_get_time(clock.get()) : GST_CLOCK_TIME_NONE;
       if (GST_CLOCK_TIME_IS_VALID(now) && GST_CLOCK_TIME_IS_VALID(base) && now > base)
-        st.slot = slot_at(st.media, now - base);
+        st.slot = st.media.grid.at(now - base);
     }
     const bool drained = st.media.video ? st.frames.empty() : st.audio->queued() == 0;
     if (st.ending && drained) return GST_FLOW_EOS;
   }
   const guint64 k = p->state->slot;
-  const GstClockTime start = slot_start(p->state->media, k);
-  const GstClockTime end = slot_start(p->state->media, k + 1);
+  const GstClockTime start = p->state->media.grid.start(k);
+  const GstClockTime end = p->state->media.grid.start(k + 1);
   if (!wait_for_slot_end(p, lock, end)) return GST_FLOW_FLUSHING;
 
   State &st = *p->state;

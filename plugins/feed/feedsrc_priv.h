@@ -18,6 +18,7 @@
 
 #include "core/audio_buffer.h"
 #include "core/location.h"
+#include "core/slot_grid.h"
 #include "core/video_slots.h"
 #include "onair/gst_ptr.h"
 
@@ -53,6 +54,7 @@ struct Media {
   gint channels = 0;
   uint64_t frame_size = 0;         // video
   uint64_t sample_frame_size = 0;  // audio
+  feed::SlotGrid grid;             // the output's slots
   std::string description;         // "854x480 BGRA" / "S16LE 2 channels 48000 Hz"
 };
 
