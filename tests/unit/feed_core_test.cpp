@@ -8,6 +8,7 @@
 #include "core/audio_buffer.h"
 #include "core/frame_parser.h"
 #include "core/location.h"
+#include "core/slot_grid.h"
 #include "core/video_slots.h"
 
 namespace feed = onair::feed;
@@ -384,4 +385,48 @@ TEST(WarningLimiter, FirstAtOnceThenOneASecondWithTheCount) {
   EXPECT_FALSE(limiter.should_warn(999'999'999, held));
   EXPECT_TRUE(limiter.should_warn(1'000'000'000, held));
   EXPECT_EQ(held, 2u);
+}
+
+TEST(SlotGrid, VideoSlotsStartAtFrameTimesRoundedDown) {
+  const feed::SlotGrid grid = feed::SlotGrid::video(30, 1);
+  EXPECT_EQ(grid.start(0), 0u);
+  EXPECT_EQ(grid.start(1), 33'333'333u);
+  EXPECT_EQ(grid.start(30), 1'000'000'000u);
+  EXPECT_EQ(grid.length(), 33'333'333u);
+  EXPECT_EQ(grid.at(0), 0u);
+  EXPECT_EQ(grid.at(33'333'333), 0u);  // 30 * t / 1 s, rounded down: still slot 0
+  EXPECT_EQ(grid.at(33'333'334), 1u);
+  EXPECT_EQ(grid.at(1'000'000'000), 30u);
+
+  const feed::SlotGrid ntsc = feed::SlotGrid::video(30000, 1001);
+  EXPECT_EQ(ntsc.start(1), 33'366'666u);
+  EXPECT_EQ(ntsc.start(30000), 1001'000'000'000u);
+  EXPECT_EQ(ntsc.at(1001'000'000'000), 30000u);
+}
+
+TEST(SlotGrid, AudioSlotsAreTwentyMillisecondChunks) {
+  for (uint64_t rate : {44100u, 48000u}) {
+    const feed::SlotGrid grid = feed::SlotGrid::audio(rate);
+    EXPECT_EQ(grid.length(), 20'000'000u);
+    for (uint64_t k : {0u, 1u, 49u, 50u, 123'457u}) {
+      EXPECT_EQ(grid.start(k), k * 20'000'000) << rate << " " << k;
+      EXPECT_EQ(grid.at(grid.start(k)), k) << rate << " " << k;
+      if (k > 0) {
+        EXPECT_EQ(grid.at(grid.start(k) - 1), k - 1) << rate << " " << k;
+      }
+    }
+  }
+}
+
+TEST(SlotGrid, AudioChunkStartsFollowTheSamplesAtAnyRate) {
+  // 11025 Hz: chunks of 220 and 221 samples, so chunk 1 starts before 20 ms.
+  const feed::SlotGrid grid = feed::SlotGrid::audio(11025);
+  EXPECT_EQ(grid.start(1), 19'954'648u);  // 220 samples
+  EXPECT_EQ(grid.start(2), 40'000'000u);  // 441 samples
+  for (uint64_t t = 0; t < 1'000'000'000; t += 4'999'999) EXPECT_LE(grid.start(grid.at(t)), t);
+}
+
+TEST(SlotGrid, TimesTooLargeForTheGridSaturate) {
+  const feed::SlotGrid grid = feed::SlotGrid::video(1, 1'000);
+  EXPECT_EQ(grid.start(UINT64_MAX / 2), UINT64_MAX);
 }
