@@ -423,7 +423,13 @@ TEST(SlotGrid, AudioChunkStartsFollowTheSamplesAtAnyRate) {
   const feed::SlotGrid grid = feed::SlotGrid::audio(11025);
   EXPECT_EQ(grid.start(1), 19'954'648u);  // 220 samples
   EXPECT_EQ(grid.start(2), 40'000'000u);  // 441 samples
-  for (uint64_t t = 0; t < 1'000'000'000; t += 4'999'999) EXPECT_LE(grid.start(grid.at(t)), t);
+  // at(t) is the chunk that holds t: it starts at or before t, the next one after.
+  for (uint64_t t = 0; t < 1'000'000'000; t += 4'999'999) {
+    EXPECT_LE(grid.start(grid.at(t)), t);
+    EXPECT_GT(grid.start(grid.at(t) + 1), t) << t;
+  }
+  EXPECT_EQ(grid.at(grid.start(1)), 1u);
+  EXPECT_EQ(grid.at(grid.start(1) - 1), 0u);
 }
 
 TEST(SlotGrid, TimesTooLargeForTheGridSaturate) {

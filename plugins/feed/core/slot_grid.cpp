@@ -43,7 +43,10 @@ uint64_t SlotGrid::start(uint64_t k) const {
 uint64_t SlotGrid::at(uint64_t t) const {
   if (video_) return scale(t, fps_n_, kSecond * fps_d_);
   uint64_t k = scale(t, kChunksPerSecond, kSecond);
+  // Chunk lengths vary by a sample at rates 50 does not divide: step to the chunk that
+  // really holds t.
   while (k > 0 && start(k) > t) --k;
+  while (start(k + 1) <= t) ++k;
   return k;
 }
 
