@@ -20,6 +20,7 @@ struct MiniObjectUnref {
   void operator()(GstBuffer *b) const { (*this)(GST_MINI_OBJECT_CAST(b)); }
   void operator()(GstCaps *c) const { (*this)(GST_MINI_OBJECT_CAST(c)); }
   void operator()(GstEvent *e) const { (*this)(GST_MINI_OBJECT_CAST(e)); }
+  void operator()(GstSample *s) const { (*this)(GST_MINI_OBJECT_CAST(s)); }
 };
 struct StructureFree {
   void operator()(GstStructure *s) const {
@@ -44,6 +45,7 @@ using MessagePtr = std::unique_ptr<GstMessage, MiniObjectUnref>;
 using BufferPtr = std::unique_ptr<GstBuffer, MiniObjectUnref>;
 using CapsPtr = std::unique_ptr<GstCaps, MiniObjectUnref>;
 using EventPtr = std::unique_ptr<GstEvent, MiniObjectUnref>;
+using SamplePtr = std::unique_ptr<GstSample, MiniObjectUnref>;
 using StructurePtr = std::unique_ptr<GstStructure, StructureFree>;
 using ErrorPtr = std::unique_ptr<GError, GErrorFree>;
 using CharPtr = std::unique_ptr<gchar, GFree>;

@@ -112,22 +112,44 @@ GstClockTime shifted(int64_t running_time, int64_t offset) {
   return running_time >= offset ? static_cast<GstClockTime>(running_time - offset) : 0;
 }
 
+// A sample's frame for the gate, with its timestamps as running time.
+struct Timed {
+  out::Frame frame;
+  int64_t pts, dts;
+};
+
+Timed timed(GstSample *sample, out::Stream stream) {
+  GstBuffer *buffer = gst_sample_get_buffer(sample);
+  const GstSegment *segment = gst_sample_get_segment(sample);
+  Timed t;
+  t.pts = onair::segment_running_time(segment, GST_BUFFER_PTS(buffer));
+  t.dts = onair::segment_running_time(segment, GST_BUFFER_DTS(buffer));
+  t.frame.stream = stream;
+  t.frame.running_time = t.dts >= 0 ? t.dts : t.pts;
+  t.frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  return t;
+}
+
+void send(out::RtmpSession *session, GstSample *sample, const Timed &t, int64_t offset) {
+  // Shares the memory; only the timestamps differ.
+  GstBuffer *copy = gst_buffer_copy(gst_sample_get_buffer(sample));
+  GST_BUFFER_PTS(copy) = shifted(t.pts, offset);
+  GST_BUFFER_DTS(copy) = shifted(t.dts, offset);
+  session->push(t.frame.stream, gst_sample_get_caps(sample), copy);
+}
+
+// Audio held while a connection waits for its first keyframe: at most this many frames
+// (about 1.5 s of AAC); the oldest go first.
+constexpr size_t kMaxHeldAudio = 64;
+
 GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
   auto *self = static_cast<Self *>(data);
   return onair::guarded(element_of(self), GST_FLOW_ERROR, [&] {
-    GstSample *sample = gst_app_sink_pull_sample(appsink);
+    onair::SamplePtr sample(gst_app_sink_pull_sample(appsink));
     if (!sample) return GST_FLOW_EOS;
     Priv *p = self->priv;
     const bool is_video = GST_ELEMENT_CAST(appsink) == p->video.appsink;
-    GstBuffer *buffer = gst_sample_get_buffer(sample);
-    const GstSegment *segment = gst_sample_get_segment(sample);
-    const int64_t pts = onair::segment_running_time(segment, GST_BUFFER_PTS(buffer));
-    const int64_t dts = onair::segment_running_time(segment, GST_BUFFER_DTS(buffer));
-
-    out::Frame frame;
-    frame.stream = is_video ? out::Stream::kVideo : out::Stream::kAudio;
-    frame.running_time = dts >= 0 ? dts : pts;
-    frame.keyframe = !GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    const Timed t = timed(sample.get(), is_video ? out::Stream::kVideo : out::Stream::kAudio);
 
     const guint64 max_queue = settings_of(p).max_queue;
     out::Decision decision;
@@ -136,20 +158,29 @@ GstFlowReturn on_new_sample(GstAppSink *appsink, gpointer data) noexcept {
       if (p->state) {
         State &st = *p->state;
         out::RtmpSession *session = st.session.get();
-        const bool queue_full = session && session->queued(frame.stream) > max_queue;
-        decision = st.gate.decide(frame, queue_full);
+        const bool queue_full = session && session->queued(t.frame.stream) > max_queue;
+        decision = st.gate.decide(t.frame, queue_full);
+        if (decision.send && session) send(session, sample.get(), t, decision.offset);
+        if (decision.hold) {
+          st.held_audio.push_back(std::move(sample));
+          if (st.held_audio.size() > kMaxHeldAudio) {
+            st.held_audio.pop_front();
+            st.gate.drop_held(1);
+          }
+        }
+        if (decision.release_held) {
+          // The connection started on this keyframe: the sound from its time on goes too.
+          for (onair::SamplePtr &held : st.held_audio) {
+            const Timed h = timed(held.get(), out::Stream::kAudio);
+            const out::Decision d = st.gate.decide(h.frame, false);
+            if (d.send && session) send(session, held.get(), h, d.offset);
+          }
+          st.held_audio.clear();
+        }
         p->stats.video_dropped = st.gate.video_dropped();
         p->stats.audio_dropped = st.gate.audio_dropped();
-        if (decision.send && session) {
-          // Shares the memory; only the timestamps differ.
-          GstBuffer *copy = gst_buffer_copy(buffer);
-          GST_BUFFER_PTS(copy) = shifted(pts, decision.offset);
-          GST_BUFFER_DTS(copy) = shifted(dts, decision.offset);
-          session->push(frame.stream, gst_sample_get_caps(sample), copy);
-        }
       }
     }
-    gst_sample_unref(sample);
     if (decision.request_keyframe && is_video) request_keyframe(GST_ELEMENT_CAST(appsink));
     return GST_FLOW_OK;
   });

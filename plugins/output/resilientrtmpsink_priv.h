@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <deque>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -80,6 +81,7 @@ class ControllerClock {
 struct State {
   out::ReconnectPolicy policy;
   out::OutputGate gate;
+  std::deque<onair::SamplePtr> held_audio;    // while the gate waits for the first keyframe
   std::unique_ptr<out::RtmpSession> session;  // the open connection; dropped by the controller
   std::optional<out::ServerAddress> address;  // of the current attempt, for the checks
   std::thread controller;

@@ -72,18 +72,50 @@ TEST(OutputGate, ConnectionStartsOnAKeyframeAndAsksForOne) {
   EXPECT_FALSE(d.send);
   EXPECT_TRUE(d.request_keyframe);  // asked at once
   d = g.decide(audio(10 * kSec), false);
-  EXPECT_FALSE(d.send);  // audio waits for the picture
+  EXPECT_FALSE(d.send);  // audio waits for the picture...
+  EXPECT_TRUE(d.hold);   // ...held, since it may belong to the connection
   d = g.decide(video(10 * kSec + 33 * kMs), false);
   EXPECT_FALSE(d.request_keyframe);  // not again within a second
   d = g.decide(video(10 * kSec + 66 * kMs, true), false);
   EXPECT_TRUE(d.send);
+  EXPECT_TRUE(d.release_held);
   EXPECT_EQ(d.offset, 10 * kSec + 66 * kMs);  // the keyframe becomes time zero
+  EXPECT_FALSE(g.decide(video(10 * kSec + 100 * kMs), false).release_held);  // once
   d = g.decide(audio(10 * kSec + 50 * kMs), false);
   EXPECT_FALSE(d.send);  // older than the first keyframe
   d = g.decide(audio(10 * kSec + 70 * kMs), false);
   EXPECT_TRUE(d.send);
   EXPECT_EQ(d.offset, 10 * kSec + 66 * kMs);
   EXPECT_TRUE(g.decide(video(10 * kSec + 100 * kMs), false).send);
+}
+
+TEST(OutputGate, SoundThatCameBeforeTheLateKeyframeGoesOutWithIt) {
+  // The encoder runs behind: sound of the keyframe's moment arrives first.
+  OutputGate g;
+  g.open();
+  for (int64_t t : {0 * kMs, 23 * kMs, 46 * kMs, 69 * kMs}) {
+    const Decision held = g.decide(audio(t), false);
+    EXPECT_TRUE(held.hold);
+    EXPECT_FALSE(held.send);
+  }
+  EXPECT_EQ(g.audio_dropped(), 0u);
+  const Decision key = g.decide(video(33 * kMs, true), false);
+  ASSERT_TRUE(key.release_held);
+  // Decided again: from the keyframe's time on, it goes out, rebased.
+  EXPECT_FALSE(g.decide(audio(23 * kMs), false).send);
+  for (int64_t t : {46 * kMs, 69 * kMs}) {
+    const Decision d = g.decide(audio(t), false);
+    EXPECT_TRUE(d.send);
+    EXPECT_FALSE(d.hold);
+    EXPECT_EQ(d.offset, 33 * kMs);
+  }
+  EXPECT_EQ(g.audio_dropped(), 1u);
+  // A full queue holds nothing; what the caller cannot keep counts as dropped.
+  g.close();
+  g.open();
+  EXPECT_FALSE(g.decide(audio(kSec), true).hold);
+  g.drop_held(2);
+  EXPECT_EQ(g.audio_dropped(), 4u);
 }
 
 TEST(OutputGate, RepeatsTheKeyframeRequestEverySecondWhileWaiting) {

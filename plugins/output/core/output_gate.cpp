@@ -52,9 +52,19 @@ Decision OutputGate::decide(const Frame &frame, bool queue_full) {
     if (!started_) {
       started_ = true;
       offset_ = frame.running_time == kUnknown ? 0 : frame.running_time;
+      Decision d;
+      d.send = true;
+      d.offset = offset_;
+      d.release_held = true;
+      return d;
     }
   } else {
-    if (has_video_ && !started_) return drop(frame, false);
+    if (has_video_ && !started_) {
+      Decision d;
+      d.hold = !queue_full;
+      if (!d.hold) audio_dropped_++;
+      return d;
+    }
     if (queue_full) return drop(frame, false);
     if (!started_) {
       started_ = true;

@@ -1,10 +1,13 @@
 // Which encoded frames go out on the current connection.
 //
 // A connection starts on a video keyframe (asked for from upstream, again
-// every second until one comes), audio follows from that moment, and
+// every second until one comes), audio follows from the keyframe's time, and
 // timestamps are rebased so every connection starts at zero like a fresh
-// publish. While offline, or when the connection cannot keep up, frames are
-// dropped until the encoder's next keyframe, which is not asked for.
+// publish. Audio that arrives while the keyframe is awaited is held, not
+// dropped: an encoder running behind hands over the picture later than the
+// sound of the same moment, and that sound belongs to the connection. While offline, or when the
+// connection cannot keep up, frames are dropped until the encoder's next keyframe, which is not
+// asked for.
 #pragma once
 
 #include <cstdint>
@@ -25,6 +28,8 @@ struct Decision {
   bool send = false;
   bool request_keyframe = false;  // ask upstream for a keyframe now
   int64_t offset = 0;             // subtract from the frame's timestamps when sending
+  bool hold = false;              // audio: keep the frame and decide() it again later
+  bool release_held = false;      // the connection started: decide() the held audio again
 };
 
 class OutputGate {
@@ -45,6 +50,9 @@ class OutputGate {
 
   // `queue_full`: the connection has more queued than it may.
   Decision decide(const Frame &frame, bool queue_full);
+
+  // Held audio frames the caller could not keep (it holds a bounded number).
+  void drop_held(uint64_t frames) { audio_dropped_ += frames; }
 
   uint64_t video_dropped() const { return video_dropped_; }
   uint64_t audio_dropped() const { return audio_dropped_; }
