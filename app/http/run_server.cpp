@@ -7,6 +7,7 @@
 #include "control/replies.h"
 #include "http/token.h"
 #include "http/token_command.h"
+#include "run/elements.h"
 #include "run/gst_log.h"
 #include "run/status.h"
 
@@ -45,10 +46,20 @@ std::string hidden_token(const RunContext &run, const std::string &token_file) {
   return token;
 }
 
+// What the control API acts on: broadcastoverlay elements (/api/overlay) and
+// network outputs (/api/outputs/reconnect).
+bool has_controls(GstElement *pipeline) {
+  for (const char *factory : {"broadcastoverlay", "resilientrtmpsink"})
+    if (!elements_made_by(pipeline, factory).empty()) return true;
+  return false;
+}
+
 }  // namespace
 
 RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays)
     : token_file_(token_path(run.options)),
+      page_(run.file.page),
+      has_controls_(has_controls(run.pipeline)),
       server_(routes_for(run, control, overlays, hidden_token(run, token_file_))) {
   server_.listen(*run.options.http);
   // webstreamsink elements serve their paths on this server (GstBin passes
@@ -61,9 +72,14 @@ RunServer::RunServer(const RunContext &run, ControlService &control, OverlayCont
 }
 
 void RunServer::announce(Console &console) const {
-  console.info("open " + server_.url());
-  console.info("control API: " + server_.url() + "api/overlay (token in " + token_file_ +
-               "; 'onair token' prints it)");
+  // url() ends with '/', the page starts with one.
+  const std::string root = server_.url().substr(0, server_.url().size() - 1);
+  console.info("open " + root + page_);
+  if (has_controls_)
+    console.info("control API: " + root + "/api/overlay (token in " + token_file_ +
+                 "; 'onair token' prints it)");
+  else
+    console.info("status: " + root + "/api/status");
 }
 
 }  // namespace onair::app

@@ -19,12 +19,15 @@ class RunServer {
   // the options' address. Throws UserError.
   RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays);
 
-  // Tells on the console where the pages and the control API are.
+  // Tells on the console where the pipeline's page is (its file's `page:`)
+  // and, when the pipeline has something it controls, the control API.
   void announce(Console &console) const;
   std::string url() const { return server_.url(); }
 
  private:
   std::string token_file_;
+  std::string page_;   // the path, "/ascii/"
+  bool has_controls_;  // an overlay or a network output to control
   HttpServer server_;
 };
 

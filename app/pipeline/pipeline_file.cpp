@@ -293,10 +293,18 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
         fail(path, line,
              "on-interrupt takes 'finish' or 'stop', not '" + printable_excerpt(value, 20) + "'");
       file.finish_on_interrupt = value == "finish";
+    } else if (key == "page") {
+      // A path on the app's own server, never another site.
+      if (value.empty() || value[0] != '/' || value.rfind("//", 0) == 0 ||
+          value.find_first_of(" \t\"<>") != std::string::npos)
+        fail(path, line,
+             "page takes a path starting with '/', not '" + printable_excerpt(value, 40) + "'");
+      file.page = value;
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, on-interrupt:, var, preset, check, at or ---)");
+               "' (expected name:, description:, on-interrupt:, page:, var, preset, check, at or "
+               "---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");

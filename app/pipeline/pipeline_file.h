@@ -82,6 +82,8 @@ struct PipelineFile {
   // What an interrupt does: finish the outputs (send end-of-stream and wait),
   // or stop at once for pipelines with nothing to finish.
   bool finish_on_interrupt = true;
+  // The path of the page to open in a browser, on the app's web server.
+  std::string page = "/";
   std::vector<Variable> variables;
   std::vector<Preset> presets;
   std::vector<Check> checks;

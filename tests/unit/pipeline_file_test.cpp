@@ -175,10 +175,10 @@ TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, on-interrupt:, var, preset, check, at or ---)");
+            "description:, on-interrupt:, page:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, "
-            "on-interrupt:, var, preset, check, at or ---)");
+            "on-interrupt:, page:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
@@ -343,6 +343,16 @@ TEST(PipelineFile, OnInterrupt) {
                    .finish_on_interrupt);
   EXPECT_EQ(error_of("name: t\non-interrupt: later\n---\nx\n"),
             "t.pipeline:2: on-interrupt takes 'finish' or 'stop', not 'later'");
+}
+
+TEST(PipelineFile, Page) {
+  EXPECT_EQ(parse_pipeline_file("name: t\n---\nx\n", "t.pipeline", "t").page, "/");
+  EXPECT_EQ(parse_pipeline_file("name: t\npage: /ascii/\n---\nx\n", "t.pipeline", "t").page,
+            "/ascii/");
+  EXPECT_EQ(error_of("name: t\npage: ascii/\n---\nx\n"),
+            "t.pipeline:2: page takes a path starting with '/', not 'ascii/'");
+  EXPECT_EQ(error_of("name: t\npage: //evil.example/\n---\nx\n"),
+            "t.pipeline:2: page takes a path starting with '/', not '//evil.example/'");
 }
 
 TEST(PipelineFile, ScheduledCommands) {
