@@ -18,6 +18,7 @@
 #include "run/elements.h"
 #include "run/input_messages.h"
 #include "run/main_context.h"
+#include "web/webstreamsink_messages.h"
 
 namespace onair::app {
 
@@ -129,6 +130,30 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   outputs_ = elements_made_by(pipeline_, "resilientrtmpsink");
   // Inputs another program feeds; read from theirs.
   inputs_ = elements_made_by(pipeline_, "feedsrc");
+  // Streams served to browsers; their viewers.
+  streams_ = elements_made_by(pipeline_, "webstreamsink");
+}
+
+StreamFigures Runner::read_stream(GstElement *stream) const {
+  StreamFigures st;
+  st.name = GST_OBJECT_NAME(stream);
+  gchar *path = nullptr;
+  g_object_get(stream, "path", &path, nullptr);
+  if (path) st.path = path;
+  g_free(path);
+  GstStructure *s = nullptr;
+  g_object_get(stream, "stats", &s, nullptr);
+  if (!s) return st;
+  StructurePtr stats(s);
+  namespace web = onair::webstreamsink_messages;
+  guint u32 = 0;
+  if (gst_structure_get_uint(s, web::kClients, &u32)) st.clients = u32;
+  guint64 u64 = 0;
+  if (gst_structure_get_uint64(s, web::kConnections, &u64)) st.connections = u64;
+  if (gst_structure_get_uint64(s, web::kFramesSent, &u64)) st.frames_sent = u64;
+  if (gst_structure_get_uint64(s, web::kBytesSent, &u64)) st.bytes_sent = u64;
+  if (gst_structure_get_uint64(s, web::kDropped, &u64)) st.dropped = u64;
+  return st;
 }
 
 InputFigures Runner::read_input(GstElement *input) const {
@@ -192,6 +217,7 @@ Status Runner::status() const {
   for (const auto &[name, figures] : monitors_) s.monitors.push_back(figures);
   for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
   for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
+  for (const auto &[name, element] : streams_) s.streams.push_back(read_stream(element.get()));
   return s;
 }
 

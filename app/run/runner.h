@@ -63,6 +63,7 @@ class Runner {
   void handle_output_state(GstMessage *message);
   OutputFigures read_output(GstElement *output) const;
   InputFigures read_input(GstElement *input) const;
+  StreamFigures read_stream(GstElement *stream) const;
   void finish(int exit_code);
 
   GstElement *pipeline_;
@@ -73,6 +74,7 @@ class Runner {
   std::map<std::string, MonitorFigures> monitors_;
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
   std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
+  std::map<std::string, ElementPtr> streams_;  // streams served to browsers, by name
   DanglingBranches dangling_{pipeline_};
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;

@@ -94,6 +94,18 @@ std::string status_json(const Status &s) {
     j += ",\"bytes_received\":" + std::to_string(in.bytes_received);
     j += ",\"silence_inserted\":" + json_number(in.silence_inserted) + "}";
   }
+  j += "],\"streams\":[";
+  for (size_t i = 0; i < s.streams.size(); i++) {
+    const StreamFigures &st = s.streams[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(st.name);
+    j += ",\"path\":" + json_string(st.path);
+    j += ",\"clients\":" + std::to_string(st.clients);
+    j += ",\"connections\":" + std::to_string(st.connections);
+    j += ",\"frames_sent\":" + std::to_string(st.frames_sent);
+    j += ",\"bytes_sent\":" + std::to_string(st.bytes_sent);
+    j += ",\"dropped\":" + std::to_string(st.dropped) + "}";
+  }
   j += "]}";
   return j;
 }
@@ -221,6 +233,25 @@ std::string metrics_text(const Status &s) {
   per_input("onair_input_silence_inserted_seconds_total", "counter",
             "Seconds of silence put in where no sound came.",
             [](const InputFigures &in) { return in.silence_inserted; });
+
+  const auto per_stream = [&](const char *name, const char *type, const char *help, auto value) {
+    if (s.streams.empty()) return;
+    w.header(name, type, help);
+    for (const StreamFigures &st : s.streams)
+      w.sample(name, ",stream=" + label(st.name) + ",path=" + label(st.path),
+               static_cast<double>(value(st)));
+  };
+  per_stream("onair_stream_clients", "gauge", "Browsers connected now.",
+             [](const StreamFigures &st) { return st.clients; });
+  per_stream("onair_stream_connections_total", "counter", "Browsers that connected.",
+             [](const StreamFigures &st) { return st.connections; });
+  per_stream("onair_stream_frames_sent_total", "counter", "Frames sent, all browsers together.",
+             [](const StreamFigures &st) { return st.frames_sent; });
+  per_stream("onair_stream_bytes_sent_total", "counter", "Bytes sent, all browsers together.",
+             [](const StreamFigures &st) { return st.bytes_sent; });
+  per_stream("onair_stream_dropped_total", "counter",
+             "Frames dropped for browsers that fell behind.",
+             [](const StreamFigures &st) { return st.dropped; });
   return w.out;
 }
 
@@ -234,6 +265,8 @@ Status redacted(Status s, const Redactor &redact) {
   for (OutputFigures &o : s.outputs)
     for (std::string *text : {&o.name, &o.location, &o.state, &o.last_error}) *text = redact(*text);
   for (InputFigures &in : s.inputs) in.name = redact(in.name);
+  for (StreamFigures &st : s.streams)
+    for (std::string *text : {&st.name, &st.path}) *text = redact(*text);
   return s;
 }
 
@@ -265,6 +298,15 @@ std::string status_line(const Status &s) {
     if (!in.connected) line += " no writer";
     if (in.stalled) line += " STALLED";
     if (in.frames_refused) line += " refused " + std::to_string(in.frames_refused);
+  }
+  // Streams to browsers: the clients of each one that has some. A browser
+  // usually holds two (frames and sound), so there is no sum.
+  if (!s.streams.empty()) {
+    std::string clients;
+    for (const StreamFigures &st : s.streams)
+      if (st.clients)
+        clients += (clients.empty() ? " " : ", ") + st.name + " " + std::to_string(st.clients);
+    line += " | clients" + (clients.empty() ? std::string(" 0") : clients);
   }
   return line;
 }

@@ -54,6 +54,17 @@ struct InputFigures {
   double silence_inserted = 0;  // seconds, sound
 };
 
+// The latest figures of one stream served to browsers (webstreamsink's stats).
+struct StreamFigures {
+  std::string name;
+  std::string path;      // "/ascii/ws"
+  uint32_t clients = 0;  // connected now
+  uint64_t connections = 0;
+  uint64_t frames_sent = 0;
+  uint64_t bytes_sent = 0;
+  uint64_t dropped = 0;  // frames dropped for clients that fell behind
+};
+
 struct Status {
   std::string pipeline;
   std::string description;
@@ -63,6 +74,7 @@ struct Status {
   std::vector<MonitorFigures> monitors;  // in name order
   std::vector<OutputFigures> outputs;    // in name order
   std::vector<InputFigures> inputs;      // in name order
+  std::vector<StreamFigures> streams;    // in name order
 };
 
 std::string status_json(const Status &status);

@@ -1286,7 +1286,8 @@ class AsciiWeb(TempDirTest):
         # side on small machines.
         r = Running("ascii-web", "-s", "uri=" + clip, "-s", "presets=off", "--http", "127.0.0.1:0",
                     "--output-dir", self.out, "--status-interval", "0", *extra)
-        m = r.wait_for(r"open (http://127\.0\.0\.1:(\d+)/)")
+        # The pipeline file's page, not the HLS player at /.
+        m = r.wait_for(r"open (http://127\.0\.0\.1:(\d+)/)ascii/$")
         return r, m.group(1), int(m.group(2))
 
     def stop(self, r):
@@ -1429,6 +1430,47 @@ class AsciiWeb(TempDirTest):
         self.assertEqual(code, 0, err)
         self.assertIn("end of stream", err)
         ws.close()
+
+    def wait_for_status(self, url, done):
+        """Reads /api/status until `done(status)` holds; returns that status."""
+        end = time.monotonic() + DEADLINE
+        while True:
+            _, _, body = http_get(url + "api/status")
+            status = json.loads(body)
+            if done(status):
+                return status
+            self.assertLess(time.monotonic(), end, "never reached: %r" % status)
+            time.sleep(0.05)
+
+    def test_viewers_in_status_and_metrics(self):
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        r, url, port = self.start(clip, "-s", "quality=low")
+        try:
+            # Nothing here for the control API to act on: the status is named instead.
+            r.wait_for(r"^status: " + re.escape(url) + "api/status$")
+            viewers = [WebSocket(port, "/ascii/ws") for _ in range(2)]
+            for ws in viewers:
+                self.assertEqual(ws.receive()[0], 1)
+
+            def frames(status):
+                return [s for s in status["streams"] if s["path"] == "/ascii/ws"]
+            status = self.wait_for_status(url, lambda s: frames(s)[0]["clients"] == 2)
+            [stream] = frames(status)
+            self.assertEqual(stream["name"], "frames")
+            self.assertGreaterEqual(stream["connections"], 2)
+            sound = [s for s in status["streams"] if s["path"] == "/ascii/audio.aac"]
+            self.assertEqual([s["clients"] for s in sound], [0])
+            _, _, body = http_get(url + "metrics")
+            self.assertIn('onair_stream_clients{pipeline="ascii-web",stream="frames",'
+                          'path="/ascii/ws"} 2\n', body.decode())
+            self.assertIn("# TYPE onair_stream_dropped_total counter", body.decode())
+
+            viewers.pop().close()
+            self.wait_for_status(url, lambda s: frames(s)[0]["clients"] == 1)
+            viewers[0].close()
+        finally:
+            self.stop(r)
+        self.assertNotIn("control API", "".join(r.lines))
 
     def test_gst_launch_line_without_the_app(self):
         """The documented gst-launch-1.0 line: page, frames and sound on one port."""

@@ -50,7 +50,7 @@ TEST(Status, Json) {
             "\"media\":\"video/x-h264\",\"fps\":29.970,\"bitrate\":2500000.000,\"buffers\":100,"
             "\"bytes\":0,\"gaps\":1,\"dropped\":2,\"discont\":0,\"stalled\":false,"
             "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}],\"outputs\":[],"
-            "\"inputs\":[]}");
+            "\"inputs\":[],\"streams\":[]}");
 }
 
 TEST(Status, JsonStringEscapesEverything) {
@@ -120,6 +120,10 @@ TEST(Status, RedactedHidesSecretsInEveryTextField) {
   Status s = sample();
   s.monitors[0].name = "key-supersecret";
   s.run_dir = "/runs/supersecret";
+  StreamFigures stream;
+  stream.name = "supersecret-frames";
+  stream.path = "/supersecret/ws";
+  s.streams.push_back(stream);
   Redactor r;
   r.add("supersecret");
   const std::string json = status_json(redacted(s, r));
@@ -239,4 +243,62 @@ TEST(Status, InputsInLineJsonAndMetrics) {
       << m;
   EXPECT_NE(m.find("onair_input_connected{pipeline=\"demo\",input=\"audio_in\"} 0\n"),
             std::string::npos);
+}
+
+TEST(Status, StreamsInLineJsonAndMetrics) {
+  Status s = sample();
+  s.monitors.clear();
+  StreamFigures frames;
+  frames.name = "frames";
+  frames.path = "/ascii/ws";
+  frames.clients = 2;
+  frames.connections = 5;
+  frames.frames_sent = 700;
+  frames.bytes_sent = 7'616'000;
+  frames.dropped = 3;
+  s.streams.push_back(frames);
+  StreamFigures sound;
+  sound.name = "sound";
+  sound.path = "/ascii/audio.aac";
+  s.streams.push_back(sound);
+  // Only streams with clients are named; a browser holds one of each.
+  EXPECT_EQ(status_line(s), "playing 01:02:03 | clients frames 2");
+  s.streams[1].clients = 1;
+  EXPECT_EQ(status_line(s), "playing 01:02:03 | clients frames 2, sound 1");
+  s.streams[0].clients = s.streams[1].clients = 0;
+  EXPECT_EQ(status_line(s), "playing 01:02:03 | clients 0");
+  s.streams[0].clients = 2;
+
+  const std::string json = status_json(s);
+  EXPECT_NE(json.find("\"streams\":[{\"name\":\"frames\",\"path\":\"/ascii/ws\",\"clients\":2,"
+                      "\"connections\":5,\"frames_sent\":700,\"bytes_sent\":7616000,"
+                      "\"dropped\":3},{\"name\":\"sound\",\"path\":\"/ascii/audio.aac\","
+                      "\"clients\":0,"),
+            std::string::npos)
+      << json;
+  const std::string m = metrics_text(s);
+  EXPECT_NE(
+      m.find("# TYPE onair_stream_clients gauge\n"
+             "onair_stream_clients{pipeline=\"demo\",stream=\"frames\",path=\"/ascii/ws\"} 2\n"
+             "onair_stream_clients{pipeline=\"demo\",stream=\"sound\",path="
+             "\"/ascii/audio.aac\"} 0\n"),
+      std::string::npos)
+      << m;
+  EXPECT_NE(m.find("# TYPE onair_stream_dropped_total counter\n"
+                   "onair_stream_dropped_total{pipeline=\"demo\",stream=\"frames\",path="
+                   "\"/ascii/ws\"} 3\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_stream_bytes_sent_total{pipeline=\"demo\",stream=\"frames\",path="
+                   "\"/ascii/ws\"} 7616000\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_stream_frames_sent_total{pipeline=\"demo\",stream=\"frames\",path="
+                   "\"/ascii/ws\"} 700\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_stream_connections_total{pipeline=\"demo\",stream=\"frames\",path="
+                   "\"/ascii/ws\"} 5\n"),
+            std::string::npos)
+      << m;
 }
