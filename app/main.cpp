@@ -33,11 +33,14 @@ int main_guarded(int argc, char **argv) {
       return kExitOk;
     case Options::Command::kToken:
       return command_token(options);
-    case Options::Command::kVersion:
+    case Options::Command::kVersion: {
       guint major, minor, micro, nano;
       gst_version(&major, &minor, &micro, &nano);
       std::printf("onair %s (GStreamer %u.%u.%u)\n", ONAIR_VERSION, major, minor, micro);
+      // Where the pages are, for a webstreamsink's web-root outside the app.
+      std::printf("web pages: %s\n", find_locations(options.web_dir).web_dir.c_str());
       return kExitOk;
+    }
     default:
       break;
   }

@@ -23,7 +23,7 @@ const char kUsage[] =
     "\n"
     "Options:\n"
     "  -h, --help                 show help\n"
-    "  -V, --version              show the version\n"
+    "  -V, --version              show the version and where the web pages are\n"
     "\n"
     "Pipelines are found by name in $ONAIR_PIPELINE_PATH, ~/.config/onair/pipelines and\n"
     "onair's data directory, or given as a path to a .pipeline file.\n"

@@ -34,6 +34,10 @@ class CommandLine(TempDirTest):
         code, out, _ = run("--version")
         self.assertEqual(code, 0)
         self.assertRegex(out, r"^onair \d+\.\d+\.\d+ \(GStreamer 1\.")
+        # From the build tree, the source tree's pages.
+        web = os.path.join(os.environ["ONAIR_SOURCE_DIR"], "web")
+        self.assertIn("\nweb pages: %s\n" % web, out)
+        self.assertTrue(os.path.isfile(os.path.join(web, "ascii", "index.html")))
 
     def test_usage_errors_exit_2_with_one_line(self):
         for args in (["fly"], ["run"], ["run", "demo", "--http", "nope"], ["list", "extra"]):
@@ -1472,27 +1476,50 @@ class AsciiWeb(TempDirTest):
             self.stop(r)
         self.assertNotIn("control API", "".join(r.lines))
 
+    def documented_launch_line(self, clip, port):
+        """The gst-launch-1.0 line of docs/ascii.md ("Without the app"), with this
+        test's clip, port and the source tree's web folder put in."""
+        import shlex
+        with open(os.path.join(os.environ["ONAIR_SOURCE_DIR"], "docs", "ascii.md")) as f:
+            doc = f.read()
+        m = re.search(r"## Without the app.*?```sh\n(gst-launch-1\.0 .*?)```", doc, re.S)
+        self.assertIsNotNone(m, "no gst-launch-1.0 line under 'Without the app'")
+        # The README shows the same line.
+        with open(os.path.join(os.environ["ONAIR_SOURCE_DIR"], "README.md")) as f:
+            self.assertIn("```sh\n" + m.group(1) + "```", f.read())
+        args = shlex.split(m.group(1).replace("\\\n", " "))[1:]
+        web = os.path.join(os.environ["ONAIR_SOURCE_DIR"], "web")
+        put_in = {"uri=": "uri=file://" + clip, "port=": "port=%d" % port,
+                  "web-root=": "web-root=" + web}
+        replaced = {key: 0 for key in put_in}
+        for i, arg in enumerate(args):
+            for key, value in put_in.items():
+                if arg.startswith(key):
+                    args[i] = value
+                    replaced[key] += 1
+        # One source, both sinks on one port, one of them with the pages.
+        self.assertEqual(replaced, {"uri=": 1, "port=": 2, "web-root=": 1}, args)
+        return args
+
     def test_gst_launch_line_without_the_app(self):
-        """The documented gst-launch-1.0 line: page, frames and sound on one port."""
+        """The documented gst-launch-1.0 line: page, frames and sound on one port,
+        also with a clip without sound (nothing reaches the sound's sink then)."""
         # gst-launch-1.0 cannot load plugins built with the sanitizers.
         probe = subprocess.run(["gst-inspect-1.0", "webstreamsink"], capture_output=True,
                                timeout=60)
         if probe.returncode != 0:
             self.skipTest("gst-launch-1.0 cannot load the built plugins (sanitizer build)")
-        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        for name, audio in (("bars.mp4", True), ("silent.mp4", False)):
+            with self.subTest(clip=name):
+                self.play_documented_line(make_clip(os.path.join(self.tmp, name), 20, audio),
+                                          audio)
+
+    def play_documented_line(self, clip, audio):
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        web = os.path.join(os.environ["ONAIR_SOURCE_DIR"], "web")
-        line = ("uridecodebin uri=file://%s name=d "
-                "d. ! queue ! videoconvert ! asciienc cols=80 rows=34 "
-                "! webstreamsink port=%d path=/ascii/ws web-root=%s "
-                "d. ! queue ! audioconvert ! audioresample ! voaacenc ! aacparse "
-                "! audio/mpeg,stream-format=adts "
-                "! webstreamsink port=%d protocol=http path=/ascii/audio.aac"
-                % (clip, port, web, port))
-        proc = subprocess.Popen(["gst-launch-1.0"] + line.split(), stdout=subprocess.PIPE,
-                                stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(["gst-launch-1.0"] + self.documented_launch_line(clip, port),
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 20
             status = None
@@ -1504,16 +1531,19 @@ class AsciiWeb(TempDirTest):
                     time.sleep(0.2)
             self.assertEqual(status, 200)
             self.assertIn(b"player.js", body)
+            # Frames flow only once the pipeline plays: a line that stays in
+            # PREROLLING serves the page but never an INIT.
             ws = WebSocket(port, "/ascii/ws")
-            self.assertEqual(ws.receive(), (1, b"INIT:25.0:3:80:34:0"))
+            self.assertEqual(ws.receive(), (1, b"INIT:25.0:3:120:50:0"))
             for _ in range(5):
                 opcode, frame = ws.receive()
-                self.assertEqual((opcode, len(frame)), (2, 4 + 80 * 34 * 4))
+                self.assertEqual((opcode, len(frame)), (2, 4 + 120 * 50 * 4))
             ws.close()
-            status, headers, _ = http_get("http://127.0.0.1:%d/ascii/audio.aac" % port,
-                                          method="HEAD")
-            self.assertEqual(status, 200)
-            self.assertEqual(headers["Content-Type"], "audio/aac")
+            if audio:
+                status, headers, _ = http_get("http://127.0.0.1:%d/ascii/audio.aac" % port,
+                                              method="HEAD")
+                self.assertEqual(status, 200)
+                self.assertEqual(headers["Content-Type"], "audio/aac")
         finally:
             proc.kill()
             proc.communicate()
