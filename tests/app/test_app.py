@@ -16,6 +16,7 @@ import textwrap
 import threading
 import time
 import unittest
+import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, WebSocket,  # noqa: E402
@@ -1281,6 +1282,80 @@ def delta_frame_ok(frame, cells, cell_bytes):
     return pos == len(frame)
 
 
+class NginxProxy:
+    """nginx with docs/examples/nginx-ascii.conf in its http block, on free
+    loopback ports, with a certificate for 127.0.0.1 made now; the app it
+    proxies listens on `app_port`. `cert` signs itself: trust it to connect."""
+
+    def __init__(self, directory, app_port):
+        self.dir = os.path.join(directory, "nginx")
+        os.makedirs(self.dir)
+        self.cert = os.path.join(self.dir, "cert.pem")
+        key = os.path.join(self.dir, "key.pem")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                        "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                        "-keyout", key, "-out", self.cert],
+                       check=True, capture_output=True, timeout=60)
+        self.tls_port, self.http_port = free_ports(2)
+        with open(os.path.join(os.environ["ONAIR_SOURCE_DIR"], "docs", "examples",
+                               "nginx-ascii.conf")) as f:
+            site = f.read()
+        # The example as it is, but for its ports and certificate.
+        for old, new in (("listen 443 ssl;", "listen 127.0.0.1:%d ssl;" % self.tls_port),
+                         ("listen 80;", "listen 127.0.0.1:%d;" % self.http_port),
+                         ("127.0.0.1:8080", "127.0.0.1:%d" % app_port),
+                         ("/etc/letsencrypt/live/ascii.example.com/fullchain.pem", self.cert),
+                         ("/etc/letsencrypt/live/ascii.example.com/privkey.pem", key)):
+            if site.count(old) != 1:
+                raise AssertionError("%r is not once in nginx-ascii.conf" % old)
+            site = site.replace(old, new)
+        with open(os.path.join(self.dir, "site.conf"), "w") as f:
+            f.write(site)
+        d = self.dir
+        temp = " ".join("%s_temp_path %s/%s;" % (t, d, t)
+                        for t in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        with open(os.path.join(d, "nginx.conf"), "w") as f:
+            f.write("daemon off;\nmaster_process off;\nworker_processes 1;\npid %s/nginx.pid;\n"
+                    "error_log %s/error.log info;\nevents { worker_connections 64; }\n"
+                    "http { access_log off; %s include %s/site.conf; }\n" % (d, d, temp, d))
+        self.proc = None
+
+    def __enter__(self):
+        log = os.path.join(self.dir, "error.log")
+        self.proc = subprocess.Popen(["nginx", "-e", log, "-p", self.dir, "-c",
+                                      os.path.join(self.dir, "nginx.conf")],
+                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.STDOUT)
+        end = time.monotonic() + DEADLINE
+        for port in (self.tls_port, self.http_port):
+            while True:
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    break
+                except OSError:
+                    if self.proc.poll() is not None or time.monotonic() > end:
+                        with open(log, errors="replace") as f:
+                            raise AssertionError("nginx did not start: " + f.read()[-2000:])
+                    time.sleep(0.05)
+        return self
+
+    def __exit__(self, *exc):
+        self.proc.kill()
+        self.proc.wait()
+
+
+def free_ports(count):
+    """Ports free now (held together while chosen, so they differ)."""
+    sockets = [socket.socket() for _ in range(count)]
+    try:
+        for s in sockets:
+            s.bind(("127.0.0.1", 0))
+        return [s.getsockname()[1] for s in sockets]
+    finally:
+        for s in sockets:
+            s.close()
+
+
 class AsciiWeb(TempDirTest):
     """ascii-web: the player page, asciiline frames over WebSocket and ADTS
     sound over HTTP, all on the app's own port."""
@@ -1476,6 +1551,49 @@ class AsciiWeb(TempDirTest):
             self.stop(r)
         self.assertNotIn("control API", "".join(r.lines))
 
+    def test_behind_nginx_with_tls(self):
+        """docs/examples/nginx-ascii.conf, as docs/ascii.md gives it, in front of
+        the app: page, WebSocket frames and the endless sound through HTTPS."""
+        import ssl
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        r, url, port = self.start(clip, "-s", "quality=low", "-s", "changed_cells=false")
+        try:
+            with NginxProxy(self.tmp, port) as proxy:
+                tls = ssl.create_default_context(cafile=proxy.cert)
+                https = "https://127.0.0.1:%d/" % proxy.tls_port
+                with urllib.request.urlopen(https + "ascii/", context=tls, timeout=10) as reply:
+                    self.assertEqual(reply.status, 200)
+                    self.assertIn(b"player.js", reply.read())
+                # / leads to the page; plain HTTP to HTTPS.
+                with urllib.request.urlopen(https, context=tls, timeout=10) as reply:
+                    self.assertEqual(reply.url, https + "ascii/")
+                self.assertEqual(raw_request(proxy.http_port,
+                                             b"GET /ascii/ HTTP/1.1\r\nHost: x\r\n\r\n"),
+                                 "HTTP/1.1 301 Moved Permanently")
+
+                ws = WebSocket(proxy.tls_port, "/ascii/ws", tls=tls)
+                self.assertEqual(ws.receive(), (1, b"INIT:20.0:2:80:34:0"))
+                for _ in range(5):
+                    opcode, frame = ws.receive()
+                    self.assertEqual((opcode, len(frame)), (2, 4 + 80 * 34 * 4))
+                ws.close()
+
+                # The sound: nginx passes on each piece as it comes.
+                with tls.wrap_socket(socket.create_connection(("127.0.0.1", proxy.tls_port),
+                                                              timeout=10),
+                                     server_hostname="127.0.0.1") as s:
+                    s.sendall(b"GET /ascii/audio.aac HTTP/1.1\r\nHost: x\r\n\r\n")
+                    data = b""
+                    while b"\r\n\r\n" not in data:
+                        data += recv_some(s)
+                    head, body = data.split(b"\r\n\r\n", 1)
+                    self.assertIn(b"200 OK", head)
+                    self.assertIn(b"Content-Type: audio/aac", head)
+                    while b"\xff\xf1" not in body:  # an ADTS frame's start (MPEG-4 AAC)
+                        body += recv_some(s)
+        finally:
+            self.stop(r)
+
     def documented_launch_line(self, clip, port):
         """The gst-launch-1.0 line of docs/ascii.md ("Without the app"), with this
         test's clip, port and the source tree's web folder put in."""
@@ -1515,9 +1633,7 @@ class AsciiWeb(TempDirTest):
                                           audio)
 
     def play_documented_line(self, clip, audio):
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            port = s.getsockname()[1]
+        [port] = free_ports(1)
         proc = subprocess.Popen(["gst-launch-1.0"] + self.documented_launch_line(clip, port),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:

@@ -197,9 +197,12 @@ def main(module):
 class WebSocket:
     """A minimal RFC 6455 client (text and binary messages, close)."""
 
-    def __init__(self, port, path, host="127.0.0.1", timeout=10):
+    def __init__(self, port, path, host="127.0.0.1", timeout=10, tls=None):
+        """`tls`: an ssl.SSLContext for wss:// (a TLS front such as nginx)."""
         import base64
         self.sock = socket.create_connection((host, port), timeout=timeout)
+        if tls:
+            self.sock = tls.wrap_socket(self.sock, server_hostname=host)
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
