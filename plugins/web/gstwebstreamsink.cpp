@@ -31,8 +31,9 @@
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
  * Element messages "webstreamsink-client": event ("connected" or
- * "disconnected"), path, client-id, remote, clients (connected now); on
- * disconnect also sent, dropped and skipped (this client's frames).
+ * "disconnected"), path, client-id, remote, clients (connected now),
+ * alternative; on disconnect also sent, dropped, skipped and resyncs (this
+ * client's frames).
  *
  * ## Example launch line
  * |[
@@ -663,9 +664,10 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
       element_class, "Web stream sink", "Sink/Network",
       "Serves buffers to browsers as WebSocket messages or a chunked HTTP stream, with a small "
       "drop-oldest queue per client. Element messages: 'webstreamsink-client' when a client "
-      "connects or leaves, with 'event' (connected, disconnected), 'path', 'client-id', 'remote' "
-      "and 'clients' (connected now), on leaving also 'sent', 'dropped' and 'skipped' (this "
-      "client's frames). Posts need-context for 'onair.soup-server' to serve on an application's "
+      "connects or leaves, with 'event' (connected, disconnected), 'path', 'client-id', 'remote', "
+      "'clients' (connected now) and 'alternative' (it asked for the alternative payloads), on "
+      "leaving also 'sent', 'dropped', 'skipped' and 'resyncs' (this client's frames). Posts "
+      "need-context for 'onair.soup-server' to serve on an application's "
       "server. Example: gst-launch-1.0 videotestsrc is-live=true ! asciienc ! webstreamsink "
       "port=8090 path=/ascii/ws",
       "onair");
