@@ -13,8 +13,11 @@
  * - `asciiline` (default): `application/x-asciiline` binary cell frames for
  *   browsers, the seed wire format; the caps carry the stream header text in
  *   the `init` field (see docs/protocol/asciiline.md). With `changed-cells`
- *   frames after a full one carry only the cells that changed and are marked
- *   as delta units; a full frame comes every `keyframe-interval` frames and
+ *   every buffer stays a seed frame and carries the changed-cells frame as an
+ *   alternative payload (meta "OnairAltPayload", common/onair/alt_payload.h):
+ *   the frame whole and, when smaller, a delta on the previous frame; the
+ *   caps add `alt-init`, that stream's header. webstreamsink sends it to the
+ *   clients that ask. No delta comes every `keyframe-interval` frames and
  *   after an upstream force-key-unit event from downstream.
  * - `ansi`: `text/x-ansi` frames with 24-bit colour escapes that play in a
  *   terminal.
@@ -47,6 +50,7 @@
 #include "core/grid.h"
 #include "core/text.h"
 #include "core/wire.h"
+#include "onair/alt_payload.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
@@ -85,6 +89,7 @@ struct State {
   ac::RateLimiter limiter;
   uint32_t text_index = 0;
   std::vector<uint8_t> bytes;
+  std::vector<uint8_t> seed_bytes, full_bytes;  // changed-cells: the frame whole, ext 0 and 1
   std::string text;
 };
 
@@ -313,7 +318,24 @@ GstFlowReturn chain(GstPad *, GstObject *parent, GstBuffer *buffer) noexcept {
     if (wire) {
       index = state.wire.next_index();
       full = state.wire.encode(state.cells, self->priv->force_full.exchange(false), state.bytes);
-      out = gst_buffer_new_memdup(state.bytes.data(), state.bytes.size());
+      if (s.changed_cells) {
+        // Every buffer is the seed's full frame, for any client; the changed-cells frame
+        // rides along for the clients that ask (a delta is valid after the previous frame).
+        ac::encode_full_frame(state.cells, index, s.mode, ac::kExtNone, state.seed_bytes);
+        out = gst_buffer_new_memdup(state.seed_bytes.data(), state.seed_bytes.size());
+        if (!full)
+          ac::encode_full_frame(state.cells, index, s.mode, ac::kExtChangedCells, state.full_bytes);
+        const std::vector<uint8_t> &alt_full = full ? state.bytes : state.full_bytes;
+        GstBuffer *alt = gst_buffer_new_memdup(alt_full.data(), alt_full.size());
+        GstBuffer *delta =
+            full ? nullptr : gst_buffer_new_memdup(state.bytes.data(), state.bytes.size());
+        onair::alt_payload::attach(out, index, alt, delta, uint64_t(index) - 1);
+        gst_buffer_unref(alt);
+        if (delta) gst_buffer_unref(delta);
+        full = true;
+      } else {
+        out = gst_buffer_new_memdup(state.bytes.data(), state.bytes.size());
+      }
     } else {
       index = state.text_index++;
       if (s.format == Format::kAnsi)

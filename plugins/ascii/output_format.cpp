@@ -4,6 +4,7 @@
 
 #include "core/wire.h"
 #include "gstasciienc.h"
+#include "onair/alt_payload.h"
 
 namespace ac = onair::ascii;
 
@@ -40,12 +41,19 @@ GstCaps *output_caps(Format format, int cols, int rows, int mode, int fps_num, i
                      int ext) {
   switch (format) {
     case Format::kAsciiline: {
-      const std::string init = init_message(fps_num, fps_den, mode, cols, rows, ext);
-      return gst_caps_new_simple("application/x-asciiline", "cols", G_TYPE_INT, cols, "rows",
-                                 G_TYPE_INT, rows, "mode", G_TYPE_INT, mode, "framerate",
-                                 GST_TYPE_FRACTION, fps_num, fps_den, "changed-cells",
-                                 G_TYPE_BOOLEAN, gboolean(ext == kExtChangedCells), "init",
-                                 G_TYPE_STRING, init.c_str(), nullptr);
+      // The buffers are always seed frames; the changed-cells frames travel beside them
+      // (onair/alt_payload.h), announced by their own header.
+      const std::string init = init_message(fps_num, fps_den, mode, cols, rows, kExtNone);
+      GstCaps *caps = gst_caps_new_simple(
+          "application/x-asciiline", "cols", G_TYPE_INT, cols, "rows", G_TYPE_INT, rows, "mode",
+          G_TYPE_INT, mode, "framerate", GST_TYPE_FRACTION, fps_num, fps_den, "changed-cells",
+          G_TYPE_BOOLEAN, FALSE, "init", G_TYPE_STRING, init.c_str(), nullptr);
+      if (ext == kExtChangedCells) {
+        const std::string alt = init_message(fps_num, fps_den, mode, cols, rows, ext);
+        gst_caps_set_simple(caps, (std::string(alt_payload::kHeaderPrefix) + "init").c_str(),
+                            G_TYPE_STRING, alt.c_str(), nullptr);
+      }
+      return caps;
     }
     case Format::kAnsi:
       return gst_caps_new_simple("text/x-ansi", "cols", G_TYPE_INT, cols, "rows", G_TYPE_INT, rows,

@@ -11,8 +11,9 @@ enum class Format { kAsciiline = 0, kAnsi = 1, kText = 2 };
 // Output rate: the input's, or max-fps when that is lower (or the input's rate is variable).
 void output_rate(const GstVideoInfo &info, double max_fps, int &num, int &den);
 
-// The caps of a `cols` x `rows` output in `format`; `ext` is the asciiline extension
-// (kExtNone or kExtChangedCells).
+// The caps of a `cols` x `rows` output in `format`. asciiline buffers are seed frames
+// (`init` with ext 0); with `ext` kExtChangedCells the caps also carry `alt-init`, the header
+// of the changed-cells frames attached to each buffer.
 GstCaps *output_caps(Format format, int cols, int rows, int mode, int fps_num, int fps_den,
                      int ext);
 

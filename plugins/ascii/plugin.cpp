@@ -2,8 +2,10 @@
 
 #include "gstasciienc.h"
 #include "gstasciirender.h"
+#include "onair/alt_payload.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
+  onair::alt_payload::register_meta();
   gboolean ok = GST_ELEMENT_REGISTER(asciienc, plugin);
   ok &= GST_ELEMENT_REGISTER(asciirender, plugin);
   return ok;

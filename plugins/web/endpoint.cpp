@@ -3,6 +3,9 @@
 #include <chrono>
 #include <cstring>
 #include <future>
+#include <optional>
+
+#include <sys/socket.h>
 
 #include "core/client_queue.h"
 #include "core/websocket.h"
@@ -17,10 +20,13 @@ constexpr size_t kMaxInbox = 32;
 constexpr size_t kReadSize = 4096;
 }  // namespace
 
-// A buffer's bytes and its running time (ns; -1 when unknown).
+// A buffer's bytes, its running time (ns; -1 when unknown) and its alternatives.
 struct Frame {
   std::shared_ptr<GBytes> bytes;
   int64_t time = -1;
+  std::shared_ptr<GBytes> alt_full, alt_delta;
+  uint64_t sequence = 0;
+  FrameAlternatives alt;
 };
 
 struct Endpoint::Client {
@@ -45,7 +51,11 @@ struct Endpoint::Client {
   std::weak_ptr<Endpoint> endpoint;
   ClientQueue<Frame> queue;
   bool busy = false;
-  bool times = false;    // WebSocket: a TIME text message before each frame
+  bool times = false;                 // WebSocket: a TIME text message before each frame
+  bool wants_alt = false;             // WebSocket: asked for the alternative payloads
+  bool alt_on = false;                // and the stream offers them: it gets them
+  std::optional<uint64_t> last_sent;  // sequence of the last frame written, for deltas
+  uint64_t resyncs = 0;
   bool started = false;  // HTTP: the response (and its X-Stream-Time) has begun
   bool gone = false;
   GCancellable *cancel = g_cancellable_new();
@@ -69,6 +79,18 @@ namespace {
 using ClientPtr = std::shared_ptr<Endpoint::Client>;
 
 void start_read(const ClientPtr &client);
+
+// A small kernel send buffer keeps a slow client's backlog in its queue, where frames are
+// dropped, instead of megabytes of automatically grown socket buffer.
+void limit_send_buffer(GSocket *socket, int bytes) {
+  if (socket && bytes > 0) g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, bytes, nullptr);
+}
+
+bool query_has(const char *query, const std::string &parameter) {
+  if (!query || parameter.empty()) return false;
+  std::unique_ptr<gchar *, void (*)(gchar **)> parts(g_strsplit(query, "&", -1), g_strfreev);
+  return g_strv_contains(parts.get(), parameter.c_str());
+}
 
 void on_written(GObject *source, GAsyncResult *result, gpointer data) {
   std::unique_ptr<ClientPtr> holder(static_cast<ClientPtr *>(data));
@@ -223,13 +245,12 @@ void Endpoint::on_request(SoupServerMessage *msg) {
       return;
     }
     soup_websocket_server_process_handshake(msg, nullptr, nullptr, nullptr, nullptr);
-    // "?times=1": the client wants each frame's running time (see pump()).
+    // "?times=1": the client wants each frame's running time (see pump());
+    // alt_query ("cells=changed"): the alternative payloads.
     const char *query = g_uri_get_query(soup_server_message_get_uri(msg));
-    const bool times = query && g_strv_contains(std::unique_ptr<gchar *, void (*)(gchar **)>(
-                                                    g_strsplit(query, "&", -1), g_strfreev)
-                                                    .get(),
-                                                "times=1");
-    g_object_set_data(G_OBJECT(msg), "onair-times", GINT_TO_POINTER(times));
+    g_object_set_data(G_OBJECT(msg), "onair-times", GINT_TO_POINTER(query_has(query, "times=1")));
+    g_object_set_data(G_OBJECT(msg), "onair-alt",
+                      GINT_TO_POINTER(query_has(query, config_.alt_query)));
     // The 101 answer is written after this returns; then the connection is ours.
     auto *holder = new Holder{shared_from_this()};
     auto *remote_copy = new std::string(remote);
@@ -241,6 +262,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
             auto self = static_cast<Holder *>(d)->endpoint.lock();
             if (!self || soup_server_message_get_status(m) != SOUP_STATUS_SWITCHING_PROTOCOLS)
               return;
+            limit_send_buffer(soup_server_message_get_socket(m), self->config_.send_buffer);
             GIOStream *stream = soup_server_message_steal_connection(m);
             if (!stream) return;
             auto *r = static_cast<std::string *>(g_object_get_data(G_OBJECT(m), "onair-remote"));
@@ -248,6 +270,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
                 self->next_id_++, r ? *r : "", Protocol::kWebSocket, self->config_.client_queue);
             client->stream = stream;
             client->times = g_object_get_data(G_OBJECT(m), "onair-times") != nullptr;
+            client->wants_alt = g_object_get_data(G_OBJECT(m), "onair-alt") != nullptr;
             self->add_client(client);
           } catch (...) {
           }
@@ -269,6 +292,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
   if (std::strcmp(method, "HEAD") == 0) return;
   soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+  limit_send_buffer(soup_server_message_get_socket(msg), config_.send_buffer);
   auto client = std::make_shared<Client>(next_id_++, remote, Protocol::kHttp, config_.client_queue);
   client->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
   Client *raw = client.get();
@@ -295,12 +319,13 @@ void Endpoint::on_request(SoupServerMessage *msg) {
 
 void Endpoint::add_client(std::shared_ptr<Client> client) {
   client->endpoint = weak_from_this();
-  client->queue.set_header(header_);
+  give_header(*client);
   clients_[client->id] = client;
   ClientEvent event;
   event.connected = true;
   event.id = client->id;
   event.remote = client->remote;
+  event.alternative = client->alt_on;
   event.clients = static_cast<unsigned>(clients_.size());
   {
     std::lock_guard lock(stats_lock_);
@@ -310,6 +335,13 @@ void Endpoint::add_client(std::shared_ptr<Client> client) {
   if (client->stream) start_read(client);
   pump(client);
   if (notify_) notify_(event);
+}
+
+// The header of the stream this client gets; after it, a fresh start (no delta).
+void Endpoint::give_header(Client &client) {
+  client.alt_on = client.wants_alt && !alt_header_.empty();
+  client.queue.set_header(client.alt_on ? alt_header_ : header_);
+  client.last_sent.reset();
 }
 
 void Endpoint::remove(const std::shared_ptr<Client> &client_ref) {
@@ -327,6 +359,8 @@ void Endpoint::remove(const std::shared_ptr<Client> &client_ref) {
   event.sent = c.frames_sent;
   event.dropped = c.dropped;
   event.skipped = c.skipped;
+  event.alternative = client->alt_on;
+  event.resyncs = client->resyncs;
   {
     std::lock_guard lock(stats_lock_);
     stats_.clients = event.clients;
@@ -370,7 +404,16 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
     if (item->is_header) {
       client->out_head = frame(Opcode::kText, item->header.data(), item->header.size());
     } else {
-      client->out_payload = std::move(item->frame.bytes);
+      Frame &f = item->frame;
+      const PayloadChoice choice = choose_payload(client->alt_on, f.alt, client->last_sent);
+      if (is_resync(choice, f.alt, client->last_sent)) client->resyncs++;
+      client->out_payload = choice == PayloadChoice::kAltDelta  ? f.alt_delta
+                            : choice == PayloadChoice::kAltFull ? f.alt_full
+                                                                : f.bytes;
+      if (f.alt.present)
+        client->last_sent = f.sequence;
+      else
+        client->last_sent.reset();
       client->out_head.clear();
       if (client->times && item->frame.time >= 0) {
         const std::string time = "TIME:" + std::to_string(item->frame.time);
@@ -401,9 +444,13 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
   stats_.bytes_sent += total;
 }
 
-void Endpoint::set_header(const std::string &header) {
+void Endpoint::set_header(const std::string &header, const std::string &alt_header) {
   std::lock_guard lock(inbox_lock_);
-  inbox_.push_back(Inbound{true, header, nullptr, false, -1});
+  Inbound in;
+  in.is_header = true;
+  in.header = header;
+  in.alt_header = alt_header;
+  inbox_.push_back(std::move(in));
   schedule_drain();
 }
 
@@ -412,12 +459,22 @@ void Endpoint::set_content_type(const std::string &type) {
   content_type_ = type;
 }
 
-void Endpoint::push(GBytes *bytes, bool delta, int64_t time) {
-  std::shared_ptr<GBytes> frame(bytes, g_bytes_unref);
+void Endpoint::push(GBytes *bytes, bool delta, int64_t time, AltFrame alt) {
+  const auto own = [](GBytes *b) {
+    return b ? std::shared_ptr<GBytes>(b, g_bytes_unref) : std::shared_ptr<GBytes>();
+  };
+  Inbound in;
+  in.frame = own(bytes);
+  in.alt_full = own(alt.full);
+  in.alt_delta = own(alt.delta);
+  in.delta = delta;
+  in.time = time;
+  in.sequence = alt.sequence;
+  in.base = alt.base;
   uint64_t lost = 0;
   {
     std::lock_guard lock(inbox_lock_);
-    inbox_.push_back(Inbound{false, {}, std::move(frame), delta, time});
+    inbox_.push_back(std::move(in));
     size_t frames = 0;
     for (const Inbound &in : inbox_) frames += in.is_header ? 0 : 1;
     if (frames > kMaxInbox) {
@@ -454,9 +511,14 @@ void Endpoint::drain() {
   for (Inbound &in : batch) {
     if (in.is_header) {
       header_ = in.header;
-      for (auto &[id, client] : clients_) client->queue.set_header(header_);
+      alt_header_ = in.alt_header;
+      for (auto &[id, client] : clients_) give_header(*client);
     } else {
-      for (auto &[id, client] : clients_) client->queue.push(Frame{in.frame, in.time}, in.delta);
+      const Frame frame{
+          in.frame,    in.time,
+          in.alt_full, in.alt_delta,
+          in.sequence, FrameAlternatives{in.alt_full != nullptr, in.alt_delta != nullptr, in.base}};
+      for (auto &[id, client] : clients_) client->queue.push(frame, in.delta);
     }
   }
   // Pump a copy: a failing write may remove clients.
@@ -472,8 +534,8 @@ void Endpoint::refresh_stats_locked() {
   uint64_t dropped = inbox_lost_ + dropped_gone_;
   for (const auto &[id, client] : clients_) {
     const ClientCounters &c = client->queue.counters();
-    stats_.per_client.push_back(
-        ClientStats{id, client->remote, c.frames_sent, c.dropped, c.skipped});
+    stats_.per_client.push_back(ClientStats{id, client->remote, c.frames_sent, c.dropped, c.skipped,
+                                            client->alt_on, client->resyncs});
     dropped += c.dropped;
   }
   stats_.dropped = dropped;

@@ -25,12 +25,16 @@ struct ClientEvent {
   std::string remote;
   unsigned clients = 0;                         // connected after this event
   uint64_t sent = 0, dropped = 0, skipped = 0;  // this client's counts (disconnect)
+  bool alternative = false;                     // it asked for the alternative payloads
+  uint64_t resyncs = 0;                         // (disconnect)
 };
 
 struct ClientStats {
   uint64_t id = 0;
   std::string remote;
   uint64_t sent = 0, dropped = 0, skipped = 0;
+  bool alternative = false;
+  uint64_t resyncs = 0;
 };
 
 struct EndpointStats {
@@ -48,6 +52,15 @@ struct EndpointConfig {
   std::string path;
   size_t client_queue = 2;
   std::string content_type;  // HTTP mode
+  std::string alt_query;     // WebSocket query parameter asking for the alternatives
+  int send_buffer = 0;       // SO_SNDBUF per client (bytes; 0: the system's)
+};
+
+// A frame's alternative payloads (onair/alt_payload.h); the GBytes are taken over.
+struct AltFrame {
+  GBytes *full = nullptr;  // null: none
+  GBytes *delta = nullptr;
+  uint64_t sequence = 0, base = 0;
 };
 
 class Endpoint : public std::enable_shared_from_this<Endpoint> {
@@ -65,9 +78,9 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
 
   // Streaming thread. `frame` is taken over; `time` is its running time in
   // ns (-1: unknown), told to clients that ask for it.
-  void set_header(const std::string &header);
+  void set_header(const std::string &header, const std::string &alt_header = {});
   void set_content_type(const std::string &type);
-  void push(GBytes *frame, bool delta, int64_t time = -1);
+  void push(GBytes *frame, bool delta, int64_t time = -1, AltFrame alt = {});
 
   EndpointStats stats() const;
   const std::string &path() const { return config_.path; }
@@ -77,10 +90,11 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
  private:
   struct Inbound {
     bool is_header = false;
-    std::string header;
-    std::shared_ptr<GBytes> frame;
+    std::string header, alt_header;
+    std::shared_ptr<GBytes> frame, alt_full, alt_delta;
     bool delta = false;
     int64_t time = -1;  // running time (ns)
+    uint64_t sequence = 0, base = 0;
   };
   static void handle(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                      gpointer data) noexcept;
@@ -88,6 +102,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   void schedule_drain();
   void drain();
   void add_client(std::shared_ptr<Client> client);
+  void give_header(Client &client);
 
  public:  // used by clients, in the server's context
   void pump(const std::shared_ptr<Client> &client);
@@ -106,7 +121,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
 
   // Server context only.
   SoupServer *server_ = nullptr;
-  std::string header_;
+  std::string header_, alt_header_;
   std::map<uint64_t, std::shared_ptr<Client>> clients_;
   uint64_t next_id_ = 1;
 

@@ -12,8 +12,17 @@
  *
  * Every client has a small queue (client-queue) that drops its oldest frame
  * when the client is slow; drops are counted per client and in total (the
- * stats property). With GST_BUFFER_FLAG_DELTA_UNIT buffers a client starts on
- * the next full buffer, and after a drop waits for one again.
+ * stats property); client-send-buffer keeps each socket's kernel buffer small
+ * so that the queue, not the kernel, holds a slow client's backlog. With
+ * GST_BUFFER_FLAG_DELTA_UNIT buffers a client starts on the next full buffer,
+ * and after a drop waits for one again.
+ *
+ * A buffer may carry alternative payloads (meta "OnairAltPayload",
+ * common/onair/alt_payload.h; asciienc's changed-cells frames). A WebSocket
+ * client that connects with alt-query on its path (default "?cells=changed")
+ * gets the caps' alt-<header-field> as its header and, per buffer, the delta
+ * when the last buffer it got is the delta's base, else the alternative
+ * whole. Everyone else gets the buffers themselves.
  *
  * Sinks of one process with the same address and port share one server, so
  * one pipeline serves frames and sound on one port; web-root also serves the
@@ -22,8 +31,9 @@
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
  * Element messages "webstreamsink-client": event ("connected" or
- * "disconnected"), path, client-id, remote, clients (connected now); on
- * disconnect also sent, dropped and skipped (this client's frames).
+ * "disconnected"), path, client-id, remote, clients (connected now),
+ * alternative; on disconnect also sent, dropped, skipped and resyncs (this
+ * client's frames).
  *
  * ## Example launch line
  * |[
@@ -46,6 +56,8 @@
 #include <string>
 
 #include "endpoint.h"
+#include "onair/alt_payload.h"
+#include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
 #include "server_registry.h"
@@ -61,6 +73,9 @@ namespace {
 
 constexpr guint kDefaultPort = 8090;
 constexpr guint kDefaultQueue = 2;
+// Two 200x84 full frames (67 KB each) fit; Linux doubles the value for its bookkeeping.
+constexpr guint kDefaultSendBuffer = 64 * 1024;
+constexpr char kDefaultAltQuery[] = "cells=changed";
 
 struct Settings {
   web::Protocol protocol = web::Protocol::kWebSocket;
@@ -71,6 +86,8 @@ struct Settings {
   std::string header_field = "init";
   std::string web_root;
   std::string content_type;
+  std::string alt_query = kDefaultAltQuery;
+  guint send_buffer = kDefaultSendBuffer;
 };
 
 // The element, as the server's thread sees it: it may be gone.
@@ -85,8 +102,8 @@ struct State {
   std::shared_ptr<web::Endpoint> endpoint;
   std::shared_ptr<web::OwnServer> own_server;  // null on the application's server
   guint port = 0;
-  std::string header;      // the caps header the clients got last
-  bool saw_delta = false;  // delta units flow: a joining client needs a full one
+  std::string header, alt_header;  // the caps headers the clients got last
+  bool saw_delta = false;          // delta units flow: a joining client needs a full one
 };
 
 struct Priv {
@@ -106,6 +123,8 @@ enum {
   PROP_HEADER_FIELD,
   PROP_WEB_ROOT,
   PROP_CONTENT_TYPE,
+  PROP_ALT_QUERY,
+  PROP_CLIENT_SEND_BUFFER,
   PROP_STATS,
 };
 
@@ -143,9 +162,11 @@ void post_client_message(GstElement *element, const std::string &path, const web
       msg::kClient, msg::kEvent, G_TYPE_STRING, e.connected ? msg::kConnected : msg::kDisconnected,
       msg::kPath, G_TYPE_STRING, path.c_str(), msg::kClientId, G_TYPE_UINT64, e.id, msg::kRemote,
       G_TYPE_STRING, e.remote.c_str(), msg::kClients, G_TYPE_UINT, e.clients, nullptr);
+  gst_structure_set(s, msg::kAlternative, G_TYPE_BOOLEAN, gboolean(e.alternative), nullptr);
   if (!e.connected)
     gst_structure_set(s, msg::kSent, G_TYPE_UINT64, e.sent, msg::kDropped, G_TYPE_UINT64, e.dropped,
-                      msg::kSkipped, G_TYPE_UINT64, e.skipped, nullptr);
+                      msg::kSkipped, G_TYPE_UINT64, e.skipped, msg::kResyncs, G_TYPE_UINT64,
+                      e.resyncs, nullptr);
   gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));
 }
 
@@ -223,8 +244,9 @@ gboolean start(GstBaseSink *sink) noexcept {
       onair::guarded(element, [&] { on_client_event(GST_WEB_STREAM_SINK(element), path, event); });
       gst_object_unref(element);
     };
-    web::EndpointConfig config{settings.protocol, settings.path, settings.client_queue,
-                               settings.content_type};
+    web::EndpointConfig config{settings.protocol,     settings.path,
+                               settings.client_queue, settings.content_type,
+                               settings.alt_query,    int(settings.send_buffer)};
 
     SoupServer *server = nullptr;
     GMainContext *context = nullptr;
@@ -260,7 +282,7 @@ gboolean start(GstBaseSink *sink) noexcept {
     g_main_context_unref(context);
     {
       std::lock_guard lock(p->lock);
-      p->state.emplace(State{endpoint, own, port, {}, false});
+      p->state.emplace(State{endpoint, own, port, {}, {}, false});
     }
     GST_INFO_OBJECT(self, "serving %s on port %u", path.c_str(), port);
     return TRUE;
@@ -307,7 +329,7 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
     Priv *p = self->priv;
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     std::shared_ptr<web::Endpoint> endpoint;
-    std::string content_type, header;
+    std::string content_type, header, alt_header;
     bool header_changed = false;
     {
       std::lock_guard lock(p->lock);
@@ -315,13 +337,18 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
       endpoint = p->state->endpoint;
       content_type = p->settings.content_type;
       const std::string &field = p->settings.header_field;
-      const gchar *value = field.empty() ? nullptr : gst_structure_get_string(s, field.c_str());
-      header = value ? value : "";
-      header_changed = header != p->state->header;
+      const auto string_field = [&](const std::string &name) {
+        const gchar *value = field.empty() ? nullptr : gst_structure_get_string(s, name.c_str());
+        return std::string(value ? value : "");
+      };
+      header = string_field(field);
+      alt_header = string_field(onair::alt_payload::kHeaderPrefix + field);
+      header_changed = header != p->state->header || alt_header != p->state->alt_header;
       p->state->header = header;
+      p->state->alt_header = alt_header;
     }
     if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
-    if (header_changed) endpoint->set_header(header);
+    if (header_changed) endpoint->set_header(header, alt_header);
     return TRUE;
   });
 }
@@ -330,6 +357,53 @@ struct MappedBuffer {
   GstBuffer *buffer;
   GstMapInfo map;
 };
+
+// The buffer's bytes without a copy; the buffer goes when the last client is done. Null
+// when it cannot be mapped.
+GBytes *bytes_of(GstBuffer *buffer) {
+  auto *mapped = new MappedBuffer{gst_buffer_ref(buffer), {}};
+  if (!gst_buffer_map(mapped->buffer, &mapped->map, GST_MAP_READ)) {
+    gst_buffer_unref(mapped->buffer);
+    delete mapped;
+    return nullptr;
+  }
+  return g_bytes_new_with_free_func(
+      mapped->map.data, mapped->map.size,
+      [](gpointer data) {
+        auto *m = static_cast<MappedBuffer *>(data);
+        gst_buffer_unmap(m->buffer, &m->map);
+        gst_buffer_unref(m->buffer);
+        delete m;
+      },
+      mapped);
+}
+
+// The buffer's alternative payloads (onair/alt_payload.h), if it has any. False when one
+// cannot be mapped.
+bool alternatives_of(GstBuffer *buffer, web::AltFrame &alt) {
+  namespace ap = onair::alt_payload;
+  const GstStructure *s = ap::find(buffer);
+  if (!s) return true;
+  GstBuffer *full = nullptr, *delta = nullptr;
+  guint64 sequence = 0, base = 0;
+  if (!gst_structure_get(s, ap::kFull, GST_TYPE_BUFFER, &full, ap::kSequence, G_TYPE_UINT64,
+                         &sequence, nullptr))
+    return true;  // not a usable alternative: the buffer goes as it is
+  onair::BufferPtr full_owned(full);
+  if (gst_structure_get(s, ap::kDelta, GST_TYPE_BUFFER, &delta, ap::kBase, G_TYPE_UINT64, &base,
+                        nullptr)) {
+    onair::BufferPtr delta_owned(delta);
+    alt.delta = bytes_of(delta);
+    if (!alt.delta) return false;
+  }
+  alt.full = bytes_of(full);
+  alt.sequence = sequence;
+  alt.base = base;
+  if (alt.full) return true;
+  if (alt.delta) g_bytes_unref(alt.delta);
+  alt.delta = nullptr;
+  return false;
+}
 
 GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
@@ -342,26 +416,16 @@ GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
       endpoint = self->priv->state->endpoint;
       if (delta) self->priv->state->saw_delta = true;
     }
-    auto *mapped = new MappedBuffer{gst_buffer_ref(buffer), {}};
-    if (!gst_buffer_map(mapped->buffer, &mapped->map, GST_MAP_READ)) {
-      gst_buffer_unref(mapped->buffer);
-      delete mapped;
+    GBytes *bytes = bytes_of(buffer);
+    web::AltFrame alt;
+    if (!bytes || !alternatives_of(buffer, alt)) {
+      if (bytes) g_bytes_unref(bytes);
       GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read a buffer"), (nullptr));
       return GST_FLOW_ERROR;
     }
-    // The frame is sent without a copy; the buffer goes when the last client is done.
-    GBytes *bytes = g_bytes_new_with_free_func(
-        mapped->map.data, mapped->map.size,
-        [](gpointer data) {
-          auto *m = static_cast<MappedBuffer *>(data);
-          gst_buffer_unmap(m->buffer, &m->map);
-          gst_buffer_unref(m->buffer);
-          delete m;
-        },
-        mapped);
     // Running time, for clients that keep picture and sound together.
     endpoint->push(bytes, delta,
-                   onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer)));
+                   onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer)), alt);
     return GST_FLOW_OK;
   });
 }
@@ -377,7 +441,8 @@ GstStructure *stats_structure(GstWebStreamSink *self) {
     GstStructure *cs = gst_structure_new(
         msg::kClientEntry, msg::kClientId, G_TYPE_UINT64, c.id, msg::kRemote, G_TYPE_STRING,
         c.remote.c_str(), msg::kSent, G_TYPE_UINT64, c.sent, msg::kDropped, G_TYPE_UINT64,
-        c.dropped, msg::kSkipped, G_TYPE_UINT64, c.skipped, nullptr);
+        c.dropped, msg::kSkipped, G_TYPE_UINT64, c.skipped, msg::kAlternative, G_TYPE_BOOLEAN,
+        gboolean(c.alternative), msg::kResyncs, G_TYPE_UINT64, c.resyncs, nullptr);
     g_value_take_boxed(&v, cs);
     gst_value_list_append_and_take_value(&list, &v);
   }
@@ -434,6 +499,12 @@ static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, con
       case PROP_CONTENT_TYPE:
         s.content_type = str();
         break;
+      case PROP_ALT_QUERY:
+        s.alt_query = str();
+        break;
+      case PROP_CLIENT_SEND_BUFFER:
+        s.send_buffer = g_value_get_uint(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -478,6 +549,12 @@ static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GVa
         break;
       case PROP_CONTENT_TYPE:
         g_value_set_string(value, s.content_type.c_str());
+        break;
+      case PROP_ALT_QUERY:
+        g_value_set_string(value, s.alt_query.c_str());
+        break;
+      case PROP_CLIENT_SEND_BUFFER:
+        g_value_set_uint(value, s.send_buffer);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -562,20 +639,35 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
                           "AAC)",
                           "", rw));
   g_object_class_install_property(
+      gobject_class, PROP_ALT_QUERY,
+      g_param_spec_string("alt-query", "Alternative query",
+                          "Query parameter with which a WebSocket client asks for the buffers' "
+                          "alternative payloads (asciienc's changed-cells frames) and their "
+                          "header (caps field alt-<header-field>); empty: nobody can",
+                          kDefaultAltQuery, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CLIENT_SEND_BUFFER,
+      g_param_spec_uint("client-send-buffer", "Client send buffer",
+                        "Kernel send buffer per client socket in bytes (SO_SNDBUF; 0: the "
+                        "system's, which grows to megabytes): small, so a slow client's frames "
+                        "wait in its client-queue and are dropped there",
+                        0, G_MAXINT / 2, kDefaultSendBuffer, rw));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "webstreamsink-stats: clients, connections, frames-in, frames-sent, "
                          "dropped, bytes-sent, per-client (list of client structures: "
-                         "client-id, remote, sent, dropped, skipped)",
+                         "client-id, remote, sent, dropped, skipped, alternative, resyncs)",
                          GST_TYPE_STRUCTURE, ro));
 
   gst_element_class_set_static_metadata(
       element_class, "Web stream sink", "Sink/Network",
       "Serves buffers to browsers as WebSocket messages or a chunked HTTP stream, with a small "
       "drop-oldest queue per client. Element messages: 'webstreamsink-client' when a client "
-      "connects or leaves, with 'event' (connected, disconnected), 'path', 'client-id', 'remote' "
-      "and 'clients' (connected now), on leaving also 'sent', 'dropped' and 'skipped' (this "
-      "client's frames). Posts need-context for 'onair.soup-server' to serve on an application's "
+      "connects or leaves, with 'event' (connected, disconnected), 'path', 'client-id', 'remote', "
+      "'clients' (connected now) and 'alternative' (it asked for the alternative payloads), on "
+      "leaving also 'sent', 'dropped', 'skipped' and 'resyncs' (this client's frames). Posts "
+      "need-context for 'onair.soup-server' to serve on an application's "
       "server. Example: gst-launch-1.0 videotestsrc is-live=true ! asciienc ! webstreamsink "
       "port=8090 path=/ascii/ws",
       "onair");

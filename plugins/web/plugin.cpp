@@ -1,8 +1,10 @@
 #include <gst/gst.h>
 
 #include "gstwebstreamsink.h"
+#include "onair/alt_payload.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
+  onair::alt_payload::register_meta();
   return GST_ELEMENT_REGISTER(webstreamsink, plugin);
 }
 

@@ -22,6 +22,11 @@ inline constexpr char kClients[] = "clients";     // guint (also in kStats)
 inline constexpr char kSent[] = "sent";           // guint64, when disconnected (also per client)
 inline constexpr char kDropped[] = "dropped";     // guint64 (also in kStats and per client)
 inline constexpr char kSkipped[] = "skipped";     // guint64 (also per client)
+// gboolean (also per client): the client asked for the alternative payloads and gets them.
+inline constexpr char kAlternative[] = "alternative";
+// guint64, when disconnected (also per client): whole alternatives sent because the client
+// missed the frame a delta was based on.
+inline constexpr char kResyncs[] = "resyncs";
 
 // Fields of kStats.
 inline constexpr char kConnections[] = "connections";  // guint64

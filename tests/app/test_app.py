@@ -1434,25 +1434,34 @@ class AsciiWeb(TempDirTest):
         finally:
             r.kill()
 
-    def test_changed_cells_frames_start_full(self):
+    def test_seed_clients_and_changed_cells_clients_at_once(self):
         clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
         r, url, port = self.start(clip, "-s", "cols=64", "-s", "rows=20", "-s", "mode=4")
         try:
-            ws = WebSocket(port, "/ascii/ws")
-            opcode, init = ws.receive()
+            # Asking for nothing: the seed's stream, though the run offers changed cells.
+            plain = WebSocket(port, "/ascii/ws")
+            changed = WebSocket(port, "/ascii/ws?cells=changed")
+            self.assertEqual(plain.receive(), (1, b"INIT:25.0:4:64:20:0"))
+            opcode, init = changed.receive()
             self.assertEqual(init, b"INIT:25.0:4:64:20:1")
-            _, first = ws.receive()
+            _, first = changed.receive()
             self.assertEqual(first[4], 0)  # a new client starts on a full frame
             self.assertEqual(len(first), 4 + 1 + 64 * 20 * 4)
+            deltas = 0
             for _ in range(10):
-                opcode, frame = ws.receive()
+                opcode, frame = changed.receive()
                 self.assertEqual(opcode, 2)
                 if frame[4] == 0:
                     self.assertEqual(len(frame), 4 + 1 + 64 * 20 * 4)
                 else:
                     self.assertEqual(frame[4], 1)
                     self.assertTrue(delta_frame_ok(frame, 64 * 20, 4))
-            ws.close()
+                    deltas += 1
+                opcode, frame = plain.receive()
+                self.assertEqual((opcode, len(frame)), (2, 4 + 64 * 20 * 4))
+            self.assertGreater(deltas, 0)
+            plain.close()
+            changed.close()
         finally:
             r.kill()
 
@@ -1479,7 +1488,7 @@ class AsciiWeb(TempDirTest):
         try:
             status, _, _ = http_get(url + "ascii/ws/high")
             self.assertEqual(status, 404)
-            ws = WebSocket(port, "/ascii/ws")
+            ws = WebSocket(port, "/ascii/ws?cells=changed")
             self.assertEqual(ws.receive()[1], b"INIT:20.0:2:80:34:1")
             ws.close()
         finally:
@@ -1491,7 +1500,7 @@ class AsciiWeb(TempDirTest):
         r, url, port = self.start(clip, "-s", "quality=low", "-s", "audio=off")
         ws = WebSocket(port, "/ascii/ws")
         self.assertEqual(ws.receive()[0], 1)
-        self.assertEqual(len(ws.receive()[1]), 4 + 1 + 80 * 34 * 4)
+        self.assertEqual(len(ws.receive()[1]), 4 + 80 * 34 * 4)
         code, _, err = r.finish()
         self.assertEqual(code, 0, err)
         ws.close()
@@ -1660,6 +1669,130 @@ class AsciiWeb(TempDirTest):
                                               method="HEAD")
                 self.assertEqual(status, 200)
                 self.assertEqual(headers["Content-Type"], "audio/aac")
+        finally:
+            proc.kill()
+            proc.communicate()
+
+    def test_slow_reader_drops_stays_near_live_and_resyncs(self):
+        """A changed-cells client reading at a fixed slow rate: the server drops
+        its oldest frames instead of letting it fall behind, and after each drop
+        it gets a whole frame, so its canvas is always the encoder's."""
+        probe = subprocess.run(["gst-inspect-1.0", "webstreamsink"], capture_output=True,
+                               timeout=60)
+        if probe.returncode != 0:
+            self.skipTest("gst-launch-1.0 cannot load the built plugins (sanitizer build)")
+        cols, rows, fps = 80, 40, 30
+        cells = cols * rows
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        # Scrolling bars: every frame changes part of the grid, so there are deltas.
+        line = ("videotestsrc is-live=true pattern=smpte horizontal-speed=4 "
+                "! video/x-raw,width=320,height=160,framerate=%d/1 "
+                "! asciienc cols=%d rows=%d mode=3 changed-cells=true keyframe-interval=0 "
+                "! webstreamsink port=%d path=/ascii/ws client-send-buffer=4608"
+                % (fps, cols, rows, port))
+        proc = subprocess.Popen(["gst-launch-1.0", "-m"] + line.split(), stdout=subprocess.PIPE,
+                                stderr=subprocess.STDOUT, text=True)
+        messages = []
+        slow_left = threading.Event()  # gst-launch -m printed the slow client's leaving
+
+        def read_messages():
+            for m in proc.stdout:
+                messages.append(m)
+                if "event=(string)disconnected" in m and "client-id=(guint64)2" in m:
+                    slow_left.set()
+        threading.Thread(target=read_messages, daemon=True).start()
+        try:
+            fast = None
+            deadline = time.monotonic() + 20
+            while fast is None:
+                try:
+                    fast = WebSocket(port, "/ascii/ws")
+                except OSError:
+                    if time.monotonic() > deadline:
+                        raise
+                    time.sleep(0.2)  # the server is not listening yet
+            self.assertEqual(fast.receive(), (1, b"INIT:30.0:3:%d:%d:0" % (cols, rows)))
+            seed_frames = {}  # index -> cells, from the full-frame client
+            bad_sizes = []  # seed frames of another size than a full frame
+            newest = [-1]
+            stop = threading.Event()
+
+            def read_fast():
+                try:
+                    while not stop.is_set():
+                        opcode, frame = fast.receive()
+                        if len(frame) != 4 + cells * 4:
+                            bad_sizes.append(len(frame))
+                        index = int.from_bytes(frame[:4], "big")
+                        seed_frames[index] = frame[4:]
+                        newest[0] = index
+                except (OSError, EOFError):
+                    pass  # closed at the end of the test
+            fast_thread = threading.Thread(target=read_fast, daemon=True)
+            fast_thread.start()
+
+            slow = WebSocket(port, "/ascii/ws?cells=changed")
+            slow.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8192)
+
+            def paced_read(n, chunk=16384, interval=0.1):
+                # At most 160 KB/s: less than half of what the full frames need.
+                while len(slow.buffer) < n:
+                    data = slow.sock.recv(chunk)
+                    if not data:
+                        raise EOFError("connection closed")
+                    slow.buffer += data
+                    time.sleep(interval)
+                out, slow.buffer = slow.buffer[:n], slow.buffer[n:]
+                return out
+            slow._read = paced_read
+            self.assertEqual(slow.receive(), (1, b"INIT:30.0:3:%d:%d:1" % (cols, rows)))
+            canvas = None
+            checked = {}  # index -> canvas after it
+            fulls = deltas = 0
+            lags = []
+            while fulls < 4 or deltas < 4:
+                self.assertLess(len(lags), 600, "no resync after many frames")
+                opcode, frame = slow.receive()
+                self.assertEqual(opcode, 2)
+                index = int.from_bytes(frame[:4], "big")
+                lags.append(newest[0] - index)
+                if frame[4] == 0:
+                    self.assertEqual(len(frame), 5 + cells * 4)
+                    canvas = bytearray(frame[5:])
+                    fulls += 1
+                else:
+                    self.assertEqual(frame[4], 1)
+                    self.assertIsNotNone(canvas, "a delta before any full frame")
+                    self.assertTrue(delta_frame_ok(frame, cells, 4))
+                    runs, pos = int.from_bytes(frame[5:9], "big"), 9
+                    for _ in range(runs):
+                        first = int.from_bytes(frame[pos:pos + 4], "big")
+                        count = int.from_bytes(frame[pos + 4:pos + 6], "big")
+                        canvas[first * 4:(first + count) * 4] = frame[pos + 6:pos + 6 + count * 4]
+                        pos += 6 + count * 4
+                    deltas += 1
+                checked[index] = bytes(canvas)
+            slow.close()
+            # Within about a second of live: never 2 s of frames behind the fast client.
+            self.assertLessEqual(max(lags), 2 * fps, lags)
+            # Its picture is the encoder's after every frame the fast client also got.
+            stop.set()
+            fast_thread.join(10)
+            fast.close()
+            self.assertEqual(bad_sizes, [])
+            compared = [i for i in checked if i in seed_frames]
+            self.assertGreaterEqual(len(compared), 4)
+            for i in compared:
+                self.assertEqual(checked[i], seed_frames[i], "frame %d" % i)
+            # The server dropped frames for it and says so when it leaves.
+            self.assertTrue(slow_left.wait(20), "".join(messages))
+            left = next(m for m in messages if "client-id=(guint64)2" in m and "disconn" in m)
+            dropped = int(re.search(r"dropped=\(guint64\)(\d+)", left).group(1))
+            resyncs = int(re.search(r"resyncs=\(guint64\)(\d+)", left).group(1))
+            self.assertGreater(dropped, 0)
+            self.assertGreaterEqual(resyncs, 1)
         finally:
             proc.kill()
             proc.communicate()

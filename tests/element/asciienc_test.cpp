@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "element_test.h"
+#include "onair/alt_payload.h"
 
 namespace {
 
@@ -313,36 +314,70 @@ TEST_F(AsciiEncTest, MaxFpsDropsEvenlyOnRunningTime) {
   EXPECT_STREQ(gst_structure_get_string(out_caps(), "init"), "INIT:20.0:3:4:2:0");
 }
 
+// The bytes of one alternative payload of `b` (onair/alt_payload.h); empty when absent.
+std::string alternative(GstBuffer *b, const char *field) {
+  const GstStructure *s = onair::alt_payload::find(b);
+  GstBuffer *alt = nullptr;
+  if (!s || !gst_structure_get(s, field, GST_TYPE_BUFFER, &alt, nullptr)) return {};
+  std::string bytes(gst_buffer_get_size(alt), '\0');
+  gst_buffer_extract(alt, 0, bytes.data(), bytes.size());
+  gst_buffer_unref(alt);
+  return bytes;
+}
+
+uint64_t alt_number(GstBuffer *b, const char *field) {
+  guint64 n = G_MAXUINT64;
+  gst_structure_get_uint64(onair::alt_payload::find(b), field, &n);
+  return n;
+}
+
 TEST_F(AsciiEncTest, ChangedCellsFramesAndFullFramesOnRequest) {
+  namespace ap = onair::alt_payload;
   make(video_caps("BGRx", 64, 32), "cols=8 rows=4 changed-cells=true keyframe-interval=0");
   for (int i = 0; i < 3; i++) ASSERT_EQ(push_grey(i * GST_SECOND / 30), GST_FLOW_OK);
-  EXPECT_STREQ(gst_structure_get_string(out_caps(), "init"), "INIT:30.0:3:8:4:1");
+  // The buffers are the seed's frames; the changed-cells stream has its own header.
+  EXPECT_STREQ(gst_structure_get_string(out_caps(), "init"), "INIT:30.0:3:8:4:0");
+  EXPECT_STREQ(gst_structure_get_string(out_caps(), "alt-init"), "INIT:30.0:3:8:4:1");
   GstBuffer *b = nullptr;
-  std::string f = pop_bytes(&b);
+  std::string seed = pop_bytes(&b);
+  EXPECT_EQ(seed.size(), 4u + 32 * 4);
+  std::string f = alternative(b, ap::kFull);
   EXPECT_EQ(f.size(), 5u + 32 * 4);
   EXPECT_EQ(f[4], 0);
+  EXPECT_EQ(f.substr(0, 4) + f.substr(5), seed);
+  EXPECT_EQ(alternative(b, ap::kDelta), "");  // nothing to be relative to
+  EXPECT_EQ(alt_number(b, ap::kSequence), 0u);
   EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
   gst_buffer_unref(b);
   for (int i = 0; i < 2; i++) {
-    f = pop_bytes(&b);
+    seed = pop_bytes(&b);
+    EXPECT_EQ(seed.size(), 4u + 32 * 4);
+    EXPECT_EQ(be32(reinterpret_cast<const uint8_t *>(seed.data())), uint32_t(i + 1));
+    f = alternative(b, ap::kDelta);
     EXPECT_EQ(f, std::string("\0\0\0", 3) + char(i + 1) + std::string("\1\0\0\0\0", 5));
-    EXPECT_TRUE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
+    EXPECT_EQ(alt_number(b, ap::kSequence), uint64_t(i + 1));
+    EXPECT_EQ(alt_number(b, ap::kBase), uint64_t(i));
+    // The whole frame too, for a client that missed the base.
+    EXPECT_EQ(alternative(b, ap::kFull).size(), 5u + 32 * 4);
+    EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
     gst_buffer_unref(b);
   }
-  // A sink asks for a full frame (e.g. for a new client).
+  // Downstream asks for a full frame: no delta then.
   EXPECT_TRUE(gst_harness_push_upstream_event(
       h_, gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0)));
   ASSERT_EQ(push_grey(3 * GST_SECOND / 30), GST_FLOW_OK);
-  f = pop_bytes(&b);
-  EXPECT_EQ(f.size(), 5u + 32 * 4);
-  EXPECT_FALSE(GST_BUFFER_FLAG_IS_SET(b, GST_BUFFER_FLAG_DELTA_UNIT));
+  pop_bytes(&b);
+  EXPECT_EQ(alternative(b, ap::kFull).size(), 5u + 32 * 4);
+  EXPECT_EQ(alternative(b, ap::kDelta), "");
   gst_buffer_unref(b);
   // One changed cell: one run.
   ASSERT_EQ(
       push(4 * GST_SECOND / 30, [](int x, int y, uint8_t &r, uint8_t &g,
                                    uint8_t &bl) { r = g = bl = (x < 8 && y < 8) ? 255 : 128; }),
       GST_FLOW_OK);
-  f = pop_bytes();
+  pop_bytes(&b);
+  f = alternative(b, ap::kDelta);
+  gst_buffer_unref(b);
   ASSERT_EQ(f.size(), 5u + 4 + 6 + 4);
   EXPECT_EQ(uint8_t(f[15]), uint8_t('$'));
 }

@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "element_test.h"
+#include "onair/alt_payload.h"
 #include "webstreamsink_messages.h"
 
 namespace {
@@ -430,6 +431,123 @@ TEST(WebStreamSink, SlowClientDropsWhileFastClientGetsAll) {
   // The first client is the slow one.
   EXPECT_EQ(per_client_dropped[0], dropped);
   EXPECT_EQ(per_client_dropped[1], 0u);
+}
+
+TEST(WebStreamSink, SmallSendBufferLeavesTheBacklogToTheQueue) {
+  // Frames far smaller than the kernel's self-grown buffers: without a small SO_SNDBUF they
+  // would all go into the socket and nothing would be dropped.
+  constexpr size_t kFrame = 16 * 1024;
+  constexpr uint32_t kFrames = 40;
+  SinkRun run(ascii_pipeline("client-queue=2 client-send-buffer=8192"));
+  RawClient slow(run.port(), "/ascii/ws", 4096);  // never reads
+  WsClient fast(run.port(), "/ascii/ws");
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 2; }));
+  for (uint32_t i = 0; i < kFrames; i++) {
+    run.push("src", i, kFrame);
+    ASSERT_TRUE(iterate_until([&] { return fast.binary_count() == i + 1; }));
+  }
+  GstStructure *stats = run.stats();
+  guint64 dropped = 0;
+  gst_structure_get_uint64(stats, msg::kDropped, &dropped);
+  gst_structure_free(stats);
+  // At most the queue (2), the frame being written and what a 16 KB send buffer and an 8 KB
+  // receive buffer hold (a few frames) escaped the drop.
+  EXPECT_GE(dropped, kFrames - 8);
+}
+
+namespace {
+
+const char *kAltInit = "INIT:10:3:4:2:1";
+
+std::string alt_pipeline() {
+  return "appsrc name=src format=time caps=\"" + caps_string(kInit) + ",alt-init=(string)" +
+         kAltInit + "\" ! webstreamsink name=sink port=0 path=/ascii/ws sync=false async=false";
+}
+
+GstBuffer *bytes_buffer(const std::string &bytes) {
+  return gst_buffer_new_memdup(bytes.data(), bytes.size());
+}
+
+// Frame `index` (a seed frame) with its alternatives "full<index>" and, when `base` >= 0,
+// "delta<index>" relative to frame `base`.
+void push_with_alternatives(SinkRun &run, uint32_t index, int64_t base) {
+  std::string seed(kFrameBytes, 'a');
+  seed[3] = char(index);
+  GstBuffer *b = bytes_buffer(seed);
+  GST_BUFFER_PTS(b) = index * GST_SECOND / 10;
+  GstBuffer *full = bytes_buffer("full" + std::to_string(index));
+  GstBuffer *delta = base >= 0 ? bytes_buffer("delta" + std::to_string(index)) : nullptr;
+  onair::alt_payload::attach(b, index, full, delta, uint64_t(base));
+  gst_buffer_unref(full);
+  if (delta) gst_buffer_unref(delta);
+  ASSERT_EQ(gst_app_src_push_buffer(GST_APP_SRC(run.get("src")), b), GST_FLOW_OK);
+}
+
+guint64 per_client(SinkRun &run, guint client, const char *field) {
+  GstStructure *stats = run.stats();
+  const GValue *list = gst_structure_get_value(stats, msg::kPerClient);
+  guint64 n = G_MAXUINT64;
+  gboolean alternative = FALSE;
+  const GstStructure *c = gst_value_get_structure(gst_value_list_get_value(list, client));
+  if (g_str_equal(field, msg::kAlternative)) {
+    gst_structure_get_boolean(c, field, &alternative);
+    n = alternative;
+  } else {
+    gst_structure_get_uint64(c, field, &n);
+  }
+  gst_structure_free(stats);
+  return n;
+}
+
+}  // namespace
+
+TEST(WebStreamSink, EachClientGetsTheStreamItAskedFor) {
+  onair::alt_payload::register_meta();
+  SinkRun run(alt_pipeline());
+  WsClient seed(run.port(), "/ascii/ws"), changed(run.port(), "/ascii/ws?cells=changed");
+  ASSERT_TRUE(seed.conn && changed.conn);
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 2; }));
+  push_with_alternatives(run, 0, -1);
+  push_with_alternatives(run, 1, 0);
+  ASSERT_TRUE(
+      iterate_until([&] { return seed.binary_count() == 2 && changed.binary_count() == 2; }));
+  // Asking for nothing: the seed's header and frames.
+  EXPECT_EQ(seed.messages[0].data, kInit);
+  EXPECT_EQ(seed.messages[1].data.size(), kFrameBytes);
+  EXPECT_EQ(seed.messages[2].data.size(), kFrameBytes);
+  // Asking: the alternative header, then the whole first frame and the delta on it.
+  EXPECT_EQ(changed.messages[0].data, kAltInit);
+  EXPECT_EQ(changed.messages[1].data, "full0");
+  EXPECT_EQ(changed.messages[2].data, "delta1");
+
+  // A late joiner starts whole, with no request upstream; the others go on with deltas.
+  WsClient late(run.port(), "/ascii/ws?times=1&cells=changed");
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 3; }));
+  push_with_alternatives(run, 2, 1);
+  ASSERT_TRUE(
+      iterate_until([&] { return late.binary_count() == 1 && changed.binary_count() == 3; }));
+  EXPECT_EQ(late.messages[0].data, kAltInit);
+  EXPECT_EQ(late.messages[1].data, "TIME:200000000");
+  EXPECT_EQ(late.messages[2].data, "full2");
+  EXPECT_EQ(changed.messages[3].data, "delta2");
+
+  // Frame 3 never reached anyone (as if dropped): the delta on it is no use, everyone who
+  // asked gets frame 4 whole, and the next delta again.
+  push_with_alternatives(run, 4, 3);
+  push_with_alternatives(run, 5, 4);
+  ASSERT_TRUE(
+      iterate_until([&] { return late.binary_count() == 3 && changed.binary_count() == 5; }));
+  EXPECT_EQ(changed.messages[4].data, "full4");
+  EXPECT_EQ(changed.messages[5].data, "delta5");
+  EXPECT_EQ(late.messages.back().data, "delta5");
+  ASSERT_TRUE(iterate_until([&] { return seed.binary_count() == 5; }));
+  EXPECT_EQ(seed.messages.back().data.size(), kFrameBytes);
+  EXPECT_EQ(per_client(run, 0, msg::kAlternative), 0u);
+  EXPECT_EQ(per_client(run, 1, msg::kAlternative), 1u);
+  EXPECT_EQ(per_client(run, 0, msg::kResyncs), 0u);
+  EXPECT_EQ(per_client(run, 1, msg::kResyncs), 1u);
+  EXPECT_EQ(per_client(run, 2, msg::kResyncs), 1u);
+  EXPECT_TRUE(run.errors.empty());
 }
 
 TEST(WebStreamSink, ClientLeavingMidFrameDisturbsNoOne) {

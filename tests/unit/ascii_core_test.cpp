@@ -377,6 +377,29 @@ TEST(Wire, ChangedCellsWorkedExample) {
   EXPECT_EQ(out, (std::vector<uint8_t>{0, 0, 0, 2, kFrameDelta, 0, 0, 0, 0}));
 }
 
+TEST(Wire, FullFrameInEitherFormat) {
+  // The example's frame 0: what a seed client and a changed-cells client get whole.
+  const std::vector<Cell> a = {
+      {'@', 0xF8, 0x00, 0x00}, {' ', 0, 0, 0}, {'.', 0x10, 0x20, 0x30}, {'#', 0xF8, 0xF8, 0xF8}};
+  std::vector<uint8_t> seed, changed, encoded;
+  encode_full_frame(a, 7, 3, kExtNone, seed);
+  EXPECT_EQ(seed, (std::vector<uint8_t>{0, 0, 0,   7,    '@',  0xF8, 0,   0,    ' ',  0,
+                                        0, 0, '.', 0x10, 0x20, 0x30, '#', 0xF8, 0xF8, 0xF8}));
+  encode_full_frame(a, 7, 3, kExtChangedCells, changed);
+  ASSERT_EQ(changed.size(), seed.size() + 1);
+  EXPECT_EQ(changed[4], kFrameFull);
+  changed.erase(changed.begin() + 4);
+  EXPECT_EQ(changed, seed);
+  // The same bytes as the encoder's own full frame.
+  WireEncoder enc;
+  enc.configure(2, 2, 3, kExtNone, 0);
+  enc.encode(a, false, encoded);
+  encode_full_frame(a, 0, 3, kExtNone, seed);
+  EXPECT_EQ(encoded, seed);
+  encode_full_frame(a, 0, 1, kExtNone, seed);
+  EXPECT_EQ(seed, (std::vector<uint8_t>{0, 0, 0, 0, '@', ' ', '.', '#'}));
+}
+
 TEST(Wire, RoundTripEveryModeWithAndWithoutExtension) {
   std::mt19937 rng(3);
   const int cols = 37, rows = 11, n = cols * rows;

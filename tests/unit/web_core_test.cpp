@@ -126,6 +126,58 @@ TEST(ClientQueue, HeaderChangeResendsAndDropsOldFrames) {
   EXPECT_EQ(q.counters().skipped, 1u);
 }
 
+TEST(PayloadChoice, ClientsThatDidNotAskGetTheFrameItself) {
+  const FrameAlternatives alt{true, true, 4};
+  EXPECT_EQ(choose_payload(false, alt, 4u), PayloadChoice::kOwn);
+  EXPECT_EQ(choose_payload(false, alt, std::nullopt), PayloadChoice::kOwn);
+  // Asking on a stream without alternatives: the frame itself too.
+  EXPECT_EQ(choose_payload(true, FrameAlternatives{}, 4u), PayloadChoice::kOwn);
+}
+
+TEST(PayloadChoice, DeltaOnlyOnTheFrameTheClientHas) {
+  const FrameAlternatives alt{true, true, 4};
+  EXPECT_EQ(choose_payload(true, alt, 4u), PayloadChoice::kAltDelta);
+  EXPECT_FALSE(is_resync(PayloadChoice::kAltDelta, alt, 4u));
+  // It missed frame 4 (dropped): the whole frame, counted as a resync.
+  EXPECT_EQ(choose_payload(true, alt, 3u), PayloadChoice::kAltFull);
+  EXPECT_TRUE(is_resync(PayloadChoice::kAltFull, alt, 3u));
+  // A new client starts whole; that is no resync.
+  EXPECT_EQ(choose_payload(true, alt, std::nullopt), PayloadChoice::kAltFull);
+  EXPECT_FALSE(is_resync(PayloadChoice::kAltFull, alt, std::nullopt));
+  // A frame without a delta goes whole to everyone who asked, no resync either.
+  const FrameAlternatives whole{true, false, 0};
+  EXPECT_EQ(choose_payload(true, whole, 4u), PayloadChoice::kAltFull);
+  EXPECT_FALSE(is_resync(PayloadChoice::kAltFull, whole, 4u));
+}
+
+TEST(PayloadChoice, DropsInTheQueueLeadToAWholeFrame) {
+  // Frames 0..5, each with a delta on the one before, through a queue of 2 to a client that
+  // reads late: it gets 0, then 3 whole (1 and 2 dropped), then 4 as a delta.
+  ClientQueue<uint64_t> queue(2);
+  std::optional<uint64_t> last;
+  std::vector<PayloadChoice> got;
+  std::vector<uint64_t> numbers;
+  const auto send_next = [&] {
+    auto item = queue.next();
+    ASSERT_TRUE(item && !item->is_header);
+    const uint64_t n = item->frame;
+    const FrameAlternatives alt{true, n > 0, n - 1};
+    got.push_back(choose_payload(true, alt, last));
+    numbers.push_back(n);
+    last = n;
+  };
+  queue.push(0, false);
+  send_next();
+  for (uint64_t n = 1; n <= 4; n++) queue.push(n, false);
+  send_next();
+  queue.push(5, false);
+  send_next();
+  EXPECT_EQ(got, (std::vector<PayloadChoice>{PayloadChoice::kAltFull, PayloadChoice::kAltFull,
+                                             PayloadChoice::kAltDelta}));
+  EXPECT_EQ(numbers, (std::vector<uint64_t>{0, 3, 4}));
+  EXPECT_EQ(queue.counters().dropped, 2u);
+}
+
 TEST(WebSocket, FrameHeaderLengths) {
   EXPECT_EQ(frame_header(Opcode::kBinary, 5), (std::vector<uint8_t>{0x82, 5}));
   EXPECT_EQ(frame_header(Opcode::kText, 125), (std::vector<uint8_t>{0x81, 125}));

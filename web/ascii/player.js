@@ -2,7 +2,8 @@
 // canvas, with the sound from /ascii/audio.aac.
 //
 // Picture and sound stay together by their stream times (the pipeline's
-// running time): the socket is opened with ?times=1, so each frame comes
+// running time): the socket is opened with ?times=1 (and ?cells=changed, for
+// only the cells that changed where the stream offers it), so each frame comes
 // after a TIME:<ns> message, and the sound's response says the time of its
 // first byte (X-Stream-Time). The sound is fed to the audio element through
 // Media Source Extensions, so the stream time playing now is that start plus
@@ -260,6 +261,9 @@ let nextTime = null;  // stream time of the frame that comes next
 function connect() {
   const url = new URL(preset ? 'ws/' + preset : 'ws', base);
   url.searchParams.set('times', '1');
+  // Changed cells when the stream offers them (INIT then says ext 1); a
+  // frame that was dropped on the way is followed by a whole one.
+  url.searchParams.set('cells', 'changed');
   url.protocol = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const ws = new WebSocket(url);
   socket = ws;

@@ -96,6 +96,14 @@ size_t full_frame_size(int cols, int rows, int mode, int ext) {
   return 4 + (ext == kExtChangedCells ? 1 : 0) + size_t(cols) * rows * cell_bytes(mode);
 }
 
+void encode_full_frame(const std::vector<Cell> &cells, uint32_t index, int mode, int ext,
+                       std::vector<uint8_t> &out) {
+  out.clear();
+  put32(out, index);
+  if (ext == kExtChangedCells) out.push_back(kFrameFull);
+  put_cells(out, cells.data(), cells.size(), mode);
+}
+
 void WireEncoder::configure(int cols, int rows, int mode, int ext, int key_interval) {
   cols_ = cols;
   rows_ = rows;

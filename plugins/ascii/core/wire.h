@@ -32,6 +32,9 @@ bool parse_init(const std::string &text, StreamHeader &out);
 
 int cell_bytes(int mode);  // 1 for mode 1, else 4
 size_t full_frame_size(int cols, int rows, int mode, int ext);
+// Frame `index` with every cell, in the format of `ext` (with its type byte in ext 1).
+void encode_full_frame(const std::vector<Cell> &cells, uint32_t index, int mode, int ext,
+                       std::vector<uint8_t> &out);
 
 // Encodes frames; with the extension, frames after the first full one carry
 // only the changed cells unless that would not be smaller.

@@ -23,6 +23,31 @@ struct ClientCounters {
 
 enum class PushResult { kQueued, kQueuedDroppedOldest, kSkipped };
 
+// Which payload of a frame a client gets (onair/alt_payload.h): the frame's own bytes unless
+// it asked for the alternative and the frame has one; the alternative's delta only when the
+// last frame this client got is the delta's base, else the alternative whole.
+enum class PayloadChoice { kOwn, kAltFull, kAltDelta };
+
+struct FrameAlternatives {
+  bool present = false;    // the frame carries alternatives
+  bool has_delta = false;  // and a delta against frame `base`
+  uint64_t base = 0;
+};
+
+inline PayloadChoice choose_payload(bool wants_alt, const FrameAlternatives &alt,
+                                    const std::optional<uint64_t> &last_sent) {
+  if (!wants_alt || !alt.present) return PayloadChoice::kOwn;
+  if (alt.has_delta && last_sent && *last_sent == alt.base) return PayloadChoice::kAltDelta;
+  return PayloadChoice::kAltFull;
+}
+
+// A full frame sent where a delta was offered to a client that had frames before (it missed
+// the base): a resync, not a start.
+inline bool is_resync(PayloadChoice chosen, const FrameAlternatives &alt,
+                      const std::optional<uint64_t> &last_sent) {
+  return chosen == PayloadChoice::kAltFull && alt.has_delta && last_sent.has_value();
+}
+
 template <typename Payload>
 class ClientQueue {
  public:
