@@ -5,11 +5,16 @@
 #include <future>
 #include <optional>
 
+#include <gst/gst.h>
 #include <sys/socket.h>
 
 #include "core/client_queue.h"
 #include "core/websocket.h"
 #include "server_registry.h"
+#include "soup_origins.h"
+
+GST_DEBUG_CATEGORY_EXTERN(web_stream_sink_debug);
+#define GST_CAT_DEFAULT web_stream_sink_debug
 
 namespace onair::web {
 
@@ -228,8 +233,17 @@ void Endpoint::handle(SoupServer *, SoupServerMessage *msg, const char *path, GH
 void Endpoint::on_request(SoupServerMessage *msg) {
   const char *method = soup_server_message_get_method(msg);
   SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+  // Pages of other sites read the sound's time (X-Stream-Time) to keep picture and sound together.
+  if (answer_by_origin(msg, config_.allowed_origins,
+                       config_.protocol == Protocol::kHttp ? "X-Stream-Time" : nullptr)) {
+    if (soup_server_message_get_status(msg) == SOUP_STATUS_FORBIDDEN)
+      GST_DEBUG(
+          "%s: refused a request from Origin %s", config_.path.c_str(),
+          soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Origin"));
+    return;
+  }
   if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
-    soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+    soup_message_headers_replace(headers, "Allow", "GET, HEAD, OPTIONS");
     soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
     return;
   }

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "core/origins.h"
+
 namespace onair::web {
 
 enum class Protocol { kWebSocket, kHttp };
@@ -51,9 +53,10 @@ struct EndpointConfig {
   Protocol protocol = Protocol::kWebSocket;
   std::string path;
   size_t client_queue = 2;
-  std::string content_type;  // HTTP mode
-  std::string alt_query;     // WebSocket query parameter asking for the alternatives
-  int send_buffer = 0;       // SO_SNDBUF per client (bytes; 0: the system's)
+  std::string content_type;        // HTTP mode
+  std::string alt_query;           // WebSocket query parameter asking for the alternatives
+  int send_buffer = 0;             // SO_SNDBUF per client (bytes; 0: the system's)
+  AllowedOrigins allowed_origins;  // pages of other sites that may connect
 };
 
 // A frame's alternative payloads (onair/alt_payload.h); the GBytes are taken over.

@@ -26,7 +26,9 @@
  *
  * Sinks of one process with the same address and port share one server, so
  * one pipeline serves frames and sound on one port; web-root also serves the
- * files of a folder (the player page) there. An application that runs its
+ * files of a folder (the player page) there. allow-origins says which pages
+ * of other sites may connect and read the HTTP stream (CORS); by default only
+ * pages of the same host and port. An application that runs its
  * own libsoup server answers the element's need-context message (context type
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
@@ -39,10 +41,10 @@
  * |[
  * gst-launch-1.0 uridecodebin uri=file:///path/clip.mp4 name=d
  *   d. ! queue ! videoconvert ! asciienc ! webstreamsink port=8090 path=/ascii/ws
- *        web-root=/usr/share/onair/web
+ *        web-root=/usr/local/share/onair/web
  *   d. ! queue ! audioconvert ! audioresample ! voaacenc ! aacparse
  *      ! audio/mpeg,stream-format=adts
- *      ! webstreamsink port=8090 protocol=http path=/ascii/audio.aac
+ *      ! webstreamsink port=8090 protocol=http path=/ascii/audio.aac async=false
  * ]| and open http://127.0.0.1:8090/ascii/
  */
 #include "gstwebstreamsink.h"
@@ -63,7 +65,8 @@
 #include "server_registry.h"
 #include "webstreamsink_messages.h"
 
-GST_DEBUG_CATEGORY_STATIC(web_stream_sink_debug);
+// Also endpoint.cpp's.
+GST_DEBUG_CATEGORY(web_stream_sink_debug);
 #define GST_CAT_DEFAULT web_stream_sink_debug
 
 namespace web = onair::web;
@@ -88,6 +91,7 @@ struct Settings {
   std::string content_type;
   std::string alt_query = kDefaultAltQuery;
   guint send_buffer = kDefaultSendBuffer;
+  std::string allow_origins;
 };
 
 // The element, as the server's thread sees it: it may be gone.
@@ -125,6 +129,7 @@ enum {
   PROP_CONTENT_TYPE,
   PROP_ALT_QUERY,
   PROP_CLIENT_SEND_BUFFER,
+  PROP_ALLOW_ORIGINS,
   PROP_STATS,
 };
 
@@ -235,6 +240,15 @@ gboolean start(GstBaseSink *sink) noexcept {
                         ("the path must start with '/'"));
       return FALSE;
     }
+    web::AllowedOrigins allowed_origins;
+    try {
+      allowed_origins = web::AllowedOrigins::parse(settings.allow_origins);
+    } catch (const std::invalid_argument &e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("Invalid allow-origins '%s'", settings.allow_origins.c_str()),
+                        ("%s", e.what()));
+      return FALSE;
+    }
     auto weak = std::make_shared<WeakElement>(GST_ELEMENT(self));
     const std::string path = settings.path;
     // Runs in the server's thread.
@@ -244,9 +258,9 @@ gboolean start(GstBaseSink *sink) noexcept {
       onair::guarded(element, [&] { on_client_event(GST_WEB_STREAM_SINK(element), path, event); });
       gst_object_unref(element);
     };
-    web::EndpointConfig config{settings.protocol,     settings.path,
-                               settings.client_queue, settings.content_type,
-                               settings.alt_query,    int(settings.send_buffer)};
+    web::EndpointConfig config{settings.protocol,     settings.path,      settings.client_queue,
+                               settings.content_type, settings.alt_query, int(settings.send_buffer),
+                               allowed_origins};
 
     SoupServer *server = nullptr;
     GMainContext *context = nullptr;
@@ -270,7 +284,14 @@ gboolean start(GstBaseSink *sink) noexcept {
       }
       server = SOUP_SERVER(g_object_ref(own->server()));
       context = g_main_context_ref(own->context());
-      if (!settings.web_root.empty() && !own->serve_web_root(settings.web_root))
+      // Else every page is a 404 with nothing to say why.
+      if (!settings.web_root.empty() && !g_file_test(settings.web_root.c_str(), G_FILE_TEST_IS_DIR))
+        GST_ELEMENT_WARNING(self, RESOURCE, NOT_FOUND,
+                            ("web-root '%s' is not a folder", settings.web_root.c_str()),
+                            ("no pages are served on port %u (after meson install they are in "
+                             "PREFIX/share/onair/web)",
+                             own->port()));
+      if (!settings.web_root.empty() && !own->serve_web_root(settings.web_root, allowed_origins))
         GST_ELEMENT_WARNING(self, RESOURCE, SETTINGS,
                             ("Another web root is already served on port %u", own->port()),
                             ("web-root '%s' ignored", settings.web_root.c_str()));
@@ -505,6 +526,9 @@ static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, con
       case PROP_CLIENT_SEND_BUFFER:
         s.send_buffer = g_value_get_uint(value);
         break;
+      case PROP_ALLOW_ORIGINS:
+        s.allow_origins = str();
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -555,6 +579,9 @@ static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GVa
         break;
       case PROP_CLIENT_SEND_BUFFER:
         g_value_set_uint(value, s.send_buffer);
+        break;
+      case PROP_ALLOW_ORIGINS:
+        g_value_set_string(value, s.allow_origins.c_str());
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -652,6 +679,15 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
                         "system's, which grows to megabytes): small, so a slow client's frames "
                         "wait in its client-queue and are dropped there",
                         0, G_MAXINT / 2, kDefaultSendBuffer, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_ALLOW_ORIGINS,
+      g_param_spec_string(
+          "allow-origins", "Allowed origins",
+          "Pages of other sites that may open the WebSockets and read the HTTP stream (CORS), "
+          "comma-separated, e.g. 'https://example.com,http://127.0.0.1:8081'; '*': any. Empty: "
+          "only pages of the host and port the request names. Requests without an Origin "
+          "(not from a browser page) are always served",
+          "", rw));
   g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -8,6 +8,7 @@
 #include "core/static_files.h"
 #include "onair/soup_files.h"
 #include "onair/web_paths.h"
+#include "soup_origins.h"
 
 namespace onair::web {
 
@@ -27,9 +28,16 @@ gboolean run_idle(gpointer data) {
   return G_SOURCE_REMOVE;
 }
 
+struct WebRoot {
+  std::string folder;
+  AllowedOrigins allowed;
+};
+
 void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashTable *,
                   gpointer data) noexcept {
   try {
+    const auto *root = static_cast<const WebRoot *>(data);
+    if (answer_by_origin(msg, root->allowed, nullptr)) return;
     const char *method = soup_server_message_get_method(msg);
     if (std::string(method) != "GET" && std::string(method) != "HEAD") {
       soup_server_message_set_status(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, nullptr);
@@ -37,8 +45,7 @@ void serve_static(SoupServer *, SoupServerMessage *msg, const char *path, GHashT
     }
     const std::optional<std::string> decoded = decoded_request_path(path ? path : "/");
     const std::string relative = decoded ? static_relative_path(*decoded) : std::string();
-    const std::string full =
-        relative.empty() ? "" : file_inside(static_cast<const char *>(data), relative);
+    const std::string full = relative.empty() ? "" : file_inside(root->folder, relative);
     if (full.empty()) {
       soup_server_message_set_status(msg, SOUP_STATUS_NOT_FOUND, nullptr);
       return;
@@ -135,16 +142,17 @@ OwnServer::~OwnServer() {
   g_main_context_unref(context_);
 }
 
-bool OwnServer::serve_web_root(const std::string &root) {
+bool OwnServer::serve_web_root(const std::string &root, const AllowedOrigins &allowed) {
   {
     std::lock_guard lock(registry_lock);
     if (!web_root_.empty()) return web_root_ == root;
     web_root_ = root;
   }
   SoupServer *server = server_;
-  gchar *copy = g_strdup(root.c_str());
-  run_in_context(context_, [server, copy] {
-    soup_server_add_handler(server, "/", serve_static, copy, g_free);
+  auto *served = new WebRoot{root, allowed};
+  run_in_context(context_, [server, served] {
+    soup_server_add_handler(server, "/", serve_static, served,
+                            [](gpointer d) { delete static_cast<WebRoot *>(d); });
   });
   return true;
 }

@@ -12,6 +12,8 @@
 #include <set>
 #include <string>
 
+#include "core/origins.h"
+
 namespace onair::web {
 
 class OwnServer {
@@ -25,9 +27,9 @@ class OwnServer {
   SoupServer *server() const { return server_; }
   GMainContext *context() const { return context_; }
   unsigned port() const { return port_; }
-  // Serves files from `root` for every path no sink serves (first root wins);
-  // false when another root is already served.
-  bool serve_web_root(const std::string &root);
+  // Serves files from `root` for every path no sink serves (first root wins), to
+  // pages of the origins `allowed` admits; false when another root is already served.
+  bool serve_web_root(const std::string &root, const AllowedOrigins &allowed);
   // One sink per path: false when another sink serves it already.
   bool claim_path(const std::string &path);
   void release_path(const std::string &path);

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "core/client_queue.h"
+#include "core/origins.h"
 #include "core/static_files.h"
 #include "core/websocket.h"
 #include "onair/web_paths.h"
@@ -282,4 +283,62 @@ TEST(StaticFiles, FilesStayInsideTheRoot) {
   EXPECT_EQ(onair::file_inside(dir + "/root", "missing.html"), "");
   EXPECT_EQ(onair::file_inside(dir + "/nowhere", "sub/page.html"), "");
   std::filesystem::remove_all(dir);
+}
+
+TEST(Origins, ParsesOriginsWithDefaultPortsAndLowerCase) {
+  EXPECT_EQ(parse_origin("https://Example.COM"), (Origin{"https", "example.com", 443}));
+  EXPECT_EQ(parse_origin("HTTP://127.0.0.1:8081"), (Origin{"http", "127.0.0.1", 8081}));
+  EXPECT_EQ(parse_origin("http://[::1]:8080"), (Origin{"http", "[::1]", 8080}));
+  EXPECT_EQ(parse_origin("https://example.com:443"), parse_origin("https://example.com"));
+  for (const char *bad : {"null", "example.com", "https://", "https://a/b", "https://u@a",
+                          "https://a:0", "https://a:70000", "https://a:", "://a", "https://a?x"})
+    EXPECT_FALSE(parse_origin(bad)) << bad;
+}
+
+TEST(Origins, ParsesTheList) {
+  const auto list = AllowedOrigins::parse(" https://example.com/ ,http://127.0.0.1:8081,");
+  EXPECT_FALSE(list.any());
+  EXPECT_TRUE(list.lists(*parse_origin("https://EXAMPLE.com:443")));
+  EXPECT_TRUE(list.lists(*parse_origin("http://127.0.0.1:8081")));
+  EXPECT_FALSE(list.lists(*parse_origin("http://example.com")));  // another scheme
+  EXPECT_FALSE(list.lists(*parse_origin("http://127.0.0.1:8082")));
+  EXPECT_TRUE(AllowedOrigins::parse("*").any());
+  EXPECT_FALSE(AllowedOrigins::parse("").any());
+  EXPECT_THROW(AllowedOrigins::parse("https://example.com,example.org"), std::invalid_argument);
+  try {
+    AllowedOrigins::parse("https://a/page");
+    FAIL();
+  } catch (const std::invalid_argument &e) {
+    EXPECT_NE(std::string(e.what()).find("'https://a/page'"), std::string::npos) << e.what();
+  }
+}
+
+TEST(Origins, SameOriginComparesHostAndPortWithoutTheScheme) {
+  const AllowedOrigins none;
+  EXPECT_EQ(check_origin(none, nullptr, "a:8080"), OriginVerdict::kNoOrigin);
+  EXPECT_EQ(check_origin(none, "http://127.0.0.1:8080", "127.0.0.1:8080"),
+            OriginVerdict::kSameOrigin);
+  EXPECT_EQ(check_origin(none, "http://Host.Example:8080", "host.example:8080"),
+            OriginVerdict::kSameOrigin);
+  // Behind a TLS proxy: the page is https, the proxy passes Host without a port.
+  EXPECT_EQ(check_origin(none, "https://ascii.example.com", "ascii.example.com"),
+            OriginVerdict::kSameOrigin);
+  EXPECT_EQ(check_origin(none, "https://ascii.example.com", "ascii.example.com:443"),
+            OriginVerdict::kSameOrigin);
+  EXPECT_EQ(check_origin(none, "http://[::1]:8080", "[::1]:8080"), OriginVerdict::kSameOrigin);
+  EXPECT_EQ(check_origin(none, "http://127.0.0.1:8081", "127.0.0.1:8080"), OriginVerdict::kRefused);
+  EXPECT_EQ(check_origin(none, "https://ascii.example.com:8443", "ascii.example.com"),
+            OriginVerdict::kRefused);
+  EXPECT_EQ(check_origin(none, "http://evil.example", "127.0.0.1:8080"), OriginVerdict::kRefused);
+  EXPECT_EQ(check_origin(none, "http://a:8080", nullptr), OriginVerdict::kRefused);
+  EXPECT_EQ(check_origin(none, "null", "a:8080"), OriginVerdict::kRefused);
+}
+
+TEST(Origins, TheListAdmitsOtherSites) {
+  const auto list = AllowedOrigins::parse("https://example.com");
+  EXPECT_EQ(check_origin(list, "https://example.com", "127.0.0.1:8080"), OriginVerdict::kAllowed);
+  EXPECT_EQ(check_origin(list, "http://example.com", "127.0.0.1:8080"), OriginVerdict::kRefused);
+  const auto any = AllowedOrigins::parse("*");
+  EXPECT_EQ(check_origin(any, "http://evil.example", "127.0.0.1:8080"), OriginVerdict::kAllowed);
+  EXPECT_EQ(check_origin(any, "null", "127.0.0.1:8080"), OriginVerdict::kAllowed);
 }
