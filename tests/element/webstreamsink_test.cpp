@@ -20,6 +20,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "element_test.h"
@@ -159,7 +160,7 @@ struct SinkRun {
   GstElement *pipeline = nullptr;
   std::mutex lock;  // guards client_events, errors
   std::vector<GstStructure *> client_events;
-  std::vector<std::string> errors;
+  std::vector<std::string> errors, warnings;
   size_t event_count() {
     std::lock_guard l(lock);
     return client_events.size();
@@ -185,6 +186,12 @@ struct SinkRun {
             gst_message_parse_error(m, &e, nullptr);
             std::lock_guard lock(self->lock);
             self->errors.push_back(e->message);
+            g_error_free(e);
+          } else if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_WARNING) {
+            GError *e = nullptr;
+            gst_message_parse_warning(m, &e, nullptr);
+            std::lock_guard lock(self->lock);
+            self->warnings.push_back(e->message);
             g_error_free(e);
           } else if (GST_MESSAGE_TYPE(m) == GST_MESSAGE_ELEMENT &&
                      gst_message_has_name(m, msg::kClient)) {
@@ -707,4 +714,149 @@ TEST(WebStreamSink, ServesTheApplicationsServerThroughAContext) {
   // The sink's detach was queued to the app's context: run it before the server goes.
   while (g_main_context_pending(nullptr)) g_main_context_iteration(nullptr, FALSE);
   g_object_unref(app);
+}
+
+namespace {
+
+// Sends `request` and returns the answer's head (status line and headers).
+std::string head_of_answer(guint port, const std::string &request) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr *>(&a), sizeof a), 0);
+  EXPECT_EQ(write(fd, request.data(), request.size()), ssize_t(request.size()));
+  timeval tv{10, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  std::string head;
+  char c;
+  while (head.find("\r\n\r\n") == std::string::npos && read(fd, &c, 1) == 1) head += c;
+  close(fd);
+  return head;
+}
+
+std::string handshake(guint port, const std::string &path, const std::string &origin) {
+  return "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1:" + std::to_string(port) +
+         "\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+         "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n" +
+         (origin.empty() ? "" : "Origin: " + origin + "\r\n") + "\r\n";
+}
+
+bool starts_with(const std::string &s, const std::string &prefix) {
+  return s.rfind(prefix, 0) == 0;
+}
+
+bool has_header(const std::string &head, const std::string &line) {
+  return head.find("\r\n" + line + "\r\n") != std::string::npos;
+}
+
+std::string sound_pipeline(const std::string &sink_props) {
+  return "appsrc name=src format=time caps=audio/mpeg,mpegversion=4,stream-format=adts "
+         "! webstreamsink name=sink protocol=http port=0 path=/ascii/audio.aac sync=false "
+         "async=false " +
+         sink_props;
+}
+
+}  // namespace
+
+TEST(WebStreamSink, WebSocketsOfOtherSitesNeedToBeAllowed) {
+  SinkRun run(ascii_pipeline("allow-origins=https://example.com"));
+  const guint port = run.port();
+  const std::string own = "http://127.0.0.1:" + std::to_string(port);
+  // Not a browser page, the same origin, and a listed one are served.
+  EXPECT_TRUE(starts_with(head_of_answer(port, handshake(port, "/ascii/ws", "")), "HTTP/1.1 101"));
+  EXPECT_TRUE(starts_with(head_of_answer(port, handshake(port, "/ascii/ws", own)), "HTTP/1.1 101"));
+  EXPECT_TRUE(starts_with(head_of_answer(port, handshake(port, "/ascii/ws", "https://EXAMPLE.com")),
+                          "HTTP/1.1 101"));
+  // Others are refused before the handshake.
+  for (const char *foreign : {"http://evil.example", "http://example.com", "null"}) {
+    const std::string head = head_of_answer(port, handshake(port, "/ascii/ws", foreign));
+    EXPECT_TRUE(starts_with(head, "HTTP/1.1 403")) << foreign << ": " << head;
+  }
+  EXPECT_TRUE(iterate_until([&] { return run.clients() == 0; }));
+  EXPECT_TRUE(run.errors.empty());
+}
+
+TEST(WebStreamSink, OnlyTheSameOriginByDefault) {
+  SinkRun run(ascii_pipeline());
+  const guint port = run.port();
+  EXPECT_TRUE(starts_with(
+      head_of_answer(port,
+                     handshake(port, "/ascii/ws", "http://127.0.0.1:" + std::to_string(port))),
+      "HTTP/1.1 101"));
+  EXPECT_TRUE(starts_with(head_of_answer(port, handshake(port, "/ascii/ws", "https://example.com")),
+                          "HTTP/1.1 403"));
+}
+
+TEST(WebStreamSink, OptionsIsAPreflightForAllowedOrigins) {
+  SinkRun run(sound_pipeline("allow-origins=http://127.0.0.1:8081,https://example.com"));
+  const guint port = run.port();
+  const std::string head =
+      head_of_answer(port,
+                     "OPTIONS /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                     "http://127.0.0.1:8081\r\nAccess-Control-Request-Method: GET\r\n\r\n");
+  EXPECT_TRUE(starts_with(head, "HTTP/1.1 204")) << head;
+  EXPECT_TRUE(has_header(head, "Access-Control-Allow-Origin: http://127.0.0.1:8081")) << head;
+  EXPECT_TRUE(has_header(head, "Access-Control-Allow-Methods: GET, HEAD, OPTIONS")) << head;
+  EXPECT_TRUE(has_header(head, "Vary: Origin")) << head;
+  const std::string refused =
+      head_of_answer(port,
+                     "OPTIONS /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                     "http://evil.example\r\nAccess-Control-Request-Method: GET\r\n\r\n");
+  EXPECT_TRUE(starts_with(refused, "HTTP/1.1 403")) << refused;
+  EXPECT_EQ(refused.find("Access-Control-Allow-Origin"), std::string::npos) << refused;
+  // Other methods still are not.
+  EXPECT_TRUE(starts_with(
+      head_of_answer(port, "DELETE /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n"),
+      "HTTP/1.1 405"));
+}
+
+TEST(WebStreamSink, AllowedOriginsReadTheSoundAndItsTime) {
+  SinkRun run(sound_pipeline("allow-origins=https://example.com"));
+  const guint port = run.port();
+  const std::string head_request =
+      "HEAD /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: https://example.com\r\n\r\n";
+  const std::string head = head_of_answer(port, head_request);
+  EXPECT_TRUE(starts_with(head, "HTTP/1.1 200")) << head;
+  EXPECT_TRUE(has_header(head, "Access-Control-Allow-Origin: https://example.com")) << head;
+  EXPECT_TRUE(has_header(head, "Access-Control-Expose-Headers: X-Stream-Time")) << head;
+
+  // The endless GET: its headers go with the first chunk.
+  std::string get_head;
+  std::thread reader([&] {
+    get_head = head_of_answer(port,
+                              "GET /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: "
+                              "https://example.com\r\n\r\n");
+  });
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 1; }));
+  run.push("src", 3, 100);
+  reader.join();
+  EXPECT_TRUE(starts_with(get_head, "HTTP/1.1 200")) << get_head;
+  EXPECT_TRUE(has_header(get_head, "Access-Control-Allow-Origin: https://example.com")) << get_head;
+  EXPECT_TRUE(has_header(get_head, "Access-Control-Expose-Headers: X-Stream-Time")) << get_head;
+  EXPECT_TRUE(has_header(get_head, "X-Stream-Time: 300000000")) << get_head;
+
+  const std::string refused = head_of_answer(
+      port,
+      "GET /ascii/audio.aac HTTP/1.1\r\nHost: 127.0.0.1\r\nOrigin: http://evil.example\r\n\r\n");
+  EXPECT_TRUE(starts_with(refused, "HTTP/1.1 403")) << refused;
+  EXPECT_EQ(refused.find("Access-Control-Allow-Origin"), std::string::npos) << refused;
+}
+
+TEST(WebStreamSink, InvalidAllowOriginsIsASettingsError) {
+  GstElement *sink = gst_element_factory_make("webstreamsink", nullptr);
+  g_object_set(sink, "port", 0, "allow-origins", "https://example.com,example.org", nullptr);
+  EXPECT_EQ(gst_element_set_state(sink, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  gst_element_set_state(sink, GST_STATE_NULL);
+  gst_object_unref(sink);
+}
+
+TEST(WebStreamSink, MissingWebRootIsAWarning) {
+  const std::string missing = "/nonexistent/onair/web";
+  SinkRun run(ascii_pipeline("web-root=" + missing));
+  std::lock_guard lock(run.lock);
+  ASSERT_EQ(run.warnings.size(), 1u);
+  EXPECT_NE(run.warnings[0].find(missing), std::string::npos) << run.warnings[0];
+  EXPECT_TRUE(run.errors.empty());
 }
