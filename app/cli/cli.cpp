@@ -4,6 +4,8 @@
 #include <cmath>
 #include <cstdlib>
 
+#include "web/core/origins.h"
+
 namespace onair::app {
 
 namespace {
@@ -54,7 +56,13 @@ const char kRunHelp[] =
     "                             ~/.config/onair/api-token, made at first start)\n"
     "  --control stdin            read overlay commands from standard input, one JSON\n"
     "                             object per line; a JSON reply per line on standard output\n"
-    "  --control-socket PATH      the same protocol on a Unix socket (made with mode 0600)\n";
+    "  --control-socket PATH      the same protocol on a Unix socket (made with mode 0600)\n"
+    "  --allow-origin ORIGIN      let pages of another site (e.g. https://example.com,\n"
+    "                             http://127.0.0.1:8081; * for any) open the WebSockets\n"
+    "                             and read the sound, /api/status and /metrics\n"
+    "                             (repeatable); by default only pages of this server\n"
+    "                             may. Sets allow-origins on each webstreamsink that\n"
+    "                             has none of its own\n";
 
 const char kTokenHelp[] =
     "Usage: onair token [--token-file FILE]\n"
@@ -85,6 +93,18 @@ double parse_seconds(const std::string &option, const std::string &text) {
       v > 86400)
     throw UsageError(option + " takes a number of seconds, not '" + text + "'");
   return v;
+}
+
+// "*" or one origin, as webstreamsink's allow-origins takes them.
+bool is_one_allowed_origin(const std::string &text) {
+  if (text.find_first_not_of(" \t") == std::string::npos || text.find(',') != std::string::npos)
+    return false;
+  try {
+    web::AllowedOrigins::parse(text);
+    return true;
+  } catch (const std::invalid_argument &) {
+    return false;
+  }
 }
 
 Options::Command command_named(const std::string &name) {
@@ -195,6 +215,14 @@ Options parse_command_line(const std::vector<std::string> &args) {
     } else if (is_run && name == "--control-socket") {
       o.control_socket = value();
       if (o.control_socket.empty()) throw UsageError("--control-socket needs a path");
+    } else if (is_run && name == "--allow-origin") {
+      const std::string origin = value();
+      if (!is_one_allowed_origin(origin))
+        throw UsageError(
+            "--allow-origin takes one origin such as https://example.com or "
+            "http://127.0.0.1:8081, or *, not '" +
+            origin.substr(0, 60) + "'");
+      o.allow_origins.push_back(origin);
     } else if (o.command == Options::Command::kShow && (name == "-s" || name == "--set")) {
       throw UsageError(
           "show takes no values: 'onair check NAME -s KEY=VALUE ...' builds the pipeline "
@@ -210,6 +238,13 @@ Options parse_command_line(const std::vector<std::string> &args) {
   if (takes_pipeline && o.pipeline.empty())
     throw UsageError(first + " needs a pipeline name or file");
   return o;
+}
+
+std::string allow_origins_list(const Options &options) {
+  std::string list;
+  for (const std::string &origin : options.allow_origins)
+    list += (list.empty() ? "" : ",") + origin;
+  return list;
 }
 
 std::string help_text(const std::string &topic) {

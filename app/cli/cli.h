@@ -37,7 +37,13 @@ struct Options {
   std::string token_file;       // empty: $XDG_CONFIG_HOME/onair/api-token
   bool control_stdin = false;   // --control stdin: commands on standard input
   std::string control_socket;   // --control-socket PATH; empty: none
+  // --allow-origin (repeatable): pages of other sites that may use the web server's
+  // streams and JSON; empty: the same origin only.
+  std::vector<std::string> allow_origins;
 };
+
+// The --allow-origin values as webstreamsink's allow-origins ("a,b").
+std::string allow_origins_list(const Options &options);
 
 // Throws UsageError with a one-line message.
 Options parse_command_line(const std::vector<std::string> &args);

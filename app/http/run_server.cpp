@@ -24,6 +24,7 @@ HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayCon
   routes.status_json = [run] { return status_json(redacted(run.runner.status(), run.redact)); };
   routes.metrics = [run] { return metrics_text(redacted(run.runner.status(), run.redact)); };
   routes.token = token;
+  routes.allowed_origins = web::AllowedOrigins::parse(allow_origins_list(run.options));
   routes.overlay_command = [&control](CommandKind kind, std::string_view body, bool empty_ok) {
     return control.http(kind, body, empty_ok);
   };

@@ -14,6 +14,7 @@
 #include "control/replies.h"
 #include "http/auth.h"
 #include "http/routes.h"
+#include "web/soup_origins.h"
 
 namespace onair::app {
 
@@ -123,8 +124,10 @@ struct HttpServer::Impl {
       control_api(msg, path, method);
       return;
     }
+    // The same rules as webstreamsink's for its paths (a sink on this server has its own).
+    if (web::answer_by_origin(msg, routes.allowed_origins, nullptr)) return;
     if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
-      soup_message_headers_replace(headers, "Allow", "GET, HEAD");
+      soup_message_headers_replace(headers, "Allow", "GET, HEAD, OPTIONS");
       respond_error(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, path);
       return;
     }

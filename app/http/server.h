@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "control/command.h"
+#include "web/core/origins.h"
 
 typedef struct _SoupServer SoupServer;
 
@@ -36,6 +37,8 @@ struct HttpRoutes {
   std::function<ControlResult(CommandKind, std::string_view body, bool empty_is_object)>
       overlay_command;
   std::function<std::string()> overlays_json;  // GET /api/overlay
+  // Pages of other sites that may read everything but the control API (CORS).
+  web::AllowedOrigins allowed_origins;
 };
 
 class HttpServer {

@@ -8,6 +8,7 @@
 
 #include "control/services.h"
 #include "pipeline/expansion.h"
+#include "run/elements.h"
 #include "run/runner.h"
 
 namespace onair::app {
@@ -42,6 +43,17 @@ void drop_if_empty(const std::string &dir) {
   if (!dir.empty()) g_rmdir(dir.c_str());
 }
 
+// --allow-origin, for every webstreamsink whose allow-origins the pipeline leaves empty.
+void allow_origins_on_web_sinks(GstElement *pipeline, const std::string &list) {
+  if (list.empty()) return;
+  for (const auto &[name, sink] : elements_made_by(pipeline, "webstreamsink")) {
+    gchar *own = nullptr;
+    g_object_get(sink.get(), "allow-origins", &own, nullptr);
+    if (!own || !*own) g_object_set(sink.get(), "allow-origins", list.c_str(), nullptr);
+    g_free(own);
+  }
+}
+
 // Drops the stop handler once the runner it calls is gone.
 struct StopsForwarded {
   StopRequests &stops;
@@ -59,6 +71,7 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
     prepared_.values["web_dir"] = where_.web_dir;
     launch_line_ = expand(prepared_.file, prepared_.values);
     pipeline_ = build_pipeline(prepared_.file, launch_line_);
+    allow_origins_on_web_sinks(pipeline_.get(), allow_origins_list(options));
   } catch (const PipelineError &e) {
     drop_if_empty(run_dir_);
     throw PipelineError(prepared_.redact(e.what()));

@@ -114,3 +114,24 @@ TEST(Cli, ControlOptions) {
   EXPECT_EQ(usage_error({"check", "x", "--token-file", "f"}),
             "unknown option '--token-file' for check");
 }
+
+TEST(Cli, AllowOrigin) {
+  EXPECT_TRUE(parse({"run", "demo"}).allow_origins.empty());
+  const Options o = parse({"run", "demo", "--allow-origin", "https://example.com",
+                           "--allow-origin=http://127.0.0.1:8081", "--allow-origin", "*"});
+  EXPECT_EQ(o.allow_origins,
+            (std::vector<std::string>{"https://example.com", "http://127.0.0.1:8081", "*"}));
+  EXPECT_EQ(allow_origins_list(o), "https://example.com,http://127.0.0.1:8081,*");
+  EXPECT_EQ(parse({"run", "demo", "--allow-origin", "https://Example.com/"}).allow_origins[0],
+            "https://Example.com/");
+  EXPECT_NE(help_text("run").find("--allow-origin ORIGIN"), std::string::npos);
+  for (const char *bad : {"example.com", "https://a/page", "", "a,b", "https://a,https://b", " "})
+    EXPECT_EQ(usage_error({"run", "demo", "--allow-origin", bad}),
+              "--allow-origin takes one origin such as https://example.com or "
+              "http://127.0.0.1:8081, or *, not '" +
+                  std::string(bad) + "'")
+        << bad;
+  EXPECT_EQ(usage_error({"run", "demo", "--allow-origin"}), "--allow-origin needs a value");
+  EXPECT_EQ(usage_error({"check", "demo", "--allow-origin", "*"}),
+            "unknown option '--allow-origin' for check");
+}
