@@ -19,8 +19,8 @@ import unittest
 import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
-from onair_test import (DEADLINE, ONAIR, Running, TempDirTest, WebSocket,  # noqa: E402
-                        adts_frames, ffprobe_duration, http_get, main, raw_request, run,
+from onair_test import (DEADLINE, ONAIR, HandshakeRefused, Running, TempDirTest,  # noqa: E402
+                        WebSocket, adts_frames, ffprobe_duration, http_get, main, raw_request, run,
                         write_pipeline)
 
 
@@ -479,7 +479,7 @@ class WebServer(TempDirTest):
                 self.assertNotIn(b"root:", body)
             status, headers, _ = http_get(url + "api/status", method="POST")
             self.assertEqual(status, 405)
-            self.assertEqual(headers["Allow"], "GET, HEAD")
+            self.assertEqual(headers["Allow"], "GET, HEAD, OPTIONS")
             self.assertRegex(raw_request(port, b"GARBAGE\x00\xff\r\n\r\n"), r"^HTTP/1\.[01] 4\d\d")
             # An over-long request line is refused or the connection dropped.
             self.assertRegex(raw_request(port, b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\n\r\n"),
@@ -1580,7 +1580,10 @@ class AsciiWeb(TempDirTest):
                                              b"GET /ascii/ HTTP/1.1\r\nHost: x\r\n\r\n"),
                                  "HTTP/1.1 301 Moved Permanently")
 
-                ws = WebSocket(proxy.tls_port, "/ascii/ws", tls=tls)
+                # The page's own WebSocket: nginx passes the browser's Host, which
+                # is the page's origin.
+                ws = WebSocket(proxy.tls_port, "/ascii/ws", tls=tls,
+                               origin="https://127.0.0.1:%d" % proxy.tls_port)
                 self.assertEqual(ws.receive(), (1, b"INIT:20.0:2:80:34:0"))
                 for _ in range(5):
                     opcode, frame = ws.receive()
@@ -1796,6 +1799,63 @@ class AsciiWeb(TempDirTest):
         finally:
             proc.kill()
             proc.communicate()
+
+    def test_other_sites_need_allow_origin(self):
+        """Pages of other sites: refused unless --allow-origin names them; an allowed
+        one gets the frames and reads the sound, its time and the status (CORS)."""
+        clip = make_clip(os.path.join(self.tmp, "bars.mp4"), 20)
+        [other] = free_ports(1)
+        site, evil = "http://127.0.0.1:%d" % other, "http://evil.example"
+        r, url, port = self.start(clip, "-s", "quality=low", "--allow-origin", site)
+        try:
+            ws = WebSocket(port, "/ascii/ws", origin=site)
+            opcode, init = ws.receive()
+            self.assertEqual(opcode, 1)
+            self.assertTrue(init.startswith(b"INIT:"), init)
+            ws.close()
+            with self.assertRaises(HandshakeRefused) as refused:
+                WebSocket(port, "/ascii/ws", origin=evil)
+            self.assertEqual(refused.exception.status, 403)
+
+            status, headers, _ = http_get(url + "ascii/audio.aac", method="OPTIONS",
+                                          headers={"Origin": site,
+                                                   "Access-Control-Request-Method": "GET"})
+            self.assertEqual(status, 204)
+            self.assertEqual(headers["Access-Control-Allow-Origin"], site)
+            self.assertEqual(headers["Access-Control-Allow-Methods"], "GET, HEAD, OPTIONS")
+            status, headers, _ = http_get(url + "ascii/audio.aac", method="HEAD",
+                                          headers={"Origin": site})
+            self.assertEqual(status, 200)
+            self.assertEqual(headers["Access-Control-Allow-Origin"], site)
+            self.assertEqual(headers["Access-Control-Expose-Headers"], "X-Stream-Time")
+            for path in ("api/status", "metrics"):
+                status, headers, _ = http_get(url + path, headers={"Origin": site})
+                self.assertEqual((status, headers["Access-Control-Allow-Origin"]), (200, site))
+                self.assertIn("Origin", headers["Vary"])
+                status, headers, _ = http_get(url + path, headers={"Origin": evil})
+                self.assertEqual(status, 403)
+                self.assertIsNone(headers["Access-Control-Allow-Origin"])
+            # The control API stays for the server's own pages.
+            status, headers, _ = http_get(url + "api/overlay", headers={"Origin": site})
+            self.assertIsNone(headers["Access-Control-Allow-Origin"])
+        finally:
+            self.stop(r)
+
+        # Without the option: the server's own pages only.
+        r, url, port = self.start(clip, "-s", "quality=low")
+        try:
+            ws = WebSocket(port, "/ascii/ws", origin="http://127.0.0.1:%d" % port)
+            self.assertEqual(ws.receive()[0], 1)
+            ws.close()
+            with self.assertRaises(HandshakeRefused) as refused:
+                WebSocket(port, "/ascii/ws", origin=site)
+            self.assertEqual(refused.exception.status, 403)
+            status, headers, _ = http_get(url + "ascii/audio.aac", method="OPTIONS",
+                                          headers={"Origin": site})
+            self.assertEqual(status, 403)
+            self.assertIsNone(headers["Access-Control-Allow-Origin"])
+        finally:
+            self.stop(r)
 
     def test_unreadable_uri_is_a_clear_error(self):
         r = Running("ascii-web", "-s", "uri=" + os.path.join(self.tmp, "nothing.mp4"),

@@ -135,8 +135,8 @@ class Running:
         self._reader.join(10)
 
 
-def http_get(url, method="GET"):
-    req = urllib.request.Request(url, method=method)
+def http_get(url, method="GET", headers=None):
+    req = urllib.request.Request(url, method=method, headers=headers or {})
     try:
         with urllib.request.urlopen(req, timeout=10) as r:
             return r.status, r.headers, r.read()
@@ -194,11 +194,20 @@ def main(module):
     sys.exit(0 if result.wasSuccessful() else 1)
 
 
+class HandshakeRefused(AssertionError):
+    """The server answered the WebSocket handshake with `status`, not 101."""
+
+    def __init__(self, status, head):
+        super().__init__("handshake refused: %r" % head)
+        self.status = status
+
+
 class WebSocket:
     """A minimal RFC 6455 client (text and binary messages, close)."""
 
-    def __init__(self, port, path, host="127.0.0.1", timeout=10, tls=None):
-        """`tls`: an ssl.SSLContext for wss:// (a TLS front such as nginx)."""
+    def __init__(self, port, path, host="127.0.0.1", timeout=10, tls=None, origin=None):
+        """`tls`: an ssl.SSLContext for wss:// (a TLS front such as nginx); `origin`:
+        the Origin header a browser page would send."""
         import base64
         self.sock = socket.create_connection((host, port), timeout=timeout)
         if tls:
@@ -206,7 +215,9 @@ class WebSocket:
         key = base64.b64encode(os.urandom(16)).decode()
         self.sock.sendall(("GET %s HTTP/1.1\r\nHost: %s:%d\r\nUpgrade: websocket\r\n"
                            "Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
-                           "Sec-WebSocket-Version: 13\r\n\r\n" % (path, host, port, key)).encode())
+                           "Sec-WebSocket-Version: 13\r\n%s\r\n"
+                           % (path, host, port, key,
+                              "Origin: %s\r\n" % origin if origin else "")).encode())
         head = b""
         while b"\r\n\r\n" not in head:
             chunk = self.sock.recv(1)
@@ -215,7 +226,8 @@ class WebSocket:
             head += chunk
         self.status = int(head.split(b" ", 2)[1])
         if self.status != 101:
-            raise AssertionError("handshake refused: %r" % head)
+            self.sock.close()
+            raise HandshakeRefused(self.status, head)
         self.buffer = b""
 
     def _read(self, n):
