@@ -70,6 +70,7 @@ export class AsciilinePlayer extends EventTarget {
     this.malformed = 0;
     this.soundTime = null;    // stream time (s) of the sound playing, when known
     this.soundState = 'none'; // none | waiting | playing | blocked
+    this.soundTransport = null; // 'websocket' or 'http' once sound has come
     this.lead = 0;            // seconds of picture received ahead of the sound
     this.fps = 0;
     this.state = 'stopped';   // connecting | live | reconnecting | stopped
@@ -415,6 +416,7 @@ export class AsciilinePlayer extends EventTarget {
         if (this._soundStart === null && e.data.startsWith('TIME:')) this._soundStart = Number(e.data.slice(5)) / 1e9;
         return;
       }
+      this.soundTransport = 'websocket';
       feed(new Uint8Array(e.data));
     };
     ws.onclose = () => {
@@ -438,6 +440,7 @@ export class AsciilinePlayer extends EventTarget {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) throw new Error('sound ended');
+        this.soundTransport = 'http';
         feed(value);
       }
     })().catch(() => { if (!abort.signal.aborted) fail(); });
