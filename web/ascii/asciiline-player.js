@@ -107,6 +107,9 @@ export class AsciilinePlayer extends EventTarget {
       });
     }
     this._startSound();
+    // Inside a click: ask now, as some browsers allow sound only during the
+    // click itself; it plays once the first chunk is in.
+    if (navigator.userActivation && navigator.userActivation.isActive) this.audio.play().catch(() => {});
   }
 
   // Closes the sockets and silences the sound; play() starts again.
