@@ -1384,7 +1384,7 @@ class AsciiWeb(TempDirTest):
             self.assertEqual(status, 200)
             self.assertTrue(headers["Content-Type"].startswith("text/html"))
             self.assertIn(b"player.js", body)
-            status, _, body = http_get(url + "ascii/player.js")
+            status, _, body = http_get(url + "ascii/asciiline-player.js")
             self.assertEqual(status, 200)
             self.assertIn(b"WebSocket", body)
 

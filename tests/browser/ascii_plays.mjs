@@ -2,28 +2,14 @@
 // clip of colour bars (made here with gst-launch-1.0) in the bars' colours,
 // and its sound plays (the audio element's time advances).
 // Then the quality menu switches this viewer to the high grid.
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-import { SCREENSHOT, waitForPlayback, withOnairPage } from './harness.mjs';
+import { SCREENSHOT, makeClip, waitForPlayback, withOnairPage } from './harness.mjs';
 
 const out = mkdtempSync(join(tmpdir(), 'onair-ascii-'));
-const clip = join(out, 'bars.mp4');
-// 100% colour bars, full height, with a tone. The clip starts playing when
-// the app starts, before Chromium does, so it lasts 120 s: longer than all
-// the waits below can add up to on a loaded machine. The test stops the app
-// itself when done; it never waits for the clip to end.
-const made = spawnSync('gst-launch-1.0', ['-q',
-  'videotestsrc', 'num-buffers=3000', 'pattern=smpte100', '!', 'video/x-raw,width=320,height=180,framerate=25/1',
-  '!', 'x264enc', 'speed-preset=ultrafast', '!', 'h264parse', '!', 'queue', '!', 'mux.',
-  'audiotestsrc', 'num-buffers=5200', 'freq=440', '!', 'audioconvert', '!', 'voaacenc', '!', 'aacparse',
-  '!', 'queue', '!', 'mux.', 'mp4mux', 'name=mux', '!', 'filesink', `location=${clip}`], { encoding: 'utf8' });
-if (made.status !== 0) {
-  console.log(`cannot make the test clip: ${made.stderr}`);
-  process.exit(1);
-}
+const clip = makeClip(out);
 
 const code = await withOnairPage(
   ['ascii-web', '-s', `uri=${clip}`, '-s', 'quality=low', '--output-dir', join(out, 'runs')],

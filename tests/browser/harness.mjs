@@ -4,9 +4,10 @@
 //
 // Without playwright-core or Chromium a check skips (exit 77), unless
 // ONAIR_REQUIRE_BROWSER=1, as in CI, makes that a failure.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { join } from 'node:path';
 
 const CHROMIUM = process.env.CHROMIUM || '/usr/bin/chromium';
 export const ONAIR = process.env.ONAIR_BIN || 'build/app/onair';
@@ -34,6 +35,27 @@ export async function waitForPlayback(page, selector, from, what, { by = 1.0, ti
   }
   const reached = await page.evaluate((sel) => document.querySelector(sel).currentTime, selector);
   return { reached, waited: (Date.now() - started) / 1000 };
+}
+
+// Makes DIR/bars.mp4 (or DIR/silent.mp4 without sound): 100% colour bars,
+// full height, 320x180 at 25 fps, with a 440 Hz tone. The clip starts
+// playing when the app starts, before Chromium does, so it lasts 120 s:
+// longer than a check's waits can add up to on a loaded machine. Checks stop
+// the app themselves when done; they never wait for the clip to end.
+export function makeClip(dir, { sound = true } = {}) {
+  const clip = join(dir, sound ? 'bars.mp4' : 'silent.mp4');
+  const video = ['videotestsrc', 'num-buffers=3000', 'pattern=smpte100', '!',
+    'video/x-raw,width=320,height=180,framerate=25/1',
+    '!', 'x264enc', 'speed-preset=ultrafast', '!', 'h264parse', '!', 'queue', '!', 'mux.'];
+  const audio = ['audiotestsrc', 'num-buffers=5200', 'freq=440', '!', 'audioconvert', '!', 'voaacenc',
+    '!', 'aacparse', '!', 'queue', '!', 'mux.'];
+  const made = spawnSync('gst-launch-1.0', ['-q', ...video, ...(sound ? audio : []),
+    'mp4mux', 'name=mux', '!', 'filesink', `location=${clip}`], { encoding: 'utf8' });
+  if (made.status !== 0) {
+    console.log(`cannot make the test clip: ${made.stderr}`);
+    process.exit(1);
+  }
+  return clip;
 }
 
 export function missing(what) {
@@ -79,7 +101,8 @@ export async function withOnairPage(args, check, { summary = true } = {}) {
         '--disable-background-networking', '--disable-component-update', '--disable-sync',
         '--autoplay-policy=no-user-gesture-required'],
     });
-    const page = await browser.newPage();
+    // A context of its own, so a check can open more tabs in it.
+    const page = await (await browser.newContext()).newPage();
     // Navigation and actions (goto, selectOption) get more than the 30 s
     // default, for a loaded machine; waits on progress set their own.
     page.setDefaultTimeout(60000);
