@@ -27,6 +27,19 @@ namespace {
 namespace monitor_msg = onair::streammonitor_messages;
 namespace output_msg = onair::resilientrtmpsink_messages;
 
+// An element's "stats" property: what its stats message carries (null if none).
+StructurePtr stats_of(GstElement *element) {
+  GstStructure *s = nullptr;
+  g_object_get(element, "stats", &s, nullptr);
+  return StructurePtr(s);
+}
+
+// Sets `out` from a guint64 field, if the structure has it.
+void read_uint64(const GstStructure *s, const char *field, uint64_t &out) {
+  guint64 v = 0;
+  if (gst_structure_get_uint64(s, field, &v)) out = v;
+}
+
 // "/pipeline0/filesrc0": the names from the top bin down.
 std::string object_path(GstObject *object) {
   std::string path;
@@ -141,60 +154,55 @@ StreamFigures Runner::read_stream(GstElement *stream) const {
   g_object_get(stream, "path", &path, nullptr);
   if (path) st.path = path;
   g_free(path);
-  GstStructure *s = nullptr;
-  g_object_get(stream, "stats", &s, nullptr);
+  const StructurePtr stats = stats_of(stream);
+  const GstStructure *s = stats.get();
   if (!s) return st;
-  StructurePtr stats(s);
   namespace web = onair::webstreamsink_messages;
   guint u32 = 0;
   if (gst_structure_get_uint(s, web::kClients, &u32)) st.clients = u32;
-  guint64 u64 = 0;
-  if (gst_structure_get_uint64(s, web::kConnections, &u64)) st.connections = u64;
-  if (gst_structure_get_uint64(s, web::kFramesSent, &u64)) st.frames_sent = u64;
-  if (gst_structure_get_uint64(s, web::kBytesSent, &u64)) st.bytes_sent = u64;
-  if (gst_structure_get_uint64(s, web::kDropped, &u64)) st.dropped = u64;
+  read_uint64(s, web::kConnections, st.connections);
+  read_uint64(s, web::kFramesSent, st.frames_sent);
+  read_uint64(s, web::kBytesSent, st.bytes_sent);
+  read_uint64(s, web::kDropped, st.dropped);
   return st;
 }
 
 InputFigures Runner::read_input(GstElement *input) const {
   InputFigures in;
   in.name = GST_OBJECT_NAME(input);
-  GstStructure *s = nullptr;
-  g_object_get(input, "stats", &s, nullptr);
+  const StructurePtr stats = stats_of(input);
+  const GstStructure *s = stats.get();
   if (!s) return in;
-  StructurePtr stats(s);
   namespace feed = onair::feedsrc_messages;
   gboolean flag = FALSE;
   if (gst_structure_get_boolean(s, feed::kConnectedField, &flag)) in.connected = flag;
   if (gst_structure_get_boolean(s, feed::kStalledField, &flag)) in.stalled = flag;
-  guint64 u64 = 0;
-  if (gst_structure_get_uint64(s, feed::kFramesReceived, &u64)) in.frames_received = u64;
-  if (gst_structure_get_uint64(s, feed::kFramesRepeated, &u64)) in.frames_repeated = u64;
-  if (gst_structure_get_uint64(s, feed::kFramesRefused, &u64)) in.frames_refused = u64;
-  if (gst_structure_get_uint64(s, feed::kBytesReceived, &u64)) in.bytes_received = u64;
-  if (gst_structure_get_uint64(s, feed::kSilenceInserted, &u64))
-    in.silence_inserted = static_cast<double>(u64) / 1e9;
+  read_uint64(s, feed::kFramesReceived, in.frames_received);
+  read_uint64(s, feed::kFramesRepeated, in.frames_repeated);
+  read_uint64(s, feed::kFramesRefused, in.frames_refused);
+  read_uint64(s, feed::kBytesReceived, in.bytes_received);
+  uint64_t silence_ns = 0;
+  read_uint64(s, feed::kSilenceInserted, silence_ns);
+  in.silence_inserted = static_cast<double>(silence_ns) / 1e9;
   return in;
 }
 
 OutputFigures Runner::read_output(GstElement *output) const {
   OutputFigures o;
   o.name = GST_OBJECT_NAME(output);
-  GstStructure *s = nullptr;
-  // The "stats" property holds what the stats message carries.
-  g_object_get(output, "stats", &s, nullptr);
+  const StructurePtr stats = stats_of(output);
+  const GstStructure *s = stats.get();
   if (!s) return o;
-  StructurePtr stats(s);
   if (const gchar *v = gst_structure_get_string(s, output_msg::kStateName)) o.state = v;
   if (const gchar *v = gst_structure_get_string(s, output_msg::kLocation)) o.location = v;
   if (const gchar *v = gst_structure_get_string(s, output_msg::kLastError)) o.last_error = v;
   gst_structure_get_double(s, output_msg::kBitrate, &o.bitrate);
-  guint64 u64 = 0;
-  if (gst_structure_get_uint64(s, output_msg::kFramesSent, &u64)) o.frames_sent = u64;
-  if (gst_structure_get_uint64(s, output_msg::kBytesSent, &u64)) o.bytes_sent = u64;
-  if (gst_structure_get_uint64(s, output_msg::kFramesDropped, &u64)) o.frames_dropped = u64;
-  if (gst_structure_get_uint64(s, output_msg::kUptime, &u64))
-    o.uptime = static_cast<double>(u64) / 1e9;
+  read_uint64(s, output_msg::kFramesSent, o.frames_sent);
+  read_uint64(s, output_msg::kBytesSent, o.bytes_sent);
+  read_uint64(s, output_msg::kFramesDropped, o.frames_dropped);
+  uint64_t uptime_ns = 0;
+  read_uint64(s, output_msg::kUptime, uptime_ns);
+  o.uptime = static_cast<double>(uptime_ns) / 1e9;
   guint u32 = 0;
   if (gst_structure_get_uint(s, output_msg::kReconnects, &u32)) o.reconnects = u32;
   if (gst_structure_get_uint(s, output_msg::kAttempt, &u32)) o.attempt = u32;
@@ -414,12 +422,11 @@ void Runner::handle_element(GstMessage *message) {
     if (const gchar *media = gst_structure_get_string(s, monitor_msg::kMedia)) m.media = media;
     gst_structure_get_double(s, monitor_msg::kFps, &m.fps);
     gst_structure_get_double(s, monitor_msg::kBitrate, &m.bitrate);
-    guint64 v = 0;
-    if (gst_structure_get_uint64(s, monitor_msg::kBuffers, &v)) m.buffers = v;
-    if (gst_structure_get_uint64(s, monitor_msg::kBytes, &v)) m.bytes = v;
-    if (gst_structure_get_uint64(s, monitor_msg::kGaps, &v)) m.gaps = v;
-    if (gst_structure_get_uint64(s, monitor_msg::kDropped, &v)) m.dropped = v;
-    if (gst_structure_get_uint64(s, monitor_msg::kDiscont, &v)) m.discont = v;
+    read_uint64(s, monitor_msg::kBuffers, m.buffers);
+    read_uint64(s, monitor_msg::kBytes, m.bytes);
+    read_uint64(s, monitor_msg::kGaps, m.gaps);
+    read_uint64(s, monitor_msg::kDropped, m.dropped);
+    read_uint64(s, monitor_msg::kDiscont, m.discont);
     gboolean stalled = FALSE;
     gst_structure_get_boolean(s, monitor_msg::kStalled, &stalled);
     m.stalled = stalled;
