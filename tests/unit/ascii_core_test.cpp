@@ -13,6 +13,7 @@
 #include "core/grid.h"
 #include "core/text.h"
 #include "core/wire.h"
+#include "onair/cell_runs.h"
 
 using namespace onair::ascii;
 
@@ -444,6 +445,70 @@ TEST(Wire, DeltaCostingMoreThanFullIsSentFull) {
   enc.encode(random_cells(64, 3, rng), false, out);
   EXPECT_TRUE(enc.encode(random_cells(64, 3, rng), false, out));
   EXPECT_EQ(out.size(), full_frame_size(8, 8, 3, kExtChangedCells));
+}
+
+TEST(Wire, RebasedDeltaTurnsAnyEarlierPictureIntoTheNewOne) {
+  // What webstreamsink sends a client that missed frames: a delta on the picture it has.
+  std::mt19937 rng(11);
+  const int cols = 23, rows = 9, n = cols * rows;
+  for (int mode : {1, 3}) {
+    const size_t cb = size_t(cell_bytes(mode));
+    std::vector<Cell> had = random_cells(n, mode, rng), now = had;
+    for (int i = 40; i < 60; i++) now[i] = random_cells(1, mode, rng)[0];
+    now[n - 1] = Cell{'#', 200, 100, 0};
+    if (mode == 1) now[n - 1] = Cell{'#', 0, 0, 0};
+    std::vector<uint8_t> from, to;
+    encode_full_frame(had, 7, mode, kExtChangedCells, from);
+    encode_full_frame(now, 12, mode, kExtChangedCells, to);
+    const auto delta = onair::cell_runs::rebase(from.data(), from.size(), to.data(), to.size(), cb);
+    ASSERT_TRUE(delta);
+    EXPECT_LT(delta->size(), to.size() / 2);
+    WireDecoder dec;
+    dec.configure(cols, rows, mode, kExtChangedCells);
+    ASSERT_EQ(dec.decode(from.data(), from.size()), WireDecoder::Result::kFull);
+    ASSERT_EQ(dec.decode(delta->data(), delta->size()), WireDecoder::Result::kDelta);
+    EXPECT_EQ(dec.index(), 12u);
+    EXPECT_EQ(dec.cells(), now) << "mode " << mode;
+    // Nothing changed: a delta with no runs.
+    const auto same = onair::cell_runs::rebase(to.data(), to.size(), to.data(), to.size(), cb);
+    ASSERT_TRUE(same);
+    EXPECT_EQ(*same, (std::vector<uint8_t>{0, 0, 0, 12, kFrameDelta, 0, 0, 0, 0}));
+  }
+}
+
+TEST(Wire, RebaseRefusesWhatItCannotImprove) {
+  std::mt19937 rng(13);
+  std::vector<uint8_t> from, to, other_size, delta_frame;
+  encode_full_frame(random_cells(64, 3, rng), 1, 3, kExtChangedCells, from);
+  encode_full_frame(random_cells(64, 3, rng), 2, 3, kExtChangedCells, to);  // all changed
+  EXPECT_FALSE(onair::cell_runs::rebase(from.data(), from.size(), to.data(), to.size(), 4));
+  encode_full_frame(random_cells(63, 3, rng), 2, 3, kExtChangedCells, other_size);
+  EXPECT_FALSE(
+      onair::cell_runs::rebase(from.data(), from.size(), other_size.data(), other_size.size(), 4));
+  delta_frame = to;
+  delta_frame[4] = kFrameDelta;  // not a picture
+  EXPECT_FALSE(onair::cell_runs::rebase(delta_frame.data(), delta_frame.size(), from.data(),
+                                        from.size(), 4));
+  EXPECT_FALSE(onair::cell_runs::rebase(from.data(), from.size(), from.data(), from.size(), 0));
+}
+
+TEST(Wire, RunsLongerThanACountSplit) {
+  // 66000 changed cells in a row of 80000: two runs, the first of 65535 cells.
+  const int n = 80000;
+  std::vector<Cell> had(n, Cell{' ', 0, 0, 0}), now = had;
+  for (int i = 1000; i < 67000; i++) now[i] = Cell{'@', 8, 8, 8};
+  std::vector<uint8_t> from, to;
+  encode_full_frame(had, 0, 3, kExtChangedCells, from);
+  encode_full_frame(now, 1, 3, kExtChangedCells, to);
+  const auto delta = onair::cell_runs::rebase(from.data(), from.size(), to.data(), to.size(), 4);
+  ASSERT_TRUE(delta);
+  EXPECT_EQ((*delta)[8], 2);  // run count
+  EXPECT_EQ((*delta)[13] << 8 | (*delta)[14], 0xFFFF);
+  WireDecoder dec;
+  dec.configure(400, 200, 3, kExtChangedCells);
+  ASSERT_EQ(dec.decode(from.data(), from.size()), WireDecoder::Result::kFull);
+  ASSERT_EQ(dec.decode(delta->data(), delta->size()), WireDecoder::Result::kDelta);
+  EXPECT_EQ(dec.cells(), now);
 }
 
 TEST(Wire, DecoderRefusesBadFramesAndWaitsForFull) {

@@ -1,5 +1,7 @@
 #include "core/wire.h"
 
+#include "onair/cell_runs.h"
+
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -9,15 +11,8 @@ namespace onair::ascii {
 
 namespace {
 
-constexpr size_t kRunHeader = 6;  // u32 first cell, u16 count
-constexpr uint32_t kMaxRun = 0xFFFF;
-
-void put32(std::vector<uint8_t> &out, uint32_t v) {
-  out.push_back(uint8_t(v >> 24));
-  out.push_back(uint8_t(v >> 16));
-  out.push_back(uint8_t(v >> 8));
-  out.push_back(uint8_t(v));
-}
+using cell_runs::kRunHeader;
+using cell_runs::put32;
 
 uint32_t get32(const uint8_t *p) {
   return uint32_t(p[0]) << 24 | uint32_t(p[1]) << 16 | uint32_t(p[2]) << 8 | p[3];
@@ -120,67 +115,24 @@ bool WireEncoder::encode(const std::vector<Cell> &cells, bool force_full,
   put32(out, index_++);
   bool full = ext_ != kExtChangedCells || force_full || !have_prev_ ||
               (key_interval_ > 0 && since_key_ + 1 >= key_interval_);
-  const size_t cb = size_t(cell_bytes(mode_));
+  picture_.clear();
+  put_cells(picture_, cells.data(), n, mode_);
   if (!full) {
-    // Maximal runs of changed cells, joined across gaps cheaper to resend
-    // than to start a new run for.
-    runs_.clear();
-    const auto changed = [&](size_t i) {
-      return mode_ == 1 ? cells[i].glyph != prev_[i].glyph : !(cells[i] == prev_[i]);
-    };
-    size_t bytes = 4 + 1 + 4;
-    for (size_t i = 0; i < n;) {
-      if (!changed(i)) {
-        i++;
-        continue;
-      }
-      size_t j = i + 1;
-      while (j < n && changed(j)) j++;
-      if (!runs_.empty()) {
-        auto &last = runs_.back();
-        const size_t last_end = last.first + last.second;
-        if ((i - last_end) * cb <= kRunHeader) {
-          last.second = uint32_t(j - last.first);
-          i = j;
-          continue;
-        }
-      }
-      runs_.push_back({uint32_t(i), uint32_t(j - i)});
-      i = j;
-    }
-    // Runs longer than a u16 count are split.
-    std::vector<std::pair<uint32_t, uint32_t>> split;
-    for (auto [first, count] : runs_) {
-      while (count > 0) {
-        const uint32_t c = count > kMaxRun ? kMaxRun : count;
-        split.push_back({first, c});
-        first += c;
-        count -= c;
-      }
-    }
-    runs_.swap(split);
-    for (auto &r : runs_) bytes += kRunHeader + r.second * cb;
-    if (bytes >= full_frame_size(cols_, rows_, mode_, ext_)) {
-      full = true;
-    } else {
-      out.push_back(kFrameDelta);
-      put32(out, uint32_t(runs_.size()));
-      for (auto [first, count] : runs_) {
-        put32(out, first);
-        out.push_back(uint8_t(count >> 8));
-        out.push_back(uint8_t(count));
-        put_cells(out, cells.data() + first, count, mode_);
-      }
+    out.push_back(kFrameDelta);
+    full = !cell_runs::append_delta(prev_.data(), picture_.data(), n, size_t(cell_bytes(mode_)),
+                                    full_frame_size(cols_, rows_, mode_, ext_), out, runs_);
+    if (full)
+      out.resize(4);  // not smaller than a full frame
+    else
       since_key_++;
-    }
   }
   if (full) {
     if (ext_ == kExtChangedCells) out.push_back(kFrameFull);
-    put_cells(out, cells.data(), n, mode_);
+    out.insert(out.end(), picture_.begin(), picture_.end());
     since_key_ = 0;
   }
   if (ext_ == kExtChangedCells) {
-    prev_ = cells;
+    prev_.swap(picture_);
     have_prev_ = true;
   }
   return full;

@@ -50,8 +50,8 @@ class WireEncoder {
   uint32_t index_ = 0;
   int since_key_ = 0;
   bool have_prev_ = false;
-  std::vector<Cell> prev_;
-  std::vector<std::pair<uint32_t, uint32_t>> runs_;  // first, count
+  std::vector<uint8_t> prev_, picture_;  // the last frame's cells and this one's, as sent
+  std::vector<std::pair<uint32_t, uint32_t>> runs_;  // scratch: first, count
 };
 
 // Applies frames to a grid of cells (glyph bytes; mode 1 colours stay 0).
