@@ -9,7 +9,10 @@
 //   kDelta     GstBuffer  the alternative relative to the buffer numbered kBase (optional)
 //   kBase      guint64    with kDelta
 // The caps announce the alternative stream's header in a string field named kHeaderPrefix
-// followed by the header field's name ("alt-init" beside asciiline's "init").
+// followed by the header field's name ("alt-init" beside asciiline's "init"). An int field
+// kCellBytes says the alternatives are asciiline changed-cells frames with cells of that many
+// bytes: a sink may then make a delta between two full ones itself (onair/cell_runs.h), for
+// a client that missed a delta's base.
 #pragma once
 
 #include <gst/gst.h>
@@ -24,6 +27,7 @@ inline constexpr char kFull[] = "full";
 inline constexpr char kDelta[] = "delta";
 inline constexpr char kBase[] = "base";
 inline constexpr char kHeaderPrefix[] = "alt-";
+inline constexpr char kCellBytes[] = "alt-cell-bytes";
 
 // Call from plugin_init (plugins load one at a time); later calls do nothing.
 inline void register_meta() {

@@ -51,7 +51,8 @@ GstCaps *output_caps(Format format, int cols, int rows, int mode, int fps_num, i
       if (ext == kExtChangedCells) {
         const std::string alt = init_message(fps_num, fps_den, mode, cols, rows, ext);
         gst_caps_set_simple(caps, (std::string(alt_payload::kHeaderPrefix) + "init").c_str(),
-                            G_TYPE_STRING, alt.c_str(), nullptr);
+                            G_TYPE_STRING, alt.c_str(), alt_payload::kCellBytes, G_TYPE_INT,
+                            cell_bytes(mode), nullptr);
       }
       return caps;
     }

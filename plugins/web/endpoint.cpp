@@ -6,10 +6,13 @@
 #include <optional>
 
 #include <gst/gst.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include "core/client_queue.h"
 #include "core/websocket.h"
+#include "onair/cell_runs.h"
 #include "server_registry.h"
 #include "soup_origins.h"
 
@@ -60,6 +63,7 @@ struct Endpoint::Client {
   bool wants_alt = false;             // WebSocket: asked for the alternative payloads
   bool alt_on = false;                // and the stream offers them: it gets them
   std::optional<uint64_t> last_sent;  // sequence of the last frame written, for deltas
+  std::shared_ptr<GBytes> picture;    // its full alternative: what the client shows
   uint64_t resyncs = 0;
   bool started = false;  // HTTP: the response (and its X-Stream-Time) has begun
   bool gone = false;
@@ -85,10 +89,33 @@ using ClientPtr = std::shared_ptr<Endpoint::Client>;
 
 void start_read(const ClientPtr &client);
 
-// A small kernel send buffer keeps a slow client's backlog in its queue, where frames are
-// dropped, instead of megabytes of automatically grown socket buffer.
-void limit_send_buffer(GSocket *socket, int bytes) {
-  if (socket && bytes > 0) g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, bytes, nullptr);
+// Keeps a slow client's backlog in its queue, where frames are dropped, instead of in the
+// kernel: the socket takes more only once little of what it holds is still unsent
+// (TCP_NOTSENT_LOWAT), while data in flight may still grow with the link, so distant fast
+// viewers keep their speed. A fixed SO_SNDBUF, when set, caps both.
+void limit_backlog(GSocket *socket, const EndpointConfig &config) {
+  if (!socket) return;
+  if (config.send_buffer > 0)
+    g_socket_set_option(socket, SOL_SOCKET, SO_SNDBUF, config.send_buffer, nullptr);
+  if (config.unsent_limit > 0)
+    g_socket_set_option(socket, IPPROTO_TCP, TCP_NOTSENT_LOWAT, config.unsent_limit, nullptr);
+}
+
+// A changed-cells delta from the picture a client has to frame `to`, or null.
+std::shared_ptr<GBytes> rebase(const std::shared_ptr<GBytes> &from,
+                               const std::shared_ptr<GBytes> &to, int cell_bytes) {
+  if (!from || !to || cell_bytes <= 0) return nullptr;
+  gsize from_size = 0, to_size = 0;
+  const auto *from_data = static_cast<const uint8_t *>(g_bytes_get_data(from.get(), &from_size));
+  const auto *to_data = static_cast<const uint8_t *>(g_bytes_get_data(to.get(), &to_size));
+  auto delta = cell_runs::rebase(from_data, from_size, to_data, to_size, size_t(cell_bytes));
+  if (!delta) return nullptr;
+  auto *copy = new std::vector<uint8_t>(std::move(*delta));
+  return std::shared_ptr<GBytes>(
+      g_bytes_new_with_free_func(
+          copy->data(), copy->size(),
+          [](gpointer d) { delete static_cast<std::vector<uint8_t> *>(d); }, copy),
+      g_bytes_unref);
 }
 
 bool query_has(const char *query, const std::string &parameter) {
@@ -276,7 +303,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
             auto self = static_cast<Holder *>(d)->endpoint.lock();
             if (!self || soup_server_message_get_status(m) != SOUP_STATUS_SWITCHING_PROTOCOLS)
               return;
-            limit_send_buffer(soup_server_message_get_socket(m), self->config_.send_buffer);
+            limit_backlog(soup_server_message_get_socket(m), self->config_);
             GIOStream *stream = soup_server_message_steal_connection(m);
             if (!stream) return;
             auto *r = static_cast<std::string *>(g_object_get_data(G_OBJECT(m), "onair-remote"));
@@ -306,7 +333,7 @@ void Endpoint::on_request(SoupServerMessage *msg) {
   if (std::strcmp(method, "HEAD") == 0) return;
   soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
   soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
-  limit_send_buffer(soup_server_message_get_socket(msg), config_.send_buffer);
+  limit_backlog(soup_server_message_get_socket(msg), config_);
   auto client = std::make_shared<Client>(next_id_++, remote, Protocol::kHttp, config_.client_queue);
   client->msg = SOUP_SERVER_MESSAGE(g_object_ref(msg));
   Client *raw = client.get();
@@ -356,6 +383,7 @@ void Endpoint::give_header(Client &client) {
   client.alt_on = client.wants_alt && !alt_header_.empty();
   client.queue.set_header(client.alt_on ? alt_header_ : header_);
   client.last_sent.reset();
+  client.picture.reset();
 }
 
 void Endpoint::remove(const std::shared_ptr<Client> &client_ref) {
@@ -420,14 +448,23 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
     } else {
       Frame &f = item->frame;
       const PayloadChoice choice = choose_payload(client->alt_on, f.alt, client->last_sent);
-      if (is_resync(choice, f.alt, client->last_sent)) client->resyncs++;
       client->out_payload = choice == PayloadChoice::kAltDelta  ? f.alt_delta
                             : choice == PayloadChoice::kAltFull ? f.alt_full
                                                                 : f.bytes;
-      if (f.alt.present)
+      if (is_resync(choice, f.alt, client->last_sent)) {
+        client->resyncs++;
+        // The client missed the delta's base; a delta on the picture it has is usually far
+        // smaller than the whole frame, which matters most to the slow clients that miss frames.
+        if (auto rebased = rebase(client->picture, f.alt_full, alt_cell_bytes_))
+          client->out_payload = std::move(rebased);
+      }
+      if (f.alt.present) {
         client->last_sent = f.sequence;
-      else
+        client->picture = alt_cell_bytes_ > 0 ? f.alt_full : nullptr;
+      } else {
         client->last_sent.reset();
+        client->picture.reset();
+      }
       client->out_head.clear();
       if (client->times && item->frame.time >= 0) {
         const std::string time = "TIME:" + std::to_string(item->frame.time);
@@ -458,12 +495,14 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
   stats_.bytes_sent += total;
 }
 
-void Endpoint::set_header(const std::string &header, const std::string &alt_header) {
+void Endpoint::set_header(const std::string &header, const std::string &alt_header,
+                          int alt_cell_bytes) {
   std::lock_guard lock(inbox_lock_);
   Inbound in;
   in.is_header = true;
   in.header = header;
   in.alt_header = alt_header;
+  in.alt_cell_bytes = alt_cell_bytes;
   inbox_.push_back(std::move(in));
   schedule_drain();
 }
@@ -526,6 +565,7 @@ void Endpoint::drain() {
     if (in.is_header) {
       header_ = in.header;
       alt_header_ = in.alt_header;
+      alt_cell_bytes_ = in.alt_cell_bytes;
       for (auto &[id, client] : clients_) give_header(*client);
     } else {
       const Frame frame{

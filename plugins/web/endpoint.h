@@ -56,6 +56,7 @@ struct EndpointConfig {
   std::string content_type;        // HTTP mode
   std::string alt_query;           // WebSocket query parameter asking for the alternatives
   int send_buffer = 0;             // SO_SNDBUF per client (bytes; 0: the system's)
+  int unsent_limit = 0;            // TCP_NOTSENT_LOWAT per client (bytes; 0: none)
   AllowedOrigins allowed_origins;  // pages of other sites that may connect
 };
 
@@ -81,7 +82,10 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
 
   // Streaming thread. `frame` is taken over; `time` is its running time in
   // ns (-1: unknown), told to clients that ask for it.
-  void set_header(const std::string &header, const std::string &alt_header = {});
+  // `alt_cell_bytes` > 0: the alternatives are changed-cells frames (onair/alt_payload.h) that
+  // the endpoint may rebase for a client that missed frames.
+  void set_header(const std::string &header, const std::string &alt_header = {},
+                  int alt_cell_bytes = 0);
   void set_content_type(const std::string &type);
   void push(GBytes *frame, bool delta, int64_t time = -1, AltFrame alt = {});
 
@@ -94,6 +98,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   struct Inbound {
     bool is_header = false;
     std::string header, alt_header;
+    int alt_cell_bytes = 0;
     std::shared_ptr<GBytes> frame, alt_full, alt_delta;
     bool delta = false;
     int64_t time = -1;  // running time (ns)
@@ -125,6 +130,7 @@ class Endpoint : public std::enable_shared_from_this<Endpoint> {
   // Server context only.
   SoupServer *server_ = nullptr;
   std::string header_, alt_header_;
+  int alt_cell_bytes_ = 0;
   std::map<uint64_t, std::shared_ptr<Client>> clients_;
   uint64_t next_id_ = 1;
 

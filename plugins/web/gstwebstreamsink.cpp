@@ -12,8 +12,8 @@
  *
  * Every client has a small queue (client-queue) that drops its oldest frame
  * when the client is slow; drops are counted per client and in total (the
- * stats property); client-send-buffer keeps each socket's kernel buffer small
- * so that the queue, not the kernel, holds a slow client's backlog. With
+ * stats property); client-unsent-limit keeps what each socket holds unsent
+ * small so that the queue, not the kernel, holds a slow client's backlog. With
  * GST_BUFFER_FLAG_DELTA_UNIT buffers a client starts on the next full buffer,
  * and after a drop waits for one again.
  *
@@ -76,8 +76,10 @@ namespace {
 
 constexpr guint kDefaultPort = 8090;
 constexpr guint kDefaultQueue = 2;
-// Two 200x84 full frames (67 KB each) fit; Linux doubles the value for its bookkeeping.
-constexpr guint kDefaultSendBuffer = 64 * 1024;
+// The system's send buffer, which grows with the link; the unsent limit bounds the backlog.
+constexpr guint kDefaultSendBuffer = 0;
+// A quarter of a 200x84 full frame: a slow client waits on less than 0.3 s of it at 60 kB/s.
+constexpr guint kDefaultUnsentLimit = 16 * 1024;
 constexpr char kDefaultAltQuery[] = "cells=changed";
 
 struct Settings {
@@ -91,6 +93,7 @@ struct Settings {
   std::string content_type;
   std::string alt_query = kDefaultAltQuery;
   guint send_buffer = kDefaultSendBuffer;
+  guint unsent_limit = kDefaultUnsentLimit;
   std::string allow_origins;
 };
 
@@ -107,7 +110,8 @@ struct State {
   std::shared_ptr<web::OwnServer> own_server;  // null on the application's server
   guint port = 0;
   std::string header, alt_header;  // the caps headers the clients got last
-  bool saw_delta = false;          // delta units flow: a joining client needs a full one
+  int alt_cell_bytes = 0;
+  bool saw_delta = false;  // delta units flow: a joining client needs a full one
 };
 
 struct Priv {
@@ -129,6 +133,7 @@ enum {
   PROP_CONTENT_TYPE,
   PROP_ALT_QUERY,
   PROP_CLIENT_SEND_BUFFER,
+  PROP_CLIENT_UNSENT_LIMIT,
   PROP_ALLOW_ORIGINS,
   PROP_STATS,
 };
@@ -258,9 +263,10 @@ gboolean start(GstBaseSink *sink) noexcept {
       onair::guarded(element, [&] { on_client_event(GST_WEB_STREAM_SINK(element), path, event); });
       gst_object_unref(element);
     };
-    web::EndpointConfig config{settings.protocol,     settings.path,      settings.client_queue,
-                               settings.content_type, settings.alt_query, int(settings.send_buffer),
-                               allowed_origins};
+    web::EndpointConfig config{settings.protocol,          settings.path,
+                               settings.client_queue,      settings.content_type,
+                               settings.alt_query,         int(settings.send_buffer),
+                               int(settings.unsent_limit), allowed_origins};
 
     SoupServer *server = nullptr;
     GMainContext *context = nullptr;
@@ -351,6 +357,7 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     std::shared_ptr<web::Endpoint> endpoint;
     std::string content_type, header, alt_header;
+    int alt_cell_bytes = 0;
     bool header_changed = false;
     {
       std::lock_guard lock(p->lock);
@@ -364,12 +371,17 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
       };
       header = string_field(field);
       alt_header = string_field(onair::alt_payload::kHeaderPrefix + field);
-      header_changed = header != p->state->header || alt_header != p->state->alt_header;
+      if (!gst_structure_get_int(s, onair::alt_payload::kCellBytes, &alt_cell_bytes) ||
+          alt_cell_bytes < 0)
+        alt_cell_bytes = 0;
+      header_changed = header != p->state->header || alt_header != p->state->alt_header ||
+                       alt_cell_bytes != p->state->alt_cell_bytes;
       p->state->header = header;
       p->state->alt_header = alt_header;
+      p->state->alt_cell_bytes = alt_cell_bytes;
     }
     if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
-    if (header_changed) endpoint->set_header(header, alt_header);
+    if (header_changed) endpoint->set_header(header, alt_header, alt_cell_bytes);
     return TRUE;
   });
 }
@@ -526,6 +538,9 @@ static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, con
       case PROP_CLIENT_SEND_BUFFER:
         s.send_buffer = g_value_get_uint(value);
         break;
+      case PROP_CLIENT_UNSENT_LIMIT:
+        s.unsent_limit = g_value_get_uint(value);
+        break;
       case PROP_ALLOW_ORIGINS:
         s.allow_origins = str();
         break;
@@ -579,6 +594,9 @@ static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GVa
         break;
       case PROP_CLIENT_SEND_BUFFER:
         g_value_set_uint(value, s.send_buffer);
+        break;
+      case PROP_CLIENT_UNSENT_LIMIT:
+        g_value_set_uint(value, s.unsent_limit);
         break;
       case PROP_ALLOW_ORIGINS:
         g_value_set_string(value, s.allow_origins.c_str());
@@ -676,9 +694,16 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
       gobject_class, PROP_CLIENT_SEND_BUFFER,
       g_param_spec_uint("client-send-buffer", "Client send buffer",
                         "Kernel send buffer per client socket in bytes (SO_SNDBUF; 0: the "
-                        "system's, which grows to megabytes): small, so a slow client's frames "
-                        "wait in its client-queue and are dropped there",
+                        "system's, which grows with the link). A fixed size also caps what a "
+                        "distant client gets per round trip; client-unsent-limit usually suffices",
                         0, G_MAXINT / 2, kDefaultSendBuffer, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_CLIENT_UNSENT_LIMIT,
+      g_param_spec_uint("client-unsent-limit", "Client unsent limit",
+                        "Bytes a client socket may hold not yet sent before the sink waits "
+                        "(TCP_NOTSENT_LOWAT; 0: no limit): small, so a slow client's frames "
+                        "wait in its client-queue and are dropped there, not in the kernel",
+                        0, G_MAXINT / 2, kDefaultUnsentLimit, rw));
   g_object_class_install_property(
       gobject_class, PROP_ALLOW_ORIGINS,
       g_param_spec_string(

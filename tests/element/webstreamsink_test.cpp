@@ -462,6 +462,27 @@ TEST(WebStreamSink, SmallSendBufferLeavesTheBacklogToTheQueue) {
   EXPECT_GE(dropped, kFrames - 8);
 }
 
+TEST(WebStreamSink, UnsentLimitLeavesTheBacklogToTheQueue) {
+  // The system's send buffer, which grows: only the unsent limit keeps frames out of it.
+  constexpr size_t kFrame = 16 * 1024;
+  constexpr uint32_t kFrames = 40;
+  SinkRun run(ascii_pipeline("client-queue=2 client-send-buffer=0 client-unsent-limit=4096"));
+  RawClient slow(run.port(), "/ascii/ws", 4096);  // never reads
+  WsClient fast(run.port(), "/ascii/ws");
+  ASSERT_TRUE(iterate_until([&] { return run.clients() == 2; }));
+  for (uint32_t i = 0; i < kFrames; i++) {
+    run.push("src", i, kFrame);
+    ASSERT_TRUE(iterate_until([&] { return fast.binary_count() == i + 1; }));
+  }
+  GstStructure *stats = run.stats();
+  guint64 dropped = 0;
+  gst_structure_get_uint64(stats, msg::kDropped, &dropped);
+  gst_structure_free(stats);
+  // At most the queue (2), the frame being written and what the unsent limit and a 4 KB
+  // receive buffer hold escaped the drop.
+  EXPECT_GE(dropped, kFrames - 8);
+}
+
 namespace {
 
 const char *kAltInit = "INIT:10:3:4:2:1";
