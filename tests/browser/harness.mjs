@@ -75,32 +75,52 @@ function loadChromium() {
   return chromium;
 }
 
+// Starts `onair run ARGS...` with the web server on HTTP (default: a free
+// port) and resolves, once it listens, with { app, url, log() }.
+export async function startApp(args, http = '127.0.0.1:0') {
+  const app = spawn(ONAIR, ['run', ...args, '--http', http, '--status-interval', '0'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  app.stderr.on('data', (chunk) => { log += chunk; });
+  // Generous: on a loaded machine the app can be slow to start listening.
+  const url = await Promise.race([deadline(60000), new Promise((resolve, reject) => {
+    app.stderr.on('data', () => {
+      const m = log.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
+      if (m) resolve(m[1]);
+    });
+    app.on('exit', (code) => reject(new Error(`onair exited early (${code})\n${log}`)));
+  })]).catch((e) => { app.kill('SIGKILL'); throw e; });
+  return { app, url, log: () => log };
+}
+
+// Stops an app from startApp with an interrupt; resolves with its exit code.
+export async function stopApp(app) {
+  if (app.exitCode !== null || app.signalCode !== null) return app.exitCode;
+  const exited = new Promise((resolve) => app.on('exit', resolve));
+  app.kill('SIGINT');
+  return exited;
+}
+
+export async function launchBrowser() {
+  return loadChromium().launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+      '--disable-background-networking', '--disable-component-update', '--disable-sync',
+      '--autoplay-policy=no-user-gesture-required'],
+  });
+}
+
 // Runs `onair run ARGS...` with the web server on a free port, then
 // check(page, url) in headless Chromium. Prints the result line a test
 // runner reads (when `summary`) and exits with 0 or 1.
 export async function withOnairPage(args, check, { summary = true } = {}) {
-  const chromium = loadChromium();
-  const app = spawn(ONAIR, ['run', ...args, '--http', '127.0.0.1:0', '--status-interval', '0'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-  let log = '';
+  loadChromium();  // skips before anything starts when there is no browser
+  let started;
   let failed = false;
   let browser;
   try {
-    // Generous: on a loaded machine the app can be slow to start listening.
-    const url = await Promise.race([deadline(60000), new Promise((resolve, reject) => {
-      app.stderr.on('data', (chunk) => {
-        log += chunk;
-        const m = log.match(/open (http:\/\/127\.0\.0\.1:\d+\/)/);
-        if (m) resolve(m[1]);
-      });
-      app.on('exit', (code) => reject(new Error(`onair exited early (${code})`)));
-    })]);
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-        '--disable-background-networking', '--disable-component-update', '--disable-sync',
-        '--autoplay-policy=no-user-gesture-required'],
-    });
+    started = await startApp(args);
+    browser = await launchBrowser();
     // A context of its own, so a check can open more tabs in it.
     const page = await (await browser.newContext()).newPage();
     // Navigation and actions (goto, selectOption) get more than the 30 s
@@ -108,19 +128,18 @@ export async function withOnairPage(args, check, { summary = true } = {}) {
     page.setDefaultTimeout(60000);
     const pageErrors = [];
     page.on('pageerror', (e) => pageErrors.push(String(e)));
-    await check(page, url);
+    await check(page, started.url);
     if (pageErrors.length) throw new Error(`page errors: ${pageErrors.join('; ')}`);
   } catch (e) {
     failed = true;
-    console.log(`FAIL: ${e.message}\nonair said:\n${log}`);
+    console.log(`FAIL: ${e.message}\nonair said:\n${started ? started.log() : ''}`);
   } finally {
     if (browser) await browser.close();
-    if (app.exitCode === null) {
-      app.kill('SIGINT');
-      const code = await new Promise((resolve) => app.on('exit', resolve));
+    if (started) {
+      const code = await stopApp(started.app);
       if (code !== 0) {
         failed = true;
-        console.log(`onair exited with ${code}:\n${log}`);
+        console.log(`onair exited with ${code}:\n${started.log()}`);
       }
     }
   }

@@ -74,6 +74,7 @@ export class AsciilinePlayer extends EventTarget {
     this.lead = 0;            // seconds of picture received ahead of the sound
     this.fps = 0;
     this.state = 'stopped';   // connecting | live | reconnecting | stopped
+    this._probing = '';       // a quality whose stream did not open, being told from a server away
 
     this._pending = [];       // {time, data}: frames waiting for the sound
     this._socket = null;
@@ -131,6 +132,7 @@ export class AsciilinePlayer extends EventTarget {
   // (ascii-web's low, medium, high), or a full frames URL.
   setQuality(quality) {
     this.quality = quality || '';
+    this._probing = '';
     this._socketRetry = FIRST_RETRY;
     const old = this._socket;
     this._socket = null;
@@ -184,6 +186,12 @@ export class AsciilinePlayer extends EventTarget {
     ws.onopen = () => {
       opened = true;
       this._socketRetry = FIRST_RETRY;
+      if (this._probing) {
+        // The frames URL answers where the quality's did not: no such stream here.
+        const refused = this._probing;
+        this._probing = '';
+        this._emit('error', { message: `no stream for quality ${refused}`, quality: refused });
+      }
       this._setState('live');
     };
     ws.onmessage = (e) => {
@@ -207,12 +215,17 @@ export class AsciilinePlayer extends EventTarget {
     ws.onclose = () => {
       if (this._socket !== ws) return;  // replaced or stopped
       if (!opened && this.quality) {
-        // No such stream here (ascii-web with presets=off): back to the
-        // frames URL given.
-        const refused = this.quality;
-        this._emit('error', { message: `no stream for quality ${refused}`, quality: refused });
-        this.setQuality('');
+        // No such stream here (ascii-web with presets=off), or no server at
+        // all (it restarts): the frames URL given tells which.
+        this._probing = this.quality;
+        this.quality = '';
+        this._connect();
         return;
+      }
+      if (!opened && this._probing) {
+        // Not even the frames URL: the server is away; keep the quality.
+        this.quality = this._probing;
+        this._probing = '';
       }
       this._setState('reconnecting', { retryIn: this._socketRetry });
       this._later(this._socketRetry, () => this._connect());
