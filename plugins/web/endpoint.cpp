@@ -451,10 +451,12 @@ void Endpoint::pump(const std::shared_ptr<Client> &client) {
       client->out_payload = choice == PayloadChoice::kAltDelta  ? f.alt_delta
                             : choice == PayloadChoice::kAltFull ? f.alt_full
                                                                 : f.bytes;
-      if (is_resync(choice, f.alt, client->last_sent)) {
-        client->resyncs++;
-        // The client missed the delta's base; a delta on the picture it has is usually far
-        // smaller than the whole frame, which matters most to the slow clients that miss frames.
+      if (is_resync(choice, f.alt, client->last_sent)) client->resyncs++;
+      if (choice == PayloadChoice::kAltFull && client->last_sent &&
+          *client->last_sent + 1 != f.sequence) {
+        // The client missed frames (this one's delta base, or the frame before a full one):
+        // a delta on the picture it has is usually far smaller than the whole frame, which
+        // matters most to the slow clients that miss frames.
         if (auto rebased = rebase(client->picture, f.alt_full, alt_cell_bytes_))
           client->out_payload = std::move(rebased);
       }
