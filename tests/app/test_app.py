@@ -8,6 +8,7 @@ in ONAIR_BIN; one test class per meson test so they run in parallel.
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -1677,6 +1678,32 @@ class AsciiWeb(TempDirTest):
         finally:
             proc.kill()
             proc.communicate()
+
+    def test_player_module_installs_with_npm_from_a_path(self):
+        """A site gets the player as a package: npm copies it from web/ascii (as from
+        the installed share/onair/web/ascii) and node imports it by name."""
+        npm, node = shutil.which("npm"), shutil.which("node")
+        if not npm or not node:
+            self.skipTest("npm and node are not installed")
+        source = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(
+            os.path.abspath(__file__)))), "web", "ascii")
+        site = os.path.join(self.tmp, "site")
+        os.mkdir(site)
+        with open(os.path.join(site, "package.json"), "w") as f:
+            json.dump({"name": "site", "version": "1.0.0", "private": True, "type": "module"}, f)
+        done = subprocess.run([npm, "install", "--offline", "--install-links", "--no-audit",
+                               "--no-fund", source], cwd=site, capture_output=True, text=True,
+                              timeout=120)
+        self.assertEqual(done.returncode, 0, done.stderr)
+        installed = os.path.join(site, "node_modules", "@onair", "asciiline-player")
+        self.assertFalse(os.path.islink(installed))  # a copy, as a site would ship it
+        self.assertEqual(sorted(os.listdir(installed)), ["asciiline-player.js", "package.json"])
+        used = subprocess.run(
+            [node, "--input-type=module", "-e",
+             "import { AsciilinePlayer } from '@onair/asciiline-player';"
+             "console.log(typeof AsciilinePlayer, typeof AsciilinePlayer.prototype.setQuality)"],
+            cwd=site, capture_output=True, text=True, timeout=60)
+        self.assertEqual(used.stdout.strip(), "function function", used.stderr)
 
     def test_slow_reader_drops_stays_near_live_and_resyncs(self):
         """A changed-cells client reading at a fixed slow rate: the server drops
