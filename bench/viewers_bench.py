@@ -62,6 +62,7 @@ class Viewer:
         self.frames = 0
         self.newest = -1
         self.bytes = 0
+        self.on_frame = None  # called with each frame's number as it completes
 
     def on_readable(self, limit=1 << 20):
         try:
@@ -92,6 +93,8 @@ class Viewer:
             if opcode == 2 and n >= 4:
                 self.frames += 1
                 self.newest = int.from_bytes(self.buf[at:at + 4], "big")
+                if self.on_frame:
+                    self.on_frame(self.newest)
             del self.buf[:at + n]
 
 
@@ -139,10 +142,10 @@ def pump(viewers, seconds, stop_at=None):
     sel.close()
 
 
-def start_onair(build, clip, tmp):
+def start_onair(build, clip, tmp, presets="off"):
     proc = subprocess.Popen(
         [os.path.join(build, "app", "onair"), "run", "ascii-web", "-s", "uri=" + clip,
-         "-s", "quality=high", "-s", "presets=off", "--http", "127.0.0.1:0",
+         "-s", "quality=high", "-s", "presets=" + presets, "--http", "127.0.0.1:0",
          "--status-interval", "0", "--output-dir", tmp],
         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     for line in proc.stderr:
@@ -177,18 +180,22 @@ def measure_viewers(build, clip, tmp, path, count, seconds):
         proc.wait(timeout=30)
 
 
-def measure_delay(build, clip, tmp, path, seconds, slow_rate):
-    proc, port = start_onair(build, clip, tmp)
+def measure_delay(build, clip, tmp, path, seconds, slow_rate, fps=FPS):
+    """How old each frame is when the slow viewer has all of it: the fast viewer, read in
+    the same loop, holds the live frame at that moment. Also the slow viewer's frame rate."""
+    proc, port = start_onair(build, clip, tmp, presets="on")  # also /ascii/ws/low
     try:
         fast = Viewer(port, path)
         slow = Viewer(port, path, read_rate=slow_rate, receive_window=16384)
         behind = []
 
-        def sample():
-            if fast.newest >= 0 and slow.newest >= 0:
-                behind.append((fast.newest - slow.newest) / FPS)
-        pump([fast, slow], seconds, stop_at=sample)
-        return max(behind[len(behind) // 2:]), statistics.median(behind[len(behind) // 2:])
+        def arrived(number):
+            if fast.newest >= 0:
+                behind.append((fast.newest - number) / fps)
+        slow.on_frame = arrived
+        pump([fast, slow], seconds)
+        settled = behind[len(behind) // 2:]
+        return max(settled), statistics.median(settled), slow.frames / seconds
     finally:
         proc.send_signal(signal.SIGINT)
         proc.wait(timeout=30)
@@ -223,12 +230,15 @@ def main():
                   % (label, cpu, mem, r[0][0], r[0][1], r[args.viewers][2],
                      r[args.viewers][3] / 1e6))
         print("  ratio changed/full CPU: %.2f" % (per["changed cells"] / per["full frames"]))
+        print("  delay when a frame has fully arrived, against a fast viewer (the stream's "
+              "own latency excluded):")
         for rate in (int(r) for r in args.slow_rates.split(",")):
-            for label, path in (("full frames", "/ascii/ws"),
-                                ("changed cells", "/ascii/ws?cells=changed")):
-                worst, median = measure_delay(build, clip, tmp, path, 20, rate)
-                print("  %-14s viewer on a %d kB/s link behind a fast one: median %.2f s, "
-                      "worst %.2f s" % (label, rate // 1000, median, worst))
+            for label, path, fps in (("full frames", "/ascii/ws", FPS),
+                                     ("changed cells", "/ascii/ws?cells=changed", FPS),
+                                     ("low, changed", "/ascii/ws/low?cells=changed", 20)):
+                worst, median, got = measure_delay(build, clip, tmp, path, 20, rate, fps)
+                print("  %-14s viewer on a %d kB/s link: median %.2f s, worst %.2f s, "
+                      "%.1f frames/s" % (label, rate // 1000, median, worst, got))
 
 
 if __name__ == "__main__":
