@@ -328,6 +328,50 @@ class Running_(TempDirTest):
         self.assertGreater(duration, 2.0)
         self.assertLess(duration, stopped - launched + 1.5)
 
+    def keeps_all_but_the_last_seconds_when_killed(self, *args, file="recording.mp4"):
+        # What reached the muxer, from the video monitor's count (media time, so a loaded
+        # machine that encodes slower than real time does not matter), against what plays
+        # after SIGKILL.
+        r = Running(*args, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                    "--status-interval", "0")
+        try:
+            url = r.wait_for(r"open (http://\S+)").group(1)
+            r.wait_for(r"^playing")
+            (run_dir,) = self.runs()
+            recording = os.path.join(self.out, run_dir, file)
+            # Until the file holds a few fragments: it plays while being written.
+            seen = 0.0
+            deadline = time.monotonic() + DEADLINE
+            while seen < 3.0:
+                self.assertLess(time.monotonic(), deadline, "the recording did not grow")
+                time.sleep(0.2)
+                if os.path.exists(recording):
+                    try:
+                        seen = ffprobe_duration(recording)
+                    except (AssertionError, KeyError, ValueError):
+                        pass  # not one fragment in it yet
+            _, _, body = http_get(url + "api/status")
+            video = next(m for m in json.loads(body)["monitors"] if m["name"] == "video")
+            r.proc.kill()
+            r.proc.wait(timeout=DEADLINE)
+        finally:
+            r.kill()
+        recorded = video["buffers"] / 30.0
+        duration = ffprobe_duration(recording)
+        self.assertGreaterEqual(duration, recorded - 2.0, (duration, recorded))
+        self.assertLessEqual(duration, recorded + 1.0, (duration, recorded))
+        # Every frame in it decodes.
+        decoded = subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i", recording, "-f", "null", "-"],
+                                 capture_output=True, text=True, timeout=DEADLINE)
+        self.assertEqual(decoded.returncode, 0, decoded.stderr)
+
+    def test_killed_recording_keeps_all_but_the_last_seconds(self):
+        self.keeps_all_but_the_last_seconds_when_killed("record")
+
+    def test_killed_run_with_record_on_keeps_its_recording(self):
+        self.keeps_all_but_the_last_seconds_when_killed(
+            "hls", "-s", "record=on", "-s", "quality=low", "-s", "overlay=off")
+
     def test_interrupt_finishes_the_recording(self):
         self.finishes_the_recording_on(signal.SIGINT)
 

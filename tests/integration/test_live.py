@@ -234,7 +234,7 @@ class Reconnect(LiveTest):
 
             # The local recording went on through all of it.
             (run_dir,) = self.runs()
-            local = os.path.join(self.out, run_dir, "recording.mkv")
+            local = os.path.join(self.out, run_dir, "recording.mp4")
             self.assertAlmostEqual(duration(local), stopped - started, delta=1.0)
             times = [t for t, _ in packet_times(local)]
             steps = [b - a for a, b in zip(times, times[1:])]
@@ -426,7 +426,7 @@ class Simulcast(LiveTest):
             steps = [b - a for a, b in zip(times, times[1:])]
             self.assertLess(max(steps), 0.05, "the live destination has a gap")
             (run_dir,) = self.runs()
-            self.assertGreater(duration(os.path.join(self.out, run_dir, "recording.mkv")), 5)
+            self.assertGreater(duration(os.path.join(self.out, run_dir, "recording.mp4")), 5)
         finally:
             up.close()
             down.close()
