@@ -21,8 +21,6 @@
  */
 #include "gstwavchunksink.h"
 
-#include <gst/audio/audio.h>
-
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -257,16 +255,20 @@ void stop(GstWavChunkSink *self) {
 static gboolean gst_wav_chunk_sink_set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
   auto *self = GST_WAV_CHUNK_SINK(sink);
   return onair::guarded(GST_ELEMENT_CAST(self), FALSE, [&]() -> gboolean {
-    GstAudioInfo info;
-    if (!gst_audio_info_from_caps(&info, caps)) return FALSE;
+    // The template fixes format and layout; the channel positions do not matter to a WAV file.
+    const GstStructure *st = gst_caps_get_structure(caps, 0);
+    int rate = 0;
+    int channels = 0;
+    if (!gst_structure_get_int(st, "rate", &rate) ||
+        !gst_structure_get_int(st, "channels", &channels) || rate <= 0 || channels <= 0)
+      return FALSE;
     const Settings settings = settings_of(self);
     std::vector<Outcome> outcomes;
     {
       std::lock_guard lock(self->priv->state_lock);
       if (!self->priv->state) return FALSE;
       State &state = *self->priv->state;
-      if (state.stream && state.stream->rate == GST_AUDIO_INFO_RATE(&info) &&
-          state.stream->channels == GST_AUDIO_INFO_CHANNELS(&info))
+      if (state.stream && state.stream->rate == rate && state.stream->channels == channels)
         return TRUE;
       // A WAV file has one format: a new format starts a new chunk.
       if (state.stream) {
@@ -275,8 +277,6 @@ static gboolean gst_wav_chunk_sink_set_caps(GstBaseSink *sink, GstCaps *caps) no
         state.next_index = state.stream->writer.next_index();
         state.stream.reset();
       }
-      const int rate = GST_AUDIO_INFO_RATE(&info);
-      const int channels = GST_AUDIO_INFO_CHANNELS(&info);
       record::CutterConfig config;
       config.channels = channels;
       config.chunk_frames = static_cast<int64_t>(frames_in(settings.chunk_duration, rate));
