@@ -400,6 +400,33 @@ TEST_F(WavChunkSinkTest, KilledProcessLeavesOnlyCompleteChunks) {
     EXPECT_GT(w.data.size(), 0u) << n;
   }
 
+  // The chunks joined are the start of the source's sound: the same sine, made again in one
+  // chunk by a run that ends normally.
+  const std::vector<uint8_t> joined = joined_chunks(16000, 1);
+  const fs::path reference = root_ / "reference";
+  const std::string reference_location = "location=" + reference.string();
+  const std::string buffers = "num-buffers=" + std::to_string(joined.size() / 640 + 1);
+  const char *make_reference[] = {"gst-launch-1.0",
+                                  "audiotestsrc",
+                                  buffers.c_str(),
+                                  "samplesperbuffer=320",
+                                  "!",
+                                  "audio/x-raw,format=S16LE,rate=16000,channels=1",
+                                  "!",
+                                  "wavchunksink",
+                                  reference_location.c_str(),
+                                  "chunk-duration=3600000000000",
+                                  nullptr};
+  GSubprocess *reference_run =
+      g_subprocess_newv(make_reference, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  ASSERT_NE(reference_run, nullptr) << error->message;
+  ASSERT_TRUE(g_subprocess_wait_check(reference_run, nullptr, nullptr));
+  g_object_unref(reference_run);
+  const Wav whole = read_wav(reference / "chunk_0000.wav");
+  ASSERT_TRUE(whole.valid) << whole.problem;
+  ASSERT_GE(whole.data.size(), joined.size());
+  EXPECT_TRUE(std::equal(joined.begin(), joined.end(), whole.data.begin()));
+
   // Resume: numbering goes on after the highest chunk; the killed run's leftovers are gone.
   const std::string next = "chunk_" + std::string(4 - std::to_string(chunks.size()).size(), '0') +
                            std::to_string(chunks.size()) + ".wav";
