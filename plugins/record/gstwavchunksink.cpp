@@ -21,6 +21,7 @@
  */
 #include "gstwavchunksink.h"
 
+#include <algorithm>
 #include <filesystem>
 #include <mutex>
 #include <optional>
@@ -279,7 +280,10 @@ static gboolean gst_wav_chunk_sink_set_caps(GstBaseSink *sink, GstCaps *caps) no
       }
       record::CutterConfig config;
       config.channels = channels;
-      config.chunk_frames = static_cast<int64_t>(frames_in(settings.chunk_duration, rate));
+      // A chunk may run to 1.5 x its nominal length; it must still fit a WAV file.
+      const uint64_t longest = record::max_wav_frames(channels) * 2 / 3;
+      config.chunk_frames =
+          static_cast<int64_t>(std::min(frames_in(settings.chunk_duration, rate), longest));
       config.window_frames = static_cast<int64_t>(frames_in(settings.search_window, rate));
       config.level_frames = static_cast<int64_t>(frames_in(kLevelStretch, rate));
       state.stream.emplace(rate, channels, config, state.directory, state.next_index);

@@ -364,6 +364,11 @@ TEST_F(ChunkDirectory, WriterRenamesCompleteFilesWithTheirHeader) {
   EXPECT_EQ(writer.next_index(), 6u);
 }
 
+TEST(ChunkFiles, LongestChunkFitsTheHeader) {
+  EXPECT_EQ(record::max_wav_frames(1), (0xFFFFFFFFull - 36) / 2);
+  EXPECT_EQ(record::max_wav_frames(8), (0xFFFFFFFFull - 36) / 16);
+}
+
 TEST_F(ChunkDirectory, HeaderDescribesPcm) {
   const auto h = record::wav_header(48000, 2, 1000);
   ASSERT_EQ(h.size(), 44u);

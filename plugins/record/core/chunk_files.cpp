@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
@@ -130,6 +131,10 @@ std::vector<std::string> remove_partial_files(const std::string &directory) {
     if (fs::remove(p, remove_error)) removed.push_back(p.filename().string());
   }
   return removed;
+}
+
+uint64_t max_wav_frames(int channels) {
+  return kMaxDataBytes / (2u * static_cast<uint64_t>(std::max(channels, 1)));
 }
 
 std::vector<uint8_t> wav_header(int rate, int channels, uint32_t data_bytes) {

@@ -24,6 +24,9 @@ uint64_t next_free_index(const std::string &directory);
 // Removes the temporary files a killed writer left in `directory`; returns their names.
 std::vector<std::string> remove_partial_files(const std::string &directory);
 
+// The most frames of `channels` channels one WAV file can hold (its sizes are 32-bit).
+uint64_t max_wav_frames(int channels);
+
 // The 44-byte header of a PCM WAV file with `data_bytes` of S16LE sound.
 std::vector<uint8_t> wav_header(int rate, int channels, uint32_t data_bytes);
 
