@@ -98,6 +98,30 @@ guint64 uint64_field(const GstStructure *s, const char *name) {
   return v;
 }
 
+// Starts gst-launch-1.0 with `args`. Under AddressSanitizer the plugin it loads needs the
+// sanitizer's runtime first, which an uninstrumented gst-launch-1.0 lacks: the runtime this
+// test runs with is preloaded.
+GSubprocess *gst_launch(const std::vector<const char *> &args, GSubprocessFlags flags,
+                        GError **error) {
+  GSubprocessLauncher *launcher = g_subprocess_launcher_new(flags);
+#if defined(__SANITIZE_ADDRESS__)
+  std::ifstream maps("/proc/self/maps");
+  for (std::string line; std::getline(maps, line);) {
+    const size_t at = line.find('/');
+    if (at != std::string::npos && line.find("libasan.so") != std::string::npos) {
+      g_subprocess_launcher_setenv(launcher, "LD_PRELOAD", line.substr(at).c_str(), TRUE);
+      break;
+    }
+  }
+#endif
+  std::vector<const char *> argv{"gst-launch-1.0"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  argv.push_back(nullptr);
+  GSubprocess *process = g_subprocess_launcher_spawnv(launcher, argv.data(), error);
+  g_object_unref(launcher);
+  return process;
+}
+
 class WavChunkSinkTest : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -386,21 +410,19 @@ TEST_F(WavChunkSinkTest, DirectoryGoneMidChunkWarnsAndLaterChunksAreWritten) {
 // chunk on disk is complete, and a second run goes on numbering after them.
 TEST_F(WavChunkSinkTest, KilledProcessLeavesOnlyCompleteChunks) {
   const std::string location = "location=" + dir_.string();
-  const char *argv[] = {"gst-launch-1.0",
-                        "-m",
-                        "audiotestsrc",
-                        "is-live=true",
-                        "samplesperbuffer=320",
-                        "!",
-                        "audio/x-raw,format=S16LE,rate=16000,channels=1",
-                        "!",
-                        "wavchunksink",
-                        location.c_str(),
-                        "chunk-duration=300000000",
-                        "search-window=50000000",
-                        nullptr};
+  const std::vector<const char *> argv = {"-m",
+                                          "audiotestsrc",
+                                          "is-live=true",
+                                          "samplesperbuffer=320",
+                                          "!",
+                                          "audio/x-raw,format=S16LE,rate=16000,channels=1",
+                                          "!",
+                                          "wavchunksink",
+                                          location.c_str(),
+                                          "chunk-duration=300000000",
+                                          "search-window=50000000"};
   GError *error = nullptr;
-  GSubprocess *launch = g_subprocess_newv(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  GSubprocess *launch = gst_launch(argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
   ASSERT_NE(launch, nullptr) << error->message;
   GDataInputStream *out = g_data_input_stream_new(g_subprocess_get_stdout_pipe(launch));
   int announced = 0;
@@ -431,19 +453,18 @@ TEST_F(WavChunkSinkTest, KilledProcessLeavesOnlyCompleteChunks) {
   const fs::path reference = root_ / "reference";
   const std::string reference_location = "location=" + reference.string();
   const std::string buffers = "num-buffers=" + std::to_string(joined.size() / 640 + 1);
-  const char *make_reference[] = {"gst-launch-1.0",
-                                  "audiotestsrc",
-                                  buffers.c_str(),
-                                  "samplesperbuffer=320",
-                                  "!",
-                                  "audio/x-raw,format=S16LE,rate=16000,channels=1",
-                                  "!",
-                                  "wavchunksink",
-                                  reference_location.c_str(),
-                                  "chunk-duration=3600000000000",
-                                  nullptr};
+  const std::vector<const char *> make_reference = {
+      "audiotestsrc",
+      buffers.c_str(),
+      "samplesperbuffer=320",
+      "!",
+      "audio/x-raw,format=S16LE,rate=16000,channels=1",
+      "!",
+      "wavchunksink",
+      reference_location.c_str(),
+      "chunk-duration=3600000000000"};
   GSubprocess *reference_run =
-      g_subprocess_newv(make_reference, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+      gst_launch(make_reference, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
   ASSERT_NE(reference_run, nullptr) << error->message;
   ASSERT_TRUE(g_subprocess_wait_check(reference_run, nullptr, nullptr));
   g_object_unref(reference_run);
@@ -455,19 +476,17 @@ TEST_F(WavChunkSinkTest, KilledProcessLeavesOnlyCompleteChunks) {
   // Resume: numbering goes on after the highest chunk; the killed run's leftovers are gone.
   const std::string next = "chunk_" + std::string(4 - std::to_string(chunks.size()).size(), '0') +
                            std::to_string(chunks.size()) + ".wav";
-  const char *again[] = {"gst-launch-1.0",
-                         "audiotestsrc",
-                         "num-buffers=10",
-                         "samplesperbuffer=1600",
-                         "!",
-                         "audio/x-raw,format=S16LE,rate=16000,channels=1",
-                         "!",
-                         "wavchunksink",
-                         location.c_str(),
-                         "chunk-duration=300000000",
-                         "search-window=50000000",
-                         nullptr};
-  GSubprocess *resumed = g_subprocess_newv(again, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
+  const std::vector<const char *> again = {"audiotestsrc",
+                                           "num-buffers=10",
+                                           "samplesperbuffer=1600",
+                                           "!",
+                                           "audio/x-raw,format=S16LE,rate=16000,channels=1",
+                                           "!",
+                                           "wavchunksink",
+                                           location.c_str(),
+                                           "chunk-duration=300000000",
+                                           "search-window=50000000"};
+  GSubprocess *resumed = gst_launch(again, G_SUBPROCESS_FLAGS_STDOUT_SILENCE, &error);
   ASSERT_NE(resumed, nullptr) << error->message;
   ASSERT_TRUE(g_subprocess_wait_check(resumed, nullptr, nullptr));
   g_object_unref(resumed);
