@@ -373,6 +373,15 @@ static GstFlowReturn gst_scene_detect_submit_input_buffer(GstBaseTransform *tran
   auto *self = GST_SCENE_DETECT(trans);
   return onair::guarded(GST_ELEMENT_CAST(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
     const Settings settings = settings_of(self);
+    if (!gst_pad_has_current_caps(trans->sinkpad)) {
+      GstCaps *offered = gst_pad_peer_query_caps(trans->sinkpad, nullptr);
+      GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
+                        ("scenedetect takes raw video in " SCENE_FORMATS "."),
+                        ("not negotiated; upstream offers %" GST_PTR_FORMAT, offered));
+      if (offered) gst_caps_unref(offered);
+      gst_buffer_unref(input);
+      return GST_FLOW_NOT_NEGOTIATED;
+    }
     FrameFacts facts;
     facts.pts = GST_BUFFER_PTS(input);
     facts.running_time = gst_segment_to_running_time(&trans->segment, GST_FORMAT_TIME, facts.pts);
@@ -387,7 +396,7 @@ static GstFlowReturn gst_scene_detect_submit_input_buffer(GstBaseTransform *tran
       State &state = *self->priv->state;
       if (!state.analysable) {
         gst_buffer_unref(input);
-        return GST_FLOW_NOT_NEGOTIATED;
+        return GST_FLOW_NOT_NEGOTIATED;  // the error is posted below, outside the lock
       }
       if (is_discont) state.detector.reset();
       facts.index = state.detector.next_frame();
@@ -431,20 +440,6 @@ static gboolean gst_scene_detect_sink_event(GstBaseTransform *trans, GstEvent *e
           state->detector.reset();
         }
         return true;
-      }
-      case GST_EVENT_CAPS: {
-        GstCaps *caps = nullptr;
-        gst_event_parse_caps(event, &caps);
-        GstCaps *accepted = gst_pad_get_pad_template_caps(trans->sinkpad);
-        const bool can = gst_caps_can_intersect(caps, accepted);
-        gst_caps_unref(accepted);
-        if (!can) {
-          GST_ELEMENT_ERROR(self, STREAM, WRONG_TYPE,
-                            ("scenedetect takes raw video in " SCENE_FORMATS "."),
-                            ("refused caps %" GST_PTR_FORMAT, caps));
-          return false;
-        }
-        break;
       }
       default:
         break;
