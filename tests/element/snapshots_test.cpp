@@ -26,11 +26,13 @@ struct Rgb {
 constexpr Rgb kLeft{220, 40, 40};
 constexpr Rgb kRight{40, 70, 220};
 
-// A frame of `format` whose left half is kLeft and right half kRight.
+// A 25 fps frame of `format` whose left half is kLeft and right half kRight.
 BufferPtr make_frame(GstVideoFormat format, int width, int height, GstVideoInfo &info) {
   GstVideoInfo rgb;
   gst_video_info_set_format(&rgb, GST_VIDEO_FORMAT_RGB, width, height);
   gst_video_info_set_format(&info, format, width, height);
+  rgb.fps_n = info.fps_n = 25;
+  rgb.fps_d = info.fps_d = 1;
   BufferPtr source(gst_buffer_new_allocate(nullptr, rgb.size, nullptr));
   BufferPtr frame(gst_buffer_new_allocate(nullptr, info.size, nullptr));
   GstVideoFrame in, out;
