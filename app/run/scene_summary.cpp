@@ -32,6 +32,7 @@ std::string path_part(const std::string &path, gchar *(*part)(const gchar *)) {
 std::string snapshots_text(GstElement *element, uint64_t snapshots) {
   const std::string dir = string_property(element, "snapshot-location");
   if (dir.empty()) return "no snapshots (snapshot-location is empty)";
+  if (snapshots == 0) return "no snapshots in " + dir;
   const std::string index = string_property(element, "index-location");
   const std::string taken = counted(snapshots, "snapshot", "snapshots");
   if (index.empty()) return taken + " and index.json in " + dir;
