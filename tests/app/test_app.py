@@ -1889,8 +1889,9 @@ def make_cuts_clip(path):
 
 def jpeg_rgb(path):
     """(width, height, RGB bytes) of a JPEG as ffmpeg decodes it; fails the test if it does not."""
-    probe = subprocess.run(["ffprobe", "-v", "error", "-show_entries", "stream=codec_name,width,height",
-                            "-of", "json", path], capture_output=True, text=True, timeout=60)
+    probe = subprocess.run(["ffprobe", "-v", "error", "-of", "json",
+                            "-show_entries", "stream=codec_name,width,height", path],
+                           capture_output=True, text=True, timeout=60)
     streams = json.loads(probe.stdout or "{}").get("streams") or [{}]
     if streams[0].get("codec_name") != "mjpeg":
         raise AssertionError("%s is not a JPEG: %s" % (path, probe.stdout + probe.stderr))
