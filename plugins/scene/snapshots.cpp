@@ -84,8 +84,11 @@ using MappedFrame = std::unique_ptr<GstVideoFrame, VideoFrameUnmap>;
 std::string encode_jpeg(GstBuffer *buffer, const GstVideoInfo &info, int quality) {
   GstVideoInfo in = info;
   GstVideoInfo rgb;
-  gst_video_info_set_format(&rgb, GST_VIDEO_FORMAT_RGB, static_cast<guint>(in.width),
-                            static_cast<guint>(in.height));
+  gst_video_info_set_interlaced_format(&rgb, GST_VIDEO_FORMAT_RGB, in.interlace_mode,
+                                       static_cast<guint>(in.width), static_cast<guint>(in.height));
+  // The converter changes formats only, never the frame rate.
+  rgb.fps_n = in.fps_n;
+  rgb.fps_d = in.fps_d;
   GstVideoFrame in_frame, rgb_frame;
   if (!gst_video_frame_map(&in_frame, &in, buffer, GST_MAP_READ))
     throw FileError("the frame is smaller than its caps say");

@@ -8,10 +8,12 @@
 #include <json-glib/json-glib.h>
 
 #include <algorithm>
+#include <condition_variable>
 #include <cstdlib>
 #include <mutex>
 #include <vector>
 
+#include "core/scene_index.h"
 #include "element_test.h"
 
 using namespace onair;
@@ -26,11 +28,13 @@ struct Rgb {
 constexpr Rgb kLeft{220, 40, 40};
 constexpr Rgb kRight{40, 70, 220};
 
-// A frame of `format` whose left half is kLeft and right half kRight.
+// A 25 fps frame of `format` whose left half is kLeft and right half kRight.
 BufferPtr make_frame(GstVideoFormat format, int width, int height, GstVideoInfo &info) {
   GstVideoInfo rgb;
   gst_video_info_set_format(&rgb, GST_VIDEO_FORMAT_RGB, width, height);
   gst_video_info_set_format(&info, format, width, height);
+  rgb.fps_n = info.fps_n = 25;
+  rgb.fps_d = info.fps_d = 1;
   BufferPtr source(gst_buffer_new_allocate(nullptr, rgb.size, nullptr));
   BufferPtr frame(gst_buffer_new_allocate(nullptr, info.size, nullptr));
   GstVideoFrame in, out;
@@ -360,6 +364,47 @@ TEST_F(SnapshotsTest, AFailedWriteWarnsAndTheNextSnapshotIsTried) {
   ASSERT_EQ(index.size(), 1u);
   EXPECT_EQ(index.field(0, "id"), "F0002");
   EXPECT_EQ(decode(dir_ + "/F0002.jpg").width, 64);
+}
+
+TEST_F(SnapshotsTest, AWorkerFarBehindDropsFramesWithOneWarningInsteadOfHoldingThem) {
+  // The worker is held inside the warning about the first snapshot (its file cannot be
+  // written) until the queue behind it has been filled.
+  std::mutex mutex;
+  std::condition_variable changed;
+  bool worker_held = false, released = false;
+  std::vector<std::string> seen;
+  auto warn = [&](const std::string &text) {
+    std::unique_lock<std::mutex> lock(mutex);
+    seen.push_back(text);
+    if (text.find("F0001 not saved") == std::string::npos) return;
+    worker_held = true;
+    changed.notify_all();
+    changed.wait(lock, [&] { return released; });
+  };
+  {
+    Snapshots snapshots(settings(), warn);
+    ASSERT_EQ(g_mkdir_with_parents((dir_ + "/F0001.jpg/x").c_str(), 0755), 0);
+    ASSERT_TRUE(take_one(snapshots));
+    {
+      std::unique_lock<std::mutex> lock(mutex);
+      changed.wait(lock, [&] { return worker_held; });
+    }
+    for (size_t i = 0; i < Snapshots::kMaxQueued; i++) ASSERT_TRUE(take_one(snapshots)) << i;
+    EXPECT_FALSE(take_one(snapshots));
+    EXPECT_FALSE(take_one(snapshots));
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      released = true;
+    }
+    changed.notify_all();
+  }
+  ASSERT_EQ(seen.size(), 2u);
+  EXPECT_NE(seen[1].find("dropped"), std::string::npos) << seen[1];
+  // The queued frames were all written; a dropped frame takes no id.
+  const Index index(dir_ + "/index.json");
+  ASSERT_EQ(index.size(), Snapshots::kMaxQueued);
+  EXPECT_EQ(index.field(0, "id"), "F0002");
+  EXPECT_EQ(index.field(Snapshots::kMaxQueued - 1, "id"), snapshot_id(Snapshots::kMaxQueued + 1));
 }
 
 TEST_F(SnapshotsTest, AZeroSizedPictureGivesNoSnapshotAndOneWarning) {
