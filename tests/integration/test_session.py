@@ -152,6 +152,18 @@ class SessionSenders(SessionTest):
         streams, _ = probe(files[0])
         self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
 
+    def test_max_segment_starts_a_new_segment_within_a_sender(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start("-s", "max_segment=2")
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 2, files)
+        for f in files:
+            streams, _ = probe(f)
+            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS / 2, delta=2.0 / CLIP_FPS, msg=f)
+
     def test_senders_without_sound_with_audio_off(self):
         clip = make_clip(os.path.join(self.tmp, "silent.ts"), sound=False)
         run = self.start("-s", "audio=off")
