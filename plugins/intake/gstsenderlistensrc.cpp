@@ -13,11 +13,17 @@
  * carries no recognisable media (random bytes, an HTTP request) is dropped with a warning, and
  * one whose type differs from #GstSenderListenSrc:caps (or from the first sender's type when
  * no caps are set) likewise, so the demuxer downstream only ever sees one kind of stream.
+ * For MPEG-TS the programme table is read too: a sender whose streams (PIDs, stream types)
+ * differ from the first sender's is dropped, since the demuxer would end its streams, and
+ * with #GstSenderListenSrc:require-audio so is a sender without a sound stream.
+ *
  * Each sender's first buffer is flagged DISCONT, so demuxers and parsers drop the previous
- * sender's partial packets and resynchronise; buffers carry their arrival running time, so
- * timestamps go on across senders. With #GstSenderListenSrc:split-element naming a
- * splitmuxsink of the same pipeline, each sender after the first starts a new file there
- * (its `split-after` action signal is emitted when the sender's stream begins).
+ * sender's partial packets and resynchronise. That buffer alone carries a timestamp, the
+ * sender's arrival (minus long pauses between senders): demuxers time the sender's stream
+ * from its own clock from there, so its timing is kept and time goes on across senders.
+ * With #GstSenderListenSrc:split-element naming a splitmuxsink of the same pipeline, each
+ * sender after the first starts a new file there (its `split-after` action signal is emitted
+ * when the sender's stream begins).
  *
  * Messages: `sender-connected`, `sender-left` and `sender-refused` (fields in
  * senderlistensrc_messages.h and docs/elements/senderlistensrc.md).
