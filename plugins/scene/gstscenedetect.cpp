@@ -663,10 +663,11 @@ static void gst_scene_detect_class_init(GstSceneDetectClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold",
-                          "How much the picture's shape (luma with brightness and contrast "
-                          "divided out) must change to count as a new scene: lower finds more. "
-                          "One value suits all material; the score in scenedetect-cut is on "
-                          "the same scale",
+                          "The least change of the picture's shape (luma with brightness and "
+                          "contrast divided out, after camera motion) between two frames that "
+                          "can be a cut; gradual transitions need four times as much over their "
+                          "span. Lower finds more. One value suits all material; the score in "
+                          "scenedetect-cut is on the same scale",
                           0.01, 4.0, sc::kDefaultThreshold, rw));
   g_object_class_install_property(
       gobject_class, PROP_MIN_SCENE_LENGTH,
