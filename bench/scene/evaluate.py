@@ -89,7 +89,7 @@ class Tally:
         self.hit = {"cut": 0, "gradual": 0}       # truths found
         self.good = {"cut": 0, "gradual": 0}      # detections matched, by the truth's kind
         self.bad = {"cut": 0, "gradual": 0}       # unmatched detections, by their own kind
-        self.false_on = {}                        # unmatched detections inside a hard negative
+        self.false_on = {"cut": {}, "gradual": {}}  # unmatched detections in a hard negative
         self.missed = []
         self.spurious = []
 
@@ -104,7 +104,7 @@ class Tally:
                 kinds = sorted({e["kind"] for e in clip["events"]
                                 if e["start"] - CUT_TOLERANCE <= d["frame"] <= e["end"] + CUT_TOLERANCE})
                 for k in kinds:
-                    self.false_on[k] = self.false_on.get(k, 0) + 1
+                    self.false_on[d["kind"]][k] = self.false_on[d["kind"]].get(k, 0) + 1
                 self.spurious.append((clip["file"], d, kinds))
             else:
                 kind = truths[owner[i]]["kind"]
@@ -130,8 +130,9 @@ def report(name, tally):
     for label, kind in (("cuts", "cut"), ("gradual", "gradual"), ("all", None)):
         p, r, f = tally.figures(kind)
         print(f"  {label:8} precision {p:5.3f}  recall {r:5.3f}  F1 {f:5.3f}")
-    negatives = ", ".join(f"{k} {v}" for k, v in sorted(tally.false_on.items())) or "none"
-    print(f"  false detections on hard negatives: {negatives}")
+    for kind in ("cut", "gradual"):
+        negatives = ", ".join(f"{k} {v}" for k, v in sorted(tally.false_on[kind].items()))
+        print(f"  false {kind}s on hard negatives: {negatives or 'none'}")
 
 
 def main():
