@@ -8,7 +8,9 @@ The photographs are the nature set of Debian's mate-backgrounds (GPL-2+), instal
 `apt-get install mate-backgrounds`; nothing of them is stored in the tree. Every choice comes
 from a fixed seed, made before the detector was measured on it.
 
-Usage: make_set.py OUTDIR
+Usage: make_set.py OUTDIR [SEED]
+SEED (default 0) is added to every clip's seed: another SEED makes another set of the same
+kind, for a check on material the detector was not tuned with.
 """
 import json
 import os
@@ -205,17 +207,18 @@ def encode(inputs, graph, label, path):
 
 
 def main():
-    if len(sys.argv) != 2:
+    if len(sys.argv) not in (2, 3):
         sys.exit(__doc__)
     outdir = sys.argv[1]
+    seed = int(sys.argv[2]) if len(sys.argv) == 3 else 0
     os.makedirs(outdir, exist_ok=True)
     if not os.path.isdir(PHOTO_DIR):
         sys.exit(f"{PHOTO_DIR} is missing: apt-get install mate-backgrounds")
     clips = [
-        photo_clip("photos1", 101, 12, outdir),
-        photo_clip("photos2", 202, 12, outdir),
-        photo_clip("photos3", 303, 12, outdir),
-        slides_clip("slides", 404, 12, outdir),
+        photo_clip("photos1", 101 + seed, 12, outdir),
+        photo_clip("photos2", 202 + seed, 12, outdir),
+        photo_clip("photos3", 303 + seed, 12, outdir),
+        slides_clip("slides", 404 + seed, 12, outdir),
     ]
     with open(os.path.join(outdir, "truth.json"), "w") as f:
         json.dump({"fps": FPS, "clips": clips}, f, indent=1)

@@ -262,8 +262,9 @@ void analyse(GstSceneDetect *self, State &state, const Settings &settings, GstBu
   if (!reduced) return;
 
   state.recent.push_back(facts);
-  // Enough history for the latest decision about an old frame, plus what lookahead holds.
-  while (state.recent.size() > 128 + settings.lookahead) state.recent.pop_front();
+  // Enough history for the latest decision about an old frame (a fade through black is
+  // reported up to about 150 frames after it began), plus what lookahead holds.
+  while (state.recent.size() > 256 + settings.lookahead) state.recent.pop_front();
 
   std::vector<sc::Transition> found;
   state.detector.set_config(detector_config(settings));
