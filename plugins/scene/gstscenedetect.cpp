@@ -689,7 +689,7 @@ static void gst_scene_detect_class_init(GstSceneDetectClass *klass) {
                         "it reports). With at least 6 (a cut is decided 6 frames after it) the "
                         "new scene's first frame is still here when the cut is found, for "
                         "force-keyframes and exact snapshots; gradual transitions need more",
-                        0, kMaxLookahead, 0, rw_ready));
+                        0, kMaxLookahead, 0, rw));
   g_object_class_install_property(
       gobject_class, PROP_FORCE_KEYFRAMES,
       g_param_spec_boolean("force-keyframes", "Force keyframes",
