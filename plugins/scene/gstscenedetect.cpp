@@ -262,8 +262,9 @@ void analyse(GstSceneDetect *self, State &state, const Settings &settings, GstBu
   if (!reduced) return;
 
   state.recent.push_back(facts);
-  // Enough history for the latest decision about an old frame, plus what lookahead holds.
-  while (state.recent.size() > 128 + settings.lookahead) state.recent.pop_front();
+  // Enough history for the latest decision about an old frame (a fade through black is
+  // reported up to about 150 frames after it began), plus what lookahead holds.
+  while (state.recent.size() > 256 + settings.lookahead) state.recent.pop_front();
 
   std::vector<sc::Transition> found;
   state.detector.set_config(detector_config(settings));
@@ -663,10 +664,11 @@ static void gst_scene_detect_class_init(GstSceneDetectClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_THRESHOLD,
       g_param_spec_double("threshold", "Threshold",
-                          "How much the picture's shape (luma with brightness and contrast "
-                          "divided out) must change to count as a new scene: lower finds more. "
-                          "One value suits all material; the score in scenedetect-cut is on "
-                          "the same scale",
+                          "The least change of the picture's shape (luma with brightness and "
+                          "contrast divided out, after camera motion) between two frames that "
+                          "can be a cut; gradual transitions need four times as much over their "
+                          "span. Lower finds more. One value suits all material; the score in "
+                          "scenedetect-cut is on the same scale",
                           0.01, 4.0, sc::kDefaultThreshold, rw));
   g_object_class_install_property(
       gobject_class, PROP_MIN_SCENE_LENGTH,
@@ -687,7 +689,7 @@ static void gst_scene_detect_class_init(GstSceneDetectClass *klass) {
                         "it reports). With at least 6 (a cut is decided 6 frames after it) the "
                         "new scene's first frame is still here when the cut is found, for "
                         "force-keyframes and exact snapshots; gradual transitions need more",
-                        0, kMaxLookahead, 0, rw_ready));
+                        0, kMaxLookahead, 0, rw));
   g_object_class_install_property(
       gobject_class, PROP_FORCE_KEYFRAMES,
       g_param_spec_boolean("force-keyframes", "Force keyframes",

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <functional>
 #include <random>
+#include <string>
 #include <vector>
 
 #include "core/reduced_picture.h"
@@ -133,6 +134,14 @@ Frame with_noise(const Frame &f, std::mt19937 &rng, double sigma) {
 }
 
 // Feeds frames at 25 fps and keeps what the detector reports.
+std::string describe(const std::vector<Transition> &found) {
+  std::string text;
+  for (const Transition &t : found)
+    text += (t.kind == TransitionKind::kCut ? " cut " : " gradual ") + std::to_string(t.start) +
+            "-" + std::to_string(t.end);
+  return text;
+}
+
 struct Feed {
   SceneDetector detector;
   Reducer reducer;
@@ -297,7 +306,7 @@ TEST(SceneDetector, ReportsAFadeThroughBlackAsOneTransition) {
   run.hold(black, 8);
   for (int i = 1; i <= 12; i++) run.add(mix(black, b, i / 12.0));
   run.finish(b);
-  ASSERT_EQ(run.found.size(), 1u);
+  ASSERT_EQ(run.found.size(), 1u) << describe(run.found);
   EXPECT_EQ(run.found[0].kind, TransitionKind::kGradual);
   EXPECT_LE(run.found[0].start, 45);
   EXPECT_GE(run.found[0].end, 62);
@@ -338,7 +347,7 @@ TEST(SceneDetector, IgnoresAStrobe) {
     run.hold(a, 3);
   }
   run.finish(a);
-  EXPECT_TRUE(run.found.empty());
+  EXPECT_TRUE(run.found.empty()) << "reported at " << run.found[0].frame;
 }
 
 TEST(SceneDetector, IgnoresAFastPanAndShake) {

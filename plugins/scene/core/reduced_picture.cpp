@@ -51,6 +51,38 @@ uint32_t sum_span(const uint16_t *acc, int first, int end) {
   return s;
 }
 
+// Sums of 4 neighbours, vectorised: cells then add a quarter as many values.
+__attribute__((target_clones("avx2", "default"))) void sum_quads(const uint16_t *__restrict acc,
+                                                                 int quads,
+                                                                 uint16_t *__restrict out) {
+  for (int j = 0; j < quads; j++)
+    out[j] = uint16_t(acc[4 * j] + acc[4 * j + 1] + acc[4 * j + 2] + acc[4 * j + 3]);
+}
+
+// The sum and the number of values of each of `cells` cells along `size` values of `acc`.
+// Cells at least 8 values wide add whole groups of 4 (their edges rounded to a group: the
+// reduced picture only needs the same cells every frame); narrower ones add single values.
+void cell_sums(const uint16_t *acc, int size, int cells, std::vector<uint16_t> &quads,
+               uint32_t *sums, uint32_t *counts) {
+  if (size >= 8 * cells) {
+    quads.resize(static_cast<size_t>(size / 4));
+    sum_quads(acc, size / 4, quads.data());
+    const int groups = size / 4;
+    for (int i = 0; i < cells; i++) {
+      const int first = static_cast<int>(int64_t(i) * groups / cells);
+      const int end = static_cast<int>(int64_t(i + 1) * groups / cells);
+      sums[i] = sum_span(quads.data(), first, end);
+      counts[i] = static_cast<uint32_t>(4 * (end - first));
+    }
+    return;
+  }
+  for (int i = 0; i < cells; i++) {
+    const Span x = cell_span(i, cells, size);
+    sums[i] = sum_span(acc, x.first, x.end);
+    counts[i] = static_cast<uint32_t>(x.end - x.first);
+  }
+}
+
 // The rows of a plane `height` rows high that grid row `j` of `cells` reads; returns how many.
 int sample_rows(const uint8_t *plane, int stride, int height, int j, int cells, int wanted,
                 const uint8_t *rows[4]) {
@@ -107,13 +139,20 @@ bool Reducer::reduce(const Image &im, ReducedPicture &out) {
     const int n =
         sample_rows(im.data[0], im.stride[0], im.height, j, kGridH, kLumaRowsPerCell, rows);
     sum_rows(rows, n, row_bytes, acc_.data());
+    if (planar) {
+      uint32_t band[kGridW], counts[kGridW];
+      cell_sums(acc_.data(), im.width, kGridW, quads_, band, counts);
+      for (int i = 0; i < kGridW; i++) {
+        sums_[(j * kGridW + i) * 4] = band[i];
+        sums_[(j * kGridW + i) * 4 + 3] = n * counts[i];
+      }
+      continue;
+    }
     for (int i = 0; i < kGridW; i++) {
       const Span x = cell_span(i, kGridW, im.width);
       uint32_t *cell = &sums_[(j * kGridW + i) * 4];
       cell[3] = static_cast<uint32_t>(n * (x.end - x.first));
-      if (planar) {
-        cell[0] = sum_span(acc_.data(), x.first, x.end);
-      } else if (im.format == PixelFormat::kUYVY) {
+      if (im.format == PixelFormat::kUYVY) {
         // U Y V Y: a pixel's luma at 2x+1, its pair's U and V at 4(x/2) and 4(x/2)+2.
         for (int p = x.first; p < x.end; p++) {
           cell[0] += acc_[2 * p + 1];
@@ -162,21 +201,24 @@ bool Reducer::reduce(const Image &im, ReducedPicture &out) {
         const int n = sample_rows(im.data[plane], im.stride[plane], ch, j, kCoarseH,
                                   kChromaRowsPerCell, rows);
         sum_rows(rows, n, nv12 ? cw * 2 : cw, acc_.data());
-        for (int i = 0; i < kCoarseW; i++) {
+        if (!nv12) {
+          uint32_t band[kCoarseW], counts[kCoarseW];
+          cell_sums(acc_.data(), cw, kCoarseW, quads_, band, counts);
+          for (int i = 0; i < kCoarseW; i++)
+            plane_chroma[(j * kCoarseW + i) * 2 + plane - 1] =
+                static_cast<float>(band[i]) / static_cast<float>(n * counts[i]) - 128.0f;
+          continue;
+        }
+        for (int i = 0; i < kCoarseW; i++) {  // NV12: U and V interleaved
           const Span x = cell_span(i, kCoarseW, cw);
           const float inv = 1.0f / static_cast<float>(n * (x.end - x.first));
-          float *c = &plane_chroma[(j * kCoarseW + i) * 2];
-          if (nv12) {
-            uint32_t u = 0, v = 0;
-            for (int p = x.first; p < x.end; p++) {
-              u += acc_[2 * p];
-              v += acc_[2 * p + 1];
-            }
-            c[0] = u * inv - 128.0f;
-            c[1] = v * inv - 128.0f;
-          } else {
-            c[plane - 1] = sum_span(acc_.data(), x.first, x.end) * inv - 128.0f;
+          uint32_t u = 0, v = 0;
+          for (int p = x.first; p < x.end; p++) {
+            u += acc_[2 * p];
+            v += acc_[2 * p + 1];
           }
+          plane_chroma[(j * kCoarseW + i) * 2] = u * inv - 128.0f;
+          plane_chroma[(j * kCoarseW + i) * 2 + 1] = v * inv - 128.0f;
         }
       }
     }
@@ -198,6 +240,8 @@ bool Reducer::reduce(const Image &im, ReducedPicture &out) {
       float *v = &out.coarse[(cy * kCoarseW + cx) * kCoarseDims];
       const int c00 = 2 * cy * kGridW + 2 * cx;
       const int quad[4] = {c00, c00 + 1, c00 + kGridW, c00 + kGridW + 1};
+      out.coarse_shape[cy * kCoarseW + cx] = 0.25f * (out.shape[quad[0]] + out.shape[quad[1]] +
+                                                      out.shape[quad[2]] + out.shape[quad[3]]);
       float u = 0, w = 0;
       for (int q = 0; q < 4; q++) {
         v[q] = out.luma[quad[q]];

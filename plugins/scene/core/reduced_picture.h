@@ -32,6 +32,9 @@ struct ReducedPicture {
   // Luma with the frame's mean removed and divided by its spread: unchanged when the whole
   // picture gets brighter or darker (flashes, lighting, fades until nearly black).
   std::array<float, kGridCells> shape{};
+  // `shape` averaged over 2x2 cells: what comparisons across several frames use, as it
+  // tolerates small motion.
+  std::array<float, kCoarseCells> coarse_shape{};
   // Per coarse cell: 4 luma values, then U and V (centred on 0), row-major.
   std::array<float, kCoarseCells * kCoarseDims> coarse{};
   float mean = 0, spread = 0;  // of `luma`
@@ -46,7 +49,7 @@ class Reducer {
   bool reduce(const Image &image, ReducedPicture &out);
 
  private:
-  std::vector<uint16_t> acc_;
+  std::vector<uint16_t> acc_, quads_;
   std::vector<uint32_t> sums_;  // per luma cell: up to 3 channels
 };
 

@@ -1,17 +1,19 @@
 // Decides where scenes change, from a stream of reduced pictures with their timestamps.
 //
 // Hard cuts: the shape of the picture (luma with its brightness and contrast divided out)
-// jumps between two frames by much more than it moves around them, after the best local
-// shift of each block (so pans, shake and zooms explain themselves), and the picture a few
-// frames later is still unlike every picture just before the jump (so a flash or a strobe,
-// which returns to the old picture, is no cut). Decided kDecisionDelay frames late.
+// jumps between two frames, after the camera's motion (one shift of the whole picture, then
+// each block near it) is taken out, by more than the threshold and by twice what the motion
+// around it reaches (so pans, shake and zooms explain themselves); and none of the next
+// frames comes back to one of the pictures before the jump (so a flash or a strobe, which
+// returns to the old picture, is no cut). Decided kDecisionDelay frames late.
 //
 // Gradual transitions (dissolves, fades through black or a colour, wipes): over a window of
-// frames the shape changes as much as at a cut, no single step carries most of the change,
-// and every frame inside is a per-cell mix of the window's first and last picture (a dissolve
-// mixes evenly, a wipe takes each cell from one side, a fade mixes with a flat colour). Camera
-// motion fails that test: a panned picture is not a mix of its start and end. Overlapping
-// windows, and fades joined by flat frames, make one transition, reported once when it ends.
+// frames the shape changes several times the threshold, beyond what motion search explains,
+// no single step carries most of the change, and every frame inside is a mix of the window's
+// first and last picture, further along than the frame before: a dissolve or fade is one
+// weighted sum of the two shapes for every cell, a wipe takes each cell from one side. Camera
+// motion fails that test: a panned picture is neither. Overlapping windows, and fades joined
+// by flat frames, make one transition, reported once when it ends.
 //
 // Only frame counts and the caller's timestamps are used, never a clock.
 #pragma once
@@ -25,9 +27,10 @@ namespace onair::scene {
 
 inline constexpr int64_t kNoTime = -1;
 
-// The one sensitivity knob: how far the picture's shape must move (mean absolute difference
-// of the normalised luma) to count as a new scene. Lower finds more.
-inline constexpr double kDefaultThreshold = 0.35;
+// The one sensitivity knob: the least change of the picture's shape between two frames (mean
+// absolute difference of the normalised luma, after motion) that can be a cut; a gradual
+// transition needs four times as much over its span. Lower finds more.
+inline constexpr double kDefaultThreshold = 0.08;
 
 struct DetectorConfig {
   double threshold = kDefaultThreshold;
@@ -78,6 +81,7 @@ class SceneDetector {
   struct Candidate {
     int64_t start = 0, end = 0;
     double score = 0;
+    int64_t flat_until = -1;  // the last of the flat frames right after it
   };
 
   const Slot &at(int64_t frame) const;
