@@ -268,6 +268,8 @@ int Runner::run() {
     });
     gst_element_set_state(pipeline_, GST_STATE_NULL);
   }
+  // After the stop, which writes every snapshot still queued.
+  for (const std::string &line : scenes_.lines()) console_.info(line);
   status_.state = exit_code_ == 0 ? "stopped" : "error";
   return exit_code_;
 }
@@ -413,6 +415,7 @@ void Runner::handle_element(GstMessage *message) {
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;
+  if (scenes_.count(message)) return;
   if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
     return;
   const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));

@@ -15,6 +15,7 @@
 
 #include "run/console.h"
 #include "run/dangling_branches.h"
+#include "run/scene_summary.h"
 #include "onair/gst_ptr.h"
 #include "run/status.h"
 
@@ -76,6 +77,7 @@ class Runner {
   std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
   std::map<std::string, ElementPtr> streams_;  // streams served to browsers, by name
   DanglingBranches dangling_{pipeline_};
+  SceneSummary scenes_{pipeline_};
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;

@@ -740,23 +740,23 @@ class Secrets(TempDirTest):
 
 
 
-def overlay_element_available():
-    """Whether broadcastoverlay is in the registry the tests use. The app itself is asked
+def video_filter_available(element):
+    """Whether a video filter is in the registry the tests use. The app itself is asked
     (gst-inspect-1.0 could not load plugins built with the sanitizers)."""
     import tempfile
     with tempfile.TemporaryDirectory(prefix="onair-probe-") as d:
         path = write_pipeline(d, "probe", """
             name: probe
             ---
-            videotestsrc ! broadcastoverlay ! fakesink
-            """)
+            videotestsrc ! %s ! fakesink
+            """ % element)
         try:
             return run("check", path)[0] == 0
         except subprocess.TimeoutExpired:
             return False
 
 
-HAVE_OVERLAY = overlay_element_available()
+HAVE_OVERLAY = video_filter_available("broadcastoverlay")
 LOGO = os.path.join(os.environ.get("ONAIR_SOURCE_DIR", "."), "web", "logo.png")
 
 
@@ -1943,6 +1943,96 @@ class AsciiWeb(TempDirTest):
         code, _, err = r.finish()
         self.assertEqual(code, 1)
         self.assertIn("nothing.mp4", err)
+
+
+# The clip's hard cuts: four still pictures of 1.6 s each at 25 fps.
+CUT_TIMES = (1.6, 3.2, 4.8)
+CLIP_FPS = 25
+
+
+def make_cuts_clip(path):
+    """An MP4 (with a tone) of colour bars, plain orange, a test card and RGB stripes, 1.6 s
+    each: three hard cuts between very different pictures, made with ffmpeg."""
+    pictures = ["smptebars=", "color=c=orange:", "testsrc=", "rgbtestsrc="]
+    args = ["ffmpeg", "-v", "error", "-y"]
+    for p in pictures:
+        args += ["-f", "lavfi", "-i", "%ss=320x180:r=%d:d=1.6" % (p, CLIP_FPS)]
+    args += ["-f", "lavfi", "-i", "sine=frequency=440:duration=6.4",
+             "-filter_complex", "[0][1][2][3]concat=n=4:v=1:a=0[v]", "-map", "[v]", "-map", "4",
+             "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p", "-c:a", "aac",
+             path]
+    subprocess.run(args, check=True, timeout=120, capture_output=True)
+    return path
+
+
+def jpeg_rgb(path):
+    """(width, height, RGB bytes) of a JPEG as ffmpeg decodes it; fails the test if it does not."""
+    probe = subprocess.run(["ffprobe", "-v", "error", "-of", "json",
+                            "-show_entries", "stream=codec_name,width,height", path],
+                           capture_output=True, text=True, timeout=60)
+    streams = json.loads(probe.stdout or "{}").get("streams") or [{}]
+    if streams[0].get("codec_name") != "mjpeg":
+        raise AssertionError("%s is not a JPEG: %s" % (path, probe.stdout + probe.stderr))
+    stream = streams[0]
+    pixels = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "rawvideo",
+                             "-pix_fmt", "rgb24", "-"], capture_output=True, timeout=60)
+    if pixels.returncode != 0 or pixels.stderr or \
+            len(pixels.stdout) != stream["width"] * stream["height"] * 3:
+        raise AssertionError("%s does not decode: %s" % (path, pixels.stderr))
+    return stream["width"], stream["height"], pixels.stdout
+
+
+@unittest.skipUnless(video_filter_available("scenedetect"), "scenedetect not built")
+class Scenes(TempDirTest):
+    """scenes: a JPEG of every new scene of a file, listed in index.json, and a summary."""
+
+    def run_scenes(self, clip, *extra):
+        code, _, err = run("run", "scenes", "-s", "uri=" + clip, "--no-http", "--output-dir",
+                           self.out, "--status-interval", "0", *extra)
+        self.assertEqual(code, 0, err)
+        self.assertIn("end of stream", err)
+        return err
+
+    def check_index(self, directory, ids):
+        with open(os.path.join(directory, "index.json"), encoding="utf-8") as f:
+            index = json.load(f)
+        self.assertEqual([e["id"] for e in index], ids)
+        for entry, cut in zip(index, CUT_TIMES * (len(ids) // len(CUT_TIMES))):
+            self.assertEqual(entry["kind"], "cut", entry)
+            self.assertFalse(entry["sent_to_agent"])
+            self.assertEqual(entry["path"], entry["id"] + ".jpg")
+            # The first frame of the new scene, within a frame or two.
+            self.assertAlmostEqual(entry["timestamp"], cut, delta=2.0 / CLIP_FPS + 1e-6)
+            self.assertAlmostEqual(entry["running_time"], cut, delta=2.0 / CLIP_FPS + 1e-6)
+            width, height, _ = jpeg_rgb(os.path.join(directory, entry["path"]))
+            self.assertEqual((width, height), (320, 180))
+        return index
+
+    def test_each_cut_gives_a_jpeg_in_the_index_and_the_run_sums_up(self):
+        clip = make_cuts_clip(os.path.join(self.tmp, "cuts.mp4"))
+        err = self.run_scenes(clip)
+        runs = self.runs()
+        self.assertEqual(len(runs), 1)
+        run_dir = os.path.join(self.out, runs[0])
+        index = self.check_index(run_dir, ["F0001", "F0002", "F0003"])
+        # The first cut's snapshot shows the new scene (orange), not the bars before it.
+        width, height, rgb = jpeg_rgb(os.path.join(run_dir, index[0]["path"]))
+        centre = (height // 2 * width + width // 2) * 3
+        r, g, b = rgb[centre:centre + 3]
+        self.assertTrue(r > 200 and 120 < g < 210 and b < 60, (r, g, b))
+        self.assertIn("3 scene changes: 3 cuts, 0 gradual; 3 snapshots and index.json in %s\n"
+                      % run_dir, err)
+
+    def test_a_second_run_into_the_same_directory_continues_the_index(self):
+        clip = make_cuts_clip(os.path.join(self.tmp, "cuts.mp4"))
+        shots = os.path.join(self.tmp, "shots")
+        self.run_scenes(clip, "-s", "snapshots=" + shots)
+        err = self.run_scenes(clip, "-s", "snapshots=" + shots)
+        self.check_index(shots, ["F%04d" % n for n in range(1, 7)])
+        self.assertIn("3 scene changes: 3 cuts, 0 gradual; 3 snapshots and index.json in %s\n"
+                      % shots, err)
+        # Nothing was written into the run directories, so none is left.
+        self.assertEqual(self.runs(), [])
 
 
 if __name__ == "__main__":
