@@ -412,6 +412,7 @@ void Runner::handle(GstMessage *message) {
 void Runner::handle_element(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
   if (!s) return;
+  for (const auto &observer : element_observers_) observer(message);
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;

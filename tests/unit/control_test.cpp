@@ -460,10 +460,11 @@ TEST(Control, ServiceAppliesLimitsAndReportsRefusals) {
   double now = 10;
   std::vector<ControlCommand> applied;
   ControlService service(
-      [&](const ControlCommand &c) {
+      [&](const ControlCommand &c) -> std::string {
         if (c.overlay == "missing") throw ControlError(404, "no overlay named \"missing\"");
         if (c.overlay == "broken") throw std::runtime_error("secret detail");
         applied.push_back(c);
+        return {};
       },
       [&] { return now; }, RateLimiter(20, 3));
 
@@ -500,7 +501,8 @@ TEST(Control, ServiceAppliesLimitsAndReportsRefusals) {
 TEST(Control, ServiceHidesSecretsInRefusals) {
   Redactor redact;
   redact.add("s3cr3t-token");
-  ControlService service([](const ControlCommand &) {}, [] { return 0.0; }, RateLimiter(), &redact);
+  ControlService service([](const ControlCommand &) { return std::string(); }, [] { return 0.0; },
+                         RateLimiter(), &redact);
   const ControlResult r = service.line(R"({"cmd":"clear-chat","s3cr3t-token":1})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.error, "unknown field \"***\" for clear-chat (it takes: overlay)");
