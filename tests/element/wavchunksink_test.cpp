@@ -286,6 +286,31 @@ TEST_F(WavChunkSinkTest, StoppingFinishesTheLastChunk) {
   EXPECT_EQ(chunk_messages().size(), 1u);
 }
 
+TEST_F(WavChunkSinkTest, NewFormatStartsANewChunk) {
+  start(dir_, "audio/x-raw,format=S16LE,layout=interleaved,rate=8000,channels=1");
+  const auto mono = noise(4000, 1);
+  push(mono, 2 * 500, 8000, 2);
+  gst_harness_set_src_caps_str(h_,
+                               "audio/x-raw,format=S16LE,layout=interleaved,rate=16000,channels=2,"
+                               "channel-mask=(bitmask)0x3");
+  const auto stereo = noise(8000, 2, 0, 0, 2);
+  push(stereo, 4 * 500, 16000, 4, 8000);
+  end_of_stream();
+  const Wav first = read_wav(dir_ / "chunk_0000.wav");
+  const Wav second = read_wav(dir_ / "chunk_0001.wav");
+  ASSERT_TRUE(first.valid) << first.problem;
+  ASSERT_TRUE(second.valid) << second.problem;
+  EXPECT_EQ(first.rate, 8000);
+  EXPECT_EQ(first.data, mono);
+  EXPECT_EQ(second.rate, 16000);
+  EXPECT_EQ(second.channels, 2);
+  EXPECT_EQ(second.data, stereo);
+  const auto messages = chunk_messages();
+  ASSERT_EQ(messages.size(), 2u);
+  EXPECT_EQ(uint64_field(messages[1].get(), msg::kFirstSample), 4000u);
+  EXPECT_EQ(uint64_field(messages[1].get(), msg::kStartRunningTime), GST_SECOND / 2);
+}
+
 TEST_F(WavChunkSinkTest, GapInTimestampsIsFilledWithSilence) {
   start(dir_, "audio/x-raw,format=S16LE,layout=interleaved,rate=8000,channels=1");
   const auto before = noise(2000, 1, 0, 0, 1);

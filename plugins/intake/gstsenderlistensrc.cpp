@@ -1,0 +1,503 @@
+/**
+ * SECTION:element-senderlistensrc
+ * @title: senderlistensrc
+ *
+ * A live source of the bytes a network sender (ffmpeg, OBS, a screen grabber) pushes over
+ * TCP. It listens on #GstSenderListenSrc:address and serves one sender at a time: anyone who
+ * connects while a sender is served is refused (the connection is closed at once, a warning
+ * and a `sender-refused` message say so) and the served sender is not disturbed. When the
+ * sender leaves (closes, or sends nothing for #GstSenderListenSrc:idle-timeout), the stream
+ * does not end: the element waits for the next sender.
+ *
+ * The first bytes of each sender are type-found before anything is pushed: a connection that
+ * carries no recognisable media (random bytes, an HTTP request) is dropped with a warning, and
+ * one whose type differs from #GstSenderListenSrc:caps (or from the first sender's type when
+ * no caps are set) likewise, so the demuxer downstream only ever sees one kind of stream.
+ * Each sender's first buffer is flagged DISCONT, so demuxers and parsers drop the previous
+ * sender's partial packets and resynchronise; buffers carry their arrival running time, so
+ * timestamps go on across senders. With #GstSenderListenSrc:split-element naming a
+ * splitmuxsink of the same pipeline, each sender after the first starts a new file there
+ * (its `split-after` action signal is emitted when the sender's stream begins).
+ *
+ * Messages: `sender-connected`, `sender-left` and `sender-refused` (fields in
+ * senderlistensrc_messages.h and docs/elements/senderlistensrc.md).
+ *
+ * ## Example launch line
+ * |[
+ * gst-launch-1.0 -m senderlistensrc address=127.0.0.1:4444 caps=video/mpegts ! tsdemux !
+ * h264parse ! splitmuxsink name=segments location=recording_%03d.mp4
+ * ]| and send with `ffmpeg -re -i talk.mp4 -c copy -f mpegts tcp://127.0.0.1:4444`.
+ */
+#include "gstsenderlistensrc.h"
+
+#include <gst/base/gsttypefindhelper.h>
+
+#include <algorithm>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "core/sender_listener.h"
+#include "onair/gst_ptr.h"
+#include "onair/guard.h"
+#include "senderlistensrc_messages.h"
+
+GST_DEBUG_CATEGORY_STATIC(sender_listen_src_debug);
+#define GST_CAT_DEFAULT sender_listen_src_debug
+
+namespace intake = onair::intake;
+namespace msg = onair::senderlistensrc_messages;
+
+namespace {
+
+constexpr char kDefaultAddress[] = "127.0.0.1:4444";
+constexpr guint64 kDefaultIdleTimeout = 10 * GST_SECOND;
+// Type finding waits for this much of a sender's stream (MPEG-TS needs a few packets), and
+// gives up on a sender that sent this much without being recognised.
+constexpr size_t kProbeMin = 4096;
+constexpr size_t kProbeMax = 256 * 1024;
+// How much of an unrecognised stream's start the warning quotes.
+constexpr size_t kQuoteLength = 40;
+
+struct Settings {
+  std::string address = kDefaultAddress;
+  guint64 idle_timeout = kDefaultIdleTimeout;
+  onair::CapsPtr caps;  // null: the first recognised sender's type
+  std::string split_element;
+
+  Settings() = default;
+  Settings(const Settings &other)
+      : address(other.address),
+        idle_timeout(other.idle_timeout),
+        caps(other.caps ? gst_caps_ref(other.caps.get()) : nullptr),
+        split_element(other.split_element) {}
+  Settings &operator=(const Settings &) = delete;
+};
+
+enum class Phase { kWaiting, kProbing, kStreaming };
+
+// Runtime state: built in start(), dropped in stop(); used by the streaming thread only,
+// except the listener's wake()/clear_wake(), which unlock() calls.
+struct State {
+  explicit State(const intake::Endpoint &endpoint) : listener(endpoint) {}
+  intake::SenderListener listener;
+  Phase phase = Phase::kWaiting;
+  std::vector<uint8_t> probe;    // the current sender's bytes until its type is known
+  onair::CapsPtr accepted;       // the type every sender must have, once known
+  std::string media;             // the current sender's type
+  bool streamed_before = false;  // an earlier sender's stream went downstream
+  bool discont = false;          // the next buffer starts a new sender's stream
+};
+
+struct Priv {
+  std::mutex settings_lock;
+  Settings settings;
+  guint bound_port = 0;  // under settings_lock
+  std::optional<State> state;
+};
+
+enum {
+  PROP_0,
+  PROP_ADDRESS,
+  PROP_CURRENT_PORT,
+  PROP_IDLE_TIMEOUT,
+  PROP_CAPS,
+  PROP_SPLIT_ELEMENT,
+};
+
+GstStaticPadTemplate src_template =
+    GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
+
+enum class Verdict { kUndecided, kMedia, kNotMedia, kWrongType };
+
+}  // namespace
+
+struct _GstSenderListenSrc {
+  GstPushSrc parent;
+  Priv *priv;
+};
+
+G_DEFINE_TYPE(GstSenderListenSrc, gst_sender_listen_src, GST_TYPE_PUSH_SRC)
+GST_ELEMENT_REGISTER_DEFINE(senderlistensrc, "senderlistensrc", GST_RANK_NONE,
+                            GST_TYPE_SENDER_LISTEN_SRC)
+
+namespace {
+
+Settings settings_of(GstSenderListenSrc *self) {
+  std::lock_guard lock(self->priv->settings_lock);
+  return self->priv->settings;
+}
+
+void post(GstSenderListenSrc *self, GstStructure *structure) {
+  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), structure));
+}
+
+void post_left(GstSenderListenSrc *self, const intake::ListenerEvent &event,
+               const std::string &media) {
+  GST_INFO_OBJECT(self,
+                  "sender %" G_GUINT64_FORMAT " (%s) left: %s after %" G_GUINT64_FORMAT
+                  " bytes; waiting for the next sender",
+                  event.sender, event.remote.c_str(), event.reason.c_str(), event.bytes);
+  GstStructure *st =
+      gst_structure_new(msg::kLeft, msg::kRemote, G_TYPE_STRING, event.remote.c_str(), msg::kSender,
+                        G_TYPE_UINT64, event.sender, msg::kBytes, G_TYPE_UINT64, event.bytes,
+                        msg::kReason, G_TYPE_STRING, event.reason.c_str(), nullptr);
+  if (!media.empty()) gst_structure_set(st, msg::kMedia, G_TYPE_STRING, media.c_str(), nullptr);
+  post(self, st);
+}
+
+// The start of an unrecognised stream, printable, for the warning.
+std::string quote(const std::vector<uint8_t> &bytes) {
+  std::string out;
+  for (size_t i = 0; i < std::min(bytes.size(), kQuoteLength); ++i) {
+    const auto c = static_cast<char>(bytes[i]);
+    out += g_ascii_isprint(c) ? c : '.';
+  }
+  return out;
+}
+
+// Type-finds the probe. final: the sender is gone, decide with what there is.
+Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, bool final) {
+  if (state.probe.size() < kProbeMin && !final) return Verdict::kUndecided;
+  GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
+  onair::CapsPtr found(gst_type_find_helper_for_data(GST_OBJECT(self), state.probe.data(),
+                                                     state.probe.size(), &probability));
+  if (found && probability >= GST_TYPE_FIND_LIKELY) {
+    onair::CharPtr text(gst_caps_to_string(found.get()));
+    state.media = gst_structure_get_name(gst_caps_get_structure(found.get(), 0));
+    GST_DEBUG_OBJECT(self, "sender's stream is %s", text.get());
+    // The caps asked for, and the first sender's type: downstream was set up for it.
+    for (GstCaps *wanted : {settings.caps.get(), state.accepted.get()})
+      if (wanted && !gst_caps_can_intersect(found.get(), wanted)) return Verdict::kWrongType;
+    if (!state.accepted) state.accepted = std::move(found);
+    return Verdict::kMedia;
+  }
+  if (final || state.probe.size() >= kProbeMax) return Verdict::kNotMedia;
+  return Verdict::kUndecided;
+}
+
+// Emits split-after on the split-element, so the new sender's stream starts a new file.
+void split_files(GstSenderListenSrc *self, const std::string &name) {
+  if (name.empty()) return;
+  GstObject *top = GST_OBJECT(self);
+  while (GstObject *parent = GST_OBJECT_PARENT(top)) top = parent;
+  onair::ElementPtr target(GST_IS_BIN(top) ? gst_bin_get_by_name(GST_BIN(top), name.c_str())
+                                           : nullptr);
+  if (!target || g_signal_lookup("split-after", G_OBJECT_TYPE(target.get())) == 0) {
+    GST_ELEMENT_WARNING(self, CORE, PAD,
+                        ("No element \"%s\" with a split-after signal in the pipeline: the new "
+                         "sender's stream goes on in the same file",
+                         name.c_str()),
+                        (nullptr));
+    return;
+  }
+  GST_INFO_OBJECT(self, "new sender: %s starts a new file", name.c_str());
+  g_signal_emit_by_name(target.get(), "split-after");
+}
+
+void mark_discont(State &state, GstBuffer *buffer) {
+  if (state.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
+  state.discont = false;
+}
+
+// The probed bytes become the sender's first buffer.
+GstBuffer *begin_stream(GstSenderListenSrc *self, State &state, const Settings &settings) {
+  if (!gst_pad_has_current_caps(GST_BASE_SRC_PAD(self)))
+    gst_base_src_set_caps(GST_BASE_SRC(self), state.accepted.get());
+  if (state.streamed_before) split_files(self, settings.split_element);
+  state.streamed_before = true;
+  state.phase = Phase::kStreaming;
+  state.discont = true;
+  GstBuffer *buffer = gst_buffer_new_memdup(state.probe.data(), state.probe.size());
+  state.probe.clear();
+  state.probe.shrink_to_fit();
+  mark_discont(state, buffer);
+  return buffer;
+}
+
+void refuse_stream(GstSenderListenSrc *self, Verdict verdict, const intake::ListenerEvent &left,
+                   const std::vector<uint8_t> &start, const std::string &media) {
+  if (verdict == Verdict::kWrongType)
+    GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                        ("Sender %" G_GUINT64_FORMAT " (%s) sent %s, not the stream type this "
+                         "session takes; dropped, waiting for the next sender",
+                         left.sender, left.remote.c_str(), media.c_str()),
+                        (nullptr));
+  else if (left.bytes > 0)
+    GST_ELEMENT_WARNING(
+        self, STREAM, TYPE_NOT_FOUND,
+        ("Sender %" G_GUINT64_FORMAT " (%s) sent no media stream (%" G_GUINT64_FORMAT
+         " bytes beginning \"%s\"); dropped, waiting for the next sender",
+         left.sender, left.remote.c_str(), left.bytes, quote(start).c_str()),
+        (nullptr));
+  post_left(self, left, verdict == Verdict::kWrongType ? media : std::string());
+}
+
+GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
+  auto *self = GST_SENDER_LISTEN_SRC(src);
+  return onair::guarded(GST_ELEMENT(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
+    State &state = *self->priv->state;
+    const Settings settings = settings_of(self);
+    const auto idle = std::chrono::milliseconds(settings.idle_timeout / GST_MSECOND);
+    using Kind = intake::ListenerEvent::Kind;
+    for (;;) {
+      intake::ListenerEvent event = state.listener.wait(idle);
+      switch (event.kind) {
+        case Kind::kWoken:
+          return GST_FLOW_FLUSHING;
+        case Kind::kRefused:
+          GST_ELEMENT_WARNING(
+              self, RESOURCE, BUSY,
+              ("Refused a second sender from %s: sender %" G_GUINT64_FORMAT " is being served",
+               event.remote.c_str(), event.sender),
+              (nullptr));
+          post(self,
+               gst_structure_new(msg::kRefused, msg::kRemote, G_TYPE_STRING, event.remote.c_str(),
+                                 msg::kSender, G_TYPE_UINT64, event.sender, nullptr));
+          continue;
+        case Kind::kConnected:
+          GST_INFO_OBJECT(self, "sender %" G_GUINT64_FORMAT " connected from %s", event.sender,
+                          event.remote.c_str());
+          state.phase = Phase::kProbing;
+          state.probe.clear();
+          state.media.clear();
+          post(self,
+               gst_structure_new(msg::kConnected, msg::kRemote, G_TYPE_STRING, event.remote.c_str(),
+                                 msg::kSender, G_TYPE_UINT64, event.sender, nullptr));
+          continue;
+        case Kind::kData:
+          if (state.phase == Phase::kStreaming) {
+            *out = gst_buffer_new_memdup(event.data.data(), event.data.size());
+            mark_discont(state, *out);
+            return GST_FLOW_OK;
+          }
+          state.probe.insert(state.probe.end(), event.data.begin(), event.data.end());
+          switch (const Verdict verdict = judge(self, state, settings, false)) {
+            case Verdict::kUndecided:
+              continue;
+            case Verdict::kMedia:
+              *out = begin_stream(self, state, settings);
+              return GST_FLOW_OK;
+            default: {
+              std::vector<uint8_t> start = std::move(state.probe);
+              state.phase = Phase::kWaiting;
+              refuse_stream(self, verdict, state.listener.drop_sender(msg::kReasonNotMedia), start,
+                            state.media);
+              continue;
+            }
+          }
+        case Kind::kLeft: {
+          const Phase phase = state.phase;
+          state.phase = Phase::kWaiting;
+          if (phase != Phase::kProbing || state.probe.empty()) {
+            post_left(self, event, state.media);
+            continue;
+          }
+          // Gone before its type was certain: what it sent may still be a short stream.
+          const Verdict verdict = judge(self, state, settings, true);
+          if (verdict != Verdict::kMedia) {
+            event.reason =
+                verdict == Verdict::kWrongType ? msg::kReasonWrongType : msg::kReasonNotMedia;
+            std::vector<uint8_t> start = std::move(state.probe);
+            refuse_stream(self, verdict, event, start, state.media);
+            continue;
+          }
+          *out = begin_stream(self, state, settings);
+          state.phase = Phase::kWaiting;
+          post_left(self, event, state.media);
+          return GST_FLOW_OK;
+        }
+      }
+    }
+  });
+}
+
+gboolean start(GstBaseSrc *src) {
+  auto *self = GST_SENDER_LISTEN_SRC(src);
+  return onair::guarded(GST_ELEMENT(self), FALSE, [&]() -> gboolean {
+    const Settings settings = settings_of(self);
+    const auto endpoint = intake::parse_endpoint(settings.address);
+    if (!endpoint) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("Not an address to listen on: \"%s\" (expected HOST:PORT, e.g. "
+                         "127.0.0.1:4444)",
+                         settings.address.c_str()),
+                        (nullptr));
+      return FALSE;
+    }
+    try {
+      self->priv->state.emplace(*endpoint);
+    } catch (const std::system_error &e) {
+      GST_ELEMENT_ERROR(self, RESOURCE, OPEN_READ,
+                        ("Could not listen for senders on %s", settings.address.c_str()),
+                        ("%s", e.what()));
+      return FALSE;
+    }
+    const guint port = self->priv->state->listener.port();
+    {
+      std::lock_guard lock(self->priv->settings_lock);
+      self->priv->bound_port = port;
+    }
+    g_object_notify(G_OBJECT(self), "current-port");
+    GST_INFO_OBJECT(self, "waiting for a sender on %s (port %u)", settings.address.c_str(), port);
+    return TRUE;
+  });
+}
+
+gboolean stop(GstBaseSrc *src) {
+  auto *self = GST_SENDER_LISTEN_SRC(src);
+  return onair::guarded_teardown(GST_ELEMENT(self), FALSE, [&]() -> gboolean {
+    std::optional<intake::ListenerEvent> left;
+    std::string media;
+    if (self->priv->state && self->priv->state->listener.serving()) {
+      left = self->priv->state->listener.drop_sender(msg::kReasonStopped);
+      media = self->priv->state->media;
+    }
+    self->priv->state.reset();
+    if (left) post_left(self, *left, media);
+    return TRUE;
+  });
+}
+
+gboolean unlock(GstBaseSrc *src) {
+  auto *self = GST_SENDER_LISTEN_SRC(src);
+  if (self->priv->state) self->priv->state->listener.wake();
+  return TRUE;
+}
+
+gboolean unlock_stop(GstBaseSrc *src) {
+  auto *self = GST_SENDER_LISTEN_SRC(src);
+  if (self->priv->state) self->priv->state->listener.clear_wake();
+  return TRUE;
+}
+
+void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {
+  auto *self = GST_SENDER_LISTEN_SRC(object);
+  onair::guarded(GST_ELEMENT(self), [&] {
+    std::lock_guard lock(self->priv->settings_lock);
+    Settings &s = self->priv->settings;
+    switch (id) {
+      case PROP_ADDRESS: {
+        const char *text = g_value_get_string(value);
+        s.address = text ? text : kDefaultAddress;
+        break;
+      }
+      case PROP_IDLE_TIMEOUT:
+        s.idle_timeout = g_value_get_uint64(value);
+        break;
+      case PROP_CAPS: {
+        const GstCaps *caps = gst_value_get_caps(value);
+        s.caps.reset(caps && !gst_caps_is_any(caps) ? gst_caps_copy(caps) : nullptr);
+        break;
+      }
+      case PROP_SPLIT_ELEMENT: {
+        const char *text = g_value_get_string(value);
+        s.split_element = text ? text : "";
+        break;
+      }
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+  });
+}
+
+void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
+  auto *self = GST_SENDER_LISTEN_SRC(object);
+  onair::guarded(GST_ELEMENT(self), [&] {
+    std::lock_guard lock(self->priv->settings_lock);
+    const Settings &s = self->priv->settings;
+    switch (id) {
+      case PROP_ADDRESS:
+        g_value_set_string(value, s.address.c_str());
+        break;
+      case PROP_CURRENT_PORT:
+        g_value_set_uint(value, self->priv->bound_port);
+        break;
+      case PROP_IDLE_TIMEOUT:
+        g_value_set_uint64(value, s.idle_timeout);
+        break;
+      case PROP_CAPS:
+        gst_value_set_caps(value, s.caps.get());
+        break;
+      case PROP_SPLIT_ELEMENT:
+        g_value_set_string(value, s.split_element.c_str());
+        break;
+      default:
+        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
+    }
+  });
+}
+
+void finalize(GObject *object) {
+  auto *self = GST_SENDER_LISTEN_SRC(object);
+  onair::guarded_teardown(GST_ELEMENT(self), [&] { delete self->priv; });
+  G_OBJECT_CLASS(gst_sender_listen_src_parent_class)->finalize(object);
+}
+
+}  // namespace
+
+static void gst_sender_listen_src_init(GstSenderListenSrc *self) {
+  self->priv = new Priv();
+  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+  // Arrival times: demuxers map the sender's clock onto them, so time goes on across senders.
+  gst_base_src_set_do_timestamp(GST_BASE_SRC(self), TRUE);
+}
+
+static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {
+  GST_DEBUG_CATEGORY_INIT(sender_listen_src_debug, "senderlistensrc", 0,
+                          "Stream a TCP sender pushes, one sender at a time");
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *basesrc_class = GST_BASE_SRC_CLASS(klass);
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                              GST_PARAM_MUTABLE_READY);
+  g_object_class_install_property(
+      gobject_class, PROP_ADDRESS,
+      g_param_spec_string("address", "Address",
+                          "HOST:PORT to listen on for senders (numeric address; port 0: any free "
+                          "port, see current-port)",
+                          kDefaultAddress, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CURRENT_PORT,
+      g_param_spec_uint("current-port", "Current port", "The port listened on, once started", 0,
+                        65535, 0,
+                        static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+  g_object_class_install_property(
+      gobject_class, PROP_IDLE_TIMEOUT,
+      g_param_spec_uint64("idle-timeout", "Idle timeout",
+                          "A sender that sends nothing this long (ns) is dropped and the next "
+                          "one awaited (0: never)",
+                          0, G_MAXUINT64, kDefaultIdleTimeout, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_CAPS,
+      g_param_spec_boxed("caps", "Caps",
+                         "The stream type senders must send (e.g. video/mpegts); others are "
+                         "dropped. None: the type of the first recognised sender",
+                         GST_TYPE_CAPS, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_SPLIT_ELEMENT,
+      g_param_spec_string("split-element", "Split element",
+                          "Name of an element of the pipeline (a splitmuxsink) whose split-after "
+                          "signal is emitted when a new sender's stream begins, so each sender "
+                          "gets its own files. Empty: none",
+                          "", flags));
+
+  gst_element_class_add_static_pad_template(element_class, &src_template);
+  gst_element_class_set_static_metadata(
+      element_class, "Sender listen source", "Source/Network",
+      "Receives the stream a TCP sender pushes, one sender at a time: a second is refused, "
+      "the stream waits for the next sender when one leaves; messages sender-connected, "
+      "sender-left, sender-refused",
+      "onair");
+  basesrc_class->start = start;
+  basesrc_class->stop = stop;
+  basesrc_class->unlock = unlock;
+  basesrc_class->unlock_stop = unlock_stop;
+  GST_PUSH_SRC_CLASS(klass)->create = create;
+}
