@@ -3,6 +3,7 @@
 #include <cstdio>
 
 #include "common/json_string.h"
+#include "intake/senderlistensrc_messages.h"
 #include "record/wavchunksink_messages.h"
 #include "scene/scenedetect_messages.h"
 
@@ -12,15 +13,8 @@ namespace {
 
 namespace scene_msg = onair::scenedetect_messages;
 namespace chunk_msg = onair::wavchunksink_messages;
+namespace sender_msg = onair::senderlistensrc_messages;
 
-// The intake's messages (the contract of pipelines/session.pipeline).
-constexpr char kSenderConnected[] = "sender-connected";
-constexpr char kSenderLeft[] = "sender-left";
-constexpr char kSenderRefused[] = "sender-refused";
-constexpr char kRemote[] = "remote";
-constexpr char kSender[] = "sender";
-constexpr char kBytes[] = "bytes";
-constexpr char kReason[] = "reason";
 // splitmuxsink's.
 constexpr char kFragmentOpened[] = "splitmuxsink-fragment-opened";
 constexpr char kFragmentClosed[] = "splitmuxsink-fragment-closed";
@@ -116,13 +110,13 @@ bool SessionRecorder::handle(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
   if (!s || GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT) return false;
   const std::string kind = gst_structure_get_name(s);
-  if (kind == kSenderConnected)
+  if (kind == sender_msg::kConnected)
     sender_connected(s);
-  else if (kind == kSenderLeft)
+  else if (kind == sender_msg::kLeft)
     sender_left(s);
-  else if (kind == kSenderRefused)
+  else if (kind == sender_msg::kRefused)
     events_.publish("sender-refused", object({{"session", session_.id()},
-                                              {"remote", string_field(s, kRemote)},
+                                              {"remote", string_field(s, sender_msg::kRemote)},
                                               {"time", now_iso8601()}}));
   else if (kind == kFragmentOpened)
     segment_opened(s);
@@ -139,8 +133,8 @@ bool SessionRecorder::handle(GstMessage *message) {
 
 void SessionRecorder::sender_connected(const GstStructure *s) {
   SenderRecord sender;
-  sender.sender = static_cast<int64_t>(uint_field(s, kSender));
-  sender.remote = string_field(s, kRemote);
+  sender.sender = static_cast<int64_t>(uint_field(s, sender_msg::kSender));
+  sender.remote = string_field(s, sender_msg::kRemote);
   sender.connected = now_iso8601();
   session_.record().senders.push_back(sender);
   save();
@@ -151,7 +145,7 @@ void SessionRecorder::sender_connected(const GstStructure *s) {
 }
 
 void SessionRecorder::sender_left(const GstStructure *s) {
-  const int64_t number = static_cast<int64_t>(uint_field(s, kSender));
+  const int64_t number = static_cast<int64_t>(uint_field(s, sender_msg::kSender));
   auto &senders = session_.record().senders;
   SenderRecord *sender = nullptr;
   for (auto it = senders.rbegin(); it != senders.rend() && !sender; ++it)
@@ -160,11 +154,11 @@ void SessionRecorder::sender_left(const GstStructure *s) {
     senders.emplace_back();
     sender = &senders.back();
     sender->sender = number;
-    sender->remote = string_field(s, kRemote);
+    sender->remote = string_field(s, sender_msg::kRemote);
   }
   sender->left = now_iso8601();
-  sender->bytes = uint_field(s, kBytes);
-  sender->reason = string_field(s, kReason);
+  sender->bytes = uint_field(s, sender_msg::kBytes);
+  sender->reason = string_field(s, sender_msg::kReason);
   const SenderRecord copy = *sender;
   save();
   events_.publish("sender-left", object({{"session", session_.id()},
