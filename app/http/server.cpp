@@ -89,13 +89,15 @@ struct HttpServer::Impl {
     SoupServerMessage *msg = nullptr;
     uint64_t subscription = 0;
     size_t backlog = 0;  // bytes appended, not yet written
-    bool open = true;
+    bool open = true;      // until it finishes or the server goes
+    bool dropped = false;  // too slow: its response ends, nothing more is sent
     gulong wrote_handler = 0, finished_handler = 0;
   };
   std::map<SoupServerMessage *, std::shared_ptr<EventStream>> event_streams;
 
   ~Impl() {
     for (auto &[msg, stream] : event_streams) close_stream(*stream);
+    for (auto &[msg, stream] : event_streams) g_object_unref(msg);
     event_streams.clear();
   }
 
@@ -103,7 +105,7 @@ struct HttpServer::Impl {
     if (!stream.open) return;
     stream.open = false;
     if (routes.events) routes.events->unsubscribe(stream.subscription);
-    g_signal_handler_disconnect(stream.msg, stream.wrote_handler);
+    if (stream.wrote_handler) g_signal_handler_disconnect(stream.msg, stream.wrote_handler);
     g_signal_handler_disconnect(stream.msg, stream.finished_handler);
   }
 
@@ -119,6 +121,7 @@ struct HttpServer::Impl {
     const std::shared_ptr<EventStream> keep = it->second;
     self->close_stream(*keep);
     self->event_streams.erase(it);
+    g_object_unref(msg);
   }
 
   static void append(EventStream &stream, const std::string &text) {
@@ -155,12 +158,13 @@ struct HttpServer::Impl {
         g_signal_connect(msg, "finished", G_CALLBACK(&Impl::on_finished), stream.get());
     EventStream *raw = stream.get();
     stream->subscription = routes.events->subscribe([this, raw](const std::string &text) {
-      if (!raw->open) return false;
+      if (!raw->open || raw->dropped) return false;
       if (raw->backlog + text.size() > kMaxEventBacklog) {
         // A client that does not read is let go; the app never waits for it.
         if (routes.warn) routes.warn("an event client reading too slowly was dropped");
-        raw->open = false;
+        raw->dropped = true;
         g_signal_handler_disconnect(raw->msg, raw->wrote_handler);
+        raw->wrote_handler = 0;
         soup_message_body_complete(soup_server_message_get_response_body(raw->msg));
         soup_server_message_unpause(raw->msg);
         return false;
@@ -168,7 +172,8 @@ struct HttpServer::Impl {
       append(*raw, text);
       return true;
     });
-    event_streams.emplace(msg, stream);
+    // Held until it finishes, so that closing it later never touches a freed message.
+    event_streams.emplace(static_cast<SoupServerMessage *>(g_object_ref(msg)), stream);
     // A first line at once, so the client knows it is subscribed.
     append(*stream, ": onair session events\n\n");
   }

@@ -1,5 +1,6 @@
 #include "run/session_recorder.h"
 
+#include <algorithm>
 #include <cstdio>
 
 #include "common/json_string.h"
@@ -115,9 +116,7 @@ bool SessionRecorder::handle(GstMessage *message) {
   else if (kind == sender_msg::kLeft)
     sender_left(s);
   else if (kind == sender_msg::kRefused)
-    events_.publish("sender-refused", object({{"session", session_.id()},
-                                              {"remote", string_field(s, sender_msg::kRemote)},
-                                              {"time", now_iso8601()}}));
+    sender_refused(s);
   else if (kind == kFragmentOpened)
     segment_opened(s);
   else if (kind == kFragmentClosed)
@@ -132,19 +131,32 @@ bool SessionRecorder::handle(GstMessage *message) {
 }
 
 void SessionRecorder::sender_connected(const GstStructure *s) {
+  idle_since_ = -1;
   SenderRecord sender;
   sender.sender = static_cast<int64_t>(uint_field(s, sender_msg::kSender));
   sender.remote = string_field(s, sender_msg::kRemote);
   sender.connected = now_iso8601();
   session_.record().senders.push_back(sender);
   save();
+  console_.info("session " + session_.id() + ": sender " + std::to_string(sender.sender) + " (" +
+                sender.remote + ") connected");
   events_.publish(
       "sender-connected",
       object({{"session", session_.id()}, {"remote", sender.remote}, {"time", sender.connected}},
              {{"sender", std::to_string(sender.sender)}}));
 }
 
+void SessionRecorder::sender_refused(const GstStructure *s) {
+  const std::string remote = string_field(s, sender_msg::kRemote);
+  console_.warn("session " + session_.id() + ": refused a second sender (" + remote +
+                "): sender " + std::to_string(uint_field(s, sender_msg::kSender)) +
+                " is being recorded");
+  events_.publish("sender-refused",
+                  object({{"session", session_.id()}, {"remote", remote}, {"time", now_iso8601()}}));
+}
+
 void SessionRecorder::sender_left(const GstStructure *s) {
+  idle_since_ = running_time();
   const int64_t number = static_cast<int64_t>(uint_field(s, sender_msg::kSender));
   auto &senders = session_.record().senders;
   SenderRecord *sender = nullptr;
@@ -161,6 +173,9 @@ void SessionRecorder::sender_left(const GstStructure *s) {
   sender->reason = string_field(s, sender_msg::kReason);
   const SenderRecord copy = *sender;
   save();
+  console_.info("session " + session_.id() + ": sender " + std::to_string(copy.sender) + " (" +
+                copy.remote + ") left (" + copy.reason + ", " + std::to_string(copy.bytes) +
+                " bytes); waiting for the next sender");
   events_.publish("sender-left", object({{"session", session_.id()},
                                          {"remote", copy.remote},
                                          {"time", copy.left},
@@ -190,6 +205,7 @@ void SessionRecorder::segment_closed(const GstStructure *s) {
   for (SegmentRecord &r : session_.record().segments)
     if (r.file == file && r.run == session_.record().runs) segment = &r;
   if (!segment) return;
+  // splitmuxsink's running times follow the recorded buffers, as the file does.
   const double end = seconds_field(s, kRunningTime);
   segment->closed = now_iso8601();
   if (end >= segment->start_running_time) segment->duration = end - segment->start_running_time;
@@ -247,7 +263,8 @@ void SessionRecorder::place_snapshots_now() {
 void SessionRecorder::refresh() {
   if (finished_) return;
   if (SegmentRecord *open = open_segment()) {
-    const double now = running_time();
+    double now = running_time();
+    if (idle_since_ >= open->start_running_time) now = std::min(now, idle_since_);
     if (now > open->start_running_time) {
       open->duration = now - open->start_running_time;
       save();

@@ -41,6 +41,7 @@ class SessionRecorder {
  private:
   void sender_connected(const GstStructure *s);
   void sender_left(const GstStructure *s);
+  void sender_refused(const GstStructure *s);
   void segment_opened(const GstStructure *s);
   void segment_closed(const GstStructure *s);
   void snapshot_taken(const GstStructure *s);
@@ -60,6 +61,9 @@ class SessionRecorder {
   std::map<std::string, double> unplaced_;
   std::map<std::string, SegmentPlace> placed_;
   bool finished_ = false;
+  // Running time (s) the last sender left at, while none is connected: an open
+  // segment's duration so far (refresh()) stops growing there.
+  double idle_since_ = -1;
 };
 
 }  // namespace onair::app

@@ -2068,7 +2068,8 @@ class SessionRun(TempDirTest):
         self.pipeline = write_pipeline(self.tmp, "session", SESSION_PIPELINE)
         self.token_file = os.path.join(self.tmp, "conf", "api-token")
 
-    def start(self, *extra, http=False):
+    def start(self, *extra, http=False, playing=True):
+        """`playing`: wait until the pipeline plays (an intake plays once a sender came)."""
         args = [self.pipeline, "--sessions-dir", self.root, "--status-interval", "0",
                 "--token-file", self.token_file, *extra]
         args += ["--http", "127.0.0.1:0"] if http else ["--no-http"]
@@ -2080,7 +2081,8 @@ class SessionRun(TempDirTest):
             r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
             with open(self.token_file) as f:
                 r.token = f.read().strip()
-        r.wait_for(r"^playing")
+        if playing:
+            r.wait_for(r"^playing")
         return r
 
     def wait_segment(self, r, number):
@@ -2247,9 +2249,9 @@ class Sessions(SessionRun):
             self.assertIn(why, err)
 
 
-def sse_events(url, count, names):
-    """Reads GET /api/events until `count` events named in `names` came; returns
-    them as (name, data) in order. Bounded by the socket's timeout."""
+def sse_events(url):
+    """Opens GET /api/events; returns the connection and the response to read
+    events from (read_events), bounded by the socket's timeout."""
     import http.client
     import urllib.parse
     where = urllib.parse.urlparse(url)
@@ -2279,7 +2281,7 @@ def read_events(resp, wanted):
 class SessionsApi(SessionRun):
     def test_events_capture_and_marks(self):
         r = self.start(http=True)
-        conn, resp = sse_events(r.url, 0, ())
+        conn, resp = sse_events(r.url)
         self.addCleanup(conn.close)
         self.assertEqual(resp.readline(), b": onair session events\n")
         # Capture now: the answer names the snapshot the event then announces.
@@ -2362,6 +2364,66 @@ class SessionsApi(SessionRun):
         status, _, body = api(other.url, "DELETE", "api/sessions/" + r.session, token=other.token)
         self.assertEqual(status, 404)
         self.stop(other)
+
+
+
+class SessionsIntake(SessionRun):
+    """The bundled session pipeline with ffmpeg as the sender."""
+
+    def setUp(self):
+        super().setUp()
+        self.clip = os.path.join(self.tmp, "talk.ts")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+                        "-t", "2", "-c:v", "libx264", "-g", "25", "-c:a", "aac", self.clip],
+                       check=True, timeout=DEADLINE)
+        self.pipeline = "session"
+        [self.port] = free_ports(1)
+
+    def send(self):
+        subprocess.run(["ffmpeg", "-v", "error", "-re", "-i", self.clip, "-c", "copy", "-f",
+                        "mpegts", "tcp://127.0.0.1:%d" % self.port], check=True, timeout=DEADLINE)
+
+    def test_senders_segments_events_and_resume(self):
+        listen = "listen=127.0.0.1:%d" % self.port
+        r = self.start("-s", listen, "-s", "chunk_seconds=1", http=True, playing=False)
+        # The events answer once the main loop runs, after the intake started listening.
+        conn, resp = sse_events(r.url)
+        self.addCleanup(conn.close)
+        for n in (1, 2):
+            self.send()
+            r.wait_for(r"session %s: sender %d \(127\.0\.0\.1:\d+\) left \(closed, \d+ bytes\); "
+                       r"waiting for the next sender" % (r.session, n))
+        events = read_events(resp, ["sender-connected", "sender-left", "segment-opened",
+                                    "audio-chunk"])
+        self.assertEqual(events["sender-connected"]["sender"], 1)
+        self.assertRegex(events["sender-connected"]["remote"], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(events["sender-left"]["reason"], "closed")
+        self.assertGreater(events["sender-left"]["bytes"], 0)
+        self.assertEqual(events["segment-opened"]["path"], "stream/recording_000.mp4")
+        self.stop(r)
+        record = self.record(r.session)
+        self.assertEqual([s["sender"] for s in record["senders"]], [1, 2])
+        self.assertTrue(all(s["left"] and s["reason"] == "closed" for s in record["senders"]))
+        self.assertEqual([s["file"] for s in record["segments"]],
+                         ["stream/recording_000.mp4", "stream/recording_001.mp4"])
+        for segment in record["segments"]:
+            played = ffprobe_duration(os.path.join(self.root, r.session, segment["file"]))
+            self.assertAlmostEqual(segment["duration"], played, delta=0.5)
+
+        again = self.start("-s", listen, "-s", "resume=" + r.session, http=True, playing=False)
+        self.assertEqual(again.first_segment, 2)
+        # The web server answers once the main loop runs, after the intake started listening.
+        self.assertEqual(http_get(again.url + "api/status")[0], 200)
+        self.send()
+        again.wait_for(r"session %s: sender 1 \(127\.0\.0\.1:\d+\) left" % r.session)
+        self.stop(again)
+        record = self.record(r.session)
+        self.assertEqual((record["state"], record["runs"], len(record["senders"])),
+                         ("finished", 2, 3))
+        self.assertEqual(record["segments"][-1]["file"], "stream/recording_002.mp4")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, r.session, "stream"))),
+                         ["recording_%03d.mp4" % n for n in range(3)])
 
 
 if __name__ == "__main__":
