@@ -60,6 +60,11 @@ constexpr size_t kProbeMin = 4096;
 constexpr size_t kProbeMax = 256 * 1024;
 // How much of an unrecognised stream's start the warning quotes.
 constexpr size_t kQuoteLength = 40;
+// Of the pause between two senders, this much is kept in the timeline: a stream's last
+// frames are timed up to its muxing delay (ffmpeg: 0.7 s, more with B-frames) after its last
+// byte arrived, and the next sender's must come after them. Longer pauses are left out, so
+// that a segment does not span a pause.
+constexpr GstClockTime kSenderGap = 2 * GST_SECOND;
 
 struct Settings {
   std::string address = kDefaultAddress;
@@ -89,6 +94,10 @@ struct State {
   std::string media;             // the current sender's type
   bool streamed_before = false;  // an earlier sender's stream went downstream
   bool discont = false;          // the next buffer starts a new sender's stream
+  // Running time left out of the timeline (the pauses between senders beyond kSenderGap),
+  // and when the last sender's stream ended.
+  GstClockTime paused_total = 0;
+  GstClockTime left_at = GST_CLOCK_TIME_NONE;
 };
 
 struct Priv {
@@ -197,6 +206,15 @@ void split_files(GstSenderListenSrc *self, const std::string &name) {
   g_signal_emit_by_name(target.get(), "split-after");
 }
 
+// The pipeline's running time now, or GST_CLOCK_TIME_NONE without a clock.
+GstClockTime running_now(GstSenderListenSrc *self) {
+  onair::ClockPtr clock(gst_element_get_clock(GST_ELEMENT(self)));
+  if (!clock) return GST_CLOCK_TIME_NONE;
+  const GstClockTime now = gst_clock_get_time(clock.get());
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  return now >= base ? now - base : 0;
+}
+
 void mark_discont(State &state, GstBuffer *buffer) {
   if (state.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
   state.discont = false;
@@ -206,11 +224,22 @@ void mark_discont(State &state, GstBuffer *buffer) {
 GstBuffer *begin_stream(GstSenderListenSrc *self, State &state, const Settings &settings) {
   if (!gst_pad_has_current_caps(GST_BASE_SRC_PAD(self)))
     gst_base_src_set_caps(GST_BASE_SRC(self), state.accepted.get());
-  if (state.streamed_before) split_files(self, settings.split_element);
+  const GstClockTime now = running_now(self);
+  if (state.streamed_before) {
+    split_files(self, settings.split_element);
+    if (GST_CLOCK_TIME_IS_VALID(now) && GST_CLOCK_TIME_IS_VALID(state.left_at) &&
+        now > state.left_at + kSenderGap)
+      state.paused_total += now - state.left_at - kSenderGap;
+  }
   state.streamed_before = true;
   state.phase = Phase::kStreaming;
   state.discont = true;
   GstBuffer *buffer = gst_buffer_new_memdup(state.probe.data(), state.probe.size());
+  // Only a sender's first buffer carries a time, its arrival: demuxers place the sender's
+  // own timestamps from there on (as for the fragments of adaptive streams), so its timing
+  // is kept and time goes on across senders.
+  if (GST_CLOCK_TIME_IS_VALID(now))
+    GST_BUFFER_PTS(buffer) = GST_BUFFER_DTS(buffer) = now - std::min(now, state.paused_total);
   state.probe.clear();
   state.probe.shrink_to_fit();
   mark_discont(state, buffer);
@@ -291,6 +320,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
         case Kind::kLeft: {
           const Phase phase = state.phase;
           state.phase = Phase::kWaiting;
+          if (phase == Phase::kStreaming) state.left_at = running_now(self);
           if (phase != Phase::kProbing || state.probe.empty()) {
             post_left(self, event, state.media);
             continue;
@@ -306,6 +336,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
           }
           *out = begin_stream(self, state, settings);
           state.phase = Phase::kWaiting;
+          state.left_at = running_now(self);
           post_left(self, event, state.media);
           return GST_FLOW_OK;
         }
@@ -442,8 +473,6 @@ static void gst_sender_listen_src_init(GstSenderListenSrc *self) {
   self->priv = new Priv();
   gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
   gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
-  // Arrival times: demuxers map the sender's clock onto them, so time goes on across senders.
-  gst_base_src_set_do_timestamp(GST_BASE_SRC(self), TRUE);
 }
 
 static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {

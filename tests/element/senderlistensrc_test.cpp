@@ -1,0 +1,192 @@
+#include <arpa/inet.h>
+#include <gst/check/gstharness.h>
+#include <gst/gst.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "element_test.h"
+#include "senderlistensrc_messages.h"
+
+namespace {
+
+namespace msg = onair::senderlistensrc_messages;
+using onair::BufferPtr;
+using onair::MessagePtr;
+using onair::element_test::wait_for_element_message;
+using onair::element_test::wait_for_message;
+
+constexpr GstClockTime kWait = 30 * GST_SECOND;  // only a bound for a broken element
+
+// MPEG-TS packets (sync byte, PID 0x100, payload only, counter), enough to be type-found.
+std::vector<uint8_t> ts_packets(size_t count) {
+  std::vector<uint8_t> out;
+  for (size_t i = 0; i < count; ++i) {
+    std::vector<uint8_t> packet(188, 0xff);
+    packet[0] = 0x47;
+    packet[1] = 0x01;
+    packet[2] = 0x00;
+    packet[3] = static_cast<uint8_t>(0x10 | (i & 0x0f));
+    out.insert(out.end(), packet.begin(), packet.end());
+  }
+  return out;
+}
+
+struct Client {
+  explicit Client(guint port) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(static_cast<uint16_t>(port));
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  }
+  ~Client() { close(); }
+  void send_bytes(const std::vector<uint8_t> &bytes) const {
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+  }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  bool closed_by_peer() const {
+    char byte;
+    return recv(fd, &byte, 1, 0) == 0;
+  }
+  int fd = -1;
+};
+
+class SenderListenSrc : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h = gst_harness_new_parse("senderlistensrc address=127.0.0.1:0 caps=video/mpegts");
+    bus = gst_bus_new();
+    gst_element_set_bus(h->element, bus);
+    gst_harness_play(h);
+    g_object_get(source(), "current-port", &port, nullptr);
+    ASSERT_NE(port, 0u);
+  }
+  void TearDown() override {
+    gst_harness_teardown(h);
+    gst_object_unref(bus);
+  }
+  GstElement *source() { return gst_harness_find_element(h, "senderlistensrc"); }
+  MessagePtr message(const char *name) { return wait_for_element_message(bus, name, kWait); }
+  std::vector<uint8_t> pull_bytes(size_t size, bool *discont) {
+    std::vector<uint8_t> out;
+    while (out.size() < size) {
+      BufferPtr buffer(gst_harness_pull(h));
+      if (!buffer) break;
+      if (out.empty()) *discont = GST_BUFFER_FLAG_IS_SET(buffer.get(), GST_BUFFER_FLAG_DISCONT);
+      const size_t at = out.size();
+      out.resize(at + gst_buffer_get_size(buffer.get()));
+      gst_buffer_extract(buffer.get(), 0, out.data() + at, out.size() - at);
+    }
+    return out;
+  }
+
+  GstHarness *h = nullptr;
+  GstBus *bus = nullptr;
+  guint port = 0;
+};
+
+guint64 uint64_field(GstMessage *m, const char *field) {
+  guint64 value = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(gst_message_get_structure(m), field, &value)) << field;
+  return value;
+}
+
+std::string string_field(GstMessage *m, const char *field) {
+  const char *value = gst_structure_get_string(gst_message_get_structure(m), field);
+  return value ? value : "";
+}
+
+TEST_F(SenderListenSrc, PassesEachSendersBytesAndStartsEachWithADiscont) {
+  const std::vector<uint8_t> stream = ts_packets(64);
+  for (guint64 number : {1u, 2u}) {
+    Client client(port);
+    MessagePtr connected = message(msg::kConnected);
+    ASSERT_TRUE(connected);
+    EXPECT_EQ(uint64_field(connected.get(), msg::kSender), number);
+    client.send_bytes(stream);
+    bool discont = false;
+    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+    EXPECT_TRUE(discont);
+    client.close();
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonClosed);
+    EXPECT_EQ(uint64_field(left.get(), msg::kBytes), stream.size());
+    EXPECT_EQ(string_field(left.get(), msg::kMedia), "video/mpegts");
+  }
+  GstCaps *caps = gst_pad_get_current_caps(h->sinkpad);
+  ASSERT_TRUE(caps);
+  EXPECT_STREQ(gst_structure_get_name(gst_caps_get_structure(caps, 0)), "video/mpegts");
+  gst_caps_unref(caps);
+}
+
+TEST_F(SenderListenSrc, RefusesASecondSenderAndKeepsTheFirst) {
+  Client first(port);
+  ASSERT_TRUE(message(msg::kConnected));
+  Client second(port);
+  // The warning comes first, then the message.
+  MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+  ASSERT_TRUE(warning);
+  MessagePtr refused = message(msg::kRefused);
+  ASSERT_TRUE(refused);
+  EXPECT_EQ(uint64_field(refused.get(), msg::kSender), 1u);
+  EXPECT_EQ(string_field(refused.get(), msg::kRemote).rfind("127.0.0.1:", 0), 0u);
+  EXPECT_TRUE(second.closed_by_peer());
+  const std::vector<uint8_t> stream = ts_packets(64);
+  first.send_bytes(stream);
+  bool discont = false;
+  EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+}
+
+TEST_F(SenderListenSrc, DropsWhatIsNotMediaAndWaitsForTheNextSender) {
+  {
+    Client client(port);
+    const std::string request = "GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+    client.send_bytes(std::vector<uint8_t>(request.begin(), request.end()));
+    client.close();
+    // The warning comes first, then the message.
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    GError *error = nullptr;
+    gst_message_parse_warning(warning.get(), &error, nullptr);
+    EXPECT_TRUE(g_error_matches(error, GST_STREAM_ERROR, GST_STREAM_ERROR_TYPE_NOT_FOUND));
+    EXPECT_NE(std::string(error->message).find("GET / HTTP/1.1"), std::string::npos)
+        << error->message;
+    g_error_free(error);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonNotMedia);
+  }
+  Client sender(port);
+  const std::vector<uint8_t> stream = ts_packets(64);
+  sender.send_bytes(stream);
+  bool discont = false;
+  EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+  EXPECT_TRUE(discont);
+}
+
+TEST(SenderListenSrcStart, AnAddressThatIsNotOneIsAnError) {
+  GstElement *src = gst_element_factory_make("senderlistensrc", nullptr);
+  ASSERT_TRUE(src);
+  g_object_set(src, "address", "localhost:4444", nullptr);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(src, bus);
+  EXPECT_EQ(gst_element_set_state(src, GST_STATE_PAUSED), GST_STATE_CHANGE_FAILURE);
+  MessagePtr error = wait_for_message(bus, GST_MESSAGE_ERROR, kWait);
+  ASSERT_TRUE(error);
+  gst_element_set_state(src, GST_STATE_NULL);
+  gst_object_unref(bus);
+  gst_object_unref(src);
+}
+
+}  // namespace

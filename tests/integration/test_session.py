@@ -1,0 +1,276 @@
+"""The bundled 'session' pipeline against real senders on 127.0.0.1: ffmpeg pushes MPEG-TS
+(H.264 + AAC) over TCP; ffprobe judges the segments and the UDP relay.
+
+Run through meson (`meson test -C build --suite integration`); one class per meson test.
+The runs log senderlistensrc's lines (GST_DEBUG), which the tests wait on.
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
+from onair_test import DEADLINE, FFPROBE, Running, TempDirTest, main  # noqa: E402
+
+CLIP_SECONDS = 4
+CLIP_FPS = 25
+CUT_TIMES = (1.6, 3.2, 4.8)
+LOG_ENV = dict(os.environ, GST_DEBUG="senderlistensrc:4", GST_DEBUG_NO_COLOR="1")
+
+
+def free_port(kind=socket.SOCK_STREAM):
+    with socket.socket(socket.AF_INET, kind) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def make_clip(path, seconds=CLIP_SECONDS, sound=True):
+    """A small H.264 (+ AAC) MPEG-TS clip with a keyframe a second, made with ffmpeg."""
+    args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+            "testsrc2=s=320x180:r=%d:d=%g" % (CLIP_FPS, seconds)]
+    if sound:
+        args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=%g" % seconds,
+                 "-c:a", "aac"]
+    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), "-pix_fmt",
+             "yuv420p", "-f", "mpegts", path]
+    subprocess.run(args, check=True, timeout=120, capture_output=True)
+    return path
+
+
+def make_cuts_clip(path):
+    """Colour bars, plain orange, a test card and RGB stripes, 1.6 s each, with a tone."""
+    pictures = ["smptebars=", "color=c=orange:", "testsrc=", "rgbtestsrc="]
+    args = ["ffmpeg", "-v", "error", "-y"]
+    for p in pictures:
+        args += ["-f", "lavfi", "-i", "%ss=320x180:r=%d:d=1.6" % (p, CLIP_FPS)]
+    args += ["-f", "lavfi", "-i", "sine=frequency=440:duration=6.4",
+             "-filter_complex", "[0][1][2][3]concat=n=4:v=1:a=0[v]", "-map", "[v]", "-map", "4",
+             "-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), "-pix_fmt",
+             "yuv420p", "-c:a", "aac", "-f", "mpegts", path]
+    subprocess.run(args, check=True, timeout=120, capture_output=True)
+    return path
+
+
+def send(clip, port, wait=True):
+    """ffmpeg sends the clip in real time, unchanged, as a sender does."""
+    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy", "-f",
+                             "mpegts", "tcp://127.0.0.1:%d" % port],
+                            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    if wait:
+        _, err = proc.communicate(timeout=DEADLINE)
+        if proc.returncode != 0:
+            raise AssertionError("the sender failed: " + err)
+    return proc
+
+
+def probe(path):
+    """ffprobe's streams (codec, duration) and format duration of a file."""
+    out = subprocess.run([FFPROBE, "-v", "error", "-show_entries",
+                          "stream=codec_name,duration:format=duration", "-of", "json", path],
+                         capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise AssertionError("ffprobe could not read %s: %s" % (path, out.stderr))
+    info = json.loads(out.stdout)
+    streams = {s["codec_name"]: float(s.get("duration", "nan")) for s in info["streams"]}
+    return streams, float(info["format"].get("duration", "nan"))
+
+
+class SessionTest(TempDirTest):
+    def setUp(self):
+        super().setUp()
+        self.session = os.path.join(self.tmp, "session")
+        os.makedirs(os.path.join(self.session, "stream"))
+        self.port = free_port()
+
+    def start(self, *extra):
+        run = Running("session", "--no-http", "--output-dir", self.out, "--status-interval", "0",
+                      "-s", "session_dir=" + self.session,
+                      "-s", "listen=127.0.0.1:%d" % self.port, *extra, env=LOG_ENV)
+        run.wait_for(r"waiting for a sender on 127\.0\.0\.1:%d" % self.port)
+        return run
+
+    def segments(self):
+        stream = os.path.join(self.session, "stream")
+        return [os.path.join(stream, f) for f in sorted(os.listdir(stream))]
+
+    def stop(self, run):
+        run.interrupt()
+        code, _, err = run.finish()
+        self.assertEqual(code, 0, err)
+        return err
+
+
+class SessionSenders(SessionTest):
+    """Senders one after the other, and one at a time."""
+
+    def test_a_sender_that_comes_back_gets_a_second_segment(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start("-s", "chunk_seconds=2", "-s", "segment_start=7")
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        send(clip, self.port)
+        run.wait_for(r"sender 2 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual([os.path.basename(f) for f in files],
+                         ["recording_007.mp4", "recording_008.mp4"])
+        for f in files:
+            streams, duration = probe(f)
+            self.assertEqual(sorted(streams), ["aac", "h264"], f)
+            # Every frame of the sender, in its own segment, on the sender's own timing.
+            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
+            # All its sound; a segment may end with the next sender's few sound frames that
+            # come before its first keyframe, at most 2 s later (the pause kept between them).
+            self.assertGreaterEqual(streams["aac"], CLIP_SECONDS - 0.1, f)
+            self.assertLessEqual(duration, CLIP_SECONDS + 2.0, f)
+        # The sound also went into WAV chunks of about two seconds.
+        chunks = sorted(os.listdir(os.path.join(self.session, "audio")))
+        self.assertGreaterEqual(len(chunks), 3, chunks)
+        self.assertEqual(chunks[0], "chunk_0000.wav")
+
+    def test_a_second_sender_is_refused_and_the_first_goes_on(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start()
+        first = send(clip, self.port, wait=False)
+        run.wait_for(r"sender 1 connected from 127\.0\.0\.1")
+        second = send(clip, self.port, wait=False)
+        run.wait_for(r"Refused a second sender from 127\.0\.0\.1:\d+: sender 1 is being served")
+        _, err = second.communicate(timeout=DEADLINE)
+        self.assertNotEqual(second.returncode, 0, "the second sender was not refused")
+        _, err = first.communicate(timeout=DEADLINE)
+        self.assertEqual(first.returncode, 0, err)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 1, files)
+        streams, _ = probe(files[0])
+        self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
+
+    def test_senders_without_sound_with_audio_off(self):
+        clip = make_clip(os.path.join(self.tmp, "silent.ts"), sound=False)
+        run = self.start("-s", "audio=off")
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 1, files)
+        streams, _ = probe(files[0])
+        self.assertEqual(sorted(streams), ["h264"])
+        self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
+        self.assertFalse(os.path.exists(os.path.join(self.session, "audio")))
+
+
+class SessionRelay(SessionTest):
+    def test_the_relay_is_received_on_udp(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"), seconds=8)
+        relay = free_port(socket.SOCK_DGRAM)
+        run = self.start("-s", "relay_port=%d" % relay)
+        listener = subprocess.Popen(
+            [FFPROBE, "-v", "error", "-show_entries", "stream=codec_name", "-of", "json",
+             "udp://127.0.0.1:%d" % relay], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True)
+        sender = send(clip, self.port, wait=False)
+        out, err = listener.communicate(timeout=DEADLINE)
+        self.assertEqual(listener.returncode, 0, err)
+        codecs = sorted(s["codec_name"] for s in json.loads(out)["streams"])
+        self.assertEqual(codecs, ["aac", "h264"])
+        sender.communicate(timeout=DEADLINE)
+        self.stop(run)
+
+
+class SessionScenes(SessionTest):
+    def test_each_cut_of_the_sender_gives_a_snapshot(self):
+        clip = make_cuts_clip(os.path.join(self.tmp, "cuts.ts"))
+        run = self.start()
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        frames = os.path.join(self.session, "frames")
+        with open(os.path.join(frames, "index.json"), encoding="utf-8") as f:
+            index = json.load(f)
+        self.assertEqual([e["id"] for e in index], ["F0001", "F0002", "F0003"])
+        for entry in index:
+            self.assertTrue(os.path.getsize(os.path.join(frames, entry["path"])) > 0)
+        # The cuts are as far apart in the session as in the clip.
+        times = [e["running_time"] for e in index]
+        self.assertAlmostEqual(times[1] - times[0], CUT_TIMES[1] - CUT_TIMES[0], delta=0.1)
+        self.assertAlmostEqual(times[2] - times[1], CUT_TIMES[2] - CUT_TIMES[1], delta=0.1)
+
+
+class SessionKilled(SessionTest):
+    def test_a_killed_session_keeps_its_segment_playable(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"), seconds=20)
+        run = self.start()
+        sender = send(clip, self.port, wait=False)
+        run.wait_for(r"sender 1 connected from")
+        # Wait until the segment holds a few seconds, then kill the recorder.
+        started = time.monotonic()
+        recorded = 0.0
+        while recorded < 4.0:
+            self.assertLess(time.monotonic() - started, DEADLINE, "the segment does not grow")
+            files = self.segments()
+            if files and os.path.getsize(files[0]) > 0:
+                probed = subprocess.run([FFPROBE, "-v", "error", "-show_entries",
+                                         "stream=duration", "-select_streams", "v", "-of",
+                                         "csv=p=0", files[0]],
+                                        capture_output=True, text=True, timeout=30)
+                text = probed.stdout.strip()
+                recorded = float(text) if text and text != "N/A" else 0.0
+            if recorded < 4.0:
+                time.sleep(0.2)
+        run.proc.send_signal(signal.SIGKILL)
+        run.kill()
+        killed_at = time.monotonic()
+        sender.kill()
+        sender.communicate()
+        streams, duration = probe(self.segments()[0])
+        self.assertEqual(sorted(streams), ["aac", "h264"])
+        # All that reached the file plays: at least what was there before the kill.
+        self.assertGreaterEqual(streams["h264"], 4.0)
+        self.assertLessEqual(streams["h264"], 4.0 + (killed_at - started) + 2.0)
+
+
+class SessionGarbage(SessionTest):
+    """What is not a media stream is dropped with a clear line; the session goes on."""
+
+    def connect_and_send(self, data, close=True):
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=10)
+        s.sendall(data)
+        if close:
+            s.close()
+        return s
+
+    def test_garbage_then_a_real_sender(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start()
+        # Random bytes.
+        self.connect_and_send(os.urandom(20000))
+        run.wait_for(r"Sender 1 \(127\.0\.0\.1:\d+\) sent no media stream \(20000 bytes")
+        # An HTTP request.
+        self.connect_and_send(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")
+        run.wait_for(r'Sender 2 \(127\.0\.0\.1:\d+\) sent no media stream \(\d+ bytes '
+                     r'beginning "GET / HTTP/1.1..Host')
+        # A truncated MPEG-TS that stops in the middle of a packet.
+        with open(clip, "rb") as f:
+            head = f.read(188 * 300 + 100)
+        self.connect_and_send(head)
+        run.wait_for(r"sender 3 \(127\.0\.0\.1:\d+\) left: closed after %d bytes" % len(head))
+        # Then a real sender: recorded in full, in a segment of its own.
+        send(clip, self.port)
+        run.wait_for(r"sender 4 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 2, files)
+        streams, _ = probe(files[-1])
+        self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
+        probe(files[0])
+
+
+if __name__ == "__main__":
+    main(sys.modules[__name__])

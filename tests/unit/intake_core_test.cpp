@@ -1,0 +1,146 @@
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <string>
+#include <system_error>
+#include <thread>
+
+#include "core/sender_listener.h"
+
+namespace intake = onair::intake;
+using Kind = intake::ListenerEvent::Kind;
+using namespace std::chrono_literals;
+
+namespace {
+
+// A client socket connected to 127.0.0.1:port; closed with the object.
+struct Client {
+  explicit Client(uint16_t port) {
+    fd = socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_port = htons(port);
+    inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
+    EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
+  }
+  ~Client() { close(); }
+  void send_text(const std::string &text) const {
+    EXPECT_EQ(::send(fd, text.data(), text.size(), 0), static_cast<ssize_t>(text.size()));
+  }
+  void close() {
+    if (fd >= 0) ::close(fd);
+    fd = -1;
+  }
+  // True once the other end closed the connection.
+  bool closed_by_peer() const {
+    char byte;
+    return recv(fd, &byte, 1, 0) == 0;
+  }
+  int fd = -1;
+};
+
+intake::SenderListener listener_on_any_port() {
+  return intake::SenderListener(intake::Endpoint{"127.0.0.1", 0});
+}
+
+}  // namespace
+
+TEST(ParseEndpoint, TakesHostAndPort) {
+  const auto v4 = intake::parse_endpoint("127.0.0.1:4444");
+  ASSERT_TRUE(v4);
+  EXPECT_EQ(v4->host, "127.0.0.1");
+  EXPECT_EQ(v4->port, 4444);
+  const auto v6 = intake::parse_endpoint("[::1]:0");
+  ASSERT_TRUE(v6);
+  EXPECT_EQ(v6->host, "::1");
+  EXPECT_EQ(v6->port, 0);
+}
+
+TEST(ParseEndpoint, RefusesWhatIsNotOne) {
+  for (const char *bad : {"", "4444", ":4444", "127.0.0.1", "127.0.0.1:", "127.0.0.1:65536",
+                          "127.0.0.1:44x", "localhost:4444", "1.2.3:4"})
+    EXPECT_FALSE(intake::parse_endpoint(bad)) << bad;
+}
+
+TEST(SenderListener, AnAddressInUseIsAnError) {
+  intake::SenderListener first = listener_on_any_port();
+  EXPECT_THROW(intake::SenderListener(intake::Endpoint{"127.0.0.1", first.port()}),
+               std::system_error);
+}
+
+TEST(SenderListener, ServesOneSenderAndWaitsForTheNext) {
+  intake::SenderListener listener = listener_on_any_port();
+  ASSERT_NE(listener.port(), 0);
+  for (uint64_t number : {1u, 2u}) {
+    Client client(listener.port());
+    auto event = listener.wait(0ms);
+    ASSERT_EQ(event.kind, Kind::kConnected);
+    EXPECT_EQ(event.sender, number);
+    EXPECT_TRUE(listener.serving());
+    client.send_text("hello");
+    std::string received;
+    while (received.size() < 5) {
+      event = listener.wait(0ms);
+      ASSERT_EQ(event.kind, Kind::kData);
+      received.append(event.data.begin(), event.data.end());
+    }
+    EXPECT_EQ(received, "hello");
+    client.close();
+    event = listener.wait(0ms);
+    ASSERT_EQ(event.kind, Kind::kLeft);
+    EXPECT_EQ(event.reason, "closed");
+    EXPECT_EQ(event.bytes, 5u);
+    EXPECT_EQ(event.sender, number);
+    EXPECT_FALSE(listener.serving());
+  }
+}
+
+TEST(SenderListener, RefusesASecondSenderWithoutDisturbingTheFirst) {
+  intake::SenderListener listener = listener_on_any_port();
+  Client first(listener.port());
+  ASSERT_EQ(listener.wait(0ms).kind, Kind::kConnected);
+  Client second(listener.port());
+  const auto refused = listener.wait(0ms);
+  ASSERT_EQ(refused.kind, Kind::kRefused);
+  EXPECT_EQ(refused.sender, 1u);
+  EXPECT_EQ(refused.remote.rfind("127.0.0.1:", 0), 0u) << refused.remote;
+  EXPECT_TRUE(second.closed_by_peer());
+  first.send_text("x");
+  const auto data = listener.wait(0ms);
+  ASSERT_EQ(data.kind, Kind::kData);
+  EXPECT_EQ(data.sender, 1u);
+}
+
+TEST(SenderListener, DropsASilentSender) {
+  intake::SenderListener listener = listener_on_any_port();
+  Client client(listener.port());
+  ASSERT_EQ(listener.wait(0ms).kind, Kind::kConnected);
+  const auto left = listener.wait(20ms);
+  ASSERT_EQ(left.kind, Kind::kLeft);
+  EXPECT_EQ(left.reason, "idle");
+  EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST(SenderListener, WakeEndsAWaitFromAnotherThread) {
+  intake::SenderListener listener = listener_on_any_port();
+  std::thread waker([&] { listener.wake(); });
+  EXPECT_EQ(listener.wait(0ms).kind, Kind::kWoken);
+  waker.join();
+  listener.clear_wake();
+  Client client(listener.port());
+  EXPECT_EQ(listener.wait(0ms).kind, Kind::kConnected);
+}
+
+TEST(SenderListener, DropSenderReportsTheReasonGiven) {
+  intake::SenderListener listener = listener_on_any_port();
+  Client client(listener.port());
+  ASSERT_EQ(listener.wait(0ms).kind, Kind::kConnected);
+  const auto left = listener.drop_sender("not-media");
+  EXPECT_EQ(left.kind, Kind::kLeft);
+  EXPECT_EQ(left.reason, "not-media");
+  EXPECT_TRUE(client.closed_by_peer());
+}
