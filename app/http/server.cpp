@@ -88,7 +88,7 @@ struct HttpServer::Impl {
     Impl *impl = nullptr;
     SoupServerMessage *msg = nullptr;
     uint64_t subscription = 0;
-    size_t backlog = 0;  // bytes appended, not yet written
+    size_t backlog = 0;    // bytes appended, not yet written
     bool open = true;      // until it finishes or the server goes
     bool dropped = false;  // too slow: its response ends, nothing more is sent
     gulong wrote_handler = 0, finished_handler = 0;

@@ -82,11 +82,20 @@ Options session_options(const Locations &where, const Options &options,
                           "' records none (it has no session_dir variable)");
     return options;
   }
+  // A directory of the caller's own: recorded there as it is, no session made.
   for (const auto &[key, value] : out.sets)
-    if (key == kSessionDirVariable || key == kSegmentStartVariable)
-      throw PipelineError("variable '" + key +
-                          "' is given by the app for each session: use --sessions-dir DIR for "
-                          "where sessions go, -s resume=ID to continue one");
+    if (key == kSessionDirVariable) {
+      if (!resume.empty())
+        throw PipelineError(
+            "-s resume=ID continues a session of the sessions directory; it does not go "
+            "with -s session_dir=DIR");
+      return out;
+    }
+  for (const auto &[key, value] : out.sets)
+    if (key == kSegmentStartVariable)
+      throw PipelineError(
+          "variable 'segment_start' is given by the app for each session: "
+          "-s resume=ID continues one after its last segment");
   const SessionStore store(options.sessions_dir);
   try {
     live.emplace(resume.empty() ? LiveSession::create(store, file.name)

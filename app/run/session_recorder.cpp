@@ -148,11 +148,11 @@ void SessionRecorder::sender_connected(const GstStructure *s) {
 
 void SessionRecorder::sender_refused(const GstStructure *s) {
   const std::string remote = string_field(s, sender_msg::kRemote);
-  console_.warn("session " + session_.id() + ": refused a second sender (" + remote +
-                "): sender " + std::to_string(uint_field(s, sender_msg::kSender)) +
-                " is being recorded");
-  events_.publish("sender-refused",
-                  object({{"session", session_.id()}, {"remote", remote}, {"time", now_iso8601()}}));
+  console_.warn("session " + session_.id() + ": refused a second sender (" + remote + "): sender " +
+                std::to_string(uint_field(s, sender_msg::kSender)) + " is being recorded");
+  events_.publish(
+      "sender-refused",
+      object({{"session", session_.id()}, {"remote", remote}, {"time", now_iso8601()}}));
 }
 
 void SessionRecorder::sender_left(const GstStructure *s) {

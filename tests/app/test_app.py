@@ -2209,9 +2209,13 @@ class Sessions(SessionRun):
         self.assertEqual(code, 2)
         self.assertIn("pipeline 'record' records none", err)
         code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
-                           "-s", "session_dir=/tmp")
+                           "-s", "segment_start=3")
         self.assertEqual(code, 2)
-        self.assertIn("variable 'session_dir' is given by the app", err)
+        self.assertIn("variable 'segment_start' is given by the app", err)
+        code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
+                           "-s", "session_dir=" + self.tmp, "-s", "resume=" + r.session)
+        self.assertEqual(code, 2)
+        self.assertIn("it does not go with -s session_dir=DIR", err)
         self.assertEqual(len(self.listed()), 1)
 
     def test_a_killed_session_is_crashed_and_resumes(self):
