@@ -226,6 +226,7 @@ Status Runner::status() const {
   for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
   for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
   for (const auto &[name, element] : streams_) s.streams.push_back(read_stream(element.get()));
+  for (const auto &figures : status_figures_) figures(s);
   return s;
 }
 

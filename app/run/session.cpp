@@ -180,6 +180,7 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
     guint refresh_timer = 0;
     if (recorder) {
       runner.on_element_message([&recorder](GstMessage *m) { recorder->handle(m); });
+      runner.add_to_status([&recorder](Status &s) { s.session = recorder->figures(); });
       refresh_timer = timeout_add_here(
           1000,
           [](gpointer data) -> gboolean {

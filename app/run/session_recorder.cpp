@@ -146,6 +146,19 @@ void SessionRecorder::sender_connected(const GstStructure *s) {
              {{"sender", std::to_string(sender.sender)}}));
 }
 
+SessionFigures SessionRecorder::figures() const {
+  SessionFigures f;
+  const SessionRecord &record = session_.record();
+  f.id = record.id;
+  f.segments = record.segments.size();
+  f.senders = record.senders.size();
+  for (const SenderRecord &s : record.senders)
+    if (s.left.empty()) f.sender = s.remote;
+  for (const SegmentRecord &s : record.segments)
+    if (s.closed.empty() && s.run == record.runs) f.segment = s.file;
+  return f;
+}
+
 void SessionRecorder::sender_refused(const GstStructure *s) {
   const std::string remote = string_field(s, sender_msg::kRemote);
   console_.warn("session " + session_.id() + ": refused a second sender (" + remote + "): sender " +

@@ -13,6 +13,7 @@
 #include <string>
 
 #include "run/console.h"
+#include "run/status.h"
 #include "sessions/event_hub.h"
 #include "sessions/frame_index.h"
 #include "sessions/session_store.h"
@@ -36,6 +37,7 @@ class SessionRecorder {
   void finish();
 
   EventHub &events() { return events_; }
+  SessionFigures figures() const;
   const LiveSession &session() const { return session_; }
 
  private:

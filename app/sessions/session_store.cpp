@@ -183,11 +183,26 @@ void each_object(JsonObject *o, const char *name, Each each) {
   }
 }
 
-// Reads session.json and, when the session was left live by a process that
-// no longer holds its lock, says so in the state.
+// Reads session.json. A session left live by a process that no longer holds
+// its lock is marked crashed, in the file too when the lock can be had.
 SessionRecord read_record(const std::string &dir, bool live) {
   SessionRecord r = parse_session_json(read_text(dir + "/" + kRecordFile));
-  if (r.state == "live" && !live) r.state = "crashed";
+  if (r.state != "live" || live) return r;
+  r.state = "crashed";
+  bool busy = false;
+  const int fd = try_lock(dir, busy);
+  if (fd < 0) return r;
+  try {
+    // Read again under the lock: a run may have resumed it meanwhile.
+    SessionRecord current = parse_session_json(read_text(dir + "/" + kRecordFile));
+    if (current.state == "live") {
+      current.state = "crashed";
+      write_file_atomically(dir + "/" + kRecordFile, session_json(current));
+    }
+  } catch (const SessionError &) {
+    // Shown as crashed all the same.
+  }
+  ::close(fd);
   return r;
 }
 

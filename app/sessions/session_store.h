@@ -124,6 +124,7 @@ class LiveSession {
   // The number the next segment gets (after the highest recording_NNN.mp4).
   int next_segment() const { return next_segment_; }
   SessionRecord &record() { return record_; }
+  const SessionRecord &record() const { return record_; }
   // Writes session.json; throws SessionError.
   void save();
   // state finished, ended now, saved.

@@ -2225,8 +2225,8 @@ class Sessions(SessionRun):
         r.finish()
         [listed] = self.listed()
         self.assertEqual((listed["state"], listed["live"]), ("crashed", False))
-        record = self.record(r.session)  # valid JSON, left as the run wrote it
-        self.assertEqual(record["state"], "live")
+        record = self.record(r.session)  # valid JSON, marked by the listing
+        self.assertEqual(record["state"], "crashed")
         self.assertGreaterEqual(len(record["segments"]), 3)
         highest = max(int(name[10:13]) for name in
                       os.listdir(os.path.join(self.root, r.session, "stream")))
@@ -2398,6 +2398,10 @@ class SessionsIntake(SessionRun):
             self.send()
             r.wait_for(r"session %s: sender %d \(127\.0\.0\.1:\d+\) left \(closed, \d+ bytes\); "
                        r"waiting for the next sender" % (r.session, n))
+        status, _, body = http_get(r.url + "api/status")
+        session = json.loads(body)["session"]
+        self.assertEqual((session["id"], session["waiting"], session["sender"], session["senders"]),
+                         (r.session, True, None, 2))
         events = read_events(resp, ["sender-connected", "sender-left", "segment-opened",
                                     "audio-chunk"])
         self.assertEqual(events["sender-connected"]["sender"], 1)

@@ -111,9 +111,11 @@ TEST_F(SessionsTest, CreateListResumeAndRemove) {
     live.save();
     // Dropped without finish(): as a killed run leaves it.
   }
+  EXPECT_EQ(parse_session_json(read(root_ + "/" + id + "/session.json")).state, "live");
   SessionSummary s = store.show(id);
   EXPECT_FALSE(s.live);
   EXPECT_EQ(s.record.state, "crashed");
+  EXPECT_EQ(parse_session_json(read(root_ + "/" + id + "/session.json")).state, "crashed");
   EXPECT_EQ(s.segments, 2u);
   EXPECT_DOUBLE_EQ(s.duration, 2.5);
   {
