@@ -357,7 +357,10 @@ SessionStore::SessionStore(std::string root) : root_(std::move(root)) {
     root_ = p;
     g_free(p);
   }
-  while (root_.size() > 1 && root_.back() == '/') root_.pop_back();
+  // Absolute, so session_dir is too whatever the working directory of the pipeline's parts.
+  gchar *absolute = g_canonicalize_filename(root_.c_str(), nullptr);
+  root_ = absolute;
+  g_free(absolute);
 }
 
 std::string SessionStore::session_dir(const std::string &id) const {

@@ -86,7 +86,7 @@ void write_file_atomically(const std::string &path, const std::string &text);
 
 class SessionStore {
  public:
-  // `root` empty: $XDG_DATA_HOME/onair/sessions.
+  // `root` empty: $XDG_DATA_HOME/onair/sessions; a relative one is made absolute.
   explicit SessionStore(std::string root = {});
   const std::string &root() const { return root_; }
 
