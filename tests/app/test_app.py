@@ -2068,12 +2068,12 @@ class SessionRun(TempDirTest):
         self.pipeline = write_pipeline(self.tmp, "session", SESSION_PIPELINE)
         self.token_file = os.path.join(self.tmp, "conf", "api-token")
 
-    def start(self, *extra, http=False, playing=True):
+    def start(self, *extra, http=False, playing=True, stdin=subprocess.DEVNULL):
         """`playing`: wait until the pipeline plays (an intake plays once a sender came)."""
         args = [self.pipeline, "--sessions-dir", self.root, "--status-interval", "0",
                 "--token-file", self.token_file, *extra]
         args += ["--http", "127.0.0.1:0"] if http else ["--no-http"]
-        r = Running(*args)
+        r = Running(*args, stdin=stdin)
         self.addCleanup(r.kill)
         m = r.wait_for(r"^(recording|resuming) session (\d{8}_\d{6}(_\d+)?) \(segments from (\d+)\)")
         r.session, r.first_segment = m.group(2), int(m.group(4))
@@ -2355,6 +2355,19 @@ class SessionsApi(SessionRun):
         [segment] = [s for s in record["segments"] if s["file"] == entry["segment"]]
         self.assertAlmostEqual(segment["start_running_time"] + entry["segment_offset"],
                                entry["running_time"], delta=0.002)
+
+    def test_capture_on_standard_input(self):
+        r = self.start("--control", "stdin", stdin=subprocess.PIPE)
+        r.proc.stdin.write('{"cmd":"capture"}\n{"cmd":"capture","detector":"none"}\n')
+        r.proc.stdin.flush()
+        self.assertEqual(json.loads(r.proc.stdout.readline()), {"ok": True, "id": "F0001"})
+        self.assertEqual(json.loads(r.proc.stdout.readline()),
+                         {"ok": False, "status": 404, "error":
+                          "no scene detector named 'none' (scene detectors: scenes)"})
+        r.proc.stdin.close()
+        r.proc.stdin = None  # closed: communicate() must not flush it
+        self.stop(r)
+        self.assertTrue(os.path.isfile(os.path.join(self.root, r.session, "frames", "F0001.jpg")))
 
     def test_delete_through_the_api(self):
         r = self.start()
