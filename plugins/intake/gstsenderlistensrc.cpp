@@ -13,11 +13,17 @@
  * carries no recognisable media (random bytes, an HTTP request) is dropped with a warning, and
  * one whose type differs from #GstSenderListenSrc:caps (or from the first sender's type when
  * no caps are set) likewise, so the demuxer downstream only ever sees one kind of stream.
+ * For MPEG-TS the programme table is read too: a sender whose streams (PIDs, stream types)
+ * differ from the first sender's is dropped, since the demuxer would end its streams, and
+ * with #GstSenderListenSrc:require-audio so is a sender without a sound stream.
+ *
  * Each sender's first buffer is flagged DISCONT, so demuxers and parsers drop the previous
- * sender's partial packets and resynchronise; buffers carry their arrival running time, so
- * timestamps go on across senders. With #GstSenderListenSrc:split-element naming a
- * splitmuxsink of the same pipeline, each sender after the first starts a new file there
- * (its `split-after` action signal is emitted when the sender's stream begins).
+ * sender's partial packets and resynchronise. That buffer alone carries a timestamp, the
+ * sender's arrival (minus long pauses between senders): demuxers time the sender's stream
+ * from its own clock from there, so its timing is kept and time goes on across senders.
+ * With #GstSenderListenSrc:split-element naming a splitmuxsink of the same pipeline, each
+ * sender after the first starts a new file there (its `split-after` action signal is emitted
+ * when the sender's stream begins).
  *
  * Messages: `sender-connected`, `sender-left` and `sender-refused` (fields in
  * senderlistensrc_messages.h and docs/elements/senderlistensrc.md).
@@ -40,6 +46,7 @@
 #include <vector>
 
 #include "core/sender_listener.h"
+#include "core/ts_layout.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "senderlistensrc_messages.h"
@@ -71,13 +78,15 @@ struct Settings {
   guint64 idle_timeout = kDefaultIdleTimeout;
   onair::CapsPtr caps;  // null: the first recognised sender's type
   std::string split_element;
+  bool require_audio = false;
 
   Settings() = default;
   Settings(const Settings &other)
       : address(other.address),
         idle_timeout(other.idle_timeout),
         caps(other.caps ? gst_caps_ref(other.caps.get()) : nullptr),
-        split_element(other.split_element) {}
+        split_element(other.split_element),
+        require_audio(other.require_audio) {}
   Settings &operator=(const Settings &) = delete;
 };
 
@@ -89,9 +98,12 @@ struct State {
   explicit State(const intake::Endpoint &endpoint) : listener(endpoint) {}
   intake::SenderListener listener;
   Phase phase = Phase::kWaiting;
-  std::vector<uint8_t> probe;    // the current sender's bytes until its type is known
-  onair::CapsPtr accepted;       // the type every sender must have, once known
-  std::string media;             // the current sender's type
+  std::vector<uint8_t> probe;  // the current sender's bytes until its type is known
+  onair::CapsPtr accepted;     // the type every sender must have, once known
+  std::string media;           // the current sender's type
+  // MPEG-TS: the first streamed sender's programme (the demuxer's), and the current one's.
+  std::optional<intake::TsLayout> layout;
+  std::optional<intake::TsLayout> sender_layout;
   bool streamed_before = false;  // an earlier sender's stream went downstream
   bool discont = false;          // the next buffer starts a new sender's stream
   // Running time left out of the timeline (the pauses between senders beyond kSenderGap),
@@ -114,12 +126,13 @@ enum {
   PROP_IDLE_TIMEOUT,
   PROP_CAPS,
   PROP_SPLIT_ELEMENT,
+  PROP_REQUIRE_AUDIO,
 };
 
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-enum class Verdict { kUndecided, kMedia, kNotMedia, kWrongType };
+enum class Verdict { kUndecided, kMedia, kNotMedia, kWrongType, kNoAudio, kOtherLayout };
 
 }  // namespace
 
@@ -180,6 +193,17 @@ Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, 
     // The caps asked for, and the first sender's type: downstream was set up for it.
     for (GstCaps *wanted : {settings.caps.get(), state.accepted.get()})
       if (wanted && !gst_caps_can_intersect(found.get(), wanted)) return Verdict::kWrongType;
+    if (state.media == "video/mpegts") {
+      // Wait for the programme table (sent first and every few tenths of a second).
+      state.sender_layout = intake::find_ts_layout(state.probe.data(), state.probe.size());
+      if (!state.sender_layout && !final && state.probe.size() < kProbeMax)
+        return Verdict::kUndecided;
+      if (state.sender_layout) {
+        if (settings.require_audio && !state.sender_layout->has_audio()) return Verdict::kNoAudio;
+        if (state.layout && *state.layout != *state.sender_layout) return Verdict::kOtherLayout;
+        if (!state.layout) state.layout = state.sender_layout;
+      }
+    }
     if (!state.accepted) state.accepted = std::move(found);
     return Verdict::kMedia;
   }
@@ -246,22 +270,58 @@ GstBuffer *begin_stream(GstSenderListenSrc *self, State &state, const Settings &
   return buffer;
 }
 
-void refuse_stream(GstSenderListenSrc *self, Verdict verdict, const intake::ListenerEvent &left,
-                   const std::vector<uint8_t> &start, const std::string &media) {
-  if (verdict == Verdict::kWrongType)
-    GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
-                        ("Sender %" G_GUINT64_FORMAT " (%s) sent %s, not the stream type this "
-                         "session takes; dropped, waiting for the next sender",
-                         left.sender, left.remote.c_str(), media.c_str()),
-                        (nullptr));
-  else if (left.bytes > 0)
-    GST_ELEMENT_WARNING(
-        self, STREAM, TYPE_NOT_FOUND,
-        ("Sender %" G_GUINT64_FORMAT " (%s) sent no media stream (%" G_GUINT64_FORMAT
-         " bytes beginning \"%s\"); dropped, waiting for the next sender",
-         left.sender, left.remote.c_str(), left.bytes, quote(start).c_str()),
-        (nullptr));
-  post_left(self, left, verdict == Verdict::kWrongType ? media : std::string());
+const char *reason_of(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::kWrongType:
+      return msg::kReasonWrongType;
+    case Verdict::kNoAudio:
+      return msg::kReasonNoAudio;
+    case Verdict::kOtherLayout:
+      return msg::kReasonOtherLayout;
+    default:
+      return msg::kReasonNotMedia;
+  }
+}
+
+void refuse_stream(GstSenderListenSrc *self, Verdict verdict, intake::ListenerEvent left,
+                   const std::vector<uint8_t> &start, const State &state) {
+  const std::string layout = state.sender_layout ? state.sender_layout->describe() : std::string();
+  left.reason = reason_of(verdict);
+  switch (verdict) {
+    case Verdict::kWrongType:
+      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                          ("Sender %" G_GUINT64_FORMAT " (%s) sent %s, not the stream type this "
+                           "session takes; dropped, waiting for the next sender",
+                           left.sender, left.remote.c_str(), state.media.c_str()),
+                          (nullptr));
+      break;
+    case Verdict::kNoAudio:
+      GST_ELEMENT_WARNING(self, STREAM, WRONG_TYPE,
+                          ("Sender %" G_GUINT64_FORMAT " (%s) sends no sound (%s), and this "
+                           "recording needs sound (require-audio); dropped, waiting for the "
+                           "next sender",
+                           left.sender, left.remote.c_str(), layout.c_str()),
+                          (nullptr));
+      break;
+    case Verdict::kOtherLayout:
+      GST_ELEMENT_WARNING(
+          self, STREAM, WRONG_TYPE,
+          ("Sender %" G_GUINT64_FORMAT " (%s) sends other streams (%s) than the "
+           "first sender (%s), which the demuxer was set up for; dropped, "
+           "waiting for the next sender",
+           left.sender, left.remote.c_str(), layout.c_str(), state.layout->describe().c_str()),
+          (nullptr));
+      break;
+    default:
+      if (left.bytes > 0)
+        GST_ELEMENT_WARNING(
+            self, STREAM, TYPE_NOT_FOUND,
+            ("Sender %" G_GUINT64_FORMAT " (%s) sent no media stream (%" G_GUINT64_FORMAT
+             " bytes beginning \"%s\"); dropped, waiting for the next sender",
+             left.sender, left.remote.c_str(), left.bytes, quote(start).c_str()),
+            (nullptr));
+  }
+  post_left(self, left, verdict == Verdict::kNotMedia ? std::string() : state.media);
 }
 
 GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
@@ -292,6 +352,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
           state.phase = Phase::kProbing;
           state.probe.clear();
           state.media.clear();
+          state.sender_layout.reset();
           post(self,
                gst_structure_new(msg::kConnected, msg::kRemote, G_TYPE_STRING, event.remote.c_str(),
                                  msg::kSender, G_TYPE_UINT64, event.sender, nullptr));
@@ -312,8 +373,8 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
             default: {
               std::vector<uint8_t> start = std::move(state.probe);
               state.phase = Phase::kWaiting;
-              refuse_stream(self, verdict, state.listener.drop_sender(msg::kReasonNotMedia), start,
-                            state.media);
+              refuse_stream(self, verdict, state.listener.drop_sender(reason_of(verdict)), start,
+                            state);
               continue;
             }
           }
@@ -328,10 +389,8 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
           // Gone before its type was certain: what it sent may still be a short stream.
           const Verdict verdict = judge(self, state, settings, true);
           if (verdict != Verdict::kMedia) {
-            event.reason =
-                verdict == Verdict::kWrongType ? msg::kReasonWrongType : msg::kReasonNotMedia;
             std::vector<uint8_t> start = std::move(state.probe);
-            refuse_stream(self, verdict, event, start, state.media);
+            refuse_stream(self, verdict, event, start, state);
             continue;
           }
           *out = begin_stream(self, state, settings);
@@ -428,6 +487,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         s.split_element = text ? text : "";
         break;
       }
+      case PROP_REQUIRE_AUDIO:
+        s.require_audio = g_value_get_boolean(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -454,6 +516,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_SPLIT_ELEMENT:
         g_value_set_string(value, s.split_element.c_str());
+        break;
+      case PROP_REQUIRE_AUDIO:
+        g_value_set_boolean(value, s.require_audio);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -516,6 +581,12 @@ static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {
                           "signal is emitted when a new sender's stream begins, so each sender "
                           "gets its own files. Empty: none",
                           "", flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REQUIRE_AUDIO,
+      g_param_spec_boolean("require-audio", "Require audio",
+                           "Drop an MPEG-TS sender whose programme has no sound stream (a "
+                           "recording of video and sound would wait for sound forever)",
+                           FALSE, flags));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

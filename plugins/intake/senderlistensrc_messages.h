@@ -28,5 +28,9 @@ inline constexpr char kReasonIdle[] = "idle";             // nothing for idle-ti
 inline constexpr char kReasonNotMedia[] = "not-media";    // typefind did not recognise it
 inline constexpr char kReasonWrongType[] = "wrong-type";  // media of a type not accepted
 inline constexpr char kReasonStopped[] = "stopped";       // the element stopped
+// MPEG-TS without a sound stream while require-audio is set.
+inline constexpr char kReasonNoAudio[] = "no-audio";
+// MPEG-TS whose programme (stream PIDs and types) differs from the first sender's.
+inline constexpr char kReasonOtherLayout[] = "other-layout";
 
 }  // namespace onair::senderlistensrc_messages

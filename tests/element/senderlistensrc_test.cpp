@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "element_test.h"
+#include "../unit/ts_packets.h"
 #include "senderlistensrc_messages.h"
 
 namespace {
@@ -23,18 +24,15 @@ using onair::element_test::wait_for_message;
 
 constexpr GstClockTime kWait = 30 * GST_SECOND;  // only a bound for a broken element
 
-// MPEG-TS packets (sync byte, PID 0x100, payload only, counter), enough to be type-found.
-std::vector<uint8_t> ts_packets(size_t count) {
-  std::vector<uint8_t> out;
-  for (size_t i = 0; i < count; ++i) {
-    std::vector<uint8_t> packet(188, 0xff);
-    packet[0] = 0x47;
-    packet[1] = 0x01;
-    packet[2] = 0x00;
-    packet[3] = static_cast<uint8_t>(0x10 | (i & 0x0f));
-    out.insert(out.end(), packet.begin(), packet.end());
-  }
-  return out;
+// An MPEG-TS stream: PAT, PMT with the given streams, then payload packets, enough to be
+// type-found.
+std::vector<uint8_t> ts_packets(size_t count,
+                                const std::vector<std::pair<uint16_t, uint8_t>> &streams = {
+                                    {0x100, 0x1b}, {0x101, 0x0f}}) {
+  namespace ts = onair::ts_packets;
+  std::vector<std::vector<uint8_t>> packets = {ts::pat(0x1000), ts::pmt(0x1000, streams)};
+  for (size_t i = 0; i < count; ++i) packets.push_back(ts::payload_packet(streams[0].first));
+  return ts::joined(packets);
 }
 
 struct Client {
@@ -170,6 +168,37 @@ TEST_F(SenderListenSrc, DropsWhatIsNotMediaAndWaitsForTheNextSender) {
   Client sender(port);
   const std::vector<uint8_t> stream = ts_packets(64);
   sender.send_bytes(stream);
+  bool discont = false;
+  EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+  EXPECT_TRUE(discont);
+}
+
+TEST_F(SenderListenSrc, DropsASenderWithOtherStreamsOrWithoutSoundWhenSoundIsRequired) {
+  g_object_set(source(), "require-audio", TRUE, nullptr);
+  const std::vector<uint8_t> stream = ts_packets(64);
+  {
+    Client first(port);
+    first.send_bytes(stream);
+    bool discont = false;
+    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+  }
+  ASSERT_TRUE(message(msg::kLeft));
+  const std::pair<std::vector<std::pair<uint16_t, uint8_t>>, const char *> refused[] = {
+      {{{0x200, 0x1b}, {0x201, 0x0f}}, msg::kReasonOtherLayout},
+      {{{0x100, 0x1b}}, msg::kReasonNoAudio}};
+  for (const auto &[streams, reason] : refused) {
+    Client sender(port);
+    sender.send_bytes(ts_packets(64, streams));
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), reason);
+    EXPECT_TRUE(sender.closed_by_peer());
+  }
+  // The next sender of the first one's kind is served.
+  Client again(port);
+  again.send_bytes(stream);
   bool discont = false;
   EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
   EXPECT_TRUE(discont);

@@ -56,10 +56,10 @@ def make_cuts_clip(path):
     return path
 
 
-def send(clip, port, wait=True):
+def send(clip, port, wait=True, muxer_options=()):
     """ffmpeg sends the clip in real time, unchanged, as a sender does."""
-    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy", "-f",
-                             "mpegts", "tcp://127.0.0.1:%d" % port],
+    proc = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy",
+                             *muxer_options, "-f", "mpegts", "tcp://127.0.0.1:%d" % port],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     if wait:
@@ -151,6 +151,18 @@ class SessionSenders(SessionTest):
         self.assertEqual(len(files), 1, files)
         streams, _ = probe(files[0])
         self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
+
+    def test_max_segment_starts_a_new_segment_within_a_sender(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start("-s", "max_segment=2")
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 2, files)
+        for f in files:
+            streams, _ = probe(f)
+            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS / 2, delta=2.0 / CLIP_FPS, msg=f)
 
     def test_senders_without_sound_with_audio_off(self):
         clip = make_clip(os.path.join(self.tmp, "silent.ts"), sound=False)
@@ -270,6 +282,31 @@ class SessionGarbage(SessionTest):
         streams, _ = probe(files[-1])
         self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
         probe(files[0])
+
+    def test_senders_the_recording_cannot_take_are_refused(self):
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        silent = make_clip(os.path.join(self.tmp, "silent.ts"), sound=False)
+        run = self.start()
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        # Other stream PIDs: the demuxer would end its streams, and the session with them.
+        refused = send(clip, self.port, wait=False, muxer_options=("-mpegts_start_pid", "0x200"))
+        run.wait_for(r"Sender 2 \(127\.0\.0\.1:\d+\) sends other streams \(video 0x200 "
+                     r"\(H\.264\), audio 0x201 \(AAC\)\) than the first sender \(video 0x100 "
+                     r"\(H\.264\), audio 0x101 \(AAC\)\)")
+        refused.communicate(timeout=DEADLINE)
+        # No sound while the session records sound: the segment would wait for it forever.
+        refused = send(silent, self.port, wait=False)
+        run.wait_for(r"Sender 3 \(127\.0\.0\.1:\d+\) sends no sound \(video 0x100 \(H\.264\)\)")
+        refused.communicate(timeout=DEADLINE)
+        send(clip, self.port)
+        run.wait_for(r"sender 4 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 2, files)
+        for f in files:
+            streams, _ = probe(f)
+            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
 
 
 if __name__ == "__main__":

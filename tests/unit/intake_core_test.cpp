@@ -10,8 +10,11 @@
 #include <thread>
 
 #include "core/sender_listener.h"
+#include "core/ts_layout.h"
+#include "ts_packets.h"
 
 namespace intake = onair::intake;
+using namespace onair::ts_packets;
 using Kind = intake::ListenerEvent::Kind;
 using namespace std::chrono_literals;
 
@@ -143,4 +146,41 @@ TEST(SenderListener, DropSenderReportsTheReasonGiven) {
   EXPECT_EQ(left.kind, Kind::kLeft);
   EXPECT_EQ(left.reason, "not-media");
   EXPECT_TRUE(client.closed_by_peer());
+}
+
+TEST(TsLayout, ReadsTheFirstProgrammesStreams) {
+  // Starts mid-packet, as a stream joined late would.
+  std::vector<uint8_t> bytes(50, 0xaa);
+  const auto rest = joined({payload_packet(0x100), pat(0x1000),
+                            pmt(0x1000, {{0x100, 0x1b}, {0x101, 0x0f}}), payload_packet(0x101)});
+  bytes.insert(bytes.end(), rest.begin(), rest.end());
+  const auto layout = intake::find_ts_layout(bytes.data(), bytes.size());
+  ASSERT_TRUE(layout);
+  EXPECT_EQ(layout->pmt_pid, 0x1000);
+  EXPECT_EQ(layout->streams, (std::vector<intake::TsStream>{{0x100, 0x1b}, {0x101, 0x0f}}));
+  EXPECT_TRUE(layout->has_video());
+  EXPECT_TRUE(layout->has_audio());
+  EXPECT_EQ(layout->describe(), "video 0x100 (H.264), audio 0x101 (AAC)");
+}
+
+TEST(TsLayout, TellsAStreamWithoutSound) {
+  const auto bytes = joined({pat(0x1000), pmt(0x1000, {{0x100, 0x1b}}), payload_packet(0x100)});
+  const auto layout = intake::find_ts_layout(bytes.data(), bytes.size());
+  ASSERT_TRUE(layout);
+  EXPECT_FALSE(layout->has_audio());
+  EXPECT_NE(
+      *layout,
+      *intake::find_ts_layout(
+          joined({pat(0x1000), pmt(0x1000, {{0x100, 0x1b}, {0x101, 0x0f}}), payload_packet(0x100)})
+              .data(),
+          3 * 188));
+}
+
+TEST(TsLayout, UnknownUntilThePmtCame) {
+  const auto no_pmt = joined({pat(0x1000), payload_packet(0x100), payload_packet(0x100)});
+  EXPECT_FALSE(intake::find_ts_layout(no_pmt.data(), no_pmt.size()));
+  const std::vector<uint8_t> noise(4096, 0x47);  // sync bytes everywhere, no tables
+  EXPECT_FALSE(intake::find_ts_layout(noise.data(), noise.size()));
+  const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
+  EXPECT_FALSE(intake::find_ts_layout(reinterpret_cast<const uint8_t *>(http.data()), http.size()));
 }
