@@ -260,7 +260,9 @@ void SessionRecorder::chunk_ready(const GstStructure *s) {
 }
 
 void SessionRecorder::place_snapshots_now() {
-  std::map<std::string, SegmentPlace> places;
+  // The places already given go in again where they are missing: the element
+  // rewrites the index at each snapshot and may have written over ours.
+  std::map<std::string, SegmentPlace> places = placed_;
   for (const auto &[id, at] : unplaced_) {
     const SegmentRecord *in = nullptr;
     for (const SegmentRecord &r : session_.record().segments)
@@ -304,9 +306,6 @@ void SessionRecorder::finish() {
     }
   try {
     // The element has written its last entries: every place goes in now.
-    for (const auto &[id, place] : placed_) unplaced_.erase(id);
-    std::map<std::string, SegmentPlace> all = placed_;
-    place_snapshots(session_.dir() + "/frames/index.json", all);
     place_snapshots_now();
     session_.finish();
   } catch (const SessionError &e) {

@@ -59,7 +59,7 @@ class SessionRecorder {
   Console &console_;
   EventHub events_;
   // Snapshots of this run by id, with their running time, until the index has
-  // their segment; `placed` keeps them for the last pass when the run ends.
+  // their segment; `placed` keeps them, to be put back where they went missing.
   std::map<std::string, double> unplaced_;
   std::map<std::string, SegmentPlace> placed_;
   bool finished_ = false;
