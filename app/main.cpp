@@ -14,6 +14,7 @@
 #include "run/check_command.h"
 #include "run/gst_log.h"
 #include "run/run_command.h"
+#include "sessions/sessions_command.h"
 
 namespace onair::app {
 namespace {
@@ -33,6 +34,8 @@ int main_guarded(int argc, char **argv) {
       return kExitOk;
     case Options::Command::kToken:
       return command_token(options);
+    case Options::Command::kSessions:
+      return command_sessions(options);
     case Options::Command::kVersion: {
       guint major, minor, micro, nano;
       gst_version(&major, &minor, &micro, &nano);

@@ -21,6 +21,7 @@ const char kUsage[] =
     "  list                       list the pipelines onair can find\n"
     "  show NAME|FILE             show a pipeline's description, variables and body\n"
     "  token [--token-file FILE]  print the control API's token (made if there is none)\n"
+    "  sessions list|show|delete  list, show or delete recording sessions\n"
     "  help [COMMAND]             show help\n"
     "\n"
     "Options:\n"
@@ -47,6 +48,10 @@ const char kRunHelp[] =
     "  --no-http                  no web server\n"
     "  --output-dir DIR           where run directories are made\n"
     "                             (default ~/.local/share/onair/runs)\n"
+    "  --sessions-dir DIR         where recording sessions are kept (default\n"
+    "                             ~/.local/share/onair/sessions); a pipeline with a\n"
+    "                             session_dir variable (session) records into a new\n"
+    "                             session there, or with -s resume=ID continues one\n"
     "  --web-dir DIR              serve the web pages from DIR\n"
     "  --eos-timeout SECONDS      on interrupt, how long to wait for outputs to finish\n"
     "                             (default 10); a second interrupt stops at once\n"
@@ -78,6 +83,29 @@ const char kCheckHelp[] =
     "elements with the properties that differ from their defaults, then prints the\n"
     "launch line itself (values substituted, secrets shown as ***). Exit status 0 when\n"
     "the pipeline would start, 2 otherwise.\n";
+
+const char kSessionsHelp[] =
+    "Usage: onair sessions list [--json] [--sessions-dir DIR]\n"
+    "       onair sessions show ID [--json] [--sessions-dir DIR]\n"
+    "       onair sessions delete ID... [--sessions-dir DIR]\n"
+    "\n"
+    "Recording sessions ('onair run session') are directories named by their start\n"
+    "time (20261204_153000) under ~/.local/share/onair/sessions, each with stream/\n"
+    "(the segments), frames/ (snapshots and index.json), audio/ (WAV chunks) and\n"
+    "session.json.\n"
+    "\n"
+    "  list     the sessions, newest first: start, duration (summed over segments),\n"
+    "           segments, snapshots, audio chunks, size, and live or finished\n"
+    "  show     one session in detail: its senders and segments\n"
+    "  delete   removes sessions and says what it removed; refuses a live session\n"
+    "           and anything that is not a session directory under the root\n"
+    "\n"
+    "Options:\n"
+    "  --json               the same as JSON, for scripts\n"
+    "  --sessions-dir DIR   the sessions' root (default ~/.local/share/onair/sessions)\n"
+    "\n"
+    "Continue a session with 'onair run session -s resume=ID'.\n"
+    "Exit status: 0 done, 1 a session could not be deleted, 2 usage or no such session.\n";
 
 const char kListHelp[] =
     "Usage: onair list\n\nLists the pipelines found, with their descriptions.\n";
@@ -113,6 +141,7 @@ Options::Command command_named(const std::string &name) {
   if (name == "list") return Options::Command::kList;
   if (name == "show") return Options::Command::kShow;
   if (name == "token") return Options::Command::kToken;
+  if (name == "sessions") return Options::Command::kSessions;
   throw UsageError("unknown command '" + name + "'");
 }
 
@@ -145,7 +174,8 @@ HttpAddress parse_http_address(const std::string &text) {
 
 Options parse_command_line(const std::vector<std::string> &args) {
   Options o;
-  if (args.empty()) throw UsageError("no command given (run, check, list, show, token, help)");
+  if (args.empty())
+    throw UsageError("no command given (run, check, list, show, token, sessions, help)");
   size_t i = 0;
   const std::string &first = args[0];
   if (first == "-h" || first == "--help") return o;
@@ -172,6 +202,7 @@ Options parse_command_line(const std::vector<std::string> &args) {
       o.command == Options::Command::kRun || o.command == Options::Command::kCheck;
   const bool is_run = o.command == Options::Command::kRun;
   const bool takes_token = is_run || o.command == Options::Command::kToken;
+  const bool is_sessions = o.command == Options::Command::kSessions;
 
   for (; i < args.size(); i++) {
     const std::string &a = args[i];
@@ -196,6 +227,18 @@ Options parse_command_line(const std::vector<std::string> &args) {
       o.http = parse_http_address(value());
     } else if (is_run && a == "--no-http") {
       o.http.reset();
+    } else if ((is_run || is_sessions) && name == "--sessions-dir") {
+      o.sessions_dir = value();
+      if (o.sessions_dir.empty()) throw UsageError("--sessions-dir needs a directory");
+    } else if (is_sessions && a == "--json") {
+      o.json = true;
+    } else if (is_sessions && o.sessions_action.empty() && !a.empty() && a[0] != '-') {
+      if (a != "list" && a != "show" && a != "delete")
+        throw UsageError("sessions takes list, show ID or delete ID..., not '" + a.substr(0, 40) +
+                         "'");
+      o.sessions_action = a;
+    } else if (is_sessions && !a.empty() && a[0] != '-') {
+      o.session_ids.push_back(a);
     } else if (is_run && name == "--output-dir") {
       o.output_dir = value();
     } else if (is_run && name == "--web-dir") {
@@ -237,6 +280,16 @@ Options parse_command_line(const std::vector<std::string> &args) {
   }
   if (takes_pipeline && o.pipeline.empty())
     throw UsageError(first + " needs a pipeline name or file");
+  if (is_sessions) {
+    if (o.sessions_action.empty()) throw UsageError("sessions needs list, show ID or delete ID...");
+    if (o.sessions_action == "list" && !o.session_ids.empty())
+      throw UsageError("sessions list takes no session id");
+    if (o.sessions_action == "show" && o.session_ids.size() != 1)
+      throw UsageError("sessions show takes one session id");
+    if (o.sessions_action == "delete" && o.session_ids.empty())
+      throw UsageError("sessions delete needs at least one session id");
+    if (o.sessions_action == "delete" && o.json) throw UsageError("sessions delete has no --json");
+  }
   return o;
 }
 
@@ -253,6 +306,7 @@ std::string help_text(const std::string &topic) {
   if (topic == "list") return kListHelp;
   if (topic == "show") return kShowHelp;
   if (topic == "token") return kTokenHelp;
+  if (topic == "sessions") return kSessionsHelp;
   return kUsage;
 }
 

@@ -24,7 +24,7 @@ struct HttpAddress {
 };
 
 struct Options {
-  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken };
+  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken, kSessions };
   Command command = Command::kHelp;
   std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
   std::string pipeline;    // NAME or FILE
@@ -40,6 +40,12 @@ struct Options {
   // --allow-origin (repeatable): pages of other sites that may use the web server's
   // streams and JSON; empty: the same origin only.
   std::vector<std::string> allow_origins;
+  // Recording sessions: their root (empty: ~/.local/share/onair/sessions), and
+  // for "onair sessions" the action (list, show, delete), its ids and --json.
+  std::string sessions_dir;
+  std::string sessions_action;
+  std::vector<std::string> session_ids;
+  bool json = false;
 };
 
 // The --allow-origin values as webstreamsink's allow-origins ("a,b").

@@ -101,7 +101,7 @@ class LineSession : public std::enable_shared_from_this<LineSession> {
       bool answered = true;
       const ControlResult r =
           item.too_long ? service_.too_long() : service_.line(item.line, &answered);
-      if (answered) replies_.push_back(line_reply(r.status, r.error) + "\n");
+      if (answered) replies_.push_back(line_reply(r.status, r.error, r.fields) + "\n");
     }
     if (!replies_.empty())
       write_replies();

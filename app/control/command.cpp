@@ -25,6 +25,7 @@ constexpr KindName kKinds[] = {
     {CommandKind::kClearChat, "clear-chat"},
     {CommandKind::kClearAlerts, "clear-alerts"},
     {CommandKind::kReconnect, "reconnect"},
+    {CommandKind::kCapture, "capture"},
 };
 
 const char *const kAlertTypes[] = {"info", "success", "warning", "error"};
@@ -48,6 +49,8 @@ std::vector<std::string> fields_of(CommandKind kind) {
       return {};
     case CommandKind::kReconnect:
       return {"output"};
+    case CommandKind::kCapture:
+      return {"detector"};
   }
   return {};
 }
@@ -164,7 +167,8 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
   ControlCommand c;
   c.kind = *kind;
   std::vector<std::string> allowed = fields_of(c.kind);
-  if (c.kind != CommandKind::kReconnect) allowed.emplace_back("overlay");
+  if (c.kind != CommandKind::kReconnect && c.kind != CommandKind::kCapture)
+    allowed.emplace_back("overlay");
   for (const auto &field : fields) {
     const std::string &name = field.first;
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
@@ -207,6 +211,9 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
       break;
     case CommandKind::kReconnect:
       if (auto output = text_field(fields, "output", 0, kMaxNameBytes)) c.output = *output;
+      break;
+    case CommandKind::kCapture:
+      if (auto detector = text_field(fields, "detector", 0, kMaxNameBytes)) c.detector = *detector;
       break;
   }
   return c;

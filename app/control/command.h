@@ -1,8 +1,8 @@
 // The control commands that drive broadcastoverlay elements (chat lines,
-// alerts, the status line, the logo) and resilientrtmpsink outputs
-// (reconnect): what each carries and the rules its fields follow. Every
-// control channel (HTTP API, standard input, Unix socket, scheduled lines in
-// pipeline files) builds them from JSON the same way. See docs/api.md.
+// alerts, the status line, the logo), resilientrtmpsink outputs
+// (reconnect) and scenedetect elements (capture): what each carries and the rules its fields
+// follow. Every control channel (HTTP API, standard input, Unix socket, scheduled lines in pipeline
+// files) builds them from JSON the same way. See docs/api.md.
 #pragma once
 
 #include <cstddef>
@@ -39,9 +39,18 @@ class ControlError : public std::runtime_error {
   int status_;
 };
 
-enum class CommandKind { kChat, kAlert, kStatus, kLogo, kClearChat, kClearAlerts, kReconnect };
+enum class CommandKind {
+  kChat,
+  kAlert,
+  kStatus,
+  kLogo,
+  kClearChat,
+  kClearAlerts,
+  kReconnect,
+  kCapture
+};
 
-// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect".
+// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect", "capture".
 const char *command_name(CommandKind kind);
 std::optional<CommandKind> command_named(std::string_view name);
 
@@ -64,6 +73,8 @@ struct ControlCommand {
   std::optional<double> opacity;        // 0..1
   // reconnect: the resilientrtmpsink's name; empty: every output.
   std::string output;
+  // capture: the scenedetect element's name; empty: "scenes" or the only one.
+  std::string detector;
 };
 
 // Builds and checks a command from the members of a JSON object. With `kind`
@@ -73,8 +84,13 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
 
 // What a channel answers: 200, or the status and message of a ControlError.
 struct ControlResult {
+  ControlResult() = default;
+  ControlResult(int status_code, std::string message, std::string answer_fields = {})
+      : status(status_code), error(std::move(message)), fields(std::move(answer_fields)) {}
   int status = 200;
   std::string error;
+  // Members the answer adds to {"ok":true}, already JSON: "\"id\":\"F0003\"".
+  std::string fields;
   bool ok() const { return status == 200; }
 };
 

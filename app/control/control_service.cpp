@@ -15,8 +15,9 @@ ControlResult ControlService::run(const std::function<ControlCommand()> &parse, 
     if (limited && !limiter_.allow(clock_()))
       throw ControlError(429, "too many commands: at most " + format_number(limiter_.rate()) +
                                   " a second, " + format_number(limiter_.burst()) + " at once");
-    apply_(parse());
-    return {};
+    ControlResult result;
+    result.fields = apply_(parse());
+    return result;
   } catch (const ControlError &e) {
     return {e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what())};
   } catch (const std::exception &) {

@@ -16,7 +16,8 @@ namespace onair::app {
 // then `apply` (which throws ControlError when the pipeline refuses).
 class ControlService {
  public:
-  using Apply = std::function<void(const ControlCommand &)>;
+  // Returns members for the answer (ControlResult::fields), usually none.
+  using Apply = std::function<std::string(const ControlCommand &)>;
   using Clock = std::function<double()>;  // seconds, monotonic
 
   // `redact` (when given) hides secrets in the messages of refusals, which may

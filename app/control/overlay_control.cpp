@@ -154,7 +154,8 @@ void OverlayControl::apply(const ControlCommand &c) {
       g_signal_emit_by_name(element, "clear-alerts");
       break;
     case CommandKind::kReconnect:
-      throw ControlError(500, "reconnect is a command for outputs, not overlays");
+    case CommandKind::kCapture:
+      throw ControlError(500, std::string(command_name(c.kind)) + " is not a command for overlays");
   }
 }
 

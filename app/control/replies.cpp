@@ -12,16 +12,16 @@ std::string overlays_json(const std::vector<OverlayInfo> &overlays) {
   return out + "]}";
 }
 
-std::string ok_json() {
-  return "{\"ok\":true}";
+std::string ok_json(const std::string &fields) {
+  return "{\"ok\":true" + (fields.empty() ? "" : "," + fields) + "}";
 }
 
 std::string error_json(const std::string &message) {
   return "{\"ok\":false,\"error\":" + json_string(message) + "}";
 }
 
-std::string line_reply(int status, const std::string &message) {
-  if (status == 200) return ok_json();
+std::string line_reply(int status, const std::string &message, const std::string &fields) {
+  if (status == 200) return ok_json(fields);
   return "{\"ok\":false,\"status\":" + std::to_string(status) +
          ",\"error\":" + json_string(message) + "}";
 }

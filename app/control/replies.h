@@ -16,8 +16,9 @@ std::string overlays_json(const std::vector<OverlayInfo> &overlays);
 
 // Replies: {"ok":true} and {"ok":false,"error":"..."}; the line protocol adds
 // the status: {"ok":false,"status":400,"error":"..."}.
-std::string ok_json();
+// `fields`: members to add, already JSON ("\"id\":\"F0001\"").
+std::string ok_json(const std::string &fields = {});
 std::string error_json(const std::string &message);
-std::string line_reply(int status, const std::string &message);
+std::string line_reply(int status, const std::string &message, const std::string &fields = {});
 
 }  // namespace onair::app

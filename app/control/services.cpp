@@ -7,7 +7,9 @@
 #include "control/control_service.h"
 #include "control/output_control.h"
 #include "control/overlay_control.h"
+#include "control/scene_control.h"
 #include "control/scheduled_commands.h"
+#include "common/json_string.h"
 #include "http/run_server.h"
 
 namespace onair::app {
@@ -18,11 +20,14 @@ struct ControlServices::Impl {
         overlays(run.pipeline),
         // Every control channel goes through one service and one rate limit.
         control(
-            [this](const ControlCommand &c) {
+            [this](const ControlCommand &c) -> std::string {
+              if (c.kind == CommandKind::kCapture)
+                return "\"id\":" + json_string(capture_snapshot(run.pipeline, c.detector));
               if (c.kind == CommandKind::kReconnect)
                 reconnect_outputs(run.pipeline, c.output);
               else
                 overlays.apply(c);
+              return {};
             },
             [] { return static_cast<double>(g_get_monotonic_time()) / 1e6; }, RateLimiter(),
             &run.redact),

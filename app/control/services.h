@@ -15,6 +15,7 @@
 #include "pipeline/pipeline_file.h"
 #include "run/console.h"
 #include "run/runner.h"
+#include "sessions/event_hub.h"
 
 namespace onair::app {
 
@@ -28,6 +29,7 @@ struct RunContext {
   Runner &runner;
   Console &console;
   Redactor &redact;  // the API token is added to it
+  EventHub *events;  // a recording session's events (GET /api/events); null: none
 };
 
 class ControlServices {

@@ -7,7 +7,52 @@ namespace onair::app {
 
 bool is_control_path(std::string_view path) {
   return path == "/api/overlay" || path.rfind("/api/overlay/", 0) == 0 || path == "/api/outputs" ||
-         path.rfind("/api/outputs/", 0) == 0;
+         path.rfind("/api/outputs/", 0) == 0 || path == "/api/capture";
+}
+
+bool is_sessions_path(std::string_view path) {
+  return path == "/api/sessions" || path.rfind("/api/sessions/", 0) == 0 || path == "/api/events";
+}
+
+SessionsRoute sessions_route(std::string_view path, std::string_view method) {
+  SessionsRoute r;
+  const bool get = method == "GET" || method == "HEAD";
+  const auto only = [&](const char *allowed, bool matches, SessionsRoute::Action action) {
+    r.found = true;
+    r.allow = allowed;
+    if (matches) r.action = action;
+  };
+  if (path == "/api/events") {
+    only("GET", method == "GET", SessionsRoute::Action::kEvents);
+    return r;
+  }
+  if (path == "/api/sessions" || path == "/api/sessions/") {
+    only("GET, HEAD", get, SessionsRoute::Action::kList);
+    return r;
+  }
+  if (path.rfind("/api/sessions/", 0) != 0) return r;
+  // ID, or ID/frames/SNAPSHOT/sent; the ids are checked by who uses them.
+  std::vector<std::string_view> parts;
+  std::string_view rest = path.substr(14);
+  while (!rest.empty()) {
+    const size_t slash = rest.find('/');
+    parts.push_back(rest.substr(0, slash));
+    rest = slash == std::string_view::npos ? std::string_view() : rest.substr(slash + 1);
+  }
+  if (parts.size() == 1) {
+    r.session = parts[0];
+    r.found = true;
+    r.allow = "GET, HEAD, DELETE";
+    if (get) r.action = SessionsRoute::Action::kShow;
+    if (method == "DELETE") r.action = SessionsRoute::Action::kDelete;
+    r.needs_token = method == "DELETE";
+  } else if (parts.size() == 4 && parts[1] == "frames" && parts[3] == "sent") {
+    r.session = parts[0];
+    r.snapshot = parts[2];
+    only("POST", method == "POST", SessionsRoute::Action::kMarkSent);
+    r.needs_token = true;
+  }
+  return r;
 }
 
 ApiRoute control_route(std::string_view path, std::string_view method) {
@@ -30,6 +75,8 @@ ApiRoute control_route(std::string_view path, std::string_view method) {
     methods = {{"PUT", CommandKind::kLogo}};
   else if (path == "/api/outputs/reconnect")
     methods = {{"POST", CommandKind::kReconnect}};
+  else if (path == "/api/capture")
+    methods = {{"POST", CommandKind::kCapture}};
   else
     return r;
   r.found = true;
@@ -38,7 +85,8 @@ ApiRoute control_route(std::string_view path, std::string_view method) {
     if (method == name) {
       r.allowed = true;
       r.kind = kind;
-      r.empty_body_ok = name == "DELETE" || kind == CommandKind::kReconnect;
+      r.empty_body_ok =
+          name == "DELETE" || kind == CommandKind::kReconnect || kind == CommandKind::kCapture;
     }
   }
   return r;

@@ -23,4 +23,18 @@ ApiRoute control_route(std::string_view path, std::string_view method);
 // Paths that belong to the control API (token required, JSON answers).
 bool is_control_path(std::string_view path);
 
+// The sessions API: GET /api/sessions, GET and DELETE /api/sessions/ID, POST
+// /api/sessions/ID/frames/F0001/sent, GET /api/events.
+struct SessionsRoute {
+  enum class Action { kNone, kList, kShow, kDelete, kMarkSent, kEvents };
+  bool found = false;             // a path of the sessions API
+  std::string allow;              // its methods
+  Action action = Action::kNone;  // kNone: `method` is not one of them
+  bool needs_token = false;       // it changes something
+  std::string session;            // as given, not yet checked
+  std::string snapshot;
+};
+bool is_sessions_path(std::string_view path);
+SessionsRoute sessions_route(std::string_view path, std::string_view method);
+
 }  // namespace onair::app

@@ -28,6 +28,9 @@ HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayCon
   routes.overlay_command = [&control](CommandKind kind, std::string_view body, bool empty_ok) {
     return control.http(kind, body, empty_ok);
   };
+  routes.sessions_dir = run.options.sessions_dir;
+  routes.events = run.events;
+  routes.warn = [run](const std::string &text) { run.console.warn(text); };
   routes.overlays_json = [run, &overlays] {
     std::vector<OverlayInfo> list = overlays.list();
     for (OverlayInfo &o : list) {
@@ -50,7 +53,7 @@ std::string hidden_token(const RunContext &run, const std::string &token_file) {
 // What the control API acts on: broadcastoverlay elements (/api/overlay) and
 // network outputs (/api/outputs/reconnect).
 bool has_controls(GstElement *pipeline) {
-  for (const char *factory : {"broadcastoverlay", "resilientrtmpsink"})
+  for (const char *factory : {"broadcastoverlay", "resilientrtmpsink", "scenedetect"})
     if (!elements_made_by(pipeline, factory).empty()) return true;
   return false;
 }

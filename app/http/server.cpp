@@ -4,6 +4,8 @@
 #include <libsoup/soup.h>
 
 #include <cstdlib>
+#include <map>
+#include <memory>
 #include <cstring>
 #include <optional>
 
@@ -13,7 +15,10 @@
 #include "common/text.h"
 #include "control/replies.h"
 #include "http/auth.h"
+#include "control/command_json.h"
 #include "http/routes.h"
+#include "sessions/frame_index.h"
+#include "sessions/session_store.h"
 #include "web/soup_origins.h"
 
 namespace onair::app {
@@ -54,6 +59,14 @@ bool is_dir(const std::string &root, const std::string &relative) {
   return !full.empty() && g_file_test(full.c_str(), G_FILE_TEST_IS_DIR);
 }
 
+// Event clients at most, and what one may have unsent before it is dropped.
+constexpr size_t kMaxEventClients = 32;
+constexpr size_t kMaxEventBacklog = 256 * 1024;
+
+bool is_blank_body(std::string_view body) {
+  return body.find_first_not_of(" \t\r\n") == std::string_view::npos;
+}
+
 }  // namespace
 
 std::string safe_relative_path(const std::string &encoded_path) {
@@ -70,6 +83,183 @@ struct HttpServer::Impl {
   HttpRoutes routes;
   SoupServer *server = nullptr;
 
+  // One GET /api/events client: its response stays open, an event a chunk.
+  struct EventStream {
+    Impl *impl = nullptr;
+    SoupServerMessage *msg = nullptr;
+    uint64_t subscription = 0;
+    size_t backlog = 0;    // bytes appended, not yet written
+    bool open = true;      // until it finishes or the server goes
+    bool dropped = false;  // too slow: its response ends, nothing more is sent
+    gulong wrote_handler = 0, finished_handler = 0;
+  };
+  std::map<SoupServerMessage *, std::shared_ptr<EventStream>> event_streams;
+
+  ~Impl() {
+    for (auto &[msg, stream] : event_streams) close_stream(*stream);
+    for (auto &[msg, stream] : event_streams) g_object_unref(msg);
+    event_streams.clear();
+  }
+
+  void close_stream(EventStream &stream) {
+    if (!stream.open) return;
+    stream.open = false;
+    if (routes.events) routes.events->unsubscribe(stream.subscription);
+    if (stream.wrote_handler) g_signal_handler_disconnect(stream.msg, stream.wrote_handler);
+    g_signal_handler_disconnect(stream.msg, stream.finished_handler);
+  }
+
+  static void on_wrote(SoupServerMessage *, guint size, gpointer data) noexcept {
+    auto *stream = static_cast<EventStream *>(data);
+    stream->backlog -= std::min<size_t>(stream->backlog, size);
+  }
+
+  static void on_finished(SoupServerMessage *msg, gpointer data) noexcept {
+    Impl *self = static_cast<EventStream *>(data)->impl;
+    const auto it = self->event_streams.find(msg);
+    if (it == self->event_streams.end()) return;
+    const std::shared_ptr<EventStream> keep = it->second;
+    self->close_stream(*keep);
+    self->event_streams.erase(it);
+    g_object_unref(msg);
+  }
+
+  static void append(EventStream &stream, const std::string &text) {
+    soup_message_body_append(soup_server_message_get_response_body(stream.msg), SOUP_MEMORY_COPY,
+                             text.data(), text.size());
+    stream.backlog += text.size();
+    soup_server_message_unpause(stream.msg);
+  }
+
+  void start_events(SoupServerMessage *msg) {
+    if (!routes.events) {
+      respond_api(msg, SOUP_STATUS_NOT_FOUND,
+                  error_json("this run records no session, so it has no events"));
+      return;
+    }
+    if (event_streams.size() >= kMaxEventClients) {
+      respond_api(
+          msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
+          error_json("too many event clients (at most " + std::to_string(kMaxEventClients) + ")"));
+      return;
+    }
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    soup_message_headers_replace(headers, "Content-Type", "text/event-stream");
+    soup_message_headers_replace(headers, "Cache-Control", "no-store");
+    soup_message_headers_set_encoding(headers, SOUP_ENCODING_CHUNKED);
+    soup_server_message_set_status(msg, SOUP_STATUS_OK, nullptr);
+    soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
+    auto stream = std::make_shared<EventStream>();
+    stream->impl = this;
+    stream->msg = msg;
+    stream->wrote_handler =
+        g_signal_connect(msg, "wrote-body-data", G_CALLBACK(&Impl::on_wrote), stream.get());
+    stream->finished_handler =
+        g_signal_connect(msg, "finished", G_CALLBACK(&Impl::on_finished), stream.get());
+    EventStream *raw = stream.get();
+    stream->subscription = routes.events->subscribe([this, raw](const std::string &text) {
+      if (!raw->open || raw->dropped) return false;
+      if (raw->backlog + text.size() > kMaxEventBacklog) {
+        // A client that does not read is let go; the app never waits for it.
+        if (routes.warn) routes.warn("an event client reading too slowly was dropped");
+        raw->dropped = true;
+        g_signal_handler_disconnect(raw->msg, raw->wrote_handler);
+        raw->wrote_handler = 0;
+        soup_message_body_complete(soup_server_message_get_response_body(raw->msg));
+        soup_server_message_unpause(raw->msg);
+        return false;
+      }
+      append(*raw, text);
+      return true;
+    });
+    // Held until it finishes, so that closing it later never touches a freed message.
+    event_streams.emplace(static_cast<SoupServerMessage *>(g_object_ref(msg)), stream);
+    // A first line at once, so the client knows it is subscribed.
+    append(*stream, ": onair session events\n\n");
+  }
+
+  // The token check of the control API; false (answered 401) without it.
+  bool authorized(SoupServerMessage *msg) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    const char *authorization =
+        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
+    const std::optional<std::string> given = bearer_token(authorization);
+    if (given && !routes.token.empty() && constant_time_equal(*given, routes.token)) return true;
+    soup_message_headers_replace(
+        headers, "WWW-Authenticate",
+        given ? "Bearer realm=\"onair\", error=\"invalid_token\"" : "Bearer realm=\"onair\"");
+    respond_api(
+        msg, SOUP_STATUS_UNAUTHORIZED,
+        error_json(given ? "wrong token"
+                         : "send Authorization: Bearer TOKEN ('onair token' prints the token)"));
+    return false;
+  }
+
+  // POST .../sent takes no body, or an empty JSON object.
+  static void check_empty_body(SoupServerMessage *msg) {
+    GBytes *bytes = soup_message_body_flatten(soup_server_message_get_request_body(msg));
+    gsize size = 0;
+    const auto *data = static_cast<const char *>(g_bytes_get_data(bytes, &size));
+    const std::string body(data ? data : "", size);
+    g_bytes_unref(bytes);
+    if (is_blank_body(body)) return;
+    try {
+      if (!parse_json_object(body).empty())
+        throw SessionError(400, "this request takes no fields: send no body or {}");
+    } catch (const ControlError &e) {
+      throw SessionError(e.status(), e.what());
+    }
+  }
+
+  void sessions_api(SoupServerMessage *msg, const std::string &path, const char *method) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    const SessionsRoute route = sessions_route(path, method);
+    if (!route.found) {
+      respond_api(msg, SOUP_STATUS_NOT_FOUND, error_json("no such endpoint"));
+      return;
+    }
+    if (route.needs_token) {
+      if (!authorized(msg)) return;
+    } else if (web::answer_by_origin(msg, routes.allowed_origins, nullptr)) {
+      return;
+    }
+    if (route.action == SessionsRoute::Action::kNone) {
+      soup_message_headers_replace(headers, "Allow", route.allow.c_str());
+      respond_api(
+          msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+          error_json(std::string(method) + " is not allowed here (allowed: " + route.allow + ")"));
+      return;
+    }
+    const SessionStore store(routes.sessions_dir);
+    try {
+      switch (route.action) {
+        case SessionsRoute::Action::kList:
+          respond_api(msg, SOUP_STATUS_OK, summaries_json(store.list()));
+          break;
+        case SessionsRoute::Action::kShow:
+          respond_api(msg, SOUP_STATUS_OK, summary_json(store.show(route.session)) + "\n");
+          break;
+        case SessionsRoute::Action::kDelete:
+          respond_api(msg, SOUP_STATUS_OK,
+                      "{\"ok\":true,\"removed\":" + json_string(store.remove(route.session)) + "}");
+          break;
+        case SessionsRoute::Action::kMarkSent:
+          check_empty_body(msg);
+          mark_snapshot_sent(store.session_dir(route.session) + "/frames/index.json",
+                             route.snapshot);
+          respond_api(msg, SOUP_STATUS_OK, ok_json());
+          break;
+        case SessionsRoute::Action::kEvents:
+          start_events(msg);
+          break;
+        case SessionsRoute::Action::kNone:
+          break;
+      }
+    } catch (const SessionError &e) {
+      respond_api(msg, static_cast<guint>(e.status()), error_json(e.what()));
+    }
+  }
+
   // Runs when the headers are in, before the body is read: a body larger than
   // any request needs is refused and not kept (a client that asked for
   // "Expect: 100-continue" gets the answer without sending it).
@@ -78,7 +268,7 @@ struct HttpServer::Impl {
     try {
       SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
       const std::string where = path ? path : "";
-      const bool api = is_control_path(where);
+      const bool api = is_control_path(where) || is_sessions_path(where);
       const SoupEncoding encoding = soup_message_headers_get_encoding(request);
       if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
         if (api)
@@ -122,6 +312,10 @@ struct HttpServer::Impl {
     const char *method = soup_server_message_get_method(msg);
     if (is_control_path(path)) {
       control_api(msg, path, method);
+      return;
+    }
+    if (is_sessions_path(path)) {
+      sessions_api(msg, path, method);
       return;
     }
     // The same rules as webstreamsink's for its paths (a sink on this server has its own).
@@ -178,19 +372,7 @@ struct HttpServer::Impl {
       return;
     }
     // Everything here needs the token; the answer says nothing else without it.
-    const char *authorization =
-        soup_message_headers_get_one(soup_server_message_get_request_headers(msg), "Authorization");
-    const std::optional<std::string> given = bearer_token(authorization);
-    if (!given || routes.token.empty() || !constant_time_equal(*given, routes.token)) {
-      soup_message_headers_replace(
-          headers, "WWW-Authenticate",
-          given ? "Bearer realm=\"onair\", error=\"invalid_token\"" : "Bearer realm=\"onair\"");
-      respond_api(
-          msg, SOUP_STATUS_UNAUTHORIZED,
-          error_json(given ? "wrong token"
-                           : "send Authorization: Bearer TOKEN ('onair token' prints the token)"));
-      return;
-    }
+    if (!authorized(msg)) return;
     if (!route.allowed) {
       soup_message_headers_replace(headers, "Allow", route.allow.c_str());
       respond_api(
@@ -216,7 +398,7 @@ struct HttpServer::Impl {
     g_bytes_unref(bytes);
     if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
     respond_api(msg, static_cast<guint>(result.status),
-                result.ok() ? ok_json() : error_json(result.error));
+                result.ok() ? ok_json(result.fields) : error_json(result.error));
   }
 };
 

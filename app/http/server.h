@@ -11,6 +11,7 @@
 
 #include "cli/cli.h"
 #include "control/command.h"
+#include "sessions/event_hub.h"
 #include "web/core/origins.h"
 
 typedef struct _SoupServer SoupServer;
@@ -39,6 +40,12 @@ struct HttpRoutes {
   std::function<std::string()> overlays_json;  // GET /api/overlay
   // Pages of other sites that may read everything but the control API (CORS).
   web::AllowedOrigins allowed_origins;
+  // The recording sessions under /api/sessions (their root; empty: the default).
+  std::string sessions_dir;
+  // The run's session events (GET /api/events); null: the run records none.
+  EventHub *events = nullptr;
+  // Tells what the server did on its own (a slow event client dropped).
+  std::function<void(const std::string &)> warn;
 };
 
 class HttpServer {

@@ -226,6 +226,7 @@ Status Runner::status() const {
   for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
   for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
   for (const auto &[name, element] : streams_) s.streams.push_back(read_stream(element.get()));
+  for (const auto &figures : status_figures_) figures(s);
   return s;
 }
 
@@ -412,6 +413,7 @@ void Runner::handle(GstMessage *message) {
 void Runner::handle_element(GstMessage *message) {
   const GstStructure *s = gst_message_get_structure(message);
   if (!s) return;
+  for (const auto &observer : element_observers_) observer(message);
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;

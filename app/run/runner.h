@@ -40,6 +40,14 @@ class Runner {
   Status status() const;
   // Each is called once, when the pipeline first reaches PLAYING.
   void on_playing(std::function<void()> callback) { on_playing_.push_back(std::move(callback)); }
+  // Adds what `figures` knows to every status (the recording session).
+  void add_to_status(std::function<void(Status &)> figures) {
+    status_figures_.push_back(std::move(figures));
+  }
+  // Each element message also goes to `observer`, on the main loop.
+  void on_element_message(std::function<void(GstMessage *)> observer) {
+    element_observers_.push_back(std::move(observer));
+  }
   // An interrupt (run/interrupts.h): the first finishes the outputs, the second stops at once.
   void interrupt() noexcept;
 
@@ -86,6 +94,8 @@ class Runner {
   guint eos_timer_ = 0;
   guint eos_deferred_ = 0;  // checks outputs_started() until the EOS goes in
   std::vector<std::function<void()>> on_playing_;
+  std::vector<std::function<void(GstMessage *)>> element_observers_;
+  std::vector<std::function<void(Status &)>> status_figures_;
 };
 
 }  // namespace onair::app

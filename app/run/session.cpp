@@ -9,7 +9,9 @@
 #include "control/services.h"
 #include "pipeline/expansion.h"
 #include "run/elements.h"
+#include "run/main_context.h"
 #include "run/runner.h"
+#include "run/session_recorder.h"
 
 namespace onair::app {
 
@@ -54,6 +56,59 @@ void allow_origins_on_web_sinks(GstElement *pipeline, const std::string &list) {
   }
 }
 
+constexpr char kSessionDirVariable[] = "session_dir";
+constexpr char kSegmentStartVariable[] = "segment_start";
+constexpr char kResumeKey[] = "resume";
+
+// The options of a run: for a session pipeline (one with a session_dir
+// variable), the session is made or resumed into `live` and its directory and
+// first segment number join the values; "resume" is taken out.
+Options session_options(const Locations &where, const Options &options,
+                        std::optional<LiveSession> &live) {
+  const PipelineFile file = load_pipeline(locate_pipeline(where, options.pipeline));
+  std::string resume;
+  Options out = options;
+  out.sets.clear();
+  for (const auto &[key, value] : options.sets) {
+    if (key == kResumeKey)
+      resume = value;
+    else
+      out.sets.emplace_back(key, value);
+  }
+  const bool is_session = file.find(kSessionDirVariable) != nullptr;
+  if (!is_session) {
+    if (!resume.empty() || options.sets.size() != out.sets.size())
+      throw PipelineError("-s resume=ID continues a recording session: pipeline '" + file.name +
+                          "' records none (it has no session_dir variable)");
+    return options;
+  }
+  // A directory of the caller's own: recorded there as it is, no session made.
+  for (const auto &[key, value] : out.sets)
+    if (key == kSessionDirVariable) {
+      if (!resume.empty())
+        throw PipelineError(
+            "-s resume=ID continues a session of the sessions directory; it does not go "
+            "with -s session_dir=DIR");
+      return out;
+    }
+  for (const auto &[key, value] : out.sets)
+    if (key == kSegmentStartVariable)
+      throw PipelineError(
+          "variable 'segment_start' is given by the app for each session: "
+          "-s resume=ID continues one after its last segment");
+  const SessionStore store(options.sessions_dir);
+  try {
+    live.emplace(resume.empty() ? LiveSession::create(store, file.name)
+                                : LiveSession::resume(store, resume));
+  } catch (const SessionError &e) {
+    throw PipelineError(std::string("session: ") + e.what());
+  }
+  out.sets.emplace_back(kSessionDirVariable, live->dir());
+  if (file.find(kSegmentStartVariable))
+    out.sets.emplace_back(kSegmentStartVariable, std::to_string(live->next_segment()));
+  return out;
+}
+
 // Drops the stop handler once the runner it calls is gone.
 struct StopsForwarded {
   StopRequests &stops;
@@ -64,8 +119,16 @@ struct StopsForwarded {
 
 RunSession::RunSession(Locations where, const Options &options, Console &console)
     : where_(std::move(where)),
-      prepared_(prepare_run(where_, options, console)),
-      run_dir_(make_run_dir(options.output_dir, prepared_.file.name)) {
+      options_(session_options(where_, options, live_)),
+      prepared_([&] {
+        try {
+          return prepare_run(where_, options_, console);
+        } catch (...) {
+          if (live_) live_->discard();
+          throw;
+        }
+      }()),
+      run_dir_(live_ ? live_->dir() : make_run_dir(options_.output_dir, prepared_.file.name)) {
   try {
     prepared_.values["run_dir"] = run_dir_;
     prepared_.values["web_dir"] = where_.web_dir;
@@ -73,9 +136,11 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
     pipeline_ = build_pipeline(prepared_.file, launch_line_);
     allow_origins_on_web_sinks(pipeline_.get(), allow_origins_list(options));
   } catch (const PipelineError &e) {
+    if (live_) live_->discard();
     drop_if_empty(run_dir_);
     throw PipelineError(prepared_.redact(e.what()));
   } catch (...) {
+    if (live_) live_->discard();
     drop_if_empty(run_dir_);
     throw;
   }
@@ -90,6 +155,21 @@ RunSession::~RunSession() {
 int RunSession::run(const Options &options, Console &console, StopRequests &stops,
                     const Hooks &hooks) {
   try {
+    std::optional<SessionRecorder> recorder;
+    if (live_) {
+      recorder.emplace(std::move(*live_), pipeline(), console);
+      live_.reset();
+      console.info(std::string(recorder->session().resumed() ? "resuming" : "recording") +
+                   " session " + recorder->session().id() + " (segments from " +
+                   std::to_string(recorder->session().next_segment()) + ")");
+    }
+    // The session's last words, however the run ends.
+    struct Finish {
+      std::optional<SessionRecorder> &recorder;
+      ~Finish() {
+        if (recorder) recorder->finish();
+      }
+    } finish{recorder};
     Status identity;
     identity.pipeline = file().name;
     identity.description = file().description;
@@ -97,14 +177,33 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
     Runner runner(
         pipeline(), identity, console,
         RunnerSettings{options.eos_timeout, options.status_interval, file().finish_on_interrupt});
+    guint refresh_timer = 0;
+    if (recorder) {
+      runner.on_element_message([&recorder](GstMessage *m) { recorder->handle(m); });
+      runner.add_to_status([&recorder](Status &s) { s.session = recorder->figures(); });
+      refresh_timer = timeout_add_here(
+          1000,
+          [](gpointer data) -> gboolean {
+            static_cast<SessionRecorder *>(data)->refresh();
+            return G_SOURCE_CONTINUE;
+          },
+          &*recorder);
+    }
+    struct TimerRemoved {
+      guint &id;
+      ~TimerRemoved() {
+        if (id) source_remove_here(id);
+      }
+    } timer_removed{refresh_timer};
     if (stops.came_early()) {
       console.info("interrupted while starting: stopped before anything ran");
       return 0;
     }
     stops.forward_to([&runner] { runner.interrupt(); });
     const StopsForwarded forwarded{stops};
-    const ControlServices services(
-        RunContext{options, where_, file(), run_dir_, pipeline(), runner, console, redact()});
+    const ControlServices services(RunContext{options, where_, file(), run_dir_, pipeline(), runner,
+                                              console, redact(),
+                                              recorder ? &recorder->events() : nullptr});
     if (hooks.on_playing) runner.on_playing(hooks.on_playing);
 
     console.info("pipeline '" + file().name + "'" +

@@ -7,6 +7,7 @@
 #include <gst/gst.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,7 @@
 #include "run/console.h"
 #include "run/launch.h"
 #include "run/stop_requests.h"
+#include "sessions/session_store.h"
 
 namespace onair::app {
 
@@ -26,7 +28,9 @@ class RunSession {
   // Loads the file `options.pipeline` names with its -s values (a warning,
   // such as a secret given in plain sight, goes to `console`), makes the run
   // directory in `options.output_dir` and builds the pipeline. Throws
-  // PipelineError, secrets hidden.
+  // PipelineError, secrets hidden. A pipeline with a `session_dir` variable
+  // records a session: its directory (new, or -s resume=ID) is the run
+  // directory, and the app gives `session_dir` and `segment_start`.
   RunSession(Locations where, const Options &options, Console &console);
   // Removes the run directory when nothing was written to it.
   ~RunSession();
@@ -58,6 +62,8 @@ class RunSession {
 
  private:
   const Locations where_;
+  std::optional<LiveSession> live_;  // the session a session pipeline records
+  const Options options_;            // with the session's values
   PreparedRun prepared_;
   std::string run_dir_;
   std::string launch_line_;

@@ -106,7 +106,17 @@ std::string status_json(const Status &s) {
     j += ",\"bytes_sent\":" + std::to_string(st.bytes_sent);
     j += ",\"dropped\":" + std::to_string(st.dropped) + "}";
   }
-  j += "]}";
+  j += "]";
+  // Only a run that records a session has one.
+  if (const auto &session = s.session) {
+    j += ",\"session\":{\"id\":" + json_string(session->id);
+    j += std::string(",\"waiting\":") + (session->sender.empty() ? "true" : "false");
+    j += ",\"sender\":" + (session->sender.empty() ? "null" : json_string(session->sender));
+    j += ",\"senders\":" + std::to_string(session->senders);
+    j += ",\"segment\":" + (session->segment.empty() ? "null" : json_string(session->segment));
+    j += ",\"segments\":" + std::to_string(session->segments) + "}";
+  }
+  j += "}";
   return j;
 }
 
@@ -290,6 +300,11 @@ std::string status_line(const Status &s) {
       line += " #" + std::to_string(o.attempt);
     if (o.frames_dropped) line += " dropped " + std::to_string(o.frames_dropped);
     if (o.reconnects) line += " reconnects " + std::to_string(o.reconnects);
+  }
+  if (const auto &session = s.session) {
+    line += " | session " + session->id;
+    line += session->sender.empty() ? " waiting for a sender"
+                                    : " sender " + session->sender + " " + session->segment;
   }
   // Inputs only when something needs a look: nobody writing, a stall, refusals.
   for (const InputFigures &in : s.inputs) {

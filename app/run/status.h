@@ -65,6 +65,15 @@ struct StreamFigures {
   uint64_t dropped = 0;  // frames dropped for clients that fell behind
 };
 
+// The recording session of the run (run/session_recorder.h), if it records one.
+struct SessionFigures {
+  std::string id;
+  std::string sender;    // address:port of the sender being recorded; empty: waiting for one
+  uint64_t senders = 0;  // that connected so far, earlier runs included
+  std::string segment;   // the segment being written ("stream/recording_001.mp4"), or empty
+  size_t segments = 0;   // in the session, earlier runs included
+};
+
 struct Status {
   std::string pipeline;
   std::string description;
@@ -75,6 +84,7 @@ struct Status {
   std::vector<OutputFigures> outputs;    // in name order
   std::vector<InputFigures> inputs;      // in name order
   std::vector<StreamFigures> streams;    // in name order
+  std::optional<SessionFigures> session;
 };
 
 std::string status_json(const Status &status);

@@ -2035,5 +2035,417 @@ class Scenes(TempDirTest):
         self.assertEqual(self.runs(), [])
 
 
+
+# A stand-in for pipelines/session.pipeline with its variables and element
+# names: a test picture cut into 1 s segments, scene snapshots and 1 s chunks.
+SESSION_PIPELINE = """
+    name: session
+    description: A session of a test picture and sound
+    var session_dir: required help="The session directory"
+    var segment_start: type=int default=0 help="Number of the first segment"
+    ---
+    videotestsrc is-live=true pattern=ball
+      ! video/x-raw,width=320,height=240,framerate=15/1 ! tee name=t
+    t. ! queue ! videoconvert ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=15
+      ! h264parse ! splitmuxsink name=segments location="${session_dir}/stream/recording_%03d.mp4"
+        start-index=${segment_start} max-size-time=1000000000 muxer-factory=mp4mux
+        muxer-properties="properties,fragment-duration=1000"
+    t. ! queue ! videoconvert ! scenedetect name=scenes snapshot-location="${session_dir}/frames"
+      ! fakesink
+    audiotestsrc is-live=true wave=ticks ! audioconvert ! audioresample
+      ! audio/x-raw,rate=16000,channels=1
+      ! wavchunksink name=chunks location="${session_dir}/audio" start-index=-1
+        chunk-duration=1000000000
+    """
+
+
+class SessionRun(TempDirTest):
+    """Runs of the stand-in session pipeline into a sessions root in the test's directory."""
+
+    def setUp(self):
+        super().setUp()
+        self.root = os.path.join(self.tmp, "sessions")
+        self.pipeline = write_pipeline(self.tmp, "session", SESSION_PIPELINE)
+        self.token_file = os.path.join(self.tmp, "conf", "api-token")
+
+    def start(self, *extra, http=False, playing=True, stdin=subprocess.DEVNULL):
+        """`playing`: wait until the pipeline plays (an intake plays once a sender came)."""
+        args = [self.pipeline, "--sessions-dir", self.root, "--status-interval", "0",
+                "--token-file", self.token_file, *extra]
+        args += ["--http", "127.0.0.1:0"] if http else ["--no-http"]
+        r = Running(*args, stdin=stdin)
+        self.addCleanup(r.kill)
+        m = r.wait_for(r"^(recording|resuming) session (\d{8}_\d{6}(_\d+)?) \(segments from (\d+)\)")
+        r.session, r.first_segment = m.group(2), int(m.group(4))
+        if http:
+            r.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+            with open(self.token_file) as f:
+                r.token = f.read().strip()
+        if playing:
+            r.wait_for(r"^playing")
+        return r
+
+    def wait_segment(self, r, number):
+        r.wait_for(r"session %s: recording stream/recording_%03d\.mp4" % (r.session, number))
+
+    def stop(self, r):
+        r.interrupt()
+        code, _, err = r.finish()
+        self.assertEqual(code, 0, err)
+        return err
+
+    def sessions(self, *args):
+        return run("sessions", *args, "--sessions-dir", self.root)
+
+    def record(self, session):
+        with open(os.path.join(self.root, session, "session.json"), encoding="utf-8") as f:
+            return json.load(f)
+
+    def listed(self):
+        code, out, err = self.sessions("list", "--json")
+        self.assertEqual(code, 0, err)
+        return json.loads(out)
+
+
+class Sessions(SessionRun):
+    def test_a_run_makes_a_session_that_list_and_show_describe(self):
+        code, out, _ = self.sessions("list")
+        self.assertEqual((code, out), (0, "no sessions in %s\n" % self.root))
+        r = self.start()
+        self.wait_segment(r, 1)
+        live = self.listed()
+        self.assertEqual([s["id"] for s in live], [r.session])
+        self.assertEqual((live[0]["state"], live[0]["live"]), ("live", True))
+        self.stop(r)
+        directory = os.path.join(self.root, r.session)
+        self.assertEqual(sorted(os.listdir(directory)),
+                         ["audio", "frames", "session.json", "session.lock", "stream"])
+        record = self.record(r.session)
+        self.assertEqual((record["state"], record["runs"], record["pipeline"]),
+                         ("finished", 1, "session"))
+        files = [s["file"] for s in record["segments"]]
+        self.assertEqual(files[:2], ["stream/recording_000.mp4", "stream/recording_001.mp4"])
+        self.assertEqual(sorted(os.listdir(os.path.join(directory, "stream"))),
+                         [os.path.basename(f) for f in files])
+        self.assertAlmostEqual(record["segments"][0]["duration"], 1.0, delta=0.1)
+
+        [listed] = self.listed()
+        self.assertEqual((listed["state"], listed["live"]), ("finished", False))
+        self.assertEqual(listed["segment_files"], len(files))
+        self.assertEqual(listed["audio_chunks"], len(os.listdir(os.path.join(directory, "audio"))))
+        self.assertAlmostEqual(listed["duration"], sum(s["duration"] for s in record["segments"]))
+        code, out, _ = self.sessions("list")
+        self.assertEqual(code, 0)
+        self.assertRegex(out.splitlines()[1], r"^%s .* %d .* finished$" % (r.session, len(files)))
+        code, out, _ = self.sessions("show", r.session)
+        self.assertEqual(code, 0)
+        self.assertIn("session   %s (finished)\n" % r.session, out)
+        self.assertIn("  stream/recording_000.mp4  0:00:01", out)
+        code, out, _ = self.sessions("show", r.session, "--json")
+        self.assertEqual(json.loads(out)["segments"], record["segments"])
+
+    def test_delete_removes_sessions_and_refuses_what_is_not_one(self):
+        r = self.start()
+        self.wait_segment(r, 1)
+        # Live: refused, and the recording goes on.
+        code, _, err = self.sessions("delete", r.session)
+        self.assertEqual(code, 1)
+        self.assertIn("not removed: session %s is live: stop its run first" % r.session, err)
+        self.stop(r)
+        outside = os.path.join(self.tmp, "outside")
+        os.makedirs(outside)
+        with open(os.path.join(outside, "session.json"), "w") as f:
+            f.write("{}")
+        os.symlink(outside, os.path.join(self.root, "20000101_000000"))
+        os.makedirs(os.path.join(self.root, "20000101_000001"))
+        for bad, why in [("../outside", "is not a session id"), ("a/b", "is not a session id"),
+                         ("..", "is not a session id"), ("20000101_000000", "a link"),
+                         ("20000101_000001", "no session.json"),
+                         ("20991231_235959", "no session 20991231_235959")]:
+            code, out, err = self.sessions("delete", bad)
+            self.assertEqual((code, out), (2, ""), bad)
+            self.assertIn(why, err, bad)
+        self.assertTrue(os.path.isfile(os.path.join(outside, "session.json")))
+        code, out, err = self.sessions("delete", "a/b", r.session)
+        self.assertEqual(code, 2)
+        self.assertRegex(out, r"^removed session %s \(%s: \d+ segments, 0 snapshots, \d+ audio "
+                         r"chunks, [\d.]+ KiB\)\n$" % (r.session, re.escape(
+                             os.path.join(self.root, r.session))))
+        self.assertFalse(os.path.exists(os.path.join(self.root, r.session)))
+        self.assertEqual(self.listed(), [])
+
+    def test_resume_goes_on_with_the_numbers_and_refusals(self):
+        r = self.start()
+        self.wait_segment(r, 1)
+        self.stop(r)
+        first = self.record(r.session)
+        highest = max(int(s["file"][-7:-4]) for s in first["segments"])
+        chunks = len(os.listdir(os.path.join(self.root, r.session, "audio")))
+        # Resuming it while it is live elsewhere, or what does not exist, is refused.
+        again = self.start("-s", "resume=" + r.session)
+        self.assertEqual(again.session, r.session)
+        self.assertEqual(again.first_segment, highest + 1)
+        code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
+                           "-s", "resume=" + r.session)
+        self.assertEqual(code, 2)
+        self.assertIn("session %s is live in another run" % r.session, err)
+        self.wait_segment(again, highest + 2)
+        self.stop(again)
+        record = self.record(r.session)
+        self.assertEqual((record["state"], record["runs"]), ("finished", 2))
+        self.assertEqual(record["segments"][:len(first["segments"])], first["segments"])
+        self.assertEqual(record["segments"][len(first["segments"])]["file"],
+                         "stream/recording_%03d.mp4" % (highest + 1))
+        names = sorted(os.listdir(os.path.join(self.root, r.session, "audio")))
+        self.assertEqual(names, ["chunk_%04d.wav" % n for n in range(len(names))])
+        self.assertGreater(len(names), chunks)
+        for bad, why in [("20991231_235959", "no session 20991231_235959"),
+                         ("../x", "is not a session id")]:
+            code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
+                               "-s", "resume=" + bad)
+            self.assertEqual(code, 2, bad)
+            self.assertIn(why, err)
+        code, _, err = run("run", "record", "--no-http", "-s", "resume=" + r.session)
+        self.assertEqual(code, 2)
+        self.assertIn("pipeline 'record' records none", err)
+        code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
+                           "-s", "segment_start=3")
+        self.assertEqual(code, 2)
+        self.assertIn("variable 'segment_start' is given by the app", err)
+        code, _, err = run("run", self.pipeline, "--sessions-dir", self.root, "--no-http",
+                           "-s", "session_dir=" + self.tmp, "-s", "resume=" + r.session)
+        self.assertEqual(code, 2)
+        self.assertIn("it does not go with -s session_dir=DIR", err)
+        self.assertEqual(len(self.listed()), 1)
+
+    def test_a_killed_session_is_crashed_and_resumes(self):
+        r = self.start()
+        self.wait_segment(r, 2)
+        os.kill(r.proc.pid, signal.SIGKILL)
+        r.finish()
+        [listed] = self.listed()
+        self.assertEqual((listed["state"], listed["live"]), ("crashed", False))
+        record = self.record(r.session)  # valid JSON, marked by the listing
+        self.assertEqual(record["state"], "crashed")
+        self.assertGreaterEqual(len(record["segments"]), 3)
+        highest = max(int(name[10:13]) for name in
+                      os.listdir(os.path.join(self.root, r.session, "stream")))
+        again = self.start("-s", "resume=" + r.session)
+        self.assertEqual(again.first_segment, highest + 1)
+        self.wait_segment(again, highest + 1)
+        self.stop(again)
+        record = self.record(r.session)
+        self.assertEqual((record["state"], record["runs"]), ("finished", 2))
+        self.assertTrue(all(s["closed"] for s in record["segments"]))
+
+    def test_help(self):
+        for args in (["sessions", "--help"], ["help", "sessions"]):
+            code, out, _ = run(*args)
+            self.assertEqual(code, 0)
+            self.assertIn("Usage: onair sessions list [--json] [--sessions-dir DIR]", out)
+        for args, why in [(["sessions"], "sessions needs list, show ID or delete ID..."),
+                          (["sessions", "show"], "sessions show takes one session id"),
+                          (["sessions", "delete"], "needs at least one session id"),
+                          (["sessions", "list", "x"], "sessions list takes no session id"),
+                          (["sessions", "rm", "x"], "sessions takes list, show ID or delete")]:
+            code, _, err = run(*args)
+            self.assertEqual(code, 2, args)
+            self.assertIn(why, err)
+
+
+def sse_events(url):
+    """Opens GET /api/events; returns the connection and the response to read
+    events from (read_events), bounded by the socket's timeout."""
+    import http.client
+    import urllib.parse
+    where = urllib.parse.urlparse(url)
+    conn = http.client.HTTPConnection(where.hostname, where.port, timeout=DEADLINE)
+    conn.request("GET", "/api/events")
+    resp = conn.getresponse()
+    assert resp.status == 200, resp.status
+    assert resp.getheader("Content-Type") == "text/event-stream"
+    return conn, resp
+
+
+def read_events(resp, wanted):
+    """Reads events until each name in `wanted` came once; returns {name: data}."""
+    got, name = {}, None
+    while not set(wanted) <= set(got):
+        line = resp.readline().decode()
+        if not line:
+            raise AssertionError("the event stream ended; had %r" % got)
+        line = line.rstrip("\n")
+        if line.startswith("event: "):
+            name = line[7:]
+        elif line.startswith("data: ") and name in wanted and name not in got:
+            got[name] = json.loads(line[6:])
+    return got
+
+
+class SessionsApi(SessionRun):
+    def test_events_capture_and_marks(self):
+        r = self.start(http=True)
+        conn, resp = sse_events(r.url)
+        self.addCleanup(conn.close)
+        self.assertEqual(resp.readline(), b": onair session events\n")
+        # Capture now: the answer names the snapshot the event then announces.
+        status, _, body = api(r.url, "POST", "api/capture")
+        self.assertEqual(status, 401)
+        status, _, body = api(r.url, "POST", "api/capture", token=r.token)
+        self.assertEqual((status, body["ok"]), (200, True), body)
+        snapshot = body["id"]
+        self.assertRegex(snapshot, r"^F\d{4}$")
+        events = read_events(resp, ["snapshot", "segment-closed", "segment-opened",
+                                    "audio-chunk"])
+        self.assertEqual(events["snapshot"]["id"], snapshot)
+        self.assertEqual(events["snapshot"]["path"], "frames/%s.jpg" % snapshot)
+        self.assertEqual(events["snapshot"]["kind"], "manual")
+        directory = os.path.join(self.root, r.session)
+        self.assertTrue(os.path.isfile(os.path.join(directory, events["snapshot"]["path"])))
+        for name in ("segment-closed", "segment-opened", "audio-chunk"):
+            self.assertEqual(events[name]["session"], r.session)
+            self.assertTrue(os.path.isfile(os.path.join(directory, events[name]["path"])), name)
+        self.assertRegex(events["segment-opened"]["path"], r"^stream/recording_\d{3}\.mp4$")
+        self.assertRegex(events["audio-chunk"]["path"], r"^audio/chunk_\d{4}\.wav$")
+
+        # Mark it sent: token required, the id checked, the index rewritten whole.
+        mark = "api/sessions/%s/frames/%s/sent" % (r.session, snapshot)
+        self.assertEqual(api(r.url, "POST", mark)[0], 401)
+        for path, code in [("api/sessions/%s/frames/F9999/sent" % r.session, 404),
+                           ("api/sessions/%s/frames/F00x1/sent" % r.session, 400),
+                           ("api/sessions/%s/frames/index.json/sent" % r.session, 400),
+                           ("api/sessions/20991231_235959/frames/F0001/sent", 404),
+                           ("api/sessions/2099_1/frames/F0001/sent", 400)]:
+            status, _, body = api(r.url, "POST", path, token=r.token)
+            self.assertEqual(status, code, (path, body))
+            self.assertFalse(body["ok"])
+        # An encoded slash does not even reach the app.
+        for path in ["api/sessions/%s/frames/..%%2Fx/sent" % r.session,
+                     "api/sessions/..%2F..%2Fetc/frames/F0001/sent"]:
+            self.assertEqual(api(r.url, "POST", path, token=r.token)[0], 400, path)
+        status, _, body = api(r.url, "POST", mark, '{"sent":', token=r.token)
+        self.assertEqual(status, 400)
+        self.assertIn("invalid JSON", body["error"])
+        status, _, body = api(r.url, "POST", mark, "x" * (64 * 1024), token=r.token)
+        self.assertEqual(status, 413)
+        status, _, body = api(r.url, "POST", mark, token=r.token)
+        self.assertEqual((status, body), (200, {"ok": True}))
+        with open(os.path.join(directory, "frames", "index.json"), encoding="utf-8") as f:
+            [entry] = [e for e in json.load(f) if e["id"] == snapshot]
+        self.assertIs(entry["sent_to_agent"], True)
+
+        # The sessions API: open to read, the token to delete; a live session stays.
+        status, _, body = api(r.url, "GET", "api/sessions")
+        self.assertEqual((status, [s["id"] for s in body]), (200, [r.session]))
+        status, _, body = api(r.url, "GET", "api/sessions/" + r.session)
+        self.assertEqual((status, body["live"], body["snapshots"]), (200, True, 1))
+        self.assertEqual(api(r.url, "DELETE", "api/sessions/" + r.session)[0], 401)
+        status, _, body = api(r.url, "DELETE", "api/sessions/" + r.session, token=r.token)
+        self.assertEqual(status, 409)
+        self.assertIn("is live", body["error"])
+        self.assertEqual(api(r.url, "GET", "api/sessions/nope")[0], 400)
+        self.assertEqual(api(r.url, "PUT", "api/sessions")[0], 405)
+        self.stop(r)
+        # The snapshot's entry names its segment and where in it.
+        with open(os.path.join(directory, "frames", "index.json"), encoding="utf-8") as f:
+            [entry] = [e for e in json.load(f) if e["id"] == snapshot]
+        self.assertRegex(entry["segment"], r"^stream/recording_\d{3}\.mp4$")
+        self.assertTrue(0 <= entry["segment_offset"] <= 1.5, entry)
+        record = self.record(r.session)
+        [segment] = [s for s in record["segments"] if s["file"] == entry["segment"]]
+        self.assertAlmostEqual(segment["start_running_time"] + entry["segment_offset"],
+                               entry["running_time"], delta=0.002)
+
+    def test_capture_on_standard_input(self):
+        r = self.start("--control", "stdin", stdin=subprocess.PIPE)
+        r.proc.stdin.write('{"cmd":"capture"}\n{"cmd":"capture","detector":"none"}\n')
+        r.proc.stdin.flush()
+        self.assertEqual(json.loads(r.proc.stdout.readline()), {"ok": True, "id": "F0001"})
+        self.assertEqual(json.loads(r.proc.stdout.readline()),
+                         {"ok": False, "status": 404, "error":
+                          "no scene detector named 'none' (scene detectors: scenes)"})
+        r.proc.stdin.close()
+        r.proc.stdin = None  # closed: communicate() must not flush it
+        self.stop(r)
+        self.assertTrue(os.path.isfile(os.path.join(self.root, r.session, "frames", "F0001.jpg")))
+
+    def test_delete_through_the_api(self):
+        r = self.start()
+        self.wait_segment(r, 1)
+        self.stop(r)
+        other = self.start(http=True)
+        status, _, body = api(other.url, "DELETE", "api/sessions/" + r.session, token=other.token)
+        self.assertEqual(status, 200, body)
+        self.assertTrue(body["removed"].startswith("removed session " + r.session))
+        self.assertFalse(os.path.exists(os.path.join(self.root, r.session)))
+        status, _, body = api(other.url, "DELETE", "api/sessions/" + r.session, token=other.token)
+        self.assertEqual(status, 404)
+        self.stop(other)
+
+
+
+class SessionsIntake(SessionRun):
+    """The bundled session pipeline with ffmpeg as the sender."""
+
+    def setUp(self):
+        super().setUp()
+        self.clip = os.path.join(self.tmp, "talk.ts")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc=size=320x240:rate=25", "-f", "lavfi", "-i", "sine=frequency=440",
+                        "-t", "2", "-c:v", "libx264", "-g", "25", "-c:a", "aac", self.clip],
+                       check=True, timeout=DEADLINE)
+        self.pipeline = "session"
+        [self.port] = free_ports(1)
+
+    def send(self):
+        subprocess.run(["ffmpeg", "-v", "error", "-re", "-i", self.clip, "-c", "copy", "-f",
+                        "mpegts", "tcp://127.0.0.1:%d" % self.port], check=True, timeout=DEADLINE)
+
+    def test_senders_segments_events_and_resume(self):
+        listen = "listen=127.0.0.1:%d" % self.port
+        r = self.start("-s", listen, "-s", "chunk_seconds=1", http=True, playing=False)
+        # The events answer once the main loop runs, after the intake started listening.
+        conn, resp = sse_events(r.url)
+        self.addCleanup(conn.close)
+        for n in (1, 2):
+            self.send()
+            r.wait_for(r"session %s: sender %d \(127\.0\.0\.1:\d+\) left \(closed, \d+ bytes\); "
+                       r"waiting for the next sender" % (r.session, n))
+        status, _, body = http_get(r.url + "api/status")
+        session = json.loads(body)["session"]
+        self.assertEqual((session["id"], session["waiting"], session["sender"], session["senders"]),
+                         (r.session, True, None, 2))
+        events = read_events(resp, ["sender-connected", "sender-left", "segment-opened",
+                                    "audio-chunk"])
+        self.assertEqual(events["sender-connected"]["sender"], 1)
+        self.assertRegex(events["sender-connected"]["remote"], r"^127\.0\.0\.1:\d+$")
+        self.assertEqual(events["sender-left"]["reason"], "closed")
+        self.assertGreater(events["sender-left"]["bytes"], 0)
+        self.assertEqual(events["segment-opened"]["path"], "stream/recording_000.mp4")
+        self.stop(r)
+        record = self.record(r.session)
+        self.assertEqual([s["sender"] for s in record["senders"]], [1, 2])
+        self.assertTrue(all(s["left"] and s["reason"] == "closed" for s in record["senders"]))
+        self.assertEqual([s["file"] for s in record["segments"]],
+                         ["stream/recording_000.mp4", "stream/recording_001.mp4"])
+        for segment in record["segments"]:
+            played = ffprobe_duration(os.path.join(self.root, r.session, segment["file"]))
+            self.assertAlmostEqual(segment["duration"], played, delta=0.5)
+
+        again = self.start("-s", listen, "-s", "resume=" + r.session, http=True, playing=False)
+        self.assertEqual(again.first_segment, 2)
+        # The web server answers once the main loop runs, after the intake started listening.
+        self.assertEqual(http_get(again.url + "api/status")[0], 200)
+        self.send()
+        again.wait_for(r"session %s: sender 1 \(127\.0\.0\.1:\d+\) left" % r.session)
+        self.stop(again)
+        record = self.record(r.session)
+        self.assertEqual((record["state"], record["runs"], len(record["senders"])),
+                         ("finished", 2, 3))
+        self.assertEqual(record["segments"][-1]["file"], "stream/recording_002.mp4")
+        self.assertEqual(sorted(os.listdir(os.path.join(self.root, r.session, "stream"))),
+                         ["recording_%03d.mp4" % n for n in range(3)])
+
+
 if __name__ == "__main__":
     main(sys.modules[__name__])

@@ -135,3 +135,32 @@ TEST(Cli, AllowOrigin) {
   EXPECT_EQ(usage_error({"check", "demo", "--allow-origin", "*"}),
             "unknown option '--allow-origin' for check");
 }
+
+TEST(Cli, Sessions) {
+  Options o = parse({"sessions", "list", "--json", "--sessions-dir", "/srv/s"});
+  EXPECT_EQ(o.command, Command::kSessions);
+  EXPECT_EQ(o.sessions_action, "list");
+  EXPECT_TRUE(o.json);
+  EXPECT_EQ(o.sessions_dir, "/srv/s");
+  o = parse({"sessions", "delete", "20261204_153000", "20261204_153000_2"});
+  EXPECT_EQ(o.sessions_action, "delete");
+  EXPECT_EQ(o.session_ids, (std::vector<std::string>{"20261204_153000", "20261204_153000_2"}));
+  o = parse({"sessions", "show", "--sessions-dir=x", "20261204_153000"});
+  EXPECT_EQ(o.session_ids, std::vector<std::string>{"20261204_153000"});
+  EXPECT_EQ(o.sessions_dir, "x");
+  EXPECT_EQ(parse({"run", "session", "--sessions-dir", "d"}).sessions_dir, "d");
+  o = parse({"sessions", "--help"});
+  EXPECT_EQ(o.command, Command::kHelp);
+  EXPECT_EQ(o.help_topic, "sessions");
+  EXPECT_NE(help_text("sessions").find("onair sessions delete ID..."), std::string::npos);
+  EXPECT_NE(help_text("").find("sessions list|show|delete"), std::string::npos);
+  EXPECT_EQ(usage_error({"sessions"}), "sessions needs list, show ID or delete ID...");
+  EXPECT_EQ(usage_error({"sessions", "show", "a", "b"}), "sessions show takes one session id");
+  EXPECT_EQ(usage_error({"sessions", "delete", "a", "--json"}), "sessions delete has no --json");
+  EXPECT_EQ(usage_error({"sessions", "list", "--sessions-dir", ""}),
+            "--sessions-dir needs a directory");
+  EXPECT_EQ(usage_error({"list", "--sessions-dir", "x"}),
+            "unknown option '--sessions-dir' for list");
+  EXPECT_EQ(usage_error({"sessions", "list", "--http", "1.2.3.4:5"}),
+            "unknown option '--http' for sessions");
+}

@@ -225,11 +225,11 @@ TEST(Control, RefusesMissingWrongAndUnknownFields) {
   EXPECT_EQ(line_refusal(R"({"user":"u","text":"t"})"),
             (R{400,
                "missing \"cmd\" (one of: chat, alert, status, logo, clear-chat, clear-alerts, "
-               "reconnect)"}));
+               "reconnect, capture)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"dance"})"),
             (R{400,
                "unknown \"cmd\" \"dance\" (one of: chat, alert, status, logo, clear-chat, "
-               "clear-alerts, reconnect)"}));
+               "clear-alerts, reconnect, capture)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":1})"), (R{400, "\"cmd\" must be a string"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","text":"t"})"), (R{400, "missing \"user\""}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","user":"u"})"), (R{400, "missing \"text\""}));
@@ -444,6 +444,58 @@ TEST(Control, Routes) {
   EXPECT_FALSE(is_control_path("/api/status"));
   EXPECT_FALSE(is_control_path("/api/outputsx"));
   EXPECT_FALSE(control_route("/api/overlay/chat/", "POST").found);
+  r = control_route("/api/capture", "POST");
+  EXPECT_TRUE(r.found && r.allowed && r.empty_body_ok);
+  EXPECT_EQ(r.kind, CommandKind::kCapture);
+  EXPECT_EQ(control_route("/api/capture", "GET").allow, "POST");
+}
+
+TEST(Control, SessionsRoutes) {
+  using Action = SessionsRoute::Action;
+  EXPECT_EQ(sessions_route("/api/sessions", "GET").action, Action::kList);
+  EXPECT_EQ(sessions_route("/api/sessions", "DELETE").action, Action::kNone);
+  EXPECT_EQ(sessions_route("/api/sessions", "DELETE").allow, "GET, HEAD");
+  SessionsRoute r = sessions_route("/api/sessions/20261204_153000", "GET");
+  EXPECT_EQ(r.action, Action::kShow);
+  EXPECT_EQ(r.session, "20261204_153000");
+  EXPECT_FALSE(r.needs_token);
+  r = sessions_route("/api/sessions/20261204_153000", "DELETE");
+  EXPECT_EQ(r.action, Action::kDelete);
+  EXPECT_TRUE(r.needs_token);
+  r = sessions_route("/api/sessions/20261204_153000/frames/F0001/sent", "POST");
+  EXPECT_EQ(r.action, Action::kMarkSent);
+  EXPECT_EQ(r.snapshot, "F0001");
+  EXPECT_TRUE(r.needs_token);
+  r = sessions_route("/api/sessions/20261204_153000/frames/F0001/sent", "GET");
+  EXPECT_TRUE(r.found);
+  EXPECT_EQ(r.action, Action::kNone);
+  EXPECT_EQ(r.allow, "POST");
+  EXPECT_FALSE(sessions_route("/api/sessions/a/b", "GET").found);
+  EXPECT_FALSE(sessions_route("/api/sessions/a/frames/F1/sent/x", "POST").found);
+  EXPECT_EQ(sessions_route("/api/events", "GET").action, Action::kEvents);
+  EXPECT_EQ(sessions_route("/api/events", "POST").action, Action::kNone);
+  EXPECT_TRUE(is_sessions_path("/api/sessions/x"));
+  EXPECT_TRUE(is_sessions_path("/api/events"));
+  EXPECT_FALSE(is_sessions_path("/api/sessionsx"));
+  EXPECT_FALSE(is_control_path("/api/sessions"));
+}
+
+TEST(Control, Capture) {
+  EXPECT_EQ(parse_command_line(R"({"cmd":"capture"})").kind, CommandKind::kCapture);
+  EXPECT_EQ(parse_command_line(R"({"cmd":"capture","detector":"cam"})").detector, "cam");
+  EXPECT_EQ(line_refusal(R"({"cmd":"capture","overlay":"x"})"),
+            (std::pair<int, std::string>{
+                400, "unknown field \"overlay\" for capture (it takes: detector)"}));
+  EXPECT_EQ(parse_command_body(CommandKind::kCapture, "", true).detector, "");
+  ControlService service(
+      [](const ControlCommand &c) {
+        return c.kind == CommandKind::kCapture ? std::string(R"("id":"F0007")") : std::string();
+      },
+      [] { return 0.0; });
+  const ControlResult r = service.line(R"({"cmd":"capture"})");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(line_reply(r.status, r.error, r.fields), R"({"ok":true,"id":"F0007"})");
+  EXPECT_EQ(ok_json(R"("id":"F0001")"), R"({"ok":true,"id":"F0001"})");
 }
 
 TEST(Control, Replies) {
@@ -460,10 +512,11 @@ TEST(Control, ServiceAppliesLimitsAndReportsRefusals) {
   double now = 10;
   std::vector<ControlCommand> applied;
   ControlService service(
-      [&](const ControlCommand &c) {
+      [&](const ControlCommand &c) -> std::string {
         if (c.overlay == "missing") throw ControlError(404, "no overlay named \"missing\"");
         if (c.overlay == "broken") throw std::runtime_error("secret detail");
         applied.push_back(c);
+        return {};
       },
       [&] { return now; }, RateLimiter(20, 3));
 
@@ -500,7 +553,8 @@ TEST(Control, ServiceAppliesLimitsAndReportsRefusals) {
 TEST(Control, ServiceHidesSecretsInRefusals) {
   Redactor redact;
   redact.add("s3cr3t-token");
-  ControlService service([](const ControlCommand &) {}, [] { return 0.0; }, RateLimiter(), &redact);
+  ControlService service([](const ControlCommand &) { return std::string(); }, [] { return 0.0; },
+                         RateLimiter(), &redact);
   const ControlResult r = service.line(R"({"cmd":"clear-chat","s3cr3t-token":1})");
   EXPECT_EQ(r.status, 400);
   EXPECT_EQ(r.error, "unknown field \"***\" for clear-chat (it takes: overlay)");

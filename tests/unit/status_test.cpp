@@ -302,3 +302,22 @@ TEST(Status, StreamsInLineJsonAndMetrics) {
             std::string::npos)
       << m;
 }
+
+TEST(Status, Session) {
+  Status s = sample();
+  s.session = SessionFigures{"20261204_153000", "", 1, "", 1};
+  EXPECT_NE(status_line(s).find(" | session 20261204_153000 waiting for a sender"),
+            std::string::npos);
+  std::string json = status_json(s);
+  EXPECT_NE(json.find(R"("session":{"id":"20261204_153000","waiting":true,"sender":null,)"
+                      R"("senders":1,"segment":null,"segments":1}})"),
+            std::string::npos)
+      << json;
+  s.session->sender = "127.0.0.1:5000";
+  s.session->segment = "stream/recording_001.mp4";
+  EXPECT_NE(status_line(s).find(
+                " | session 20261204_153000 sender 127.0.0.1:5000 stream/recording_001.mp4"),
+            std::string::npos);
+  json = status_json(s);
+  EXPECT_NE(json.find(R"("waiting":false,"sender":"127.0.0.1:5000")"), std::string::npos);
+}
