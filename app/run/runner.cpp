@@ -492,6 +492,12 @@ void Runner::interrupt() noexcept {
     finish(0);
     return;
   }
+  if (!playing_ && idle_until_playing_ && idle_until_playing_()) {
+    // Nothing flowed yet, so an end-of-stream would only wait for outputs that never start.
+    console_.info("stopping (nothing has reached the outputs yet)");
+    finish(0);
+    return;
+  }
   char text[160];
   std::snprintf(text, sizeof text,
                 "stopping: finishing outputs (up to %.0f s; interrupt again to stop at once)",

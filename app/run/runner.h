@@ -48,6 +48,9 @@ class Runner {
   void on_element_message(std::function<void(GstMessage *)> observer) {
     element_observers_.push_back(std::move(observer));
   }
+  // Says whether a pipeline that has not played yet has nothing for its outputs to finish
+  // (a session waiting for its first sender): an interrupt then stops it at once.
+  void idle_until_playing(std::function<bool()> idle) { idle_until_playing_ = std::move(idle); }
   // An interrupt (run/interrupts.h): the first finishes the outputs, the second stops at once.
   void interrupt() noexcept;
 
@@ -96,6 +99,7 @@ class Runner {
   std::vector<std::function<void()>> on_playing_;
   std::vector<std::function<void(GstMessage *)>> element_observers_;
   std::vector<std::function<void(Status &)>> status_figures_;
+  std::function<bool()> idle_until_playing_;
 };
 
 }  // namespace onair::app

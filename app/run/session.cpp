@@ -181,6 +181,7 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
     if (recorder) {
       runner.on_element_message([&recorder](GstMessage *m) { recorder->handle(m); });
       runner.add_to_status([&recorder](Status &s) { s.session = recorder->figures(); });
+      runner.idle_until_playing([&recorder] { return !recorder->sender_this_run(); });
       refresh_timer = timeout_add_here(
           1000,
           [](gpointer data) -> gboolean {

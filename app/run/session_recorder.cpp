@@ -132,6 +132,7 @@ bool SessionRecorder::handle(GstMessage *message) {
 
 void SessionRecorder::sender_connected(const GstStructure *s) {
   idle_since_ = -1;
+  sender_this_run_ = true;
   SenderRecord sender;
   sender.sender = static_cast<int64_t>(uint_field(s, sender_msg::kSender));
   sender.remote = string_field(s, sender_msg::kRemote);

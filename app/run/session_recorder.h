@@ -37,6 +37,8 @@ class SessionRecorder {
   void finish();
 
   EventHub &events() { return events_; }
+  // A sender connected during this run (before one does, nothing reaches the outputs).
+  bool sender_this_run() const { return sender_this_run_; }
   SessionFigures figures() const;
   const LiveSession &session() const { return session_; }
 
@@ -55,6 +57,7 @@ class SessionRecorder {
   void place_snapshots_now();
 
   LiveSession session_;
+  bool sender_this_run_ = false;
   GstElement *pipeline_;
   Console &console_;
   EventHub events_;

@@ -2401,6 +2401,13 @@ class SessionsIntake(SessionRun):
         subprocess.run(["ffmpeg", "-v", "error", "-re", "-i", self.clip, "-c", "copy", "-f",
                         "mpegts", "tcp://127.0.0.1:%d" % self.port], check=True, timeout=DEADLINE)
 
+    def test_an_interrupt_before_any_sender_stops_at_once(self):
+        r = self.start("-s", "listen=127.0.0.1:%d" % self.port, playing=False)
+        err = self.stop(r)
+        self.assertIn("stopping (nothing has reached the outputs yet)", err)
+        self.assertNotIn("did not finish", err)
+        self.assertEqual(self.record(r.session)["state"], "finished")
+
     def test_senders_segments_events_and_resume(self):
         listen = "listen=127.0.0.1:%d" % self.port
         r = self.start("-s", listen, "-s", "chunk_seconds=1", http=True, playing=False)
