@@ -6,6 +6,7 @@
 #include <functional>
 #include <memory>
 
+#include "onair/file_lock.h"
 #include "sessions/session_store.h"
 
 namespace onair::app {
@@ -19,6 +20,7 @@ struct GObjectUnref {
 // Runs `change` on each object of the index array; rewrites the file when it
 // returned true for any. A missing or broken index is a 404: nothing to mark.
 void edit_index(const std::string &path, const std::function<bool(JsonObject *)> &change) {
+  const FileLock lock(path);  // against the scene detector adding a snapshot meanwhile
   std::unique_ptr<JsonParser, GObjectUnref> parser(json_parser_new());
   if (!json_parser_load_from_file(parser.get(), path.c_str(), nullptr) ||
       !JSON_NODE_HOLDS_ARRAY(json_parser_get_root(parser.get())))

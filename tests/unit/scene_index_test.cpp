@@ -1,11 +1,14 @@
 #include "core/scene_index.h"
 
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <gtest/gtest.h>
 #include <json-glib/json-glib.h>
 
 #include <string>
 #include <vector>
+
+#include "onair/file_lock.h"
 
 using namespace onair::scene;
 
@@ -121,8 +124,24 @@ TEST_F(SceneIndexTest, NewIndexHoldsTheSeedFieldsAndOurs) {
   // Numbers in their shortest form, as an agent's own JSON writer would put them.
   EXPECT_NE(read_text(path_).find("\"timestamp\": 12.345,"), std::string::npos) << read_text(path_);
   EXPECT_TRUE(warnings_.empty());
-  // Nothing but the index is left behind (no temporary file).
-  EXPECT_EQ(names_in(dir_), std::vector<std::string>{"index.json"});
+  // Nothing but the index and its writers' lock file is left behind (no temporary file).
+  EXPECT_EQ(names_in(dir_), (std::vector<std::string>{"index.json", "index.json.lock"}));
+}
+
+TEST_F(SceneIndexTest, WritersOfTheIndexExcludeEachOther) {
+  // The app marking an entry and the element adding one take the same lock.
+  const std::string lock_path = path_ + ".lock";
+  auto try_lock = [&] {
+    const int fd = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+    const bool got = ::flock(fd, LOCK_EX | LOCK_NB) == 0;
+    ::close(fd);
+    return got;
+  };
+  {
+    const onair::FileLock held(path_);
+    EXPECT_FALSE(try_lock());
+  }
+  EXPECT_TRUE(try_lock());
 }
 
 TEST_F(SceneIndexTest, ContinuesAnExistingIndexAndKeepsItsEntriesAsTheyAre) {

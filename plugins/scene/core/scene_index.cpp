@@ -8,6 +8,8 @@
 #include <memory>
 #include <set>
 
+#include "onair/file_lock.h"
+
 namespace onair::scene {
 
 namespace {
@@ -253,6 +255,7 @@ std::string SceneIndex::reserve_id() {
 
 void SceneIndex::add(IndexEntry entry) {
   pending_.push_back(std::move(entry));
+  const FileLock lock(path_);  // against the app marking entries meanwhile
   const ArrayPtr entries = read_index(path_, warn_);
   std::set<std::string> present;
   for (guint i = 0; i < json_array_get_length(entries.get()); i++)
