@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "element_test.h"
+#include "json_array_file.h"
 #include "scenedetect_messages.h"
 
 namespace {
@@ -389,15 +390,6 @@ TEST_F(SceneDetectTest, AFrameBeforeAnyCapsIsAClearError) {
 
 namespace {
 
-JsonArray *load_index(JsonParser *parser, const std::string &path) {
-  GError *error = nullptr;
-  EXPECT_TRUE(json_parser_load_from_file(parser, path.c_str(), &error))
-      << (error ? error->message : "");
-  if (error) g_error_free(error);
-  JsonNode *root = json_parser_get_root(parser);
-  return root && JSON_NODE_HOLDS_ARRAY(root) ? json_node_get_array(root) : nullptr;
-}
-
 // Whether GStreamer's jpegdec decodes the file to a picture of the given size.
 bool decodes(const std::string &file, int width, int height) {
   const std::string line = "filesrc location=\"" + file + "\" ! jpegdec ! fakesink name=sink";
@@ -455,19 +447,15 @@ TEST_F(SceneDetectTest, SnapshotsEachNewSceneAndTheIndexGoesOnInTheNextRun) {
     gst_element_set_state(h_->element, GST_STATE_NULL);
     EXPECT_TRUE(decodes(file, 160, 90)) << file;
   }
-  JsonParser *parser = json_parser_new();
-  JsonArray *index = load_index(parser, dir + "/index.json");
-  ASSERT_NE(index, nullptr);
-  ASSERT_EQ(json_array_get_length(index), 4u);
+  const onair::test::JsonArrayFile index(dir + "/index.json");
+  ASSERT_NE(index.array, nullptr);
+  ASSERT_EQ(index.size(), 4u);
   const char *kinds[] = {"cut", "manual", "cut", "manual"};
   for (guint i = 0; i < 4; i++) {
-    JsonObject *o = json_array_get_object_element(index, i);
-    EXPECT_EQ(std::string(json_object_get_string_member(o, "id")), "F000" + std::to_string(i + 1));
-    EXPECT_STREQ(json_object_get_string_member(o, "kind"), kinds[i]);
+    EXPECT_EQ(index.field(i, "id"), "F000" + std::to_string(i + 1));
+    EXPECT_EQ(index.field(i, "kind"), kinds[i]);
   }
-  JsonObject *first = json_array_get_object_element(index, 0);
-  EXPECT_DOUBLE_EQ(json_object_get_double_member(first, "timestamp"), 30.0 / kFps);
-  g_object_unref(parser);
+  EXPECT_DOUBLE_EQ(json_object_get_double_member(index.at(0), "timestamp"), 30.0 / kFps);
 }
 
 TEST_F(SceneDetectTest, AnUnwritableSnapshotDirectoryWarnsAndTheStreamGoesOn) {

@@ -15,6 +15,7 @@
 
 #include "core/scene_index.h"
 #include "element_test.h"
+#include "json_array_file.h"
 
 using namespace onair;
 using namespace onair::scene;
@@ -120,25 +121,7 @@ bool exists(const std::string &path) {
   return g_file_test(path.c_str(), G_FILE_TEST_EXISTS);
 }
 
-// The index's entries (objects), parsed; the test fails if it is not a JSON array.
-struct Index {
-  JsonParser *parser = json_parser_new();
-  JsonArray *array = nullptr;
-  explicit Index(const std::string &path) {
-    GError *error = nullptr;
-    EXPECT_TRUE(json_parser_load_from_file(parser, path.c_str(), &error))
-        << (error ? error->message : "");
-    if (error) g_error_free(error);
-    JsonNode *root = json_parser_get_root(parser);
-    if (root && JSON_NODE_HOLDS_ARRAY(root)) array = json_node_get_array(root);
-    EXPECT_NE(array, nullptr);
-  }
-  ~Index() { g_object_unref(parser); }
-  guint size() const { return array ? json_array_get_length(array) : 0; }
-  std::string field(guint i, const char *name) const {
-    return json_object_get_string_member(json_array_get_object_element(array, i), name);
-  }
-};
+using Index = onair::test::JsonArrayFile;
 
 void remove_tree(const std::string &path) {
   if (GDir *d = g_dir_open(path.c_str(), 0, nullptr)) {

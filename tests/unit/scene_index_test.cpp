@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "json_array_file.h"
 #include "onair/file_lock.h"
 
 using namespace onair::scene;
@@ -35,24 +36,7 @@ std::vector<std::string> names_in(const std::string &dir) {
   return names;
 }
 
-// The parsed index file; the test fails if it is not a JSON array.
-struct Parsed {
-  JsonParser *parser = json_parser_new();
-  JsonArray *array = nullptr;
-  explicit Parsed(const std::string &path) {
-    GError *error = nullptr;
-    EXPECT_TRUE(json_parser_load_from_file(parser, path.c_str(), &error))
-        << (error ? error->message : "");
-    if (error) g_error_free(error);
-    JsonNode *root = json_parser_get_root(parser);
-    if (root && JSON_NODE_HOLDS_ARRAY(root)) array = json_node_get_array(root);
-    EXPECT_NE(array, nullptr);
-  }
-  ~Parsed() { g_object_unref(parser); }
-  guint size() const { return array ? json_array_get_length(array) : 0; }
-  JsonObject *at(guint i) const { return json_array_get_object_element(array, i); }
-  std::string id(guint i) const { return json_object_get_string_member(at(i), "id"); }
-};
+using Parsed = onair::test::JsonArrayFile;
 
 IndexEntry entry(const std::string &id, const std::string &kind = "cut") {
   IndexEntry e;
@@ -180,7 +164,7 @@ TEST_F(SceneIndexTest, ContinuesAnExistingIndexAndKeepsItsEntriesAsTheyAre) {
   const Parsed parsed(path_);
   ASSERT_EQ(parsed.size(), 3u);
   EXPECT_TRUE(json_object_get_boolean_member(parsed.at(0), "sent_to_agent"));
-  EXPECT_EQ(parsed.id(2), "F0008");
+  EXPECT_EQ(parsed.field(2, "id"), "F0008");
   EXPECT_TRUE(warnings_.empty());
 }
 
@@ -199,7 +183,7 @@ TEST_F(SceneIndexTest, WhatAnAgentChangesBetweenSnapshotsStays) {
   ASSERT_EQ(parsed.size(), 2u);
   EXPECT_TRUE(json_object_get_boolean_member(parsed.at(0), "sent_to_agent"));
   EXPECT_FALSE(json_object_get_boolean_member(parsed.at(1), "sent_to_agent"));
-  EXPECT_EQ(parsed.id(1), "F0002");
+  EXPECT_EQ(parsed.field(1, "id"), "F0002");
 }
 
 TEST_F(SceneIndexTest, IdsGoOnPastF9999) {
@@ -257,7 +241,7 @@ TEST_F(SceneIndexTest, AnIndexCorruptedDuringTheRunIsMovedAsideAtTheNextSnapshot
   EXPECT_EQ(read_text(path_ + ".corrupt-1"), "garbage");
   const Parsed parsed(path_);
   ASSERT_EQ(parsed.size(), 1u);
-  EXPECT_EQ(parsed.id(0), "F0002");
+  EXPECT_EQ(parsed.field(0, "id"), "F0002");
 }
 
 TEST_F(SceneIndexTest, AnEmptyFileIsAnEmptyIndex) {
@@ -280,8 +264,8 @@ TEST_F(SceneIndexTest, AnEntryThatCouldNotBeWrittenGoesInWithTheNext) {
   {
     const Parsed parsed(sub + "/index.json");
     ASSERT_EQ(parsed.size(), 2u);
-    EXPECT_EQ(parsed.id(0), "F0001");
-    EXPECT_EQ(parsed.id(1), "F0002");
+    EXPECT_EQ(parsed.field(0, "id"), "F0001");
+    EXPECT_EQ(parsed.field(1, "id"), "F0002");
   }
   g_remove((sub + "/index.json").c_str());
   g_rmdir(sub.c_str());
