@@ -1391,6 +1391,16 @@ class NginxProxy:
         self.proc.wait()
 
 
+def listening(port):
+    """Whether a TCP socket listens on 127.0.0.1:port (or any address), from /proc/net/tcp."""
+    with open("/proc/net/tcp") as f:
+        for line in f.readlines()[1:]:
+            fields = line.split()
+            if fields[3] == "0A" and int(fields[1].split(":")[1], 16) == port:
+                return True
+    return False
+
+
 def free_ports(count):
     """Ports free now (held together while chosen, so they differ)."""
     sockets = [socket.socket() for _ in range(count)]
@@ -2403,6 +2413,12 @@ class SessionsIntake(SessionRun):
 
     def test_an_interrupt_before_any_sender_stops_at_once(self):
         r = self.start("-s", "listen=127.0.0.1:%d" % self.port, playing=False)
+        # Once the intake listens the pipeline is starting (an earlier interrupt stops the
+        # run before anything ran). Read from /proc: a probing connection would be a sender.
+        deadline = time.monotonic() + DEADLINE
+        while not listening(self.port):
+            self.assertLess(time.monotonic(), deadline, "the intake never listened")
+            time.sleep(0.05)
         err = self.stop(r)
         self.assertIn("stopping (nothing has reached the outputs yet)", err)
         self.assertNotIn("did not finish", err)
