@@ -19,6 +19,7 @@
 #include <memory>
 
 #include "common/json_string.h"
+#include "onair/atomic_file.h"
 
 namespace onair::app {
 
@@ -315,35 +316,10 @@ std::string summaries_json(const std::vector<SessionSummary> &summaries) {
 }
 
 void write_file_atomically(const std::string &path, const std::string &text) {
-  const std::string temporary = path + ".tmp-" + std::to_string(::getpid());
-  const int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0) throw SessionError(500, "cannot write " + temporary + ": " + errno_text());
-  size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) {
-      const std::string why = errno_text();
-      ::close(fd);
-      ::unlink(temporary.c_str());
-      throw SessionError(500, "cannot write " + path + ": " + why);
-    }
-    done += static_cast<size_t>(n);
-  }
-  const bool synced = ::fsync(fd) == 0;
-  ::close(fd);
-  if (!synced || ::rename(temporary.c_str(), path.c_str()) != 0) {
-    const std::string why = errno_text();
-    ::unlink(temporary.c_str());
-    throw SessionError(500, "cannot write " + path + ": " + why);
-  }
-  // The rename itself reaches the disk with its directory.
-  gchar *parent = g_path_get_dirname(path.c_str());
-  const int dir_fd = ::open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  g_free(parent);
-  if (dir_fd >= 0) {
-    ::fsync(dir_fd);
-    ::close(dir_fd);
+  try {
+    onair::write_file_atomically(path, text);
+  } catch (const FileError &e) {
+    throw SessionError(500, e.what());
   }
 }
 

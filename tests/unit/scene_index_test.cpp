@@ -256,7 +256,7 @@ TEST_F(SceneIndexTest, AnEntryThatCouldNotBeWrittenGoesInWithTheNext) {
   const std::string sub = dir_ + "/later";
   SceneIndex index(sub + "/index.json", collect());
   index.load();
-  EXPECT_THROW(index.add(entry(index.reserve_id())), FileError);
+  EXPECT_THROW(index.add(entry(index.reserve_id())), onair::FileError);
   EXPECT_EQ(index.pending(), 1u);
   ASSERT_EQ(g_mkdir(sub.c_str(), 0755), 0);
   index.add(entry(index.reserve_id()));

@@ -12,7 +12,7 @@
 #include <string_view>
 #include <vector>
 
-#include "core/atomic_file.h"
+#include "onair/atomic_file.h"
 
 namespace onair::scene {
 
