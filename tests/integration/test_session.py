@@ -16,6 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import DEADLINE, FFPROBE, Running, TempDirTest, main  # noqa: E402
+from ts_tap import TsTap  # noqa: E402
 
 CLIP_SECONDS = 4
 CLIP_FPS = 25
@@ -79,6 +80,16 @@ def probe(path):
     info = json.loads(out.stdout)
     streams = {s["codec_name"]: float(s.get("duration", "nan")) for s in info["streams"]}
     return streams, float(info["format"].get("duration", "nan"))
+
+
+def decode_errors(path):
+    """What ffmpeg says when it decodes every frame of the file, but for the demuxer's notes
+    that the file ends inside a fragment (a killed recording's last one): empty when all is
+    well."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"],
+                         capture_output=True, text=True, timeout=60)
+    errors = [line for line in out.stderr.splitlines() if not line.endswith(": partial file")]
+    return "\n".join(errors) or ("" if out.returncode == 0 else "exit %d" % out.returncode)
 
 
 class SessionTest(TempDirTest):
@@ -216,36 +227,32 @@ class SessionScenes(SessionTest):
 
 
 class SessionKilled(SessionTest):
-    def test_a_killed_session_keeps_its_segment_playable(self):
+    def test_a_killed_session_keeps_all_but_the_last_two_seconds(self):
         clip = make_clip(os.path.join(self.tmp, "clip.ts"), seconds=20)
         run = self.start()
-        sender = send(clip, self.port, wait=False)
-        run.wait_for(r"sender 1 connected from")
-        # Wait until the segment holds a few seconds, then kill the recorder.
-        started = time.monotonic()
-        recorded = 0.0
-        while recorded < 4.0:
-            self.assertLess(time.monotonic() - started, DEADLINE, "the segment does not grow")
-            files = self.segments()
-            if files and os.path.getsize(files[0]) > 0:
-                probed = subprocess.run([FFPROBE, "-v", "error", "-show_entries",
-                                         "stream=duration", "-select_streams", "v", "-of",
-                                         "csv=p=0", files[0]],
-                                        capture_output=True, text=True, timeout=30)
-                text = probed.stdout.strip()
-                recorded = float(text) if text and text != "N/A" else 0.0
-            if recorded < 4.0:
-                time.sleep(0.2)
+        # The sender goes through a tap that notes how far its stream has reached the recorder.
+        tap = TsTap(self.port)
+        sender = send(clip, tap.port, wait=False)
+        # The recorder is killed when the most is held back: the last frame before a keyframe
+        # (one a second) has come, so the segmenter holds almost a whole keyframe interval.
+        kill_at = 6.0 - 1.0 / CLIP_FPS
+        while tap.latest() < kill_at:
+            self.assertIsNone(run.proc.poll(), "the recorder exited")
+            self.assertIsNone(sender.poll(), "the sender ended")
+            time.sleep(0.01)
         run.proc.send_signal(signal.SIGKILL)
+        reached = tap.latest()
         run.kill()
-        killed_at = time.monotonic()
         sender.kill()
         sender.communicate()
-        streams, duration = probe(self.segments()[0])
+        tap.close()
+        streams, _ = probe(self.segments()[0])
         self.assertEqual(sorted(streams), ["aac", "h264"])
-        # All that reached the file plays: at least what was there before the kill.
-        self.assertGreaterEqual(streams["h264"], 4.0)
-        self.assertLessEqual(streams["h264"], 4.0 + (killed_at - started) + 2.0)
+        # Everything that reached the recorder plays, but for the last 2 seconds at most.
+        self.assertGreaterEqual(streams["h264"], reached - 2.0, "reached %.2f s" % reached)
+        self.assertGreaterEqual(streams["aac"], reached - 2.0, "reached %.2f s" % reached)
+        self.assertLessEqual(streams["h264"], reached + 1.0 / CLIP_FPS)
+        self.assertEqual(decode_errors(self.segments()[0]), "")
 
 
 class SessionGarbage(SessionTest):
