@@ -5,6 +5,7 @@ Run through meson (`meson test -C build --suite integration`); one class per mes
 The runs log senderlistensrc's lines (GST_DEBUG), which the tests wait on.
 """
 
+import array
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import time
 import unittest
+import wave
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import DEADLINE, FFPROBE, Running, TempDirTest, main  # noqa: E402
@@ -187,6 +189,57 @@ class SessionSenders(SessionTest):
         self.assertEqual(sorted(streams), ["h264"])
         self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS)
         self.assertFalse(os.path.exists(os.path.join(self.session, "audio")))
+
+
+class SessionSound(SessionTest):
+    def test_the_audio_chunks_joined_are_the_recorded_sound(self):
+        # A rising tone (no two stretches alike, so the comparison cannot slip by a period).
+        clip = os.path.join(self.tmp, "clip.ts")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=s=320x180:r=%d:d=7" % CLIP_FPS, "-f", "lavfi", "-i",
+                        "aevalsrc=0.5*sin(2*PI*(200+300*t)*t):s=48000:d=7", "-c:a", "aac",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS),
+                        "-pix_fmt", "yuv420p", "-f", "mpegts", clip],
+                       check=True, timeout=120, capture_output=True)
+        run = self.start("-s", "chunk_seconds=2", "-s", "audio_rate=48000",
+                         "-s", "audio_channels=1")
+        send(clip, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        audio = os.path.join(self.session, "audio")
+        chunks = sorted(os.listdir(audio))
+        self.assertGreaterEqual(len(chunks), 3, chunks)
+        joined = b""
+        for name in chunks:
+            with wave.open(os.path.join(audio, name)) as w:
+                self.assertEqual((w.getframerate(), w.getnchannels(), w.getsampwidth()),
+                                 (48000, 1, 2), name)
+                joined += w.readframes(w.getnframes())
+        joined = array.array("h", joined)
+        # The segment's sound as ffmpeg decodes it, in the chunks' format.
+        decoded = subprocess.run(["ffmpeg", "-v", "error", "-i", self.segments()[0], "-vn",
+                                  "-f", "s16le", "-ac", "1", "-ar", "48000", "-"],
+                                 capture_output=True, timeout=60, check=True).stdout
+        decoded = array.array("h", decoded)
+        # The two may start apart by the AAC encoder's priming, which one decoder trims.
+        shift = best_alignment(joined, decoded, 2048)
+        a, b = (joined[shift:], decoded) if shift >= 0 else (joined, decoded[-shift:])
+        self.assertLessEqual(abs(len(a) - len(b)), 1024, (len(joined), len(decoded), shift))
+        n = min(len(a), len(b))
+        self.assertGreater(n, 6 * 48000)
+        # Sample for sample, up to the rounding of float to 16 bits (dither on one side).
+        worst = max(abs(a[i] - b[i]) for i in range(n))
+        self.assertLessEqual(worst, 3, "shift %d" % shift)
+
+
+def best_alignment(a, b, limit):
+    """The shift s (|s| <= limit) for which a[s+i] best matches b[i], over a stretch from the
+    middle of both."""
+    start, length = len(b) // 2, 4800
+
+    def mismatch(s):
+        return sum(abs(a[start + s + i] - b[start + i]) for i in range(0, length, 3))
+    return min(range(-limit, limit + 1), key=mismatch)
 
 
 class SessionRelay(SessionTest):
