@@ -11,6 +11,7 @@
 
 #include "core/sender_listener.h"
 #include "core/ts_layout.h"
+#include "core/ts_parameters.h"
 #include "ts_packets.h"
 
 namespace intake = onair::intake;
@@ -183,4 +184,64 @@ TEST(TsLayout, UnknownUntilThePmtCame) {
   EXPECT_FALSE(intake::find_ts_layout(noise.data(), noise.size()));
   const std::string http = "GET / HTTP/1.1\r\nHost: x\r\n\r\n";
   EXPECT_FALSE(intake::find_ts_layout(reinterpret_cast<const uint8_t *>(http.data()), http.size()));
+}
+
+namespace {
+
+std::vector<uint8_t> sender_stream(uint8_t sps_tail, uint8_t channels) {
+  std::vector<std::vector<uint8_t>> packets = {pat(0x1000),
+                                               pmt(0x1000, {{0x100, 0x1b}, {0x101, 0x0f}})};
+  for (auto &p : pes_packets(0x101, 0xc0, adts_frame(channels))) packets.push_back(p);
+  for (auto &p : pes_packets(0x100, 0xe0, h264_access_unit(sps_tail))) packets.push_back(p);
+  return joined(packets);
+}
+
+std::optional<intake::TsParameters> parameters_of(const std::vector<uint8_t> &bytes) {
+  const auto layout = intake::find_ts_layout(bytes.data(), bytes.size());
+  if (!layout) return std::nullopt;
+  return intake::find_ts_parameters(bytes.data(), bytes.size(), *layout);
+}
+
+}  // namespace
+
+TEST(TsParameters, ReadsTheH264ParameterSetsAndTheAacFormat) {
+  const auto found = parameters_of(sender_stream(0x11, 2));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->sps, (std::vector<uint8_t>{0x67, 100, 0, 30, 0x11, 0xe8}));
+  EXPECT_EQ(found->pps, (std::vector<uint8_t>{0x68, 0xee, 0x3c, 0x80}));
+  ASSERT_TRUE(found->aac);
+  EXPECT_EQ(found->aac->channels, 2);
+  EXPECT_EQ(found->describe(), "H.264 profile 100 level 3.0, AAC 48000 Hz 2 channels");
+}
+
+TEST(TsParameters, TellsSendersWithOtherParametersApart) {
+  EXPECT_EQ(*parameters_of(sender_stream(0x11, 2)), *parameters_of(sender_stream(0x11, 2)));
+  EXPECT_NE(*parameters_of(sender_stream(0x11, 2)), *parameters_of(sender_stream(0x12, 2)));
+  EXPECT_NE(*parameters_of(sender_stream(0x11, 2)), *parameters_of(sender_stream(0x11, 1)));
+}
+
+TEST(TsParameters, ReadsAParameterSetSpanningPackets) {
+  // A long SPS (scaling lists and the like): the PES spans three packets.
+  std::vector<uint8_t> unit = {0, 0, 0, 1, 0x67, 100, 0, 40};
+  unit.insert(unit.end(), 400, 0x5a);
+  unit.insert(unit.end(), {0, 0, 1, 0x68, 0xce, 0x38, 0x80, 0, 0, 1, 0x65, 0x88});
+  std::vector<std::vector<uint8_t>> packets = {pat(0x1000), pmt(0x1000, {{0x100, 0x1b}})};
+  for (auto &p : pes_packets(0x100, 0xe0, unit)) packets.push_back(p);
+  const auto found = parameters_of(joined(packets));
+  ASSERT_TRUE(found);
+  EXPECT_EQ(found->sps.size(), 4u + 400u);
+  EXPECT_EQ(found->pps, (std::vector<uint8_t>{0x68, 0xce, 0x38, 0x80}));
+  EXPECT_FALSE(found->aac);
+}
+
+TEST(TsParameters, UnknownUntilEverySetIsComplete) {
+  // The stream so far ends inside the PPS: no start code after it yet.
+  std::vector<std::vector<uint8_t>> packets = {pat(0x1000), pmt(0x1000, {{0x100, 0x1b}})};
+  for (auto &p : pes_packets(0x100, 0xe0, {0, 0, 0, 1, 0x67, 100, 0, 30, 0, 0, 1, 0x68, 0xee}))
+    packets.push_back(p);
+  EXPECT_FALSE(parameters_of(joined(packets)));
+  // Sound announced but no ADTS frame yet.
+  packets = {pat(0x1000), pmt(0x1000, {{0x100, 0x1b}, {0x101, 0x0f}})};
+  for (auto &p : pes_packets(0x100, 0xe0, h264_access_unit(0x11))) packets.push_back(p);
+  EXPECT_FALSE(parameters_of(joined(packets)));
 }

@@ -6,7 +6,7 @@ namespace onair::intake {
 
 namespace {
 
-constexpr size_t kPacket = 188;
+constexpr size_t kPacket = kTsPacket;
 constexpr uint8_t kSync = 0x47;
 
 bool is_audio(uint8_t type) {
@@ -56,14 +56,6 @@ const char *codec_name(uint8_t type) {
   }
 }
 
-// First offset where three packets in a row start with the sync byte.
-std::optional<size_t> first_sync(const uint8_t *data, size_t size) {
-  for (size_t at = 0; at < kPacket && at + 2 * kPacket < size; ++at)
-    if (data[at] == kSync && data[at + kPacket] == kSync && data[at + 2 * kPacket] == kSync)
-      return at;
-  return std::nullopt;
-}
-
 // The PSI section starting in this packet (payload unit start), or null.
 const uint8_t *section_of(const uint8_t *packet, size_t &length) {
   if (!(packet[1] & 0x40)) return nullptr;  // no section starts here
@@ -80,6 +72,13 @@ const uint8_t *section_of(const uint8_t *packet, size_t &length) {
 }
 
 }  // namespace
+
+std::optional<size_t> first_ts_sync(const uint8_t *data, size_t size) {
+  for (size_t at = 0; at < kPacket && at + 2 * kPacket < size; ++at)
+    if (data[at] == kSync && data[at + kPacket] == kSync && data[at + 2 * kPacket] == kSync)
+      return at;
+  return std::nullopt;
+}
 
 bool TsLayout::has_audio() const {
   for (const TsStream &s : streams)
@@ -109,7 +108,7 @@ std::string TsLayout::describe() const {
 }
 
 std::optional<TsLayout> find_ts_layout(const uint8_t *data, size_t size) {
-  const auto start = first_sync(data, size);
+  const auto start = first_ts_sync(data, size);
   if (!start) return std::nullopt;
   std::optional<uint16_t> pmt_pid;
   for (size_t at = *start; at + kPacket <= size; at += kPacket) {

@@ -29,6 +29,11 @@ struct TsLayout {
   std::string describe() const;
 };
 
+inline constexpr size_t kTsPacket = 188;
+
+// First offset where three packets in a row start with the sync byte; nullopt if none.
+std::optional<size_t> first_ts_sync(const uint8_t *data, size_t size);
+
 // The layout, once the PAT and the PMT it names were seen in `data` (whole 188-byte packets
 // from the first sync); nullopt while they were not (or are not in one packet each).
 std::optional<TsLayout> find_ts_layout(const uint8_t *data, size_t size);
