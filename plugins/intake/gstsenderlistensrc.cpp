@@ -47,6 +47,7 @@
 
 #include "core/sender_listener.h"
 #include "core/ts_layout.h"
+#include "core/ts_parameters.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "senderlistensrc_messages.h"
@@ -65,6 +66,10 @@ constexpr guint64 kDefaultIdleTimeout = 10 * GST_SECOND;
 // gives up on a sender that sent this much without being recognised.
 constexpr size_t kProbeMin = 4096;
 constexpr size_t kProbeMax = 256 * 1024;
+// With match-parameters, an MPEG-TS sender's bytes are held until its parameter sets came (with
+// its first keyframe), up to this much; a sender that starts far from a keyframe is taken
+// unchecked beyond it.
+constexpr size_t kParameterProbeMax = 4 * 1024 * 1024;
 // How much of an unrecognised stream's start the warning quotes.
 constexpr size_t kQuoteLength = 40;
 // Of the pause between two senders, this much is kept in the timeline: a stream's last
@@ -79,6 +84,7 @@ struct Settings {
   onair::CapsPtr caps;  // null: the first recognised sender's type
   std::string split_element;
   bool require_audio = false;
+  bool match_parameters = true;
 
   Settings() = default;
   Settings(const Settings &other)
@@ -86,8 +92,11 @@ struct Settings {
         idle_timeout(other.idle_timeout),
         caps(other.caps ? gst_caps_ref(other.caps.get()) : nullptr),
         split_element(other.split_element),
-        require_audio(other.require_audio) {}
+        require_audio(other.require_audio),
+        match_parameters(other.match_parameters) {}
   Settings &operator=(const Settings &) = delete;
+  Settings(Settings &&) = default;
+  Settings &operator=(Settings &&) = default;
 };
 
 enum class Phase { kWaiting, kProbing, kStreaming };
@@ -104,6 +113,9 @@ struct State {
   // MPEG-TS: the first streamed sender's programme (the demuxer's), and the current one's.
   std::optional<intake::TsLayout> layout;
   std::optional<intake::TsLayout> sender_layout;
+  // MPEG-TS: the first streamed sender's coding parameters (its files'), and the current one's.
+  std::optional<intake::TsParameters> parameters;
+  std::optional<intake::TsParameters> sender_parameters;
   bool streamed_before = false;  // an earlier sender's stream went downstream
   bool discont = false;          // the next buffer starts a new sender's stream
   // Running time left out of the timeline (the pauses between senders beyond kSenderGap),
@@ -127,12 +139,21 @@ enum {
   PROP_CAPS,
   PROP_SPLIT_ELEMENT,
   PROP_REQUIRE_AUDIO,
+  PROP_MATCH_PARAMETERS,
 };
 
 GstStaticPadTemplate src_template =
     GST_STATIC_PAD_TEMPLATE("src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS_ANY);
 
-enum class Verdict { kUndecided, kMedia, kNotMedia, kWrongType, kNoAudio, kOtherLayout };
+enum class Verdict {
+  kUndecided,
+  kMedia,
+  kNotMedia,
+  kWrongType,
+  kNoAudio,
+  kOtherLayout,
+  kOtherParameters
+};
 
 }  // namespace
 
@@ -181,6 +202,30 @@ std::string quote(const std::vector<uint8_t> &bytes) {
 }
 
 // Type-finds the probe. final: the sender is gone, decide with what there is.
+Verdict take_sender(State &state, onair::CapsPtr found) {
+  if (!state.accepted) state.accepted = std::move(found);
+  return Verdict::kMedia;
+}
+
+// An MPEG-TS sender whose programme is known: its coding parameters must be the first
+// sender's, as the files downstream keep one set.
+Verdict judge_parameters(GstSenderListenSrc *self, State &state, bool final, onair::CapsPtr found) {
+  state.sender_parameters =
+      intake::find_ts_parameters(state.probe.data(), state.probe.size(), *state.sender_layout);
+  if (!state.sender_parameters) {
+    if (!final && state.probe.size() < kParameterProbeMax) return Verdict::kUndecided;
+    GST_INFO_OBJECT(self,
+                    "sender's coding parameters not found in its first %" G_GSIZE_FORMAT
+                    " bytes: taken unchecked",
+                    state.probe.size());
+    return take_sender(state, std::move(found));
+  }
+  if (state.parameters && *state.parameters != *state.sender_parameters)
+    return Verdict::kOtherParameters;
+  if (!state.parameters) state.parameters = state.sender_parameters;
+  return take_sender(state, std::move(found));
+}
+
 Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, bool final) {
   if (state.probe.size() < kProbeMin && !final) return Verdict::kUndecided;
   GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
@@ -202,10 +247,11 @@ Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, 
         if (settings.require_audio && !state.sender_layout->has_audio()) return Verdict::kNoAudio;
         if (state.layout && *state.layout != *state.sender_layout) return Verdict::kOtherLayout;
         if (!state.layout) state.layout = state.sender_layout;
+        if (settings.match_parameters)
+          return judge_parameters(self, state, final, std::move(found));
       }
     }
-    if (!state.accepted) state.accepted = std::move(found);
-    return Verdict::kMedia;
+    return take_sender(state, std::move(found));
   }
   if (final || state.probe.size() >= kProbeMax) return Verdict::kNotMedia;
   return Verdict::kUndecided;
@@ -278,6 +324,8 @@ const char *reason_of(Verdict verdict) {
       return msg::kReasonNoAudio;
     case Verdict::kOtherLayout:
       return msg::kReasonOtherLayout;
+    case Verdict::kOtherParameters:
+      return msg::kReasonOtherParameters;
     default:
       return msg::kReasonNotMedia;
   }
@@ -312,6 +360,16 @@ void refuse_stream(GstSenderListenSrc *self, Verdict verdict, intake::ListenerEv
            left.sender, left.remote.c_str(), layout.c_str(), state.layout->describe().c_str()),
           (nullptr));
       break;
+    case Verdict::kOtherParameters:
+      GST_ELEMENT_WARNING(
+          self, STREAM, WRONG_TYPE,
+          ("Sender %" G_GUINT64_FORMAT " (%s) codes its streams with other parameters (%s) than "
+           "the first sender (%s): a recording file keeps one picture size and coding set. "
+           "Dropped, waiting for the next sender; record it in a session of its own",
+           left.sender, left.remote.c_str(), state.sender_parameters->describe().c_str(),
+           state.parameters->describe().c_str()),
+          (nullptr));
+      break;
     default:
       if (left.bytes > 0)
         GST_ELEMENT_WARNING(
@@ -328,7 +386,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
   auto *self = GST_SENDER_LISTEN_SRC(src);
   return onair::guarded(GST_ELEMENT(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
     State &state = *self->priv->state;
-    const Settings settings = settings_of(self);
+    Settings settings = settings_of(self);
     const auto idle = std::chrono::milliseconds(settings.idle_timeout / GST_MSECOND);
     using Kind = intake::ListenerEvent::Kind;
     for (;;) {
@@ -349,6 +407,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
         case Kind::kConnected:
           GST_INFO_OBJECT(self, "sender %" G_GUINT64_FORMAT " connected from %s", event.sender,
                           event.remote.c_str());
+          settings = settings_of(self);  // changes apply from the next sender on
           state.phase = Phase::kProbing;
           state.probe.clear();
           state.media.clear();
@@ -490,6 +549,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
       case PROP_REQUIRE_AUDIO:
         s.require_audio = g_value_get_boolean(value);
         break;
+      case PROP_MATCH_PARAMETERS:
+        s.match_parameters = g_value_get_boolean(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -519,6 +581,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_REQUIRE_AUDIO:
         g_value_set_boolean(value, s.require_audio);
+        break;
+      case PROP_MATCH_PARAMETERS:
+        g_value_set_boolean(value, s.match_parameters);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -587,6 +652,14 @@ static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {
                            "Drop an MPEG-TS sender whose programme has no sound stream (a "
                            "recording of video and sound would wait for sound forever)",
                            FALSE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_MATCH_PARAMETERS,
+      g_param_spec_boolean(
+          "match-parameters", "Match coding parameters",
+          "Drop an MPEG-TS sender whose H.264 parameter sets or AAC format differ from the first "
+          "sender's: a muxer downstream cannot change them within a file. Off when what follows "
+          "decodes the stream",
+          TRUE, flags));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

@@ -32,5 +32,8 @@ inline constexpr char kReasonStopped[] = "stopped";       // the element stopped
 inline constexpr char kReasonNoAudio[] = "no-audio";
 // MPEG-TS whose programme (stream PIDs and types) differs from the first sender's.
 inline constexpr char kReasonOtherLayout[] = "other-layout";
+// MPEG-TS whose H.264 parameter sets or AAC format differ from the first sender's
+// (match-parameters).
+inline constexpr char kReasonOtherParameters[] = "other-parameters";
 
 }  // namespace onair::senderlistensrc_messages

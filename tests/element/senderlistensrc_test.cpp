@@ -24,13 +24,20 @@ using onair::element_test::wait_for_message;
 
 constexpr GstClockTime kWait = 30 * GST_SECOND;  // only a bound for a broken element
 
-// An MPEG-TS stream: PAT, PMT with the given streams, then payload packets, enough to be
-// type-found.
-std::vector<uint8_t> ts_packets(size_t count,
-                                const std::vector<std::pair<uint16_t, uint8_t>> &streams = {
-                                    {0x100, 0x1b}, {0x101, 0x0f}}) {
+// An MPEG-TS stream: PAT, PMT with the given streams, an access unit with the H.264
+// parameter sets (`sps_tail` in the SPS) and an ADTS frame (`channels`) for the streams of
+// those types, then payload packets, enough to be type-found.
+std::vector<uint8_t> ts_packets(
+    size_t count,
+    const std::vector<std::pair<uint16_t, uint8_t>> &streams = {{0x100, 0x1b}, {0x101, 0x0f}},
+    uint8_t sps_tail = 0x11, uint8_t channels = 2) {
   namespace ts = onair::ts_packets;
   std::vector<std::vector<uint8_t>> packets = {ts::pat(0x1000), ts::pmt(0x1000, streams)};
+  for (const auto &[pid, type] : streams) {
+    const auto pes = type == 0x1b ? ts::pes_packets(pid, 0xe0, ts::h264_access_unit(sps_tail))
+                                  : ts::pes_packets(pid, 0xc0, ts::adts_frame(channels));
+    packets.insert(packets.end(), pes.begin(), pes.end());
+  }
   for (size_t i = 0; i < count; ++i) packets.push_back(ts::payload_packet(streams[0].first));
   return ts::joined(packets);
 }
@@ -201,6 +208,37 @@ TEST_F(SenderListenSrc, DropsASenderWithOtherStreamsOrWithoutSoundWhenSoundIsReq
   again.send_bytes(stream);
   bool discont = false;
   EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+  EXPECT_TRUE(discont);
+}
+
+TEST_F(SenderListenSrc, DropsASenderWithOtherCodingParametersUnlessToldNotTo) {
+  const std::vector<uint8_t> stream = ts_packets(64);
+  {
+    Client first(port);
+    first.send_bytes(stream);
+    bool discont = false;
+    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+  }
+  ASSERT_TRUE(message(msg::kLeft));
+  // Another SPS, then another sound format.
+  for (const auto &other : {ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x12),
+                            ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x11, 1)}) {
+    Client sender(port);
+    sender.send_bytes(other);
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonOtherParameters);
+    EXPECT_TRUE(sender.closed_by_peer());
+  }
+  // Without match-parameters, such a sender is served.
+  g_object_set(source(), "match-parameters", FALSE, nullptr);
+  const std::vector<uint8_t> other = ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x12);
+  Client taken(port);
+  taken.send_bytes(other);
+  bool discont = false;
+  EXPECT_EQ(pull_bytes(other.size(), &discont), other);
   EXPECT_TRUE(discont);
 }
 
