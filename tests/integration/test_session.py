@@ -6,6 +6,7 @@ The runs log senderlistensrc's lines (GST_DEBUG), which the tests wait on.
 """
 
 import array
+import glob
 import json
 import os
 import signal
@@ -18,6 +19,7 @@ import wave
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import DEADLINE, FFPROBE, Running, TempDirTest, main  # noqa: E402
+from onair_test import run as run_onair  # noqa: E402
 from ts_tap import TsTap  # noqa: E402
 
 CLIP_SECONDS = 4
@@ -45,7 +47,7 @@ def make_clip(path, seconds=CLIP_SECONDS, sound=True):
     return path
 
 
-def make_cuts_clip(path):
+def make_cuts_clip(path, video_options=()):
     """Colour bars, plain orange, a test card and RGB stripes, 1.6 s each, with a tone."""
     pictures = ["smptebars=", "color=c=orange:", "testsrc=", "rgbtestsrc="]
     args = ["ffmpeg", "-v", "error", "-y"]
@@ -53,8 +55,8 @@ def make_cuts_clip(path):
         args += ["-f", "lavfi", "-i", "%ss=320x180:r=%d:d=1.6" % (p, CLIP_FPS)]
     args += ["-f", "lavfi", "-i", "sine=frequency=440:duration=6.4",
              "-filter_complex", "[0][1][2][3]concat=n=4:v=1:a=0[v]", "-map", "[v]", "-map", "4",
-             "-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), "-pix_fmt",
-             "yuv420p", "-c:a", "aac", "-f", "mpegts", path]
+             "-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), *video_options,
+             "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "mpegts", path]
     subprocess.run(args, check=True, timeout=120, capture_output=True)
     return path
 
@@ -308,6 +310,99 @@ class SessionKilled(SessionTest):
         self.assertEqual(decode_errors(self.segments()[0]), "")
 
 
+class SessionDiskFull(SessionTest):
+    """Runs in a mount namespace of its own (meson starts it under `unshare`), where a small
+    tmpfs stands for a disk that fills up."""
+
+    def setUp(self):
+        super().setUp()
+        self.disk = os.path.join(self.tmp, "disk")
+        os.makedirs(self.disk)
+        mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=2m", "tmpfs", self.disk],
+                                 capture_output=True, text=True)
+        if mounted.returncode != 0:
+            raise AssertionError("this test needs a mount namespace of its own (run it under "
+                                 "unshare --user --map-root-user --mount): " + mounted.stderr)
+
+    def tearDown(self):
+        subprocess.run(["umount", "-l", self.disk], capture_output=True)
+        super().tearDown()
+
+    def test_a_full_disk_stops_the_session_and_keeps_what_was_recorded(self):
+        # Both senders code losslessly, so they share their coding parameters; the second
+        # sends noise, a couple of MB a second.
+        cuts = make_cuts_clip(os.path.join(self.tmp, "cuts.ts"), video_options=("-qp", "0"))
+        flood = os.path.join(self.tmp, "flood.ts")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "nullsrc=s=320x180:r=%d:d=6,geq=random(1)*255:128:128" % CLIP_FPS,
+                        "-f", "lavfi", "-i", "sine=frequency=440:duration=6", "-c:a", "aac",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), "-qp", "0",
+                        "-pix_fmt", "yuv420p", "-f", "mpegts", flood],
+                       check=True, timeout=120, capture_output=True)
+        root = os.path.join(self.disk, "sessions")
+        env = dict(LOG_ENV, GST_DEBUG="senderlistensrc:4,scenedetect:4")
+        run = Running("session", "--no-http", "--output-dir", self.out, "--status-interval", "0",
+                      "--sessions-dir", root, "-s", "listen=127.0.0.1:%d" % self.port,
+                      "-s", "chunk_seconds=2", env=env)
+        run.wait_for(r"waiting for a sender on 127\.0\.0\.1:%d" % self.port)
+        send(cuts, self.port)
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        run.wait_for(r"snapshot-id=\(string\)F0003")
+        flooding = send(flood, self.port, wait=False)
+        code, _, err = run.finish()
+        flooding.communicate(timeout=DEADLINE)  # ends when the recorder goes away
+        self.assertNotEqual(code, 0, err)
+        self.assertIn("No space left", err)
+
+        (session,) = os.listdir(root)
+        directory = os.path.join(root, session)
+        with open(os.path.join(directory, "session.json")) as f:
+            record = json.load(f)
+        self.assertEqual(record["id"], session)
+        # The first sender's segment is whole; the second one's plays up to where the disk
+        # filled, in the middle of a frame: that one is cut short, every other decodes.
+        first, second = sorted(glob.glob(os.path.join(directory, "stream", "*.mp4")))
+        streams, _ = probe(first)
+        self.assertAlmostEqual(streams["h264"], 6.4, delta=2.0 / CLIP_FPS)
+        self.assertEqual(decode_errors(first), "")
+        frames, decoded = video_frames(second)
+        self.assertGreater(frames, CLIP_FPS // 2)
+        self.assertGreaterEqual(decoded, frames - 1)
+        # The snapshots and their index are intact; every audio chunk is complete.
+        with open(os.path.join(directory, "frames", "index.json")) as f:
+            entries = json.load(f)
+        self.assertEqual([e["id"] for e in entries], ["F0001", "F0002", "F0003"])
+        for e in entries:
+            self.assertEqual(jpeg_errors(os.path.join(directory, "frames", e["path"])), "")
+        chunks = sorted(glob.glob(os.path.join(directory, "audio", "chunk_*.wav")))
+        self.assertGreaterEqual(len(chunks), 2)
+        for chunk in chunks:
+            with wave.open(chunk) as w:
+                frames = w.getnframes()
+            self.assertEqual(os.path.getsize(chunk), 44 + 2 * frames, chunk)
+        # The app still reads the session.
+        code, out, err = run_onair("sessions", "show", session, "--json", "--sessions-dir", root)
+        self.assertEqual(code, 0, err)
+        self.assertEqual(json.loads(out)["id"], session)
+
+
+def video_frames(path):
+    """(video frames in the file, frames of them that decode), as ffprobe counts them."""
+    out = subprocess.run([FFPROBE, "-v", "quiet", "-count_frames", "-count_packets",
+                          "-select_streams", "v", "-show_entries",
+                          "stream=nb_read_packets,nb_read_frames", "-of", "json", path],
+                         capture_output=True, text=True, timeout=60)
+    stream = json.loads(out.stdout)["streams"][0]
+    return int(stream["nb_read_packets"]), int(stream["nb_read_frames"])
+
+
+def jpeg_errors(path):
+    """What ffmpeg says when it decodes the picture: empty when all is well."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-f", "null", "-"],
+                         capture_output=True, text=True, timeout=30)
+    return out.stderr.strip() or ("" if out.returncode == 0 else "exit %d" % out.returncode)
+
+
 class SessionGarbage(SessionTest):
     """What is not a media stream is dropped with a clear line; the session goes on."""
 
@@ -346,6 +441,12 @@ class SessionGarbage(SessionTest):
     def test_senders_the_recording_cannot_take_are_refused(self):
         clip = make_clip(os.path.join(self.tmp, "clip.ts"))
         silent = make_clip(os.path.join(self.tmp, "silent.ts"), sound=False)
+        larger = os.path.join(self.tmp, "larger.ts")
+        subprocess.run(["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
+                        "testsrc2=s=640x360:r=%d:d=2" % CLIP_FPS, "-f", "lavfi", "-i",
+                        "sine=sample_rate=44100:duration=2", "-ac", "2", "-c:a", "aac",
+                        "-c:v", "libx264", "-preset", "ultrafast", "-pix_fmt", "yuv420p",
+                        "-f", "mpegts", larger], check=True, timeout=120, capture_output=True)
         run = self.start()
         send(clip, self.port)
         run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
@@ -359,14 +460,22 @@ class SessionGarbage(SessionTest):
         refused = send(silent, self.port, wait=False)
         run.wait_for(r"Sender 3 \(127\.0\.0\.1:\d+\) sends no sound \(video 0x100 \(H\.264\)\)")
         refused.communicate(timeout=DEADLINE)
+        # Another picture size and sound format: a segment file keeps one of each, and the
+        # file before would be damaged by the muxer taking the new ones.
+        refused = send(larger, self.port, wait=False)
+        run.wait_for(r"Sender 4 \(127\.0\.0\.1:\d+\) codes its streams with other parameters "
+                     r"\(H\.264 profile \d+ level [\d.]+, AAC 44100 Hz 2 channels\) than the "
+                     r"first sender \(H\.264 profile \d+ level [\d.]+, AAC 48000 Hz 1 channel\)")
+        refused.communicate(timeout=DEADLINE)
         send(clip, self.port)
-        run.wait_for(r"sender 4 \(127\.0\.0\.1:\d+\) left: closed")
+        run.wait_for(r"sender 5 \(127\.0\.0\.1:\d+\) left: closed")
         self.stop(run)
         files = self.segments()
         self.assertEqual(len(files), 2, files)
         for f in files:
             streams, _ = probe(f)
             self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
+            self.assertEqual(decode_errors(f), "")
 
 
 if __name__ == "__main__":
