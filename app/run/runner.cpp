@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstring>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
@@ -342,10 +343,15 @@ void Runner::report(GstMessage *message) {
         "may not have that stream); that branch gets nothing";
   const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " + what +
                            (detail ? std::string("\n  detail: ") + detail.get() : "");
-  if (error)
-    console_.error(text);
-  else
-    console_.warn(text);
+  if (!error) return console_.warn(text);
+  // After a first error, the elements before it stop streaming one after the other, each
+  // with an error of its own that says only that: the first one tells the cause.
+  const bool knock_on = err &&
+                        g_error_matches(err.get(), GST_STREAM_ERROR, GST_STREAM_ERROR_FAILED) &&
+                        detail && std::strstr(detail.get(), "streaming stopped, reason");
+  if (knock_on && error_reported_) return;
+  error_reported_ = true;
+  console_.error(text);
 }
 
 void Runner::finish_after_error(GstObject *source) {

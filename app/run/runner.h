@@ -94,6 +94,7 @@ class Runner {
   bool stopping_ = false;
   bool stop_at_once_ = false;  // a second interrupt came
   int exit_code_ = 0;
+  bool error_reported_ = false;
   guint eos_timer_ = 0;
   guint eos_deferred_ = 0;  // checks outputs_started() until the EOS goes in
   std::vector<std::function<void()>> on_playing_;
