@@ -7,16 +7,25 @@
 namespace onair::app {
 
 ControlService::ControlService(Apply apply, Clock clock, RateLimiter limiter,
-                               const Redactor *redact)
-    : apply_(std::move(apply)), clock_(std::move(clock)), limiter_(limiter), redact_(redact) {}
+                               const Redactor *redact, RateLimiter speech_limiter)
+    : apply_(std::move(apply)),
+      clock_(std::move(clock)),
+      limiter_(limiter),
+      redact_(redact),
+      speech_limiter_(speech_limiter) {}
 
 ControlResult ControlService::run(const std::function<ControlCommand()> &parse, bool limited) {
   try {
     if (limited && !limiter_.allow(clock_()))
       throw ControlError(429, "too many commands: at most " + format_number(limiter_.rate()) +
                                   " a second, " + format_number(limiter_.burst()) + " at once");
+    const ControlCommand command = parse();
+    if (limited && queues_speech(command.kind) && !speech_limiter_.allow(clock_()))
+      throw ControlError(429, "too much speech: at most " + format_number(speech_limiter_.rate()) +
+                                  " a second, " + format_number(speech_limiter_.burst()) +
+                                  " at once");
     ControlResult result;
-    result.fields = apply_(parse());
+    result.fields = apply_(command);
     return result;
   } catch (const ControlError &e) {
     return {e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what())};

@@ -1,0 +1,35 @@
+// Applies the speech commands (say, play, speech-skip, speech-clear) to the
+// ttsmix element of a running pipeline through its action signals. Call from
+// the main loop; every failure is a ControlError.
+#pragma once
+
+#include <gst/gst.h>
+
+#include <string>
+
+#include "control/command.h"
+
+namespace onair::app {
+
+class SpeechControl {
+ public:
+  // Takes a reference on `pipeline`.
+  explicit SpeechControl(GstElement *pipeline);
+  ~SpeechControl();
+  SpeechControl(const SpeechControl &) = delete;
+  SpeechControl &operator=(const SpeechControl &) = delete;
+
+  // Returns the answer's members: "\"id\":3" (say, play), "\"skipped\":true",
+  // "\"cleared\":2". 409 without a ttsmix (or with several and none named
+  // "speech"), 400 for a clip that is missing or not sound, 429 when the
+  // element's queue is full, 400 when the element refuses the item.
+  std::string apply(const ControlCommand &command);
+
+  // The element the commands go to: the ttsmix named "speech", else the only one.
+  static constexpr const char *kName = "speech";
+
+ private:
+  GstElement *pipeline_;
+};
+
+}  // namespace onair::app
