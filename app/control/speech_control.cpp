@@ -97,23 +97,21 @@ std::string SpeechControl::apply(const ControlCommand &c) {
   GstElement *element = chosen.get();
   const std::string who = std::string("ttsmix '") + GST_OBJECT_NAME(element) + "'";
 
-  // The element refuses a full queue too; asking first gives the client 429.
-  const auto check_room = [&] {
+  // The element says why on the bus; a full queue is worth its own status,
+  // so the client knows to wait rather than to change what it sends.
+  const auto queued = [&](guint id, const char *what) {
+    if (id) return "\"id\":" + std::to_string(id);
     const guint waiting = uint_property(element, "queue-length");
     const guint max = uint_property(element, "max-queue");
     if (max && waiting >= max)
       throw ControlError(429, "the speech queue is full (" + std::to_string(max) +
                                   " items wait); try again when one has played");
-  };
-  const auto queued = [&](guint id, const char *what) {
-    if (!id) throw ControlError(400, who + " refused the " + what + " (the console says why)");
-    return "\"id\":" + std::to_string(id);
+    throw ControlError(400, who + " refused the " + what + " (the console says why)");
   };
 
   switch (c.kind) {
     case CommandKind::kSay: {
       need_signal(element, "say");
-      check_room();
       guint id = 0;
       g_signal_emit_by_name(element, "say", c.text.c_str(), c.voice.c_str(),
                             static_cast<gboolean>(c.interrupt), &id);
@@ -122,7 +120,6 @@ std::string SpeechControl::apply(const ControlCommand &c) {
     case CommandKind::kPlay: {
       need_signal(element, "play");
       const std::string path = checked_clip(c.path);
-      check_room();
       guint id = 0;
       g_signal_emit_by_name(element, "play", path.c_str(), static_cast<gboolean>(c.interrupt), &id);
       return queued(id, "clip");

@@ -22,7 +22,7 @@ class SpeechControl {
   // Returns the answer's members: "\"id\":3" (say, play), "\"skipped\":true",
   // "\"cleared\":2". 409 without a ttsmix (or with several and none named
   // "speech"), 400 for a clip that is missing or not sound, 429 when the
-  // element's queue is full, 400 when the element refuses the item.
+  // element refused the item for a full queue, 400 when it refused it otherwise.
   std::string apply(const ControlCommand &command);
 
   // The element the commands go to: the ttsmix named "speech", else the only one.
