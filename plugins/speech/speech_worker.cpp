@@ -1,0 +1,222 @@
+#include "speech_worker.h"
+
+#include <gst/app/gstappsink.h>
+
+#include <utility>
+#include <vector>
+
+#include "onair/guard.h"
+
+GST_DEBUG_CATEGORY_STATIC(speech_worker_debug);
+#define GST_CAT_DEFAULT speech_worker_debug
+
+namespace onair::speech {
+
+namespace {
+
+// Streams interleaved sound of one format into an item in the stream's float format.
+class Conversion {
+ public:
+  Conversion(const GstAudioInfo &in, StreamFormat out) : in_(in) {
+    GstAudioInfo out_info;
+    gst_audio_info_set_format(&out_info, GST_AUDIO_FORMAT_F32, out.rate, out.channels, nullptr);
+    converter_ = gst_audio_converter_new(GST_AUDIO_CONVERTER_FLAG_NONE, &in_, &out_info, nullptr);
+  }
+  ~Conversion() {
+    if (converter_) gst_audio_converter_free(converter_);
+  }
+  Conversion(const Conversion &) = delete;
+  Conversion &operator=(const Conversion &) = delete;
+
+  explicit operator bool() const { return converter_ != nullptr; }
+
+  void push(const void *data, size_t frames, ItemAudio &audio) {
+    if (frames == 0) return;
+    const size_t out_frames = gst_audio_converter_get_out_frames(converter_, frames);
+    out_.resize(out_frames * static_cast<size_t>(audio.channels()));
+    gpointer in[1] = {const_cast<void *>(data)};
+    gpointer out[1] = {out_.data()};
+    if (!gst_audio_converter_samples(converter_, GST_AUDIO_CONVERTER_FLAG_NONE, in, frames, out,
+                                     out_frames))
+      throw std::runtime_error("the audio converter failed");
+    audio.append(out_.data(), out_frames);
+  }
+
+  // Pushes the resampler's history out with silence, as audioresample does at the end.
+  void drain(ItemAudio &audio) {
+    const size_t latency = gst_audio_converter_get_max_latency(converter_);
+    if (latency == 0) return;
+    const std::vector<uint8_t> silence(latency * GST_AUDIO_INFO_BPF(&in_), 0);
+    push(silence.data(), latency, audio);
+  }
+
+ private:
+  GstAudioInfo in_;
+  GstAudioConverter *converter_ = nullptr;
+  std::vector<float> out_;
+};
+
+std::string error_text(GstMessage *message) {
+  GError *error = nullptr;
+  gchar *debug = nullptr;
+  gst_message_parse_error(message, &error, &debug);
+  std::string text = error ? error->message : "unknown error";
+  GST_DEBUG("decoding failed: %s (%s)", text.c_str(), debug ? debug : "");
+  if (error) g_error_free(error);
+  g_free(debug);
+  return text;
+}
+
+void decode_clip(const std::string &uri, StreamFormat format, ItemAudio &audio) {
+  gchar *description = g_strdup_printf(
+      "uridecodebin name=decode ! audioconvert ! audioresample ! "
+      "audio/x-raw,format=F32LE,layout=interleaved,rate=%d,channels=%d ! "
+      "appsink name=sink sync=false max-buffers=64",
+      format.rate, format.channels);
+  GError *error = nullptr;
+  ElementPtr pipeline(gst_parse_launch(description, &error));
+  g_free(description);
+  if (!pipeline || error) {
+    audio.fail(std::string("cannot build the decoder: ") + (error ? error->message : "?"));
+    if (error) g_error_free(error);
+    return;
+  }
+  ElementPtr decode(gst_bin_get_by_name(GST_BIN(pipeline.get()), "decode"));
+  ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "sink"));
+  g_object_set(decode.get(), "uri", uri.c_str(), nullptr);
+  BusPtr bus(gst_element_get_bus(pipeline.get()));
+  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  for (;;) {
+    if (audio.cancelled()) break;
+    if (MessagePtr m{gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)}) {
+      audio.fail(error_text(m.get()));
+      break;
+    }
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 50 * GST_MSECOND));
+    if (sample) {
+      GstMapInfo map;
+      GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+      if (buffer && gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+        const size_t frame_bytes = sizeof(float) * static_cast<size_t>(format.channels);
+        audio.append(reinterpret_cast<const float *>(map.data), map.size / frame_bytes);
+        gst_buffer_unmap(buffer, &map);
+      }
+    } else if (gst_app_sink_is_eos(GST_APP_SINK(sink.get()))) {
+      audio.finish();
+      break;
+    }
+  }
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+}
+
+void synthesise(const SpeechRequest &request, StreamFormat format, ItemAudio &audio) {
+  std::string error;
+  int espeak_rate = 0;
+  if (!espeak_ready(&error, &espeak_rate)) return audio.fail(error);
+  GstAudioInfo in;
+  gst_audio_info_set_format(&in, GST_AUDIO_FORMAT_S16, espeak_rate, 1, nullptr);
+  Conversion conversion(in, format);
+  if (!conversion) return audio.fail("cannot convert espeak-ng's sound to the stream's format");
+  error = espeak_synthesize(request, [&](const int16_t *samples, size_t frames) {
+    if (audio.cancelled()) return false;
+    conversion.push(samples, frames, audio);
+    return true;
+  });
+  if (!error.empty()) return audio.fail(error);
+  conversion.drain(audio);
+  audio.finish();
+}
+
+void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat format,
+                     ItemAudio &audio) {
+  Conversion conversion(info, format);
+  if (!conversion) return audio.fail("cannot convert these samples to the stream's format");
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) return audio.fail("cannot read the samples");
+  conversion.push(map.data, map.size / GST_AUDIO_INFO_BPF(&info), audio);
+  gst_buffer_unmap(buffer, &map);
+  conversion.drain(audio);
+  audio.finish();
+}
+
+}  // namespace
+
+void SpeechWorker::start() {
+  GST_DEBUG_CATEGORY_INIT(speech_worker_debug, "ttsmixworker", 0, "ttsmix worker");
+  std::lock_guard lock(lock_);
+  if (thread_.joinable()) return;
+  stopping_ = false;
+  thread_ = std::thread([this] { run(); });
+}
+
+void SpeechWorker::stop() {
+  {
+    std::lock_guard lock(lock_);
+    stopping_ = true;
+    for (Job &job : jobs_) job.audio->cancel();
+    jobs_.clear();
+    if (running_) running_->cancel();
+    format_.reset();
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void SpeechWorker::set_format(StreamFormat format) {
+  {
+    std::lock_guard lock(lock_);
+    format_ = format;
+  }
+  wake_.notify_all();
+}
+
+void SpeechWorker::submit(Job job, bool first) {
+  {
+    std::lock_guard lock(lock_);
+    if (first)
+      jobs_.push_front(std::move(job));
+    else
+      jobs_.push_back(std::move(job));
+  }
+  wake_.notify_all();
+}
+
+void SpeechWorker::run() {
+  for (;;) {
+    Job job;
+    StreamFormat format;
+    {
+      std::unique_lock lock(lock_);
+      wake_.wait(lock, [this] { return stopping_ || (!jobs_.empty() && format_); });
+      if (stopping_) return;
+      job = std::move(jobs_.front());
+      jobs_.pop_front();
+      format = *format_;
+      running_ = job.audio;
+    }
+    if (!job.audio->cancelled()) {
+      const bool made = guarded(element_, false, [&] {
+        make(job, format);
+        return true;
+      });
+      if (!made) job.audio->fail("internal error");
+    }
+    std::lock_guard lock(lock_);
+    running_.reset();
+  }
+}
+
+void SpeechWorker::make(Job &job, StreamFormat format) {
+  ItemAudio &audio = *job.audio;
+  audio.set_channels(format.channels);
+  switch (job.kind) {
+    case ItemKind::speech:
+      return synthesise(job.speech, format, audio);
+    case ItemKind::clip:
+      return decode_clip(job.uri, format, audio);
+    case ItemKind::samples:
+      return convert_samples(job.samples.get(), job.samples_info, format, audio);
+  }
+}
+
+}  // namespace onair::speech

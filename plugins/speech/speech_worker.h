@@ -1,0 +1,72 @@
+// Makes the sound of queued items off the streaming thread: speech from espeak-ng, clips
+// decoded by a small private pipeline, raw samples from the application. Each is converted
+// to the stream's format (float, its rate and channels) and handed to the item's ItemAudio
+// piece by piece, so the mixer can start with the first samples.
+//
+// Conversion uses GStreamer's own audio converter and resampler (GstAudioConverter, the
+// engine of audioconvert and audioresample) rather than a resampler of our own: it is a
+// tested windowed-sinc that streams and drains cleanly, and clips already go through the
+// same elements in their decoding pipeline.
+#pragma once
+
+#include <gst/audio/audio.h>
+#include <gst/gst.h>
+
+#include <condition_variable>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+
+#include "core/item_audio.h"
+#include "core/speech_mixer.h"
+#include "espeak_engine.h"
+#include "onair/gst_ptr.h"
+
+namespace onair::speech {
+
+struct StreamFormat {
+  int rate = 0;
+  int channels = 0;
+  bool operator==(const StreamFormat &) const = default;
+};
+
+struct Job {
+  ItemKind kind = ItemKind::speech;
+  std::shared_ptr<ItemAudio> audio;
+  SpeechRequest speech;       // speech
+  std::string uri;            // clip
+  BufferPtr samples;          // samples
+  GstAudioInfo samples_info;  // samples
+};
+
+class SpeechWorker {
+ public:
+  explicit SpeechWorker(GstElement *element) : element_(element) {}
+  ~SpeechWorker() { stop(); }
+
+  void start();
+  // Cancels every job (the one running stops at its next piece) and joins the thread.
+  void stop();
+  // Jobs wait for the stream's format; a new one applies to jobs that start afterwards.
+  void set_format(StreamFormat format);
+  // An interrupting item's job goes first.
+  void submit(Job job, bool first);
+
+ private:
+  void run();
+  void make(Job &job, StreamFormat format);
+
+  GstElement *element_;  // for errors and logs; outlives the thread (stop() joins it)
+  std::mutex lock_;
+  std::condition_variable wake_;
+  std::deque<Job> jobs_;
+  std::optional<StreamFormat> format_;
+  std::shared_ptr<ItemAudio> running_;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+}  // namespace onair::speech
