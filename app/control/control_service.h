@@ -22,9 +22,9 @@ class ControlService {
   using Clock = std::function<double()>;  // seconds, monotonic
 
   // `redact` (when given) hides secrets in the messages of refusals, which may
-  // repeat what the client sent. `speech_limiter` counts only the commands that
-  // queue speech (say, play), so a chat flood cannot fill the speech queue
-  // while other commands go on.
+  // repeat what the client sent. `speech_limiter` counts only the items the
+  // speech element took (say, play), so a chat flood cannot fill the speech
+  // queue while other commands go on.
   ControlService(Apply apply, Clock clock, RateLimiter limiter = RateLimiter(),
                  const Redactor *redact = nullptr,
                  RateLimiter speech_limiter = RateLimiter(kSpeechRate, kSpeechBurst));

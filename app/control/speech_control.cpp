@@ -8,14 +8,33 @@
 #include <map>
 #include <vector>
 
+#include "common/text.h"
 #include "onair/gst_ptr.h"
 #include "run/elements.h"
+#include "speech/ttsmix_messages.h"
 
 namespace onair::app {
 
 namespace {
 
 constexpr const char *kFactory = "ttsmix";
+
+// Where the refusal the element posts while this thread calls its signal goes
+// (null when no call is under way on this thread).
+thread_local std::string *refusal_reason = nullptr;
+
+// Catches the reason of a refusal for the length of one signal call.
+class RefusalCatcher {
+ public:
+  RefusalCatcher() { refusal_reason = &reason_; }
+  ~RefusalCatcher() { refusal_reason = nullptr; }
+  RefusalCatcher(const RefusalCatcher &) = delete;
+  RefusalCatcher &operator=(const RefusalCatcher &) = delete;
+  const std::string &reason() const { return reason_; }
+
+ private:
+  std::string reason_;
+};
 
 // The ttsmix the commands go to. Throws ControlError 409.
 ElementPtr choose_element(GstElement *pipeline) {
@@ -86,10 +105,28 @@ std::string checked_clip(const std::string &path) {
 }  // namespace
 
 SpeechControl::SpeechControl(GstElement *pipeline)
-    : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))) {}
+    : pipeline_(GST_ELEMENT(gst_object_ref(pipeline))), bus_(gst_element_get_bus(pipeline)) {
+  gst_bus_enable_sync_message_emission(bus_);
+  handler_ = g_signal_connect(bus_, "sync-message::element",
+                              G_CALLBACK(&SpeechControl::on_sync_message), nullptr);
+}
 
 SpeechControl::~SpeechControl() {
+  g_signal_handler_disconnect(bus_, handler_);
+  gst_bus_disable_sync_message_emission(bus_);
+  gst_object_unref(bus_);
   gst_object_unref(pipeline_);
+}
+
+void SpeechControl::on_sync_message(GstBus *, GstMessage *message, gpointer) noexcept {
+  if (!refusal_reason) return;
+  const GstStructure *s = gst_message_get_structure(message);
+  if (!s || !gst_structure_has_name(s, ttsmix_messages::kRefused)) return;
+  const gchar *reason = gst_structure_get_string(s, ttsmix_messages::kReason);
+  try {
+    *refusal_reason = reason ? reason : "";
+  } catch (const std::exception &) {
+  }
 }
 
 std::string SpeechControl::apply(const ControlCommand &c) {
@@ -99,30 +136,35 @@ std::string SpeechControl::apply(const ControlCommand &c) {
 
   // The element says why on the bus; a full queue is worth its own status,
   // so the client knows to wait rather than to change what it sends.
-  const auto queued = [&](guint id, const char *what) {
+  const auto queued = [&](guint id, const char *what, const RefusalCatcher &refusal) {
     if (id) return "\"id\":" + std::to_string(id);
     const guint waiting = uint_property(element, "queue-length");
     const guint max = uint_property(element, "max-queue");
     if (max && waiting >= max)
       throw ControlError(429, "the speech queue is full (" + std::to_string(max) +
                                   " items wait); try again when one has played");
-    throw ControlError(400, who + " refused the " + what + " (the console says why)");
+    throw ControlError(400,
+                       who + " refused the " + what + ": " +
+                           (refusal.reason().empty() ? std::string("the console says why")
+                                                     : printable_excerpt(refusal.reason(), 200)));
   };
 
   switch (c.kind) {
     case CommandKind::kSay: {
       need_signal(element, "say");
       guint id = 0;
+      const RefusalCatcher refusal;
       g_signal_emit_by_name(element, "say", c.text.c_str(), c.voice.c_str(),
                             static_cast<gboolean>(c.interrupt), &id);
-      return queued(id, "text");
+      return queued(id, "text", refusal);
     }
     case CommandKind::kPlay: {
       need_signal(element, "play");
       const std::string path = checked_clip(c.path);
       guint id = 0;
+      const RefusalCatcher refusal;
       g_signal_emit_by_name(element, "play", path.c_str(), static_cast<gboolean>(c.interrupt), &id);
-      return queued(id, "clip");
+      return queued(id, "clip", refusal);
     }
     case CommandKind::kSpeechSkip: {
       need_signal(element, "skip");

@@ -13,7 +13,8 @@ namespace onair::app {
 
 class SpeechControl {
  public:
-  // Takes a reference on `pipeline`.
+  // Takes a reference on `pipeline` and listens to its bus for the reasons of
+  // refusals, which the element posts while its signal runs.
   explicit SpeechControl(GstElement *pipeline);
   ~SpeechControl();
   SpeechControl(const SpeechControl &) = delete;
@@ -29,7 +30,11 @@ class SpeechControl {
   static constexpr const char *kName = "speech";
 
  private:
+  static void on_sync_message(GstBus *, GstMessage *message, gpointer) noexcept;
+
   GstElement *pipeline_;
+  GstBus *bus_;
+  gulong handler_ = 0;
 };
 
 }  // namespace onair::app

@@ -18,6 +18,7 @@
 #include "run/elements.h"
 #include "run/input_messages.h"
 #include "run/main_context.h"
+#include "run/speech_messages.h"
 #include "web/webstreamsink_messages.h"
 
 namespace onair::app {
@@ -454,6 +455,7 @@ void Runner::handle_element(GstMessage *message) {
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;
+  if (show_speech_message(message, console_)) return;
   if (scenes_.count(message)) return;
   if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
     return;
