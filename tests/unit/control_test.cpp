@@ -646,12 +646,15 @@ TEST(Control, SpeechHasItsOwnRateLimit) {
   double now = 0;
   int applied = 0;
   ControlService service(
-      [&](const ControlCommand &) {
+      [&](const ControlCommand &c) {
+        if (c.path == "/refused.wav") throw ControlError(400, "refused");
         applied++;
         return std::string();
       },
       [&] { return now; }, RateLimiter(100, 100), nullptr, RateLimiter(1, 2));
   EXPECT_TRUE(service.line(R"({"cmd":"say","text":"one"})").ok());
+  // An item the element refuses takes no speech token.
+  EXPECT_EQ(service.line(R"({"cmd":"play","path":"/refused.wav"})").status, 400);
   EXPECT_TRUE(service.http(CommandKind::kPlay, R"({"path":"/a.wav"})", false).ok());
   ControlResult r = service.line(R"({"cmd":"say","text":"three"})");
   EXPECT_EQ(r.status, 429);
