@@ -234,19 +234,37 @@ guint admit(GstTtsMix *self, speech::Job job, const std::string &label, bool int
   const speech::ItemKind kind = job.kind;
   const Settings settings = settings_of(self);
   job.audio = std::make_shared<speech::ItemAudio>();
+  // Samples are converted here when the stream's format is known: it takes a moment, and
+  // the item is then whole before it can start (its length known, no underrun).
+  if (kind == speech::ItemKind::samples) {
+    speech::StreamFormat format;
+    {
+      std::lock_guard lock(priv->state_lock);
+      format = priv->state.format;
+    }
+    if (format.rate > 0) {
+      speech::convert_samples(job.samples.get(), job.samples_info, format, *job.audio);
+      job.samples.reset();
+    }
+  }
   uint64_t id = 0;
+  bool running;
   {
     std::lock_guard lock(priv->state_lock);
-    if (!priv->state.running) return refuse(self, kind, label, "the element is not running");
-    apply_settings(priv->state, settings);
-    id = priv->state.mixer.enqueue(kind, label, job.audio, interrupt);
+    running = priv->state.running;
+    if (running) {
+      apply_settings(priv->state, settings);
+      id = priv->state.mixer.enqueue(kind, label, job.audio, interrupt);
+    }
   }
+  if (!running) return refuse(self, kind, label, "the element is not running");
   if (id == 0)
     return refuse(self, kind, label,
                   "the queue is full (" + std::to_string(settings.max_queue) + " items)");
   GST_INFO_OBJECT(self, "queued %s %" G_GUINT64_FORMAT " \"%s\"%s", speech::kind_name(kind), id,
                   label.c_str(), interrupt ? ", interrupting" : "");
-  priv->worker.submit(std::move(job), interrupt);
+  if (kind != speech::ItemKind::samples || job.samples)
+    priv->worker.submit(std::move(job), interrupt);
   return static_cast<guint>(id);
 }
 

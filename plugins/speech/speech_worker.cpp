@@ -127,8 +127,11 @@ void synthesise(const SpeechRequest &request, StreamFormat format, ItemAudio &au
   audio.finish();
 }
 
+}  // namespace
+
 void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat format,
                      ItemAudio &audio) {
+  audio.set_channels(format.channels);
   Conversion conversion(info, format);
   if (!conversion) return audio.fail("cannot convert these samples to the stream's format");
   GstMapInfo map;
@@ -138,8 +141,6 @@ void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat f
   conversion.drain(audio);
   audio.finish();
 }
-
-}  // namespace
 
 void SpeechWorker::start() {
   GST_DEBUG_CATEGORY_INIT(speech_worker_debug, "ttsmixworker", 0, "ttsmix worker");

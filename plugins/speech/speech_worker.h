@@ -42,6 +42,11 @@ struct Job {
   GstAudioInfo samples_info;  // samples
 };
 
+// Converts raw samples of any format into `audio` (done and finished, or failed) at once, on
+// the calling thread.
+void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat format,
+                     ItemAudio &audio);
+
 class SpeechWorker {
  public:
   explicit SpeechWorker(GstElement *element) : element_(element) {}
