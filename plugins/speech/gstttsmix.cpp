@@ -418,6 +418,8 @@ GstFlowReturn tts_mix_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) n
       GstClockTime start = onair::segment_running_time(&trans->segment, GST_BUFFER_PTS(buffer));
       if (start == GST_CLOCK_TIME_NONE) start = state.position;  // untimed: goes on from the last
       apply_settings(state, settings);
+      // A gap buffer that gets an item's sound is no longer silence.
+      if (!state.mixer.idle()) GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP);
       std::vector<speech::MixerEvent> events;
       if (state.sample_format == GST_AUDIO_FORMAT_S16LE)
         state.mixer.process(reinterpret_cast<int16_t *>(map.data), frames, events);

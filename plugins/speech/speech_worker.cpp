@@ -147,7 +147,7 @@ void SpeechWorker::start() {
   std::lock_guard lock(lock_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { guarded(element_, [this] { run(); }); });
 }
 
 void SpeechWorker::stop() {
