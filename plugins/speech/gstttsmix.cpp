@@ -263,8 +263,9 @@ guint admit(GstTtsMix *self, speech::Job job, const std::string &label, bool int
                   "the queue is full (" + std::to_string(settings.max_queue) + " items)");
   GST_INFO_OBJECT(self, "queued %s %" G_GUINT64_FORMAT " \"%s\"%s", speech::kind_name(kind), id,
                   label.c_str(), interrupt ? ", interrupting" : "");
-  if (kind != speech::ItemKind::samples || job.samples)
-    priv->worker.submit(std::move(job), interrupt);
+  // Samples converted above need no worker.
+  job.first = interrupt;
+  if (kind != speech::ItemKind::samples || job.samples) priv->worker.submit(std::move(job));
   return static_cast<guint>(id);
 }
 

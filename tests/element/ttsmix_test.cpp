@@ -621,3 +621,24 @@ TEST(TtsMix, LimiterKeepsTheSumWithinFullScale) {
   const Event s = mix.find(msg::kStarted, id).value();
   EXPECT_GT(mix.peak(s.frame, f.frame, {}), 0.99);  // loud, but limited rather than muted
 }
+
+// A clip longer than the worker may decode ahead (10 s) is decoded in stretches as it
+// plays, and still comes out whole, sample for sample.
+TEST(TtsMix, LongClipPlaysWholeWhileDecodedInStretches) {
+  const fs::path wav =
+      fs::path(::testing::TempDir()) / ("ttsmix-long-" + std::to_string(getpid()) + ".wav");
+  std::vector<int16_t> samples(static_cast<size_t>(kRate) * 25);
+  for (size_t i = 0; i < samples.size(); i++)
+    samples[i] = static_cast<int16_t>((i * 37) % 20001) - 10000;
+  write_wav(wav, samples, 1);
+  Mix mix(Format{false, 1});
+  const guint id = mix.play(wav.string());
+  ASSERT_GT(id, 0u);
+  const Event finished = mix.wait_finished(id);
+  fs::remove(wav);
+  ASSERT_EQ(finished.reason, msg::kReasonDone) << finished.error;
+  const Event started = mix.find(msg::kStarted, id).value();
+  ASSERT_EQ(finished.frame - started.frame, samples.size());
+  for (size_t f = 0; f < samples.size(); f++)
+    ASSERT_EQ(mix.out(started.frame + f), samples[f] / 32768.0) << "frame " << f;
+}

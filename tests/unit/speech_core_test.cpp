@@ -79,11 +79,14 @@ TEST(ItemAudio, ReadsWhatWasWrittenWhileItGrows) {
   EXPECT_EQ(audio.read(1, 4, out), 1u);
   EXPECT_EQ(out[0], 3);
   EXPECT_EQ(out[1], 4);
+  EXPECT_EQ(audio.frames_ahead(), 0u);  // what was played is let go
+  EXPECT_EQ(audio.read(0, 4, out), 0u);
   EXPECT_FALSE(audio.status().complete);
   const float second[] = {5, 6};
   audio.append(second, 1);
   audio.finish();
   audio.append(first, 2);  // after the end: ignored
+  EXPECT_EQ(audio.frames_ahead(), 1u);
   const ItemAudio::Status s = audio.status();
   EXPECT_EQ(s.frames, 3u);
   EXPECT_TRUE(s.complete);
