@@ -586,6 +586,32 @@ TEST(TtsMix, RefusesItemsWhenNotRunning) {
   gst_object_unref(e);
 }
 
+// Ids go on counting when the element stops and starts again; items waiting when it
+// stops end as failed.
+TEST(TtsMix, IdsGoOnAcrossARestart) {
+  GstElement *e = gst_element_factory_make("ttsmix", nullptr);
+  ASSERT_NE(e, nullptr);
+  GstBus *bus = gst_bus_new();
+  gst_element_set_bus(e, bus);
+  guint id = 0;
+  ASSERT_EQ(gst_element_set_state(e, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  g_signal_emit_by_name(e, "say", "first", nullptr, FALSE, &id);
+  EXPECT_EQ(id, 1u);
+  ASSERT_EQ(gst_element_set_state(e, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
+  onair::MessagePtr m = onair::element_test::wait_for_element_message(bus, msg::kFinished, 0);
+  ASSERT_NE(m, nullptr);
+  EXPECT_STREQ(gst_structure_get_string(gst_message_get_structure(m.get()), msg::kReason),
+               msg::kReasonFailed);
+  g_signal_emit_by_name(e, "say", "while stopped", nullptr, FALSE, &id);
+  EXPECT_EQ(id, 0u);
+  ASSERT_EQ(gst_element_set_state(e, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
+  g_signal_emit_by_name(e, "say", "second", nullptr, FALSE, &id);
+  EXPECT_EQ(id, 2u);
+  gst_element_set_state(e, GST_STATE_NULL);
+  gst_object_unref(e);
+  gst_object_unref(bus);
+}
+
 // Two elements in one process speak at the same time (espeak-ng is shared and serialised).
 TEST(TtsMix, TwoElementsSpeakAtOnce) {
   Mix one(kF32Mono);
