@@ -29,6 +29,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -66,10 +67,11 @@ struct Settings {
   bool operator==(const Settings &) const = default;
 };
 
-// The queue and the mix, with the format and clock they follow.
+// Runtime state, built going to PAUSED, dropped going to READY: the queue and the mix, with
+// the format and clock they follow.
 struct State {
+  explicit State(uint64_t first_id) : mixer(first_id) {}
   speech::SpeechMixer mixer;
-  bool running = false;
   speech::StreamFormat format;
   GstAudioFormat sample_format = GST_AUDIO_FORMAT_UNKNOWN;
   // Running time where the last buffer ended: items dropped between buffers end there.
@@ -90,8 +92,9 @@ struct Priv {
   std::mutex settings_lock;
   Settings settings;
 
-  std::mutex state_lock;
-  State state;
+  std::mutex state_lock;  // guards state and next_id
+  std::optional<State> state;
+  uint64_t next_id = 1;  // ids go on counting across restarts
 
   speech::SpeechWorker worker;
   std::atomic<guint64> items_played{0};
@@ -211,7 +214,7 @@ void post(GstTtsMix *self, const std::vector<Report> &reports) {
 
 GstClockTime position_of(GstTtsMix *self) {
   std::lock_guard lock(self->priv->state_lock);
-  return self->priv->state.position;
+  return self->priv->state ? self->priv->state->position : GST_CLOCK_TIME_NONE;
 }
 
 guint refuse(GstTtsMix *self, speech::ItemKind kind, const std::string &label,
@@ -234,19 +237,38 @@ guint admit(GstTtsMix *self, speech::Job job, const std::string &label, bool int
   const speech::ItemKind kind = job.kind;
   const Settings settings = settings_of(self);
   job.audio = std::make_shared<speech::ItemAudio>();
+  // Samples are converted here when the stream's format is known: it takes a moment, and
+  // the item is then whole before it can start (its length known, no underrun).
+  if (kind == speech::ItemKind::samples) {
+    speech::StreamFormat format;
+    {
+      std::lock_guard lock(priv->state_lock);
+      if (priv->state) format = priv->state->format;
+    }
+    if (format.rate > 0) {
+      speech::convert_samples(job.samples.get(), job.samples_info, format, *job.audio);
+      job.samples.reset();
+    }
+  }
   uint64_t id = 0;
+  bool running;
   {
     std::lock_guard lock(priv->state_lock);
-    if (!priv->state.running) return refuse(self, kind, label, "the element is not running");
-    apply_settings(priv->state, settings);
-    id = priv->state.mixer.enqueue(kind, label, job.audio, interrupt);
+    running = priv->state.has_value();
+    if (running) {
+      apply_settings(*priv->state, settings);
+      id = priv->state->mixer.enqueue(kind, label, job.audio, interrupt);
+    }
   }
+  if (!running) return refuse(self, kind, label, "the element is not running");
   if (id == 0)
     return refuse(self, kind, label,
                   "the queue is full (" + std::to_string(settings.max_queue) + " items)");
   GST_INFO_OBJECT(self, "queued %s %" G_GUINT64_FORMAT " \"%s\"%s", speech::kind_name(kind), id,
                   label.c_str(), interrupt ? ", interrupting" : "");
-  priv->worker.submit(std::move(job), interrupt);
+  // Samples converted above need no worker.
+  job.first = interrupt;
+  if (kind != speech::ItemKind::samples || job.samples) priv->worker.submit(std::move(job));
   return static_cast<guint>(id);
 }
 
@@ -332,7 +354,7 @@ guint push_clip(GstTtsMix *self, GstBuffer *samples, GstCaps *caps, gboolean int
 gboolean skip(GstTtsMix *self) {
   return onair::guarded(element_of(self), FALSE, [&]() -> gboolean {
     std::lock_guard lock(self->priv->state_lock);
-    return self->priv->state.mixer.skip();
+    return self->priv->state && self->priv->state->mixer.skip();
   });
 }
 
@@ -342,7 +364,8 @@ guint clear(GstTtsMix *self) {
     size_t ended;
     {
       std::lock_guard lock(self->priv->state_lock);
-      State &state = self->priv->state;
+      if (!self->priv->state) return 0u;
+      State &state = *self->priv->state;
       std::vector<speech::MixerEvent> events;
       ended = state.mixer.clear(events);
       collect(state, events, state.position, reports);
@@ -366,7 +389,8 @@ gboolean tts_mix_setup(GstAudioFilter *filter, const GstAudioInfo *info) noexcep
     std::vector<Report> reports;
     {
       std::lock_guard lock(self->priv->state_lock);
-      State &state = self->priv->state;
+      if (!self->priv->state) return FALSE;
+      State &state = *self->priv->state;
       // Items already made for the old format would play at the wrong speed.
       if (state.format.rate != 0 && !(state.format == format))
         abort_items(state, "the stream's format changed", reports);
@@ -393,13 +417,16 @@ GstFlowReturn tts_mix_transform_ip(GstBaseTransform *trans, GstBuffer *buffer) n
     std::vector<Report> reports;
     {
       std::lock_guard lock(self->priv->state_lock);
-      State &state = self->priv->state;
+      if (!self->priv->state) return GST_FLOW_FLUSHING;
+      State &state = *self->priv->state;
       const int channels = std::max(state.format.channels, 1);
       const int sample_bytes = state.sample_format == GST_AUDIO_FORMAT_S16LE ? 2 : 4;
       const size_t frames = map.size / static_cast<size_t>(channels * sample_bytes);
       GstClockTime start = onair::segment_running_time(&trans->segment, GST_BUFFER_PTS(buffer));
       if (start == GST_CLOCK_TIME_NONE) start = state.position;  // untimed: goes on from the last
       apply_settings(state, settings);
+      // A gap buffer that gets an item's sound is no longer silence.
+      if (!state.mixer.idle()) GST_BUFFER_FLAG_UNSET(buffer, GST_BUFFER_FLAG_GAP);
       std::vector<speech::MixerEvent> events;
       if (state.sample_format == GST_AUDIO_FORMAT_S16LE)
         state.mixer.process(reinterpret_cast<int16_t *>(map.data), frames, events);
@@ -420,9 +447,7 @@ gboolean tts_mix_start(GstBaseTransform *trans) noexcept {
   return onair::guarded(element_of(self), FALSE, [&]() -> gboolean {
     self->priv->worker.start();
     std::lock_guard lock(self->priv->state_lock);
-    State &state = self->priv->state;
-    state.running = true;
-    state.position = GST_CLOCK_TIME_NONE;
+    self->priv->state.emplace(self->priv->next_id);
     return TRUE;
   });
 }
@@ -433,11 +458,11 @@ gboolean tts_mix_stop(GstBaseTransform *trans) noexcept {
     std::vector<Report> reports;
     {
       std::lock_guard lock(self->priv->state_lock);
-      State &state = self->priv->state;
-      state.running = false;
-      abort_items(state, "the element stopped", reports);
-      state.format = {};
-      state.sample_format = GST_AUDIO_FORMAT_UNKNOWN;
+      if (std::optional<State> &state = self->priv->state) {
+        abort_items(*state, "the element stopped", reports);
+        self->priv->next_id = state->mixer.next_id();
+        state.reset();
+      }
     }
     self->priv->worker.stop();
     post(self, reports);
@@ -504,13 +529,13 @@ void tts_mix_get_property(GObject *object, guint prop_id, GValue *value,
     Priv *priv = self->priv;
     if (prop_id == PROP_SPEAKING || prop_id == PROP_SPEAKING_ID || prop_id == PROP_QUEUE_LENGTH) {
       std::lock_guard lock(priv->state_lock);
-      const speech::SpeechMixer &mixer = priv->state.mixer;
+      const speech::SpeechMixer *mixer = priv->state ? &priv->state->mixer : nullptr;
       if (prop_id == PROP_SPEAKING)
-        g_value_set_string(value, mixer.current_label().c_str());
+        g_value_set_string(value, mixer ? mixer->current_label().c_str() : "");
       else if (prop_id == PROP_SPEAKING_ID)
-        g_value_set_uint(value, static_cast<guint>(mixer.current_id().value_or(0)));
+        g_value_set_uint(value, mixer ? static_cast<guint>(mixer->current_id().value_or(0)) : 0);
       else
-        g_value_set_uint(value, static_cast<guint>(mixer.waiting()));
+        g_value_set_uint(value, mixer ? static_cast<guint>(mixer->waiting()) : 0);
       return;
     }
     switch (prop_id) {

@@ -2,6 +2,7 @@
 
 #include <gst/app/gstappsink.h>
 
+#include <chrono>
 #include <utility>
 #include <vector>
 
@@ -13,6 +14,12 @@ GST_DEBUG_CATEGORY_STATIC(speech_worker_debug);
 namespace onair::speech {
 
 namespace {
+
+// How far (in seconds of sound) a producer may get ahead of playback.
+constexpr int kAheadSeconds = 10;
+// A clip that gives no sound for this long (a stalled network source) fails.
+constexpr gint64 kClipStallMicroseconds = 30 * G_USEC_PER_SEC;
+constexpr auto kPoll = std::chrono::milliseconds(20);
 
 // Streams interleaved sound of one format into an item in the stream's float format.
 class Conversion {
@@ -86,13 +93,26 @@ void decode_clip(const std::string &uri, StreamFormat format, ItemAudio &audio) 
   g_object_set(decode.get(), "uri", uri.c_str(), nullptr);
   BusPtr bus(gst_element_get_bus(pipeline.get()));
   gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  const size_t ahead = static_cast<size_t>(kAheadSeconds) * static_cast<size_t>(format.rate);
+  gint64 last_sound = g_get_monotonic_time();
   for (;;) {
     if (audio.cancelled()) break;
     if (MessagePtr m{gst_bus_pop_filtered(bus.get(), GST_MESSAGE_ERROR)}) {
       audio.fail(error_text(m.get()));
       break;
     }
+    // Far enough ahead: the appsink fills up and holds the decoder back.
+    if (audio.frames_ahead() > ahead) {
+      std::this_thread::sleep_for(kPoll);
+      last_sound = g_get_monotonic_time();
+      continue;
+    }
     SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(sink.get()), 50 * GST_MSECOND));
+    if (sample) last_sound = g_get_monotonic_time();
+    if (!sample && g_get_monotonic_time() - last_sound > kClipStallMicroseconds) {
+      audio.fail("the clip gave no sound for 30 s");
+      break;
+    }
     if (sample) {
       GstMapInfo map;
       GstBuffer *buffer = gst_sample_get_buffer(sample.get());
@@ -127,8 +147,11 @@ void synthesise(const SpeechRequest &request, StreamFormat format, ItemAudio &au
   audio.finish();
 }
 
+}  // namespace
+
 void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat format,
                      ItemAudio &audio) {
+  audio.set_channels(format.channels);
   Conversion conversion(info, format);
   if (!conversion) return audio.fail("cannot convert these samples to the stream's format");
   GstMapInfo map;
@@ -139,14 +162,12 @@ void convert_samples(GstBuffer *buffer, const GstAudioInfo &info, StreamFormat f
   audio.finish();
 }
 
-}  // namespace
-
 void SpeechWorker::start() {
   GST_DEBUG_CATEGORY_INIT(speech_worker_debug, "ttsmixworker", 0, "ttsmix worker");
   std::lock_guard lock(lock_);
   if (thread_.joinable()) return;
   stopping_ = false;
-  thread_ = std::thread([this] { run(); });
+  thread_ = std::thread([this] { guarded(element_, [this] { run(); }); });
 }
 
 void SpeechWorker::stop() {
@@ -155,11 +176,14 @@ void SpeechWorker::stop() {
     stopping_ = true;
     for (Job &job : jobs_) job.audio->cancel();
     jobs_.clear();
-    if (running_) running_->cancel();
+    for (const std::weak_ptr<ItemAudio> &made : made_)
+      if (auto audio = made.lock()) audio->cancel();
+    made_.clear();
     format_.reset();
   }
   wake_.notify_all();
   if (thread_.joinable()) thread_.join();
+  reap_clips(true);  // their items are cancelled: each stops at its next piece
 }
 
 void SpeechWorker::set_format(StreamFormat format) {
@@ -170,15 +194,34 @@ void SpeechWorker::set_format(StreamFormat format) {
   wake_.notify_all();
 }
 
-void SpeechWorker::submit(Job job, bool first) {
+void SpeechWorker::submit(Job job) {
   {
     std::lock_guard lock(lock_);
-    if (first)
+    if (job.first)
       jobs_.push_front(std::move(job));
     else
       jobs_.push_back(std::move(job));
   }
   wake_.notify_all();
+}
+
+bool SpeechWorker::far_ahead(StreamFormat format) {
+  size_t frames = 0;
+  std::erase_if(made_, [&](const std::weak_ptr<ItemAudio> &made) {
+    const auto audio = made.lock();
+    if (!audio || audio->cancelled()) return true;
+    frames += audio->frames_ahead();
+    return false;
+  });
+  return frames > static_cast<size_t>(kAheadSeconds) * static_cast<size_t>(format.rate);
+}
+
+void SpeechWorker::reap_clips(bool all) {
+  std::erase_if(clips_, [all](ClipThread &clip) {
+    if (!all && !*clip.done) return false;
+    clip.thread.join();
+    return true;
+  });
 }
 
 void SpeechWorker::run() {
@@ -187,36 +230,50 @@ void SpeechWorker::run() {
     StreamFormat format;
     {
       std::unique_lock lock(lock_);
-      wake_.wait(lock, [this] { return stopping_ || (!jobs_.empty() && format_); });
-      if (stopping_) return;
+      for (;;) {
+        if (stopping_) return;
+        if (!jobs_.empty() && format_) {
+          const Job &next = jobs_.front();
+          if (next.first || next.audio->cancelled() || !far_ahead(*format_)) break;
+          wake_.wait_for(lock, kPoll);  // playback catches up without telling anyone
+        } else {
+          wake_.wait(lock);
+        }
+      }
       job = std::move(jobs_.front());
       jobs_.pop_front();
       format = *format_;
-      running_ = job.audio;
+      made_.push_back(job.audio);
     }
-    if (!job.audio->cancelled()) {
-      const bool made = guarded(element_, false, [&] {
-        make(job, format);
-        return true;
+    reap_clips(false);
+    if (job.audio->cancelled()) continue;
+    if (job.kind == ItemKind::clip) {
+      auto done = std::make_shared<std::atomic<bool>>(false);
+      std::thread decode([this, audio = job.audio, uri = job.uri, format, done] {
+        if (!guarded(element_, false, [&] {
+              audio->set_channels(format.channels);
+              decode_clip(uri, format, *audio);
+              return true;
+            }))
+          audio->fail("internal error");
+        *done = true;
       });
-      if (!made) job.audio->fail("internal error");
+      clips_.push_back({std::move(decode), done});
+      continue;
     }
-    std::lock_guard lock(lock_);
-    running_.reset();
+    if (!guarded(element_, false, [&] {
+          make(job, format);
+          return true;
+        }))
+      job.audio->fail("internal error");
   }
 }
 
 void SpeechWorker::make(Job &job, StreamFormat format) {
   ItemAudio &audio = *job.audio;
   audio.set_channels(format.channels);
-  switch (job.kind) {
-    case ItemKind::speech:
-      return synthesise(job.speech, format, audio);
-    case ItemKind::clip:
-      return decode_clip(job.uri, format, audio);
-    case ItemKind::samples:
-      return convert_samples(job.samples.get(), job.samples_info, format, audio);
-  }
+  if (job.kind == ItemKind::speech) return synthesise(job.speech, format, audio);
+  convert_samples(job.samples.get(), job.samples_info, format, audio);
 }
 
 }  // namespace onair::speech

@@ -34,22 +34,31 @@ void ItemAudio::fail(std::string error) {
   error_ = std::move(error);
 }
 
-size_t ItemAudio::read(size_t from, size_t max_frames, float *out) const {
+size_t ItemAudio::read(size_t from, size_t max_frames, float *out) {
   std::lock_guard lock(lock_);
-  if (channels_ == 0) return 0;
+  if (channels_ == 0 || from < dropped_) return 0;
   const auto channels = static_cast<size_t>(channels_);
-  const size_t frames = samples_.size() / channels;
-  if (from >= frames) return 0;
-  const size_t n = std::min(max_frames, frames - from);
-  const auto begin = samples_.begin() + static_cast<std::ptrdiff_t>(from * channels);
-  std::copy(begin, begin + static_cast<std::ptrdiff_t>(n * channels), out);
+  const size_t held = samples_.size() / channels;
+  const size_t skip = std::min(from - dropped_, held);
+  samples_.erase(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(skip * channels));
+  dropped_ += skip;
+  const size_t n = std::min(max_frames, held - skip);
+  const auto end = samples_.begin() + static_cast<std::ptrdiff_t>(n * channels);
+  std::copy(samples_.begin(), end, out);
+  samples_.erase(samples_.begin(), end);
+  dropped_ += n;
   return n;
+}
+
+size_t ItemAudio::frames_ahead() const {
+  std::lock_guard lock(lock_);
+  return channels_ ? samples_.size() / static_cast<size_t>(channels_) : 0;
 }
 
 ItemAudio::Status ItemAudio::status() const {
   std::lock_guard lock(lock_);
   Status s;
-  s.frames = channels_ ? samples_.size() / static_cast<size_t>(channels_) : 0;
+  s.frames = dropped_ + (channels_ ? samples_.size() / static_cast<size_t>(channels_) : 0);
   s.complete = complete_;
   s.failed = failed_;
   s.error = error_;

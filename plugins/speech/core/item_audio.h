@@ -31,8 +31,12 @@ class ItemAudio {
   void fail(std::string error);
 
   // Reader side: copies up to max_frames frames from frame `from` into out; returns how many.
-  size_t read(size_t from, size_t max_frames, float *out) const;
+  // The reader only goes forward: frames before `from` plus those read are let go, so an
+  // item holds only what is still to play.
+  size_t read(size_t from, size_t max_frames, float *out);
   Status status() const;
+  // Frames written but not read yet: how far the producer is ahead of playback.
+  size_t frames_ahead() const;
 
   // Reader side: the item ended or was dropped; the producer should stop making it.
   void cancel();
@@ -42,6 +46,7 @@ class ItemAudio {
   mutable std::mutex lock_;
   int channels_ = 0;
   std::deque<float> samples_;  // grows without moving what was written (no copy under lock)
+  size_t dropped_ = 0;         // frames let go from the front of samples_
   bool complete_ = false;
   bool failed_ = false;
   bool cancelled_ = false;

@@ -34,7 +34,7 @@ const char *reason_name(EndReason reason) {
   return "done";
 }
 
-SpeechMixer::SpeechMixer() {
+SpeechMixer::SpeechMixer(uint64_t first_id) : next_id_(first_id) {
   configure(config_, 48000);
 }
 

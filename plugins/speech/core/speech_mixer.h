@@ -60,7 +60,8 @@ struct MixerEvent {
 
 class SpeechMixer {
  public:
-  SpeechMixer();
+  // Ids start at first_id (an element's ids go on counting across restarts).
+  explicit SpeechMixer(uint64_t first_id = 1);
 
   // Applies from the next process() call. Ramps already under way keep their place.
   void configure(const MixerConfig &config, int rate);
@@ -85,6 +86,7 @@ class SpeechMixer {
   void process(int16_t *samples, size_t frames, std::vector<MixerEvent> &events);
 
   size_t waiting() const { return queue_.size(); }
+  uint64_t next_id() const { return next_id_; }
   // The playing item (also while it fades out), or none.
   std::optional<uint64_t> current_id() const;
   std::string current_label() const;
