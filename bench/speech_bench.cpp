@@ -19,7 +19,7 @@
 //
 //   bench/speech_bench latency CLIP.wav [items]
 //   bench/speech_bench espeak [items]
-//   bench/speech_bench cost [seconds] [rounds]
+//   bench/speech_bench cost [seconds, at most 10] [rounds]
 #include <espeak-ng/espeak_ng.h>
 #include <espeak-ng/speak_lib.h>
 #include <gst/app/gstappsink.h>
@@ -301,9 +301,10 @@ double cpu_seconds() {
   return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) / 1e9;
 }
 
-// `seconds` of a 1 kHz tone, stereo 48 kHz S16LE: the clip mixed in.
+// A 1 kHz tone, stereo 48 kHz S16LE, 0.1 s shorter than `seconds` so that it ends
+// before the programme does: the clip mixed in.
 GstBuffer *tone(int seconds) {
-  const size_t frames = static_cast<size_t>(seconds) * kRate;
+  const size_t frames = static_cast<size_t>(seconds) * kRate - kRate / 10;
   GstBuffer *buffer = gst_buffer_new_allocate(nullptr, frames * kChannels * 2, nullptr);
   GstMapInfo map;
   gst_buffer_map(buffer, &map, GST_MAP_WRITE);
@@ -321,11 +322,16 @@ std::string programme(int seconds) {
          " num-buffers=" + std::to_string(seconds * kRate / kSamplesPerBuffer) + " ! " + kCaps;
 }
 
-// CPU seconds from PLAYING to EOS, the pipeline prerolled first. `started_ms`, when
-// given, gets the running time of the first ttsmix-started message (-1: none).
-double run_to_eos(GstElement *pipeline, double *started_ms = nullptr) {
+// What ttsmix said of its item during a cost run.
+struct ItemSeen {
+  double started_ms = -1;  // running time of its first sample; -1: never started
+  std::string finished;    // reason; empty: not finished before EOS
+};
+
+// CPU seconds from PLAYING to EOS, the pipeline prerolled first; `seen` (when given)
+// gets what ttsmix posted.
+double run_to_eos(GstElement *pipeline, ItemSeen *seen = nullptr) {
   GstBus *bus = gst_element_get_bus(pipeline);
-  if (started_ms) *started_ms = -1;
   const double start = cpu_seconds();
   gst_element_set_state(pipeline, GST_STATE_PLAYING);
   for (;;) {
@@ -335,10 +341,13 @@ double run_to_eos(GstElement *pipeline, double *started_ms = nullptr) {
     const GstMessageType type = GST_MESSAGE_TYPE(m);
     const GstStructure *s = gst_message_get_structure(m);
     guint64 rt = 0;
-    if (type == GST_MESSAGE_ELEMENT && started_ms && *started_ms < 0 && s &&
-        gst_structure_has_name(s, "ttsmix-started") &&
-        gst_structure_get_uint64(s, "running-time", &rt))
-      *started_ms = static_cast<double>(rt) / 1e6;
+    if (type == GST_MESSAGE_ELEMENT && seen && s) {
+      if (gst_structure_has_name(s, "ttsmix-started") && seen->started_ms < 0 &&
+          gst_structure_get_uint64(s, "running-time", &rt))
+        seen->started_ms = static_cast<double>(rt) / 1e6;
+      if (gst_structure_has_name(s, "ttsmix-finished") && seen->finished.empty())
+        seen->finished = gst_structure_get_string(s, "reason");
+    }
     gst_message_unref(m);
     if (type == GST_MESSAGE_ERROR) fail("a cost pipeline failed");
     if (type == GST_MESSAGE_EOS) break;
@@ -374,14 +383,16 @@ double cost_ttsmix(int seconds, GstBuffer *clip, GstCaps *caps, double *converti
   guint id = 0;
   g_signal_emit_by_name(speech, "push-clip", clip, caps, FALSE, &id);
   if (!id) fail("ttsmix refused the clip");
-  // Converted on its worker meanwhile (the element tells nothing before it plays).
+  // Converted on its worker meanwhile (the element tells nothing before it plays); a
+  // clip of at most 10 s is made whole before it plays.
   std::this_thread::sleep_for(std::chrono::milliseconds(300 + 50 * seconds));
-  double started_ms = -1;
   *converting = cpu_seconds() - before;
-  const double used = *converting + run_to_eos(p, &started_ms);
-  // The clip must cover the run, or part of it would be measured without ducking.
-  if (started_ms < 0 || started_ms > 20)
-    fail("the clip did not start with the stream (at " + std::to_string(started_ms) + " ms)");
+  ItemSeen seen;
+  const double used = *converting + run_to_eos(p, &seen);
+  // Ducking must be on all along: the clip starts with the stream and plays whole.
+  if (seen.started_ms < 0 || seen.started_ms > 20 || seen.finished != "done")
+    fail("the clip did not play along the whole run (started at " +
+         std::to_string(seen.started_ms) + " ms, finished: " + seen.finished + ")");
   gst_object_unref(speech);
   gst_object_unref(p);
   return used;
@@ -453,8 +464,13 @@ int main(int argc, char **argv) {
   if (mode == "espeak") return espeak(argc > 2 ? std::atoi(argv[2]) : 20);
   gst_init(&argc, &argv);
   if (mode == "latency" && argc > 2) return latency(argv[2], argc > 3 ? std::atoi(argv[3]) : 20);
-  if (mode == "cost")
-    return cost(argc > 2 ? std::atoi(argv[2]) : 60, argc > 3 ? std::atoi(argv[3]) : 3);
+  if (mode == "cost") {
+    const int seconds = argc > 2 ? std::atoi(argv[2]) : 10;
+    // ttsmix makes at most 10 s of an item ahead of its playback, and a non-live run
+    // plays far faster than that: a longer clip would be measured with holes.
+    if (seconds < 1 || seconds > 10) fail("cost takes 1 to 10 seconds a round");
+    return cost(seconds, argc > 3 ? std::atoi(argv[3]) : 9);
+  }
   std::fprintf(stderr,
                "usage: speech_bench latency CLIP.wav [items] | espeak [items] | cost [seconds] "
                "[rounds]\n");

@@ -11,7 +11,7 @@ are measured the same way: from the request to the first non-silent sample of th
 in stream time (the sample's position against where the stream was when the request
 went) and in wall time (when the sample reached the reader).
 
-    meson devenv -C build python3 ../bench/speech_bench.py [items] [cost-seconds]
+    meson devenv -C build -w . python3 bench/speech_bench.py [items] [cost-rounds]
 """
 
 import math
@@ -196,7 +196,7 @@ output.file(%%wav(stereo=true, samplerate=48000, header=false), flush=true, "/de
 
 def main():
     items = int(sys.argv[1]) if len(sys.argv) > 1 else 20
-    seconds = sys.argv[2] if len(sys.argv) > 2 else "60"
+    rounds = sys.argv[2] if len(sys.argv) > 2 else "9"
     if not shutil.which("liquidsoap"):
         sys.exit("liquidsoap is not installed (apt-get install liquidsoap)")
     with tempfile.TemporaryDirectory(prefix="speech-bench-") as d:
@@ -206,7 +206,7 @@ def main():
         f.update(run_bench("espeak", str(items)))
         f.update(run_bench("latency", clip, str(items)))
         f.update(liquidsoap(clip, items))
-        f.update(run_bench("cost", seconds, "3"))
+        f.update(run_bench("cost", "10", rounds))
     speech_over = f["say_rt_ms"] - (f["espeak_first_ms"] + f["espeak_leading_silence_ms"])
     print("results")
     rows = [
