@@ -343,6 +343,20 @@ TEST(SpeechMixer, InterruptGoesFirstAfterAFadeWithoutTheGap) {
   EXPECT_EQ(run.find(kStarted, 2)->offset, 6u);
 }
 
+TEST(SpeechMixer, AnInterruptDuringASkipFadeAlsoSkipsTheGap) {
+  MixerConfig c = plain_config();
+  c.fade_frames = 2;
+  c.gap_frames = 5;
+  MixRun run(c);
+  run.mixer.enqueue(ItemKind::samples, "", audio_of(std::vector<float>(10, 1.0f)), false);
+  run.push(1);
+  EXPECT_TRUE(run.mixer.skip());
+  run.mixer.enqueue(ItemKind::samples, "", audio_of({0.5f}), true);
+  run.push(4);
+  EXPECT_EQ(run.find(kFinished, 1)->reason, EndReason::skipped);
+  EXPECT_EQ(run.out, (std::vector<float>{1, 0.5f, 0, 0.5f, 0}));
+}
+
 TEST(SpeechMixer, FailedItemsEndWithTheirError) {
   MixRun run(plain_config());
   auto never = std::make_shared<ItemAudio>();
