@@ -319,12 +319,25 @@ std::string clip_uri(const char *path_or_uri, std::string *refusal) {
   return uri.get();
 }
 
+// The clip's file name for messages: from a URI its path's last part, never its query (which
+// may hold a token) or its host.
+std::string clip_label(const char *path_or_uri) {
+  std::string path = path_or_uri;
+  if (gst_uri_is_valid(path_or_uri)) {
+    GstUri *uri = gst_uri_from_string(path_or_uri);
+    onair::CharPtr uri_path(uri ? gst_uri_get_path(uri) : nullptr);
+    path = uri_path ? uri_path.get() : "";
+    if (uri) gst_uri_unref(uri);
+  }
+  onair::CharPtr base(g_path_get_basename(path.empty() ? "." : path.c_str()));
+  return speech::excerpt(std::string_view(base.get()) == "." ? "" : base.get());
+}
+
 guint play(GstTtsMix *self, const gchar *path_or_uri, gboolean interrupt) {
   return onair::guarded(element_of(self), 0u, [&]() -> guint {
     if (!path_or_uri || !*path_or_uri)
       return refuse(self, speech::ItemKind::clip, "", "no file given");
-    onair::CharPtr base(g_path_get_basename(path_or_uri));
-    const std::string label = speech::excerpt(base.get());
+    const std::string label = clip_label(path_or_uri);
     std::string refusal;
     speech::Job job;
     job.kind = speech::ItemKind::clip;

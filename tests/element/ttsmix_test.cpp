@@ -542,25 +542,30 @@ TEST(TtsMix, BadInputIsRefusedOrFailsAndTheStreamGoesOn) {
   EXPECT_EQ(mix.say("bad \xff\xfe bytes"), 0u);
   EXPECT_EQ(mix.say("hello", "no-such-voice-xx"), 0u);
   EXPECT_EQ(mix.play("/nonexistent/ttsmix/clip.wav"), 0u);
+  EXPECT_EQ(mix.play("file:///nonexistent/ttsmix/my%20clip.wav?token=secret"), 0u);
   const guint broken = mix.play(corrupt.string());
   ASSERT_GT(broken, 0u);
   const Event failed = mix.wait_finished(broken);
   fs::remove(corrupt);
   EXPECT_EQ(failed.reason, msg::kReasonFailed);
   EXPECT_FALSE(failed.error.empty());
-  std::vector<std::string> reasons;
+  std::vector<std::string> reasons, texts;
   for (const Event &e : mix.events())
     if (e.name == msg::kRefused) {
       reasons.push_back(e.reason);
       EXPECT_EQ(e.id, 0u);
+      texts.push_back(e.text);
     }
   EXPECT_EQ(reasons, (std::vector<std::string>{
                          "text is empty", "text is empty", "text is longer than 4096 bytes",
                          "text is not valid UTF-8", "espeak-ng has no voice \"no-such-voice-xx\"",
-                         "no such file"}));
+                         "no such file", "no such file"}));
+  // Excerpts: clean UTF-8, a URI's file name without its query.
+  EXPECT_EQ(texts.at(3), "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+  EXPECT_EQ(texts.at(6), "my clip.wav");
   guint64 refused = 0, failures = 0;
   g_object_get(mix.element(), "items-refused", &refused, "items-failed", &failures, nullptr);
-  EXPECT_EQ(refused, 6u);
+  EXPECT_EQ(refused, 7u);
   EXPECT_EQ(failures, 1u);
   // The longest text accepted, and the stream goes on.
   std::string longest;
