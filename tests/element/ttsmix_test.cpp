@@ -578,6 +578,20 @@ TEST(TtsMix, BadInputIsRefusedOrFailsAndTheStreamGoesOn) {
   EXPECT_EQ(mix.wait_finished(next).reason, msg::kReasonCleared);
 }
 
+// Markup is off unless `markup` is set: the tags are then read out, so the same text takes
+// much longer than with markup on, where only "hi" is spoken.
+TEST(TtsMix, MarkupOnlyWhenAsked) {
+  Mix mix(kF32Mono);
+  g_object_set(mix.element(), "gap", 0u, nullptr);
+  const char *text = "<speak>hi</speak>";
+  const guint literal = mix.say(text);
+  const guint64 literal_length = mix.wait_finished(literal).duration;
+  g_object_set(mix.element(), "markup", TRUE, nullptr);
+  const guint markup = mix.say(text);
+  const guint64 markup_length = mix.wait_finished(markup).duration;
+  EXPECT_GT(literal_length, 2 * markup_length);
+}
+
 // Items are refused while the element is not running.
 TEST(TtsMix, RefusesItemsWhenNotRunning) {
   GstElement *e = gst_element_factory_make("ttsmix", nullptr);
