@@ -679,9 +679,10 @@ void install_properties(GObjectClass *oc) {
                         0, 10000, 20, kReadWrite));
   g_object_class_install_property(
       oc, PROP_LIMITER,
-      g_param_spec_boolean("limiter", "Limiter",
-                           "Limit the sum so it never clips (off: S16 saturates)", TRUE,
-                           kReadWrite));
+      g_param_spec_boolean(
+          "limiter", "Limiter",
+          "Limit the sum to -1 dBFS so it never clips (off: S16 saturates, F32 may pass 1.0)", TRUE,
+          kReadWrite));
   g_object_class_install_property(
       oc, PROP_SPEAKING,
       g_param_spec_string("speaking", "Speaking",
