@@ -281,6 +281,48 @@ TEST(TtsMixRegistry, LoadsThePluginFromTheBuildTree) {
   gst_object_unref(factory);
 }
 
+// The properties and their defaults are the interface the app codes against.
+TEST(TtsMixRegistry, PropertiesHaveTheirDocumentedDefaults) {
+  GstElement *e = gst_element_factory_make("ttsmix", nullptr);
+  ASSERT_NE(e, nullptr);
+  gchar *voice = nullptr, *speaking = nullptr;
+  gint rate = 0, pitch = 0;
+  gboolean markup = TRUE, limiter = FALSE;
+  gdouble volume = 0, duck = 0;
+  guint attack = 0, release = 0, gap = 0, max_queue = 0, fade = 0, speaking_id = 1, length = 1;
+  guint64 played = 1, refused = 1, failed = 1;
+  g_object_get(e, "voice", &voice, "rate", &rate, "pitch", &pitch, "markup", &markup,
+               "speech-volume", &volume, "duck-level", &duck, "duck-attack", &attack,
+               "duck-release", &release, "gap", &gap, "max-queue", &max_queue, "fade", &fade,
+               "limiter", &limiter, "speaking", &speaking, "speaking-id", &speaking_id,
+               "queue-length", &length, "items-played", &played, "items-refused", &refused,
+               "items-failed", &failed, nullptr);
+  EXPECT_STREQ(voice, "en");
+  EXPECT_EQ(rate, 175);
+  EXPECT_EQ(pitch, 50);
+  EXPECT_FALSE(markup);
+  EXPECT_EQ(volume, 1.0);
+  EXPECT_EQ(duck, 0.2);
+  EXPECT_EQ(attack, 50u);
+  EXPECT_EQ(release, 300u);
+  EXPECT_EQ(gap, 250u);
+  EXPECT_EQ(max_queue, 16u);
+  EXPECT_EQ(fade, 20u);
+  EXPECT_TRUE(limiter);
+  EXPECT_STREQ(speaking, "");
+  EXPECT_EQ(speaking_id, 0u);
+  EXPECT_EQ(length, 0u);
+  EXPECT_EQ(played + refused + failed, 0u);
+  g_object_set(e, "voice", "de", "speech-volume", 2.5, nullptr);
+  g_free(voice);
+  g_object_get(e, "voice", &voice, "speech-volume", &volume, nullptr);
+  EXPECT_STREQ(voice, "de");
+  EXPECT_EQ(volume, 2.5);
+  g_free(voice);
+  g_free(speaking);
+  gst_object_unref(e);
+}
+
 // Real espeak-ng: its sound is in the output between the started and finished messages'
 // running times and nowhere else; the silent programme stays exactly silent outside.
 TEST_P(TtsMixFormats, SpeechSoundsBetweenStartedAndFinishedOnly) {
