@@ -699,7 +699,7 @@ TEST(TtsMix, TwoElementsSpeakAtOnce) {
 
 // A loud bed under loud speech at speech-volume 2.5: the limiter keeps every sample at or
 // below its ceiling, -1 dBFS (so S16 never wraps).
-TEST(TtsMix, LimiterKeepsTheSumWithinFullScale) {
+TEST(TtsMix, LimiterKeepsTheSumAtOrBelowMinusOneDbfs) {
   auto bed = [](guint64 f, int) { return 0.9 * std::sin(f * 0.05); };
   Mix mix(Format{true, 1}, bed);
   g_object_set(mix.element(), "speech-volume", 2.5, "duck-level", 1.0, nullptr);
