@@ -42,6 +42,7 @@
 #include "onair/running_time.h"
 #include "speech_worker.h"
 #include "ttsmix_messages.h"
+#include "ttsmix_settings.h"
 
 GST_DEBUG_CATEGORY_STATIC(tts_mix_debug);
 #define GST_CAT_DEFAULT tts_mix_debug
@@ -51,21 +52,7 @@ namespace msg = onair::ttsmix_messages;
 
 namespace {
 
-struct Settings {
-  std::string voice = "en";
-  int rate = 175;
-  int pitch = 50;
-  bool markup = false;
-  double speech_volume = 1.0;
-  double duck_level = 0.2;
-  guint duck_attack = 50;
-  guint duck_release = 300;
-  guint gap = 250;
-  guint max_queue = 16;
-  guint fade = 20;
-  bool limiter = true;
-  bool operator==(const Settings &) const = default;
-};
+using speech::Settings;
 
 // Runtime state, built going to PAUSED, dropped going to READY: the queue and the mix, with
 // the format and clock they follow.
@@ -103,20 +90,7 @@ struct Priv {
 };
 
 enum {
-  PROP_0,
-  PROP_VOICE,
-  PROP_RATE,
-  PROP_PITCH,
-  PROP_MARKUP,
-  PROP_SPEECH_VOLUME,
-  PROP_DUCK_LEVEL,
-  PROP_DUCK_ATTACK,
-  PROP_DUCK_RELEASE,
-  PROP_GAP,
-  PROP_MAX_QUEUE,
-  PROP_FADE,
-  PROP_LIMITER,
-  PROP_SPEAKING,
+  PROP_SPEAKING = speech::kSettingsPropertyEnd,
   PROP_SPEAKING_ID,
   PROP_QUEUE_LENGTH,
   PROP_ITEMS_PLAYED,
@@ -153,24 +127,11 @@ guint64 frames_to_ns(uint64_t frames, int rate) {
   return rate > 0 ? gst_util_uint64_scale(frames, GST_SECOND, static_cast<guint64>(rate)) : 0;
 }
 
-uint32_t ms_to_frames(guint ms, int rate) {
-  return static_cast<uint32_t>(gst_util_uint64_scale(ms, static_cast<guint64>(rate), 1000));
-}
-
 // With the state lock held: the mixer follows the settings and the stream's rate.
 void apply_settings(State &state, const Settings &settings) {
   if (state.applied && *state.applied == settings) return;
   const int rate = state.format.rate > 0 ? state.format.rate : 48000;
-  speech::MixerConfig config;
-  config.duck_level = settings.duck_level;
-  config.attack_frames = ms_to_frames(settings.duck_attack, rate);
-  config.release_frames = ms_to_frames(settings.duck_release, rate);
-  config.gap_frames = ms_to_frames(settings.gap, rate);
-  config.fade_frames = ms_to_frames(settings.fade, rate);
-  config.speech_volume = settings.speech_volume;
-  config.limiter = settings.limiter;
-  config.max_queue = settings.max_queue;
-  state.mixer.configure(config, rate);
+  state.mixer.configure(speech::mixer_config(settings, rate), rate);
   state.applied = settings;
 }
 
@@ -319,12 +280,25 @@ std::string clip_uri(const char *path_or_uri, std::string *refusal) {
   return uri.get();
 }
 
+// The clip's file name for messages: from a URI its path's last part, never its query (which
+// may hold a token) or its host.
+std::string clip_label(const char *path_or_uri) {
+  std::string path = path_or_uri;
+  if (gst_uri_is_valid(path_or_uri)) {
+    GstUri *uri = gst_uri_from_string(path_or_uri);
+    onair::CharPtr uri_path(uri ? gst_uri_get_path(uri) : nullptr);
+    path = uri_path ? uri_path.get() : "";
+    if (uri) gst_uri_unref(uri);
+  }
+  onair::CharPtr base(g_path_get_basename(path.empty() ? "." : path.c_str()));
+  return speech::excerpt(std::string_view(base.get()) == "." ? "" : base.get());
+}
+
 guint play(GstTtsMix *self, const gchar *path_or_uri, gboolean interrupt) {
   return onair::guarded(element_of(self), 0u, [&]() -> guint {
     if (!path_or_uri || !*path_or_uri)
       return refuse(self, speech::ItemKind::clip, "", "no file given");
-    onair::CharPtr base(g_path_get_basename(path_or_uri));
-    const std::string label = speech::excerpt(base.get());
+    const std::string label = clip_label(path_or_uri);
     std::string refusal;
     speech::Job job;
     job.kind = speech::ItemKind::clip;
@@ -475,50 +449,8 @@ void tts_mix_set_property(GObject *object, guint prop_id, const GValue *value,
   auto *self = GST_TTS_MIX(object);
   onair::guarded(element_of(self), [&] {
     std::lock_guard lock(self->priv->settings_lock);
-    Settings &s = self->priv->settings;
-    switch (prop_id) {
-      case PROP_VOICE: {
-        const gchar *voice = g_value_get_string(value);
-        s.voice = voice && *voice ? voice : "en";
-        break;
-      }
-      case PROP_RATE:
-        s.rate = g_value_get_int(value);
-        break;
-      case PROP_PITCH:
-        s.pitch = g_value_get_int(value);
-        break;
-      case PROP_MARKUP:
-        s.markup = g_value_get_boolean(value);
-        break;
-      case PROP_SPEECH_VOLUME:
-        s.speech_volume = g_value_get_double(value);
-        break;
-      case PROP_DUCK_LEVEL:
-        s.duck_level = g_value_get_double(value);
-        break;
-      case PROP_DUCK_ATTACK:
-        s.duck_attack = g_value_get_uint(value);
-        break;
-      case PROP_DUCK_RELEASE:
-        s.duck_release = g_value_get_uint(value);
-        break;
-      case PROP_GAP:
-        s.gap = g_value_get_uint(value);
-        break;
-      case PROP_MAX_QUEUE:
-        s.max_queue = g_value_get_uint(value);
-        break;
-      case PROP_FADE:
-        s.fade = g_value_get_uint(value);
-        break;
-      case PROP_LIMITER:
-        s.limiter = g_value_get_boolean(value);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    if (!speech::set_setting(self->priv->settings, prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   });
 }
 
@@ -551,48 +483,8 @@ void tts_mix_get_property(GObject *object, guint prop_id, GValue *value,
       default:
         break;
     }
-    const Settings s = settings_of(self);
-    switch (prop_id) {
-      case PROP_VOICE:
-        g_value_set_string(value, s.voice.c_str());
-        break;
-      case PROP_RATE:
-        g_value_set_int(value, s.rate);
-        break;
-      case PROP_PITCH:
-        g_value_set_int(value, s.pitch);
-        break;
-      case PROP_MARKUP:
-        g_value_set_boolean(value, s.markup);
-        break;
-      case PROP_SPEECH_VOLUME:
-        g_value_set_double(value, s.speech_volume);
-        break;
-      case PROP_DUCK_LEVEL:
-        g_value_set_double(value, s.duck_level);
-        break;
-      case PROP_DUCK_ATTACK:
-        g_value_set_uint(value, s.duck_attack);
-        break;
-      case PROP_DUCK_RELEASE:
-        g_value_set_uint(value, s.duck_release);
-        break;
-      case PROP_GAP:
-        g_value_set_uint(value, s.gap);
-        break;
-      case PROP_MAX_QUEUE:
-        g_value_set_uint(value, s.max_queue);
-        break;
-      case PROP_FADE:
-        g_value_set_uint(value, s.fade);
-        break;
-      case PROP_LIMITER:
-        g_value_set_boolean(value, s.limiter);
-        break;
-      default:
-        G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
-        break;
-    }
+    if (!speech::get_setting(settings_of(self), prop_id, value))
+      G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
   });
 }
 
@@ -605,70 +497,12 @@ void tts_mix_finalize(GObject *object) noexcept {
   G_OBJECT_CLASS(gst_tts_mix_parent_class)->finalize(object);
 }
 
-constexpr GParamFlags kReadWrite = static_cast<GParamFlags>(
-    G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS | GST_PARAM_MUTABLE_PLAYING);
 constexpr GParamFlags kReadOnly =
     static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS);
 
+// The element's read-only properties; the settings' are in ttsmix_settings.cpp.
 void install_properties(GObjectClass *oc) {
-  g_object_class_install_property(
-      oc, PROP_VOICE,
-      g_param_spec_string("voice", "Voice",
-                          "espeak-ng voice for say without a voice (a language such as en, "
-                          "en-us, de, or a voice name; +variant allowed, e.g. en+f3)",
-                          "en", kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_RATE,
-      g_param_spec_int("rate", "Rate", "Speaking rate in words per minute", 80, 450, 175,
-                       kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_PITCH, g_param_spec_int("pitch", "Pitch", "Voice pitch", 0, 99, 50, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_MARKUP,
-      g_param_spec_boolean("markup", "Markup",
-                           "Pass SSML/markup in the text to espeak-ng (off: the text is spoken "
-                           "literally)",
-                           FALSE, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_SPEECH_VOLUME,
-      g_param_spec_double("speech-volume", "Speech volume", "Gain on speech and clips", 0.0, 10.0,
-                          1.0, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_DUCK_LEVEL,
-      g_param_spec_double("duck-level", "Duck level",
-                          "Programme gain while an item plays (1.0: no ducking)", 0.0, 1.0, 0.2,
-                          kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_DUCK_ATTACK,
-      g_param_spec_uint("duck-attack", "Duck attack",
-                        "Milliseconds the programme takes to go down to duck-level", 0, 10000, 50,
-                        kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_DUCK_RELEASE,
-      g_param_spec_uint("duck-release", "Duck release",
-                        "Milliseconds the programme takes to come back after an item and its "
-                        "gap",
-                        0, 10000, 300, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_GAP,
-      g_param_spec_uint("gap", "Gap", "Milliseconds of silence between queued items", 0, 60000, 250,
-                        kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_MAX_QUEUE,
-      g_param_spec_uint("max-queue", "Max queue",
-                        "Items that may wait (the one playing not counted); more are refused", 1,
-                        1000, 16, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_FADE,
-      g_param_spec_uint("fade", "Fade",
-                        "Milliseconds of fade-out when an item is skipped, interrupted or "
-                        "cleared",
-                        0, 10000, 20, kReadWrite));
-  g_object_class_install_property(
-      oc, PROP_LIMITER,
-      g_param_spec_boolean("limiter", "Limiter",
-                           "Limit the sum so it never clips (off: S16 saturates)", TRUE,
-                           kReadWrite));
+  speech::install_settings_properties(oc);
   g_object_class_install_property(
       oc, PROP_SPEAKING,
       g_param_spec_string("speaking", "Speaking",

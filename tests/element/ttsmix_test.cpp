@@ -281,6 +281,48 @@ TEST(TtsMixRegistry, LoadsThePluginFromTheBuildTree) {
   gst_object_unref(factory);
 }
 
+// The properties and their defaults are the interface the app codes against.
+TEST(TtsMixRegistry, PropertiesHaveTheirDocumentedDefaults) {
+  GstElement *e = gst_element_factory_make("ttsmix", nullptr);
+  ASSERT_NE(e, nullptr);
+  gchar *voice = nullptr, *speaking = nullptr;
+  gint rate = 0, pitch = 0;
+  gboolean markup = TRUE, limiter = FALSE;
+  gdouble volume = 0, duck = 0;
+  guint attack = 0, release = 0, gap = 0, max_queue = 0, fade = 0, speaking_id = 1, length = 1;
+  guint64 played = 1, refused = 1, failed = 1;
+  g_object_get(e, "voice", &voice, "rate", &rate, "pitch", &pitch, "markup", &markup,
+               "speech-volume", &volume, "duck-level", &duck, "duck-attack", &attack,
+               "duck-release", &release, "gap", &gap, "max-queue", &max_queue, "fade", &fade,
+               "limiter", &limiter, "speaking", &speaking, "speaking-id", &speaking_id,
+               "queue-length", &length, "items-played", &played, "items-refused", &refused,
+               "items-failed", &failed, nullptr);
+  EXPECT_STREQ(voice, "en");
+  EXPECT_EQ(rate, 175);
+  EXPECT_EQ(pitch, 50);
+  EXPECT_FALSE(markup);
+  EXPECT_EQ(volume, 1.0);
+  EXPECT_EQ(duck, 0.2);
+  EXPECT_EQ(attack, 50u);
+  EXPECT_EQ(release, 300u);
+  EXPECT_EQ(gap, 250u);
+  EXPECT_EQ(max_queue, 16u);
+  EXPECT_EQ(fade, 20u);
+  EXPECT_TRUE(limiter);
+  EXPECT_STREQ(speaking, "");
+  EXPECT_EQ(speaking_id, 0u);
+  EXPECT_EQ(length, 0u);
+  EXPECT_EQ(played + refused + failed, 0u);
+  g_object_set(e, "voice", "de", "speech-volume", 2.5, nullptr);
+  g_free(voice);
+  g_object_get(e, "voice", &voice, "speech-volume", &volume, nullptr);
+  EXPECT_STREQ(voice, "de");
+  EXPECT_EQ(volume, 2.5);
+  g_free(voice);
+  g_free(speaking);
+  gst_object_unref(e);
+}
+
 // Real espeak-ng: its sound is in the output between the started and finished messages'
 // running times and nowhere else; the silent programme stays exactly silent outside.
 TEST_P(TtsMixFormats, SpeechSoundsBetweenStartedAndFinishedOnly) {
@@ -542,25 +584,30 @@ TEST(TtsMix, BadInputIsRefusedOrFailsAndTheStreamGoesOn) {
   EXPECT_EQ(mix.say("bad \xff\xfe bytes"), 0u);
   EXPECT_EQ(mix.say("hello", "no-such-voice-xx"), 0u);
   EXPECT_EQ(mix.play("/nonexistent/ttsmix/clip.wav"), 0u);
+  EXPECT_EQ(mix.play("file:///nonexistent/ttsmix/my%20clip.wav?token=secret"), 0u);
   const guint broken = mix.play(corrupt.string());
   ASSERT_GT(broken, 0u);
   const Event failed = mix.wait_finished(broken);
   fs::remove(corrupt);
   EXPECT_EQ(failed.reason, msg::kReasonFailed);
   EXPECT_FALSE(failed.error.empty());
-  std::vector<std::string> reasons;
+  std::vector<std::string> reasons, texts;
   for (const Event &e : mix.events())
     if (e.name == msg::kRefused) {
       reasons.push_back(e.reason);
       EXPECT_EQ(e.id, 0u);
+      texts.push_back(e.text);
     }
   EXPECT_EQ(reasons, (std::vector<std::string>{
                          "text is empty", "text is empty", "text is longer than 4096 bytes",
                          "text is not valid UTF-8", "espeak-ng has no voice \"no-such-voice-xx\"",
-                         "no such file"}));
+                         "no such file", "no such file"}));
+  // Excerpts: clean UTF-8, a URI's file name without its query.
+  EXPECT_EQ(texts.at(3), "bad \xef\xbf\xbd\xef\xbf\xbd bytes");
+  EXPECT_EQ(texts.at(6), "my clip.wav");
   guint64 refused = 0, failures = 0;
   g_object_get(mix.element(), "items-refused", &refused, "items-failed", &failures, nullptr);
-  EXPECT_EQ(refused, 6u);
+  EXPECT_EQ(refused, 7u);
   EXPECT_EQ(failures, 1u);
   // The longest text accepted, and the stream goes on.
   std::string longest;
@@ -571,6 +618,20 @@ TEST(TtsMix, BadInputIsRefusedOrFailsAndTheStreamGoesOn) {
   EXPECT_EQ(mix.wait_started(next).duration, GST_CLOCK_TIME_NONE);
   EXPECT_EQ(mix.clear(), 1u);
   EXPECT_EQ(mix.wait_finished(next).reason, msg::kReasonCleared);
+}
+
+// Markup is off unless `markup` is set: the tags are then read out, so the same text takes
+// much longer than with markup on, where only "hi" is spoken.
+TEST(TtsMix, MarkupOnlyWhenAsked) {
+  Mix mix(kF32Mono);
+  g_object_set(mix.element(), "gap", 0u, nullptr);
+  const char *text = "<speak>hi</speak>";
+  const guint literal = mix.say(text);
+  const guint64 literal_length = mix.wait_finished(literal).duration;
+  g_object_set(mix.element(), "markup", TRUE, nullptr);
+  const guint markup = mix.say(text);
+  const guint64 markup_length = mix.wait_finished(markup).duration;
+  EXPECT_GT(literal_length, 2 * markup_length);
 }
 
 // Items are refused while the element is not running.
@@ -598,10 +659,11 @@ TEST(TtsMix, IdsGoOnAcrossARestart) {
   g_signal_emit_by_name(e, "say", "first", nullptr, FALSE, &id);
   EXPECT_EQ(id, 1u);
   ASSERT_EQ(gst_element_set_state(e, GST_STATE_NULL), GST_STATE_CHANGE_SUCCESS);
-  onair::MessagePtr m = onair::element_test::wait_for_element_message(bus, msg::kFinished, 0);
-  ASSERT_NE(m, nullptr);
-  EXPECT_STREQ(gst_structure_get_string(gst_message_get_structure(m.get()), msg::kReason),
-               msg::kReasonFailed);
+  // Posted by the state change itself, before it returned.
+  const std::vector<StructurePtr> finished =
+      onair::element_test::take_element_messages(bus, msg::kFinished);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_STREQ(gst_structure_get_string(finished[0].get(), msg::kReason), msg::kReasonFailed);
   g_signal_emit_by_name(e, "say", "while stopped", nullptr, FALSE, &id);
   EXPECT_EQ(id, 0u);
   ASSERT_EQ(gst_element_set_state(e, GST_STATE_PAUSED), GST_STATE_CHANGE_SUCCESS);
@@ -635,17 +697,18 @@ TEST(TtsMix, TwoElementsSpeakAtOnce) {
   }
 }
 
-// A loud bed under loud speech at speech-volume 2.5: the limiter keeps every sample within
-// full scale (S16 never wraps).
-TEST(TtsMix, LimiterKeepsTheSumWithinFullScale) {
+// A loud bed under loud speech at speech-volume 2.5: the limiter keeps every sample at or
+// below its ceiling, -1 dBFS (so S16 never wraps).
+TEST(TtsMix, LimiterKeepsTheSumAtOrBelowMinusOneDbfs) {
   auto bed = [](guint64 f, int) { return 0.9 * std::sin(f * 0.05); };
   Mix mix(Format{true, 1}, bed);
   g_object_set(mix.element(), "speech-volume", 2.5, "duck-level", 1.0, nullptr);
   const guint id = mix.push_clip(dc(kRate / 10, 0.8));
   const Event f = mix.wait_finished(id);
-  EXPECT_LE(mix.peak(0, mix.frames_out(), {}), 1.0);
+  const double ceiling = std::pow(10.0, -1.0 / 20);
+  EXPECT_LE(mix.peak(0, mix.frames_out(), {}), ceiling + 1e-6);
   const Event s = mix.find(msg::kStarted, id).value();
-  EXPECT_GT(mix.peak(s.frame, f.frame, {}), 0.99);  // loud, but limited rather than muted
+  EXPECT_GT(mix.peak(s.frame, f.frame, {}), ceiling - 0.01);  // limited rather than muted
 }
 
 // A clip longer than the worker may decode ahead (10 s) is decoded in stretches as it

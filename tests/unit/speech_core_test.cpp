@@ -148,14 +148,14 @@ TEST(Limiter, LeavesQuietSoundBitForBit) {
   Limiter limiter;
   limiter.configure(48000);
   std::vector<float> samples;
-  for (int i = 0; i < 1000; i++) samples.push_back(0.9f * std::sin(i * 0.1f));
+  for (int i = 0; i < 1000; i++) samples.push_back(0.85f * std::sin(i * 0.1f));
   const std::vector<float> before = samples;
   limiter.process(samples.data(), samples.size(), 1);
   EXPECT_EQ(samples, before);
   EXPECT_TRUE(limiter.at_rest());
 }
 
-TEST(Limiter, NeverPassesFullScaleAndRecovers) {
+TEST(Limiter, NeverPassesTheCeilingAndRecovers) {
   Limiter limiter;
   limiter.configure(1000);
   std::mt19937 rng(7);
@@ -233,9 +233,9 @@ TEST(SpeechMixer, S16SaturatesWithoutTheLimiterAndNeverWraps) {
   mixer.enqueue(ItemKind::samples, "", audio_of({0.9f, -0.9f}), false);
   samples = {30000, -30000};
   mixer.process(samples.data(), 2, events);
-  EXPECT_LE(samples[0], 32767);
-  EXPECT_GE(samples[1], -32768);
-  EXPECT_GT(samples[0], 30000);  // limited, not silenced
+  // Limited to the ceiling, -1 dBFS, not silenced.
+  EXPECT_NEAR(samples[0], Limiter::kCeiling * 32768, 1);
+  EXPECT_NEAR(samples[1], -Limiter::kCeiling * 32768, 1);
 }
 
 TEST(SpeechMixer, PlaybackStartsWithTheFirstSamplesAndUnderrunsPlaySilence) {
@@ -341,6 +341,20 @@ TEST(SpeechMixer, InterruptGoesFirstAfterAFadeWithoutTheGap) {
   EXPECT_EQ(run.find(kFinished, 1)->reason, EndReason::interrupted);
   EXPECT_EQ(run.find(kStarted, 3)->offset, 3u);
   EXPECT_EQ(run.find(kStarted, 2)->offset, 6u);
+}
+
+TEST(SpeechMixer, AnInterruptDuringASkipFadeAlsoSkipsTheGap) {
+  MixerConfig c = plain_config();
+  c.fade_frames = 2;
+  c.gap_frames = 5;
+  MixRun run(c);
+  run.mixer.enqueue(ItemKind::samples, "", audio_of(std::vector<float>(10, 1.0f)), false);
+  run.push(1);
+  EXPECT_TRUE(run.mixer.skip());
+  run.mixer.enqueue(ItemKind::samples, "", audio_of({0.5f}), true);
+  run.push(4);
+  EXPECT_EQ(run.find(kFinished, 1)->reason, EndReason::skipped);
+  EXPECT_EQ(run.out, (std::vector<float>{1, 0.5f, 0, 0.5f, 0}));
 }
 
 TEST(SpeechMixer, FailedItemsEndWithTheirError) {

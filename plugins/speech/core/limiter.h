@@ -1,4 +1,8 @@
-// Keeps the mix within full scale without adding latency.
+// Keeps the mix below full scale without adding latency.
+//
+// The ceiling is -1 dBFS, not full scale: the mix usually goes on to a lossy encoder (AAC),
+// whose decoded output overshoots the samples it was given by a fraction of a dB, and -1 dB
+// true peak is the broadcast limit (EBU R 128) that leaves room for it.
 //
 // A look-ahead limiter would need to hold back samples, and the element's output must keep
 // the input's timeline with no added delay. So the gain reacts on the sample itself: when a
@@ -20,7 +24,7 @@ namespace onair::speech {
 
 class Limiter {
  public:
-  static constexpr float kCeiling = 1.0f;
+  static constexpr float kCeiling = 0.891251f;  // -1 dBFS
   static constexpr double kReleaseSeconds = 0.08;
 
   void configure(int rate) {

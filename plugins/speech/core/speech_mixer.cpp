@@ -127,8 +127,11 @@ void SpeechMixer::finish_current(size_t offset, EndReason reason, std::string er
   Playing &p = *current_;
   p.item.audio->cancel();
   events.push_back(finished_event(p.item, offset, p.played, reason, std::move(error)));
-  // The interrupting item is already at the head and goes on at once.
-  gap_left_ = reason == EndReason::interrupted ? 0 : config_.gap_frames;
+  // An interrupting item at the head goes on at once, also when the item it meant to cut
+  // short was already ending for another reason.
+  const bool urgent =
+      reason == EndReason::interrupted || (!queue_.empty() && queue_.front().interrupt);
+  gap_left_ = urgent ? 0 : config_.gap_frames;
   current_.reset();
 }
 
