@@ -1252,7 +1252,7 @@ class Speech(ControlRun):
     def test_say_play_skip_clear_and_status(self):
         r = self.start()
         clip = os.path.join(self.tmp, "ding.wav")
-        write_wav(clip, 3)
+        write_wav(clip, 6)
         self.assertEqual(self.call("POST", "api/say", '{"text":"Hello from the test"}')[::2],
                          (200, {"ok": True, "id": 1}))
         m = r.wait_for(self.STARTED % 1)
@@ -1280,7 +1280,8 @@ class Speech(ControlRun):
                          (200, {"ok": True, "cleared": 1}))
         self.assertEqual(r.wait_for(self.FINISHED % 3).group(1), "cleared")
         # Interrupt: the new line cuts the one playing short.
-        self.call("POST", "api/say", '{"text":"a long line that will not be finished at all"}')
+        self.call("POST", "api/say", '{"text":"a long line that will not be finished at all, '
+                                     'however slowly this machine runs the test today"}')
         r.wait_for(self.STARTED % 4)
         self.assertEqual(self.call("POST", "api/say", '{"text":"urgent","interrupt":true}')[::2],
                          (200, {"ok": True, "id": 5}))
@@ -1352,7 +1353,7 @@ class Speech(ControlRun):
     def test_rate_limit_and_full_queue(self):
         r = self.start()
         statuses = []
-        for n in range(8):
+        for n in range(20):
             status, headers, body = self.call("POST", "api/say",
                                               '{"text":"flood number %d, a line of some length"}'
                                               % n)
@@ -1383,8 +1384,9 @@ class Speech(ControlRun):
         clip = os.path.join(self.tmp, "ding.wav")
         write_wav(clip, 0.5)
         r = self.start("--control", "stdin", http=False, stdin=subprocess.PIPE,
-                       header='at 0: {"cmd":"say","text":"from the schedule"}\n')
-        self.assertEqual(r.wait_for(self.STARTED % 1).group(2), "from the schedule")
+                       header='at 0: {"cmd":"say","text":"from the schedule, a line long enough'
+                              ' to be still playing when the commands come"}\n')
+        self.assertTrue(r.wait_for(self.STARTED % 1).group(2).startswith("from the schedule"))
         r.proc.stdin.write('{"cmd":"say","text":"from a line"}\n'
                            + json.dumps({"cmd": "play", "path": clip}) + "\n"
                            '{"cmd":"say","text":""}\n'
