@@ -26,6 +26,10 @@ constexpr KindName kKinds[] = {
     {CommandKind::kClearAlerts, "clear-alerts"},
     {CommandKind::kReconnect, "reconnect"},
     {CommandKind::kCapture, "capture"},
+    {CommandKind::kSay, "say"},
+    {CommandKind::kPlay, "play"},
+    {CommandKind::kSpeechSkip, "speech-skip"},
+    {CommandKind::kSpeechClear, "speech-clear"},
 };
 
 const char *const kAlertTypes[] = {"info", "success", "warning", "error"};
@@ -51,6 +55,13 @@ std::vector<std::string> fields_of(CommandKind kind) {
       return {"output"};
     case CommandKind::kCapture:
       return {"detector"};
+    case CommandKind::kSay:
+      return {"text", "voice", "interrupt"};
+    case CommandKind::kPlay:
+      return {"path", "interrupt"};
+    case CommandKind::kSpeechSkip:
+    case CommandKind::kSpeechClear:
+      return {};
   }
   return {};
 }
@@ -108,6 +119,13 @@ std::optional<double> number_field(const JsonFields &fields, const std::string &
   return v->number;
 }
 
+std::optional<bool> bool_field(const JsonFields &fields, const std::string &name) {
+  const JsonValue *v = find(fields, name);
+  if (!v) return std::nullopt;
+  if (v->type != JsonValue::Type::kBool) bad(quoted(name) + " must be true or false");
+  return v->boolean;
+}
+
 template <size_t N>
 std::optional<std::string> choice_field(const JsonFields &fields, const std::string &name,
                                         const char *const (&choices)[N]) {
@@ -145,6 +163,29 @@ std::optional<CommandKind> command_named(std::string_view name) {
   return std::nullopt;
 }
 
+bool is_overlay_command(CommandKind kind) {
+  switch (kind) {
+    case CommandKind::kChat:
+    case CommandKind::kAlert:
+    case CommandKind::kStatus:
+    case CommandKind::kLogo:
+    case CommandKind::kClearChat:
+    case CommandKind::kClearAlerts:
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool is_speech_command(CommandKind kind) {
+  return queues_speech(kind) || kind == CommandKind::kSpeechSkip ||
+         kind == CommandKind::kSpeechClear;
+}
+
+bool queues_speech(CommandKind kind) {
+  return kind == CommandKind::kSay || kind == CommandKind::kPlay;
+}
+
 ControlCommand command_from_fields(const JsonFields &fields, std::optional<CommandKind> kind) {
   for (size_t i = 0; i < fields.size(); i++)
     for (size_t j = 0; j < i; j++)
@@ -167,8 +208,7 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
   ControlCommand c;
   c.kind = *kind;
   std::vector<std::string> allowed = fields_of(c.kind);
-  if (c.kind != CommandKind::kReconnect && c.kind != CommandKind::kCapture)
-    allowed.emplace_back("overlay");
+  if (is_overlay_command(c.kind)) allowed.emplace_back("overlay");
   for (const auto &field : fields) {
     const std::string &name = field.first;
     if (std::find(allowed.begin(), allowed.end(), name) != allowed.end()) continue;
@@ -214,6 +254,23 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
       break;
     case CommandKind::kCapture:
       if (auto detector = text_field(fields, "detector", 0, kMaxNameBytes)) c.detector = *detector;
+      break;
+    case CommandKind::kSay:
+      c.text = required_text(fields, "text", kMaxSpeechChars);
+      if (is_blank(c.text)) bad("\"text\" has nothing to say (only spaces)");
+      if (auto voice = text_field(fields, "voice", kMaxVoiceChars)) c.voice = *voice;
+      c.interrupt = bool_field(fields, "interrupt").value_or(false);
+      break;
+    case CommandKind::kPlay:
+      if (auto path = text_field(fields, "path", 0, kMaxClipPathBytes))
+        c.path = *path;
+      else
+        bad("missing \"path\"");
+      if (c.path.empty()) bad("\"path\" is empty");
+      c.interrupt = bool_field(fields, "interrupt").value_or(false);
+      break;
+    case CommandKind::kSpeechSkip:
+    case CommandKind::kSpeechClear:
       break;
   }
   return c;

@@ -1,6 +1,7 @@
 // The control commands that drive broadcastoverlay elements (chat lines,
 // alerts, the status line, the logo), resilientrtmpsink outputs
-// (reconnect) and scenedetect elements (capture): what each carries and the rules its fields
+// (reconnect), scenedetect elements (capture) and the ttsmix speech element
+// (say, play, skip, clear): what each carries and the rules its fields
 // follow. Every control channel (HTTP API, standard input, Unix socket, scheduled lines in pipeline
 // files) builds them from JSON the same way. See docs/api.md.
 #pragma once
@@ -26,6 +27,11 @@ using overlay::kMaxUserChars;
 inline constexpr size_t kMaxNameBytes = 256;       // overlay element name
 inline constexpr size_t kMaxLocationBytes = 4096;  // logo path
 inline constexpr double kMaxAlertSeconds = 60;
+// Speech: a line of text as long as a chat line (well under ttsmix's 4096
+// bytes), a voice name, and a clip's path.
+inline constexpr size_t kMaxSpeechChars = kMaxChatChars;
+inline constexpr size_t kMaxVoiceChars = 64;
+inline constexpr size_t kMaxClipPathBytes = kMaxLocationBytes;
 
 // A refused command: an HTTP status (400, 401, 404, 405, 409, 413, 429, 500)
 // and a one-line message that never repeats a secret.
@@ -47,12 +53,23 @@ enum class CommandKind {
   kClearChat,
   kClearAlerts,
   kReconnect,
-  kCapture
+  kCapture,
+  kSay,
+  kPlay,
+  kSpeechSkip,
+  kSpeechClear
 };
 
-// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect", "capture".
+// "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect", "capture",
+// "say", "play", "speech-skip", "speech-clear".
 const char *command_name(CommandKind kind);
 std::optional<CommandKind> command_named(std::string_view name);
+// The commands that act on a broadcastoverlay (and take "overlay").
+bool is_overlay_command(CommandKind kind);
+// The commands for the ttsmix speech element.
+bool is_speech_command(CommandKind kind);
+// The commands that queue an item on the speech element (rate limited on their own).
+bool queues_speech(CommandKind kind);
 
 struct ControlCommand {
   CommandKind kind = CommandKind::kChat;
@@ -75,6 +92,11 @@ struct ControlCommand {
   std::string output;
   // capture: the scenedetect element's name; empty: "scenes" or the only one.
   std::string detector;
+  // say: text and voice ("" the element's own); play: path. Both may cut
+  // the item playing short and go first.
+  std::string voice;
+  std::string path;
+  bool interrupt = false;
 };
 
 // Builds and checks a command from the members of a JSON object. With `kind`

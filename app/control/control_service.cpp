@@ -7,16 +7,29 @@
 namespace onair::app {
 
 ControlService::ControlService(Apply apply, Clock clock, RateLimiter limiter,
-                               const Redactor *redact)
-    : apply_(std::move(apply)), clock_(std::move(clock)), limiter_(limiter), redact_(redact) {}
+                               const Redactor *redact, RateLimiter speech_limiter)
+    : apply_(std::move(apply)),
+      clock_(std::move(clock)),
+      limiter_(limiter),
+      redact_(redact),
+      speech_limiter_(speech_limiter) {}
 
 ControlResult ControlService::run(const std::function<ControlCommand()> &parse, bool limited) {
   try {
     if (limited && !limiter_.allow(clock_()))
       throw ControlError(429, "too many commands: at most " + format_number(limiter_.rate()) +
                                   " a second, " + format_number(limiter_.burst()) + " at once");
+    const ControlCommand command = parse();
+    // Only items the element took count against the speech limit: a refused
+    // one fills no queue (and the shared limit bounds those).
+    const bool speech = limited && queues_speech(command.kind);
+    if (speech && speech_limiter_.wait_time(clock_()) > 0)
+      throw ControlError(429, "too much speech: at most " + format_number(speech_limiter_.rate()) +
+                                  " a second, " + format_number(speech_limiter_.burst()) +
+                                  " at once");
     ControlResult result;
-    result.fields = apply_(parse());
+    result.fields = apply_(command);
+    if (speech) speech_limiter_.allow(clock_());
     return result;
   } catch (const ControlError &e) {
     return {e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what())};

@@ -1,5 +1,6 @@
 // One service answers the commands of every control channel in the same way:
-// the shared rate limit, then parsing, then applying.
+// the shared rate limit, then parsing, the speech limit for what queues
+// speech, then applying.
 #pragma once
 
 #include <functional>
@@ -21,9 +22,16 @@ class ControlService {
   using Clock = std::function<double()>;  // seconds, monotonic
 
   // `redact` (when given) hides secrets in the messages of refusals, which may
-  // repeat what the client sent.
+  // repeat what the client sent. `speech_limiter` counts only the items the
+  // speech element took (say, play), so a chat flood cannot fill the speech
+  // queue while other commands go on.
   ControlService(Apply apply, Clock clock, RateLimiter limiter = RateLimiter(),
-                 const Redactor *redact = nullptr);
+                 const Redactor *redact = nullptr,
+                 RateLimiter speech_limiter = RateLimiter(kSpeechRate, kSpeechBurst));
+
+  // Items queued on the speech element: one a second on average, 5 at once.
+  static constexpr double kSpeechRate = 1;
+  static constexpr double kSpeechBurst = 5;
 
   ControlResult http(CommandKind kind, std::string_view body, bool empty_is_object);
   // One line of the line protocol; blank lines are not commands (nullopt-like:
@@ -41,6 +49,7 @@ class ControlService {
   Clock clock_;
   RateLimiter limiter_;
   const Redactor *redact_;
+  RateLimiter speech_limiter_;
 };
 
 }  // namespace onair::app

@@ -155,6 +155,10 @@ void OverlayControl::apply(const ControlCommand &c) {
       break;
     case CommandKind::kReconnect:
     case CommandKind::kCapture:
+    case CommandKind::kSay:
+    case CommandKind::kPlay:
+    case CommandKind::kSpeechSkip:
+    case CommandKind::kSpeechClear:
       throw ControlError(500, std::string(command_name(c.kind)) + " is not a command for overlays");
   }
 }

@@ -9,6 +9,7 @@
 #include "control/overlay_control.h"
 #include "control/scene_control.h"
 #include "control/scheduled_commands.h"
+#include "control/speech_control.h"
 #include "common/json_string.h"
 #include "http/run_server.h"
 
@@ -18,11 +19,13 @@ struct ControlServices::Impl {
   explicit Impl(const RunContext &context)
       : run(context),
         overlays(run.pipeline),
+        speech(run.pipeline),
         // Every control channel goes through one service and one rate limit.
         control(
             [this](const ControlCommand &c) -> std::string {
               if (c.kind == CommandKind::kCapture)
                 return "\"id\":" + json_string(capture_snapshot(run.pipeline, c.detector));
+              if (is_speech_command(c.kind)) return speech.apply(c);
               if (c.kind == CommandKind::kReconnect)
                 reconnect_outputs(run.pipeline, c.output);
               else
@@ -47,6 +50,7 @@ struct ControlServices::Impl {
 
   const RunContext run;  // a copy: the caller's may be a temporary
   OverlayControl overlays;
+  SpeechControl speech;
   ControlService control;
   ScheduledCommands schedule;
   std::optional<RunServer> server;

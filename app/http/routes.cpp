@@ -7,7 +7,8 @@ namespace onair::app {
 
 bool is_control_path(std::string_view path) {
   return path == "/api/overlay" || path.rfind("/api/overlay/", 0) == 0 || path == "/api/outputs" ||
-         path.rfind("/api/outputs/", 0) == 0 || path == "/api/capture";
+         path.rfind("/api/outputs/", 0) == 0 || path == "/api/capture" || path == "/api/say" ||
+         path == "/api/play" || path == "/api/speech" || path.rfind("/api/speech/", 0) == 0;
 }
 
 bool is_sessions_path(std::string_view path) {
@@ -77,6 +78,14 @@ ApiRoute control_route(std::string_view path, std::string_view method) {
     methods = {{"POST", CommandKind::kReconnect}};
   else if (path == "/api/capture")
     methods = {{"POST", CommandKind::kCapture}};
+  else if (path == "/api/say")
+    methods = {{"POST", CommandKind::kSay}};
+  else if (path == "/api/play")
+    methods = {{"POST", CommandKind::kPlay}};
+  else if (path == "/api/speech/skip")
+    methods = {{"POST", CommandKind::kSpeechSkip}};
+  else if (path == "/api/speech")
+    methods = {{"DELETE", CommandKind::kSpeechClear}};
   else
     return r;
   r.found = true;
@@ -85,8 +94,8 @@ ApiRoute control_route(std::string_view path, std::string_view method) {
     if (method == name) {
       r.allowed = true;
       r.kind = kind;
-      r.empty_body_ok =
-          name == "DELETE" || kind == CommandKind::kReconnect || kind == CommandKind::kCapture;
+      r.empty_body_ok = name == "DELETE" || kind == CommandKind::kReconnect ||
+                        kind == CommandKind::kCapture || kind == CommandKind::kSpeechSkip;
     }
   }
   return r;

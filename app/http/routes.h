@@ -9,15 +9,15 @@
 
 namespace onair::app {
 
-// The control API's paths (/api/overlay..., /api/outputs/reconnect): what
-// `method` on `path` does.
+// The control API's paths (/api/overlay..., /api/outputs/reconnect,
+// /api/capture, /api/say, /api/play, /api/speech...): what `method` on `path` does.
 struct ApiRoute {
   bool found = false;               // a path of the control API
   std::string allow;                // the methods it answers ("GET, HEAD", "POST, DELETE", ...)
   bool allowed = false;             // `method` is one of them
   bool list = false;                // GET /api/overlay
   std::optional<CommandKind> kind;  // the command, for the others
-  bool empty_body_ok = false;       // DELETE and reconnect: no body means {}
+  bool empty_body_ok = false;       // DELETE, reconnect, capture, skip: no body means {}
 };
 ApiRoute control_route(std::string_view path, std::string_view method);
 // Paths that belong to the control API (token required, JSON answers).

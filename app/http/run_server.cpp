@@ -50,10 +50,11 @@ std::string hidden_token(const RunContext &run, const std::string &token_file) {
   return token;
 }
 
-// What the control API acts on: broadcastoverlay elements (/api/overlay) and
-// network outputs (/api/outputs/reconnect).
+// What the control API acts on: broadcastoverlay elements (/api/overlay),
+// network outputs (/api/outputs/reconnect), scene detectors (/api/capture) and
+// the speech element (/api/say, /api/play, /api/speech).
 bool has_controls(GstElement *pipeline) {
-  for (const char *factory : {"broadcastoverlay", "resilientrtmpsink", "scenedetect"})
+  for (const char *factory : {"broadcastoverlay", "resilientrtmpsink", "scenedetect", "ttsmix"})
     if (!elements_made_by(pipeline, factory).empty()) return true;
   return false;
 }

@@ -19,6 +19,7 @@
 #include "run/elements.h"
 #include "run/input_messages.h"
 #include "run/main_context.h"
+#include "run/speech_messages.h"
 #include "web/webstreamsink_messages.h"
 
 namespace onair::app {
@@ -39,6 +40,15 @@ StructurePtr stats_of(GstElement *element) {
 void read_uint64(const GstStructure *s, const char *field, uint64_t &out) {
   guint64 v = 0;
   if (gst_structure_get_uint64(s, field, &v)) out = v;
+}
+
+// A readable property of `element` of type `type`, into `out` (left alone
+// when the element has no such property).
+template <typename T>
+void read_property(GstElement *element, const char *name, GType type, T &out) {
+  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
+  if (!spec || spec->value_type != type || !(spec->flags & G_PARAM_READABLE)) return;
+  g_object_get(element, name, &out, nullptr);
 }
 
 // "/pipeline0/filesrc0": the names from the top bin down.
@@ -146,6 +156,33 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   inputs_ = elements_made_by(pipeline_, "feedsrc");
   // Streams served to browsers; their viewers.
   streams_ = elements_made_by(pipeline_, "webstreamsink");
+  // Speech mixed into the sound; what it says and what waits.
+  speech_ = elements_made_by(pipeline_, "ttsmix");
+}
+
+SpeechFigures Runner::read_speech(GstElement *speech) const {
+  SpeechFigures sp;
+  sp.name = GST_OBJECT_NAME(speech);
+  gchar *speaking = nullptr;
+  read_property(speech, "speaking", G_TYPE_STRING, speaking);
+  if (speaking) sp.speaking = speaking;
+  g_free(speaking);
+  guint u32 = 0;
+  read_property(speech, "speaking-id", G_TYPE_UINT, u32);
+  sp.speaking_id = u32;
+  u32 = 0;
+  read_property(speech, "queue-length", G_TYPE_UINT, u32);
+  sp.queue_length = u32;
+  guint64 u64 = 0;
+  read_property(speech, "items-played", G_TYPE_UINT64, u64);
+  sp.played = u64;
+  u64 = 0;
+  read_property(speech, "items-refused", G_TYPE_UINT64, u64);
+  sp.refused = u64;
+  u64 = 0;
+  read_property(speech, "items-failed", G_TYPE_UINT64, u64);
+  sp.failed = u64;
+  return sp;
 }
 
 StreamFigures Runner::read_stream(GstElement *stream) const {
@@ -227,6 +264,7 @@ Status Runner::status() const {
   for (const auto &[name, element] : outputs_) s.outputs.push_back(read_output(element.get()));
   for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
   for (const auto &[name, element] : streams_) s.streams.push_back(read_stream(element.get()));
+  for (const auto &[name, element] : speech_) s.speech.push_back(read_speech(element.get()));
   for (const auto &figures : status_figures_) figures(s);
   return s;
 }
@@ -423,6 +461,7 @@ void Runner::handle_element(GstMessage *message) {
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;
+  if (show_speech_message(message, console_)) return;
   if (scenes_.count(message)) return;
   if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)
     return;

@@ -76,6 +76,7 @@ class Runner {
   OutputFigures read_output(GstElement *output) const;
   InputFigures read_input(GstElement *input) const;
   StreamFigures read_stream(GstElement *stream) const;
+  SpeechFigures read_speech(GstElement *speech) const;
   void finish(int exit_code);
 
   GstElement *pipeline_;
@@ -87,6 +88,7 @@ class Runner {
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
   std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
   std::map<std::string, ElementPtr> streams_;  // streams served to browsers, by name
+  std::map<std::string, ElementPtr> speech_;   // speech elements (ttsmix), by name
   DanglingBranches dangling_{pipeline_};
   SceneSummary scenes_{pipeline_};
   std::chrono::steady_clock::time_point started_{};

@@ -5,6 +5,7 @@
 
 #include "common/json_string.h"
 #include "common/redactor.h"
+#include "common/text.h"
 
 namespace onair::app {
 
@@ -107,6 +108,22 @@ std::string status_json(const Status &s) {
     j += ",\"dropped\":" + std::to_string(st.dropped) + "}";
   }
   j += "]";
+  // Only a pipeline with a speech element has these.
+  if (!s.speech.empty()) {
+    j += ",\"speech\":[";
+    for (size_t i = 0; i < s.speech.size(); i++) {
+      const SpeechFigures &sp = s.speech[i];
+      if (i) j += ",";
+      j += "{\"name\":" + json_string(sp.name);
+      j += ",\"speaking\":" + (sp.speaking_id ? json_string(sp.speaking) : "null");
+      j += ",\"speaking_id\":" + (sp.speaking_id ? std::to_string(sp.speaking_id) : "null");
+      j += ",\"queue_length\":" + std::to_string(sp.queue_length);
+      j += ",\"played\":" + std::to_string(sp.played);
+      j += ",\"refused\":" + std::to_string(sp.refused);
+      j += ",\"failed\":" + std::to_string(sp.failed) + "}";
+    }
+    j += "]";
+  }
   // Only a run that records a session has one.
   if (const auto &session = s.session) {
     j += ",\"session\":{\"id\":" + json_string(session->id);
@@ -262,6 +279,24 @@ std::string metrics_text(const Status &s) {
   per_stream("onair_stream_dropped_total", "counter",
              "Frames dropped for browsers that fell behind.",
              [](const StreamFigures &st) { return st.dropped; });
+
+  if (!s.speech.empty()) {
+    w.header("onair_speech_items_total", "counter",
+             "Speech items and clips by how they ended: played to the end, refused, failed.");
+    for (const SpeechFigures &sp : s.speech)
+      for (const auto &[result, count] :
+           {std::pair{"played", sp.played}, std::pair{"refused", sp.refused},
+            std::pair{"failed", sp.failed}})
+        w.sample("onair_speech_items_total",
+                 ",speech=" + label(sp.name) + ",result=" + label(result),
+                 static_cast<double>(count));
+    w.header("onair_speech_queue_length", "gauge", "Speech items waiting.");
+    for (const SpeechFigures &sp : s.speech)
+      w.sample("onair_speech_queue_length", ",speech=" + label(sp.name), sp.queue_length);
+    w.header("onair_speech_speaking", "gauge", "1 while a speech item or clip plays.");
+    for (const SpeechFigures &sp : s.speech)
+      w.sample("onair_speech_speaking", ",speech=" + label(sp.name), sp.speaking_id ? 1 : 0);
+  }
   return w.out;
 }
 
@@ -277,6 +312,8 @@ Status redacted(Status s, const Redactor &redact) {
   for (InputFigures &in : s.inputs) in.name = redact(in.name);
   for (StreamFigures &st : s.streams)
     for (std::string *text : {&st.name, &st.path}) *text = redact(*text);
+  for (SpeechFigures &sp : s.speech)
+    for (std::string *text : {&sp.name, &sp.speaking}) *text = redact(*text);
   return s;
 }
 
@@ -313,6 +350,14 @@ std::string status_line(const Status &s) {
     if (!in.connected) line += " no writer";
     if (in.stalled) line += " STALLED";
     if (in.frames_refused) line += " refused " + std::to_string(in.frames_refused);
+  }
+  // Speech: what is said now and how much waits.
+  for (const SpeechFigures &sp : s.speech) {
+    line += " | " + sp.name;
+    line += sp.speaking_id ? " #" + std::to_string(sp.speaking_id) + " \"" +
+                                 printable_excerpt(sp.speaking, 30) + "\""
+                           : std::string(" idle");
+    if (sp.queue_length) line += " +" + std::to_string(sp.queue_length) + " waiting";
   }
   // Streams to browsers: the clients of each one that has some. A browser
   // usually holds two (frames and sound), so there is no sum.

@@ -65,6 +65,17 @@ struct StreamFigures {
   uint64_t dropped = 0;  // frames dropped for clients that fell behind
 };
 
+// The latest figures of one speech element (ttsmix's read-only properties).
+struct SpeechFigures {
+  std::string name;
+  std::string speaking;       // excerpt of the item playing now; empty when idle
+  uint32_t speaking_id = 0;   // its id; 0 when idle
+  uint32_t queue_length = 0;  // items waiting
+  uint64_t played = 0;        // items that played to their end
+  uint64_t refused = 0;       // items refused (queue full, bad text, missing clip)
+  uint64_t failed = 0;        // items that could not be synthesised or decoded
+};
+
 // The recording session of the run (run/session_recorder.h), if it records one.
 struct SessionFigures {
   std::string id;
@@ -84,6 +95,7 @@ struct Status {
   std::vector<OutputFigures> outputs;    // in name order
   std::vector<InputFigures> inputs;      // in name order
   std::vector<StreamFigures> streams;    // in name order
+  std::vector<SpeechFigures> speech;     // in name order; in the JSON only when there is one
   std::optional<SessionFigures> session;
 };
 

@@ -219,7 +219,7 @@ class Injection(TempDirTest):
         hostile = 'x" ! fakesink name=evil "y'
         code, out, err = run("check", "demo", "-s", "title=" + hostile)
         self.assertEqual(code, 0, err)
-        self.assertIn("pipeline builds with 19 elements", out)
+        self.assertIn("pipeline builds with 20 elements", out)
         self.assertNotIn("evil (", out)
         self.assertIn('status="x\\" ! fakesink name=evil \\"y \u00b7 {time}"', out)
 
@@ -1201,6 +1201,292 @@ class ControlLines(ControlRun):
         self.assertIn("a file that is not a socket is there", err)
         with open(path) as f:
             self.assertEqual(f.read(), "data")
+
+
+def element_available(launch):
+    """Whether `launch` builds in the registry the tests use (the app is asked)."""
+    import tempfile
+    with tempfile.TemporaryDirectory(prefix="onair-probe-") as d:
+        path = write_pipeline(d, "probe", "name: probe\n---\n" + launch + "\n")
+        try:
+            return run("check", path)[0] == 0
+        except subprocess.TimeoutExpired:
+            return False
+
+
+HAVE_TTSMIX = element_available("audiotestsrc ! ttsmix ! fakesink")
+
+
+def write_wav(path, seconds, rate=48000, amplitude=0.5, freq=1000):
+    """A mono 16-bit WAV of a sine tone (the clip `play` is given)."""
+    import math
+    import struct
+    import wave
+    with wave.open(path, "wb") as w:
+        w.setnchannels(1)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        w.writeframes(b"".join(
+            struct.pack("<h", int(amplitude * 32767 * math.sin(2 * math.pi * freq * n / rate)))
+            for n in range(int(seconds * rate))))
+
+
+@unittest.skipUnless(HAVE_TTSMIX, "ttsmix is not built")
+class Speech(ControlRun):
+    """Speech commands on a small live pipeline with a ttsmix named speech."""
+
+    BODY = """
+        audiotestsrc is-live=true wave=silence
+          ! audio/x-raw,format=S16LE,layout=interleaved,rate=48000,channels=2
+          ! ttsmix name=speech ! fakesink
+        """
+    STARTED = r"^speech: #%d started at [0-9.]+ s \((\w+)\): \"(.*)\"$"
+    FINISHED = r"^(?:warning: )?speech: #%d finished at [0-9.]+ s \((\w+)"
+
+    def start(self, *extra, header="", body=None, **kwargs):
+        return super().start(*extra, header=header, body=body or self.BODY, **kwargs)
+
+    def call(self, method, path, body=None, token=True):
+        return api(self.url, method, path, body, token=self.token if token else None)
+
+    def test_say_play_skip_clear_and_status(self):
+        r = self.start()
+        clip = os.path.join(self.tmp, "ding.wav")
+        write_wav(clip, 6)
+        self.assertEqual(self.call("POST", "api/say", '{"text":"Hello from the test"}')[::2],
+                         (200, {"ok": True, "id": 1}))
+        m = r.wait_for(self.STARTED % 1)
+        self.assertEqual(m.groups(), ("speech", "Hello from the test"))
+        self.assertEqual(r.wait_for(self.FINISHED % 1).group(1), "done")
+        # A clip, then a line that waits behind it; skip ends the clip, clear the line.
+        status, _, body = self.call("POST", "api/play", json.dumps({"path": clip}))
+        self.assertEqual((status, body), (200, {"ok": True, "id": 2}))
+        self.assertEqual(r.wait_for(self.STARTED % 2).groups(), ("clip", "ding.wav"))
+        status, _, body = self.call("POST", "api/say",
+                                    '{"text":"waiting behind the clip","voice":"en"}')
+        self.assertEqual((status, body), (200, {"ok": True, "id": 3}))
+        status, _, s = api(self.url, "GET", "api/status")
+        (speech,) = s["speech"]
+        self.assertEqual((speech["name"], speech["speaking_id"], speech["speaking"],
+                          speech["queue_length"]), ("speech", 2, "ding.wav", 1))
+        _, _, metrics = http_get(self.url + "metrics")
+        self.assertIn(b'onair_speech_queue_length{pipeline="ctl",speech="speech"} 1\n', metrics)
+        self.assertIn(b'onair_speech_speaking{pipeline="ctl",speech="speech"} 1\n', metrics)
+        self.assertEqual(self.call("POST", "api/speech/skip")[::2],
+                         (200, {"ok": True, "skipped": True}))
+        self.assertEqual(r.wait_for(self.FINISHED % 2).group(1), "skipped")
+        r.wait_for(self.STARTED % 3)
+        self.assertEqual(self.call("DELETE", "api/speech")[::2],
+                         (200, {"ok": True, "cleared": 1}))
+        self.assertEqual(r.wait_for(self.FINISHED % 3).group(1), "cleared")
+        # Interrupt: the new line cuts the one playing short.
+        self.call("POST", "api/say", '{"text":"a long line that will not be finished at all, '
+                                     'however slowly this machine runs the test today"}')
+        r.wait_for(self.STARTED % 4)
+        self.assertEqual(self.call("POST", "api/say", '{"text":"urgent","interrupt":true}')[::2],
+                         (200, {"ok": True, "id": 5}))
+        self.assertEqual(r.wait_for(self.FINISHED % 4).group(1), "interrupted")
+        self.assertEqual(r.wait_for(self.FINISHED % 5).group(1), "done")
+        self.assertEqual(self.call("POST", "api/speech/skip", "{}")[::2],
+                         (200, {"ok": True, "skipped": False}))
+        status, _, s = api(self.url, "GET", "api/status")
+        self.assertEqual((s["speech"][0]["speaking"], s["speech"][0]["speaking_id"],
+                          s["speech"][0]["queue_length"], s["speech"][0]["played"]),
+                         (None, None, 0, 2))
+        _, _, metrics = http_get(self.url + "metrics")
+        self.assertIn(b'onair_speech_items_total{pipeline="ctl",speech="speech",result="played"} 2\n',
+                      metrics)
+        self.assert_still_playing()
+        self.stop(r)
+
+    def test_refusals(self):
+        r = self.start()
+
+        def refused(method, path, body, expected_status, fragment, token=True):
+            status, _, reply = self.call(method, path, body, token)
+            self.assertEqual(status, expected_status, (path, (body or "")[:80], reply))
+            self.assertEqual(reply["ok"], False)
+            self.assertIn(fragment, reply["error"])
+
+        for method, path in [("POST", "api/say"), ("POST", "api/play"),
+                             ("POST", "api/speech/skip"), ("DELETE", "api/speech")]:
+            refused(method, path, '{"text":"x","path":"/x"}', 401, "token", token=False)
+        refused("POST", "api/say", '{"text":""}', 400, '"text" is empty')
+        refused("POST", "api/say", '{"text":"   "}', 400, "nothing to say")
+        refused("POST", "api/say", '{}', 400, 'missing "text"')
+        refused("POST", "api/say", '{"text":"' + "x" * 501 + '"}', 400, "longer than 500")
+        refused("POST", "api/say", '{"text":"' + "x" * 20000 + '"}', 413, "16 KiB")
+        refused("POST", "api/say", b'{"text":"caf\xe9"}', 400, "not valid UTF-8")
+        refused("POST", "api/say", '{"text":"two\\nlines"}', 400, "control characters")
+        refused("POST", "api/say", '{"text":"bell\\u0007"}', 400, "control characters")
+        refused("POST", "api/say", '{"text":"x","interrupt":"yes"}', 400, "true or false")
+        refused("POST", "api/say", '{"text":"x","voice":"no-such-voice"}', 400,
+                "refused the text")
+        refused("POST", "api/play", '{"path":"/nonexistent/clip.wav"}', 400, "no such file")
+        refused("POST", "api/play", json.dumps({"path": self.tmp}), 400, "not a regular file")
+        text_file = os.path.join(self.tmp, "notes.txt")
+        with open(text_file, "w") as f:
+            f.write("this is not sound at all, just a few words of text\n" * 20)
+        refused("POST", "api/play", json.dumps({"path": text_file}), 400, "not a sound file")
+        empty = os.path.join(self.tmp, "empty.wav")
+        open(empty, "wb").close()
+        refused("POST", "api/play", json.dumps({"path": empty}), 400, "empty")
+        refused("GET", "api/say", None, 405, "not allowed")
+        refused("POST", "api/speech", "{}", 405, "not allowed")
+        # A clip that looks like a WAV but is not: accepted, then it fails, and the sound goes on.
+        corrupt = os.path.join(self.tmp, "corrupt.wav")
+        with open(corrupt, "wb") as f:
+            f.write(b"RIFF\xff\xff\xff\x7fWAVEfmt " + bytes(range(256)) * 40)
+        status, _, body = self.call("POST", "api/play", json.dumps({"path": corrupt}))
+        self.assertEqual(status, 200, body)
+        self.assertEqual(r.wait_for(self.FINISHED % body["id"]).group(1), "failed")
+        r.wait_for(r'^warning: speech: refused \(speech\): .*voice.*: "x"$')
+        self.assert_still_playing()
+        _, _, metrics = http_get(self.url + "metrics")
+        self.assertIn(b'onair_speech_items_total{pipeline="ctl",speech="speech",result="failed"} 1\n',
+                      metrics)
+        self.assertIn(b'onair_speech_items_total{pipeline="ctl",speech="speech",result="refused"} 1\n',
+                      metrics)
+        out, err = self.stop(r)
+        self.assertNotIn(self.token, out + err)
+
+    def test_rate_limit_and_full_queue(self):
+        r = self.start()
+        statuses = []
+        for n in range(20):
+            status, headers, body = self.call("POST", "api/say",
+                                              '{"text":"flood number %d, a line of some length"}'
+                                              % n)
+            statuses.append(status)
+            if status == 429:
+                self.assertEqual(headers["Retry-After"], "1")
+                self.assertIn("too much speech", body["error"])
+                break
+        # The burst of 5 goes through at once, then the speech limit answers (other
+        # commands still go).
+        self.assertEqual(statuses[:5], [200] * 5)
+        self.assertEqual(statuses[-1], 429)
+        self.assertEqual(self.call("POST", "api/speech/skip")[0], 200)
+        self.stop(r)
+        # A queue of 2: the third waiting item is refused with 429 and the queue's size.
+        r = self.start(body=self.BODY.replace("ttsmix name=speech", "ttsmix name=speech max-queue=2"))
+        self.assertEqual(self.call("POST", "api/say", '{"text":"the item playing"}')[0], 200)
+        r.wait_for(self.STARTED % 1)
+        replies = [self.call("POST", "api/say", '{"text":"item %d of a queue that fills up"}' % n)
+                   for n in range(3)]
+        self.assertEqual([status for status, _, _ in replies[:2]], [200, 200])
+        self.assertEqual(replies[2][0], 429, replies[2][2])
+        self.assertIn("queue is full", replies[2][2]["error"])
+        r.wait_for(r'^warning: speech: refused \(speech\): .*full.*: "item 2 of')
+        self.stop(r)
+
+    def test_line_commands_and_schedule(self):
+        clip = os.path.join(self.tmp, "ding.wav")
+        write_wav(clip, 0.5)
+        r = self.start("--control", "stdin", http=False, stdin=subprocess.PIPE,
+                       header='at 0: {"cmd":"say","text":"from the schedule, a line long enough'
+                              ' to be still playing when the commands come"}\n')
+        self.assertTrue(r.wait_for(self.STARTED % 1).group(2).startswith("from the schedule"))
+        r.proc.stdin.write('{"cmd":"say","text":"from a line"}\n'
+                           + json.dumps({"cmd": "play", "path": clip}) + "\n"
+                           '{"cmd":"say","text":""}\n'
+                           '{"cmd":"play","path":"/nonexistent.wav"}\n'
+                           '{"cmd":"speech-skip"}\n'
+                           '{"cmd":"speech-clear"}\n')
+        r.proc.stdin.flush()
+        got = [json.loads(r.proc.stdout.readline()) for _ in range(6)]
+        self.assertEqual(got[0], {"ok": True, "id": 2})
+        self.assertEqual(got[1], {"ok": True, "id": 3})
+        self.assertEqual(got[2], {"ok": False, "status": 400, "error": '"text" is empty'})
+        self.assertEqual(got[3], {"ok": False, "status": 400, "error": '"path": no such file'})
+        self.assertEqual(got[4], {"ok": True, "skipped": True})
+        self.assertEqual(got[5], {"ok": True, "cleared": 2})
+        self.assertEqual(r.wait_for(self.FINISHED % 1).group(1), "skipped")
+        self.assertEqual(r.wait_for(self.FINISHED % 2).group(1), "cleared")
+        self.assertEqual(r.wait_for(self.FINISHED % 3).group(1), "cleared")
+        r.interrupt()
+        self.assertEqual(r.proc.wait(timeout=DEADLINE), 0)
+
+    def test_without_ttsmix_the_commands_answer_409(self):
+        r = self.start(body="audiotestsrc is-live=true ! fakesink")
+        for method, path, body in [("POST", "api/say", '{"text":"hello"}'),
+                                   ("POST", "api/speech/skip", ""),
+                                   ("DELETE", "api/speech", "")]:
+            status, _, reply = self.call(method, path, body)
+            self.assertEqual(status, 409, (path, reply))
+            self.assertIn("no ttsmix in this pipeline", reply["error"])
+        status, _, s = api(self.url, "GET", "api/status")
+        self.assertNotIn("speech", s)
+        self.stop(r)
+
+
+def speech_windows(pcm, rate, window=0.05, threshold=0.01):
+    """Start times (s) of the windows of mono S16LE `pcm` whose RMS is over `threshold`."""
+    import array
+    import math
+    samples = array.array("h", pcm)
+    n = int(rate * window)
+    found = []
+    for start in range(0, len(samples) - n, n):
+        chunk = samples[start:start + n]
+        rms = math.sqrt(sum(x * x for x in chunk) / n) / 32768
+        if rms > threshold:
+            found.append(start / rate)
+    return found
+
+
+@unittest.skipUnless(HAVE_TTSMIX, "ttsmix is not built")
+class SpeechDemo(TempDirTest):
+    def test_demo_says_a_line_heard_in_the_hls_sound(self):
+        r = Running("demo", "--no-http", "--control", "stdin", "--output-dir", self.out,
+                    "--status-interval", "0", "-s", "width=320", "-s", "height=180",
+                    stdin=subprocess.PIPE)
+        try:
+            run_dir = r.wait_for(r"^output: (.*)$").group(1)
+            # The demo's own welcome, scheduled two seconds in.
+            m = r.wait_for(r'^speech: #1 started at ([0-9.]+) s \(speech\): "Welcome to onair')
+            welcome_at = float(m.group(1))
+            r.wait_for(r"^speech: #1 finished at [0-9.]+ s \(done")
+            r.proc.stdin.write('{"cmd":"say","text":"Testing the speech in the stream, one two'
+                               ' three."}\n')
+            r.proc.stdin.flush()
+            self.assertEqual(json.loads(r.proc.stdout.readline()), {"ok": True, "id": 2})
+            start = float(r.wait_for(r"^speech: #2 started at ([0-9.]+) s").group(1))
+            end = float(r.wait_for(r"^speech: #2 finished at ([0-9.]+) s \(done").group(1))
+            # Until a segment after the line is written (2 s each).
+            playlist = os.path.join(run_dir, "playlist.m3u8")
+            deadline = time.monotonic() + DEADLINE
+            while True:
+                text = open(playlist).read() if os.path.exists(playlist) else ""
+                if sum(float(d) for d in re.findall(r"#EXTINF:([0-9.]+)", text)) > end + 3:
+                    break
+                self.assertLess(time.monotonic(), deadline, "no segments after the line")
+                self.assertIsNone(r.proc.poll())
+                time.sleep(0.2)
+            r.interrupt()
+            code, _, err = r.finish()
+        finally:
+            r.kill()
+        self.assertEqual(code, 0, err)
+        # The sound as a listener gets it, from the first segment on (the final playlist
+        # may have dropped it), without the 440 Hz tone: what is left is speech.
+        segments = sorted(f for f in os.listdir(run_dir) if f.endswith(".ts"))
+        self.assertEqual(segments[0], "segment00000.ts")
+        rate = 16000
+        pcm = subprocess.run([shutil.which("ffmpeg"), "-v", "error", "-i",
+                              "concat:" + "|".join(os.path.join(run_dir, f) for f in segments),
+                              "-vn",
+                              "-af", "highpass=f=1500,highpass=f=1500,highpass=f=1500",
+                              "-ac", "1", "-ar", str(rate), "-f", "s16le", "-"],
+                             capture_output=True, timeout=DEADLINE, check=True).stdout
+        loud = speech_windows(pcm, rate)
+        self.assertTrue(loud, "no speech at all in the HLS sound")
+        # Nothing before the welcome; the test's line where the element said it played.
+        self.assertFalse([t for t in loud if t < welcome_at - 0.3], (welcome_at, loud[:10]))
+        inside = [t for t in loud if start - 0.3 <= t <= end + 0.3]
+        self.assertGreater(len(inside), (end - start) / 0.05 * 0.3, (start, end, loud))
+        # Nothing after the line ends: nothing else was said.
+        self.assertFalse([t for t in loud if t > end + 0.5], (end, loud))
 
 
 def frame_pixels(path, width, height):

@@ -225,11 +225,11 @@ TEST(Control, RefusesMissingWrongAndUnknownFields) {
   EXPECT_EQ(line_refusal(R"({"user":"u","text":"t"})"),
             (R{400,
                "missing \"cmd\" (one of: chat, alert, status, logo, clear-chat, clear-alerts, "
-               "reconnect, capture)"}));
+               "reconnect, capture, say, play, speech-skip, speech-clear)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"dance"})"),
             (R{400,
                "unknown \"cmd\" \"dance\" (one of: chat, alert, status, logo, clear-chat, "
-               "clear-alerts, reconnect, capture)"}));
+               "clear-alerts, reconnect, capture, say, play, speech-skip, speech-clear)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":1})"), (R{400, "\"cmd\" must be a string"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","text":"t"})"), (R{400, "missing \"user\""}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","user":"u"})"), (R{400, "missing \"text\""}));
@@ -575,4 +575,98 @@ TEST(Control, ScheduledCommandsAreCheckedWithTheirLine) {
   } catch (const PipelineError &e) {
     EXPECT_STREQ(e.what(), "t.pipeline:4: scheduled command: missing \"text\"");
   }
+}
+
+TEST(Control, SpeechCommands) {
+  ControlCommand c = parse_command_line(R"({"cmd":"say","text":"Hello there","voice":"en-us"})");
+  EXPECT_EQ(c.kind, CommandKind::kSay);
+  EXPECT_EQ(c.text, "Hello there");
+  EXPECT_EQ(c.voice, "en-us");
+  EXPECT_FALSE(c.interrupt);
+  c = parse_command_body(CommandKind::kSay, R"({"text":"now","interrupt":true})", false);
+  EXPECT_TRUE(c.interrupt);
+  EXPECT_EQ(c.voice, "");
+  c = parse_command_line(R"({"cmd":"play","path":"/srv/ding.wav","interrupt":false})");
+  EXPECT_EQ(c.kind, CommandKind::kPlay);
+  EXPECT_EQ(c.path, "/srv/ding.wav");
+  EXPECT_EQ(parse_command_line(R"({"cmd":"speech-skip"})").kind, CommandKind::kSpeechSkip);
+  EXPECT_EQ(parse_command_body(CommandKind::kSpeechClear, "", true).kind,
+            CommandKind::kSpeechClear);
+  EXPECT_TRUE(queues_speech(CommandKind::kSay) && queues_speech(CommandKind::kPlay));
+  EXPECT_FALSE(queues_speech(CommandKind::kSpeechSkip) || queues_speech(CommandKind::kChat));
+  EXPECT_TRUE(is_speech_command(CommandKind::kSpeechClear));
+  EXPECT_FALSE(is_speech_command(CommandKind::kChat) || is_overlay_command(CommandKind::kSay));
+
+  const auto bad = [](int status, const std::string &message) {
+    return std::pair<int, std::string>{status, message};
+  };
+  EXPECT_EQ(line_refusal(R"({"cmd":"say"})"), bad(400, "missing \"text\""));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":""})"), bad(400, "\"text\" is empty"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":"   "})"),
+            bad(400, "\"text\" has nothing to say (only spaces)"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":")" + repeat("é", 501) + R"("})"),
+            bad(400, "\"text\" is longer than 500 characters"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":"a\u0007"})").first, 400);
+  EXPECT_EQ(line_refusal("{\"cmd\":\"say\",\"text\":\"caf\xe9\"}"),
+            bad(400, "command is not valid UTF-8"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":"x","interrupt":1})"),
+            bad(400, "\"interrupt\" must be true or false"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":"x","voice":")" + repeat("v", 65) + R"("})"),
+            bad(400, "\"voice\" is longer than 64 characters"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"say","text":"x","overlay":"o"})"),
+            bad(400, "unknown field \"overlay\" for say (it takes: text, voice, interrupt)"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"play"})"), bad(400, "missing \"path\""));
+  EXPECT_EQ(line_refusal(R"({"cmd":"play","path":""})"), bad(400, "\"path\" is empty"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"play","path":")" + repeat("p", 4097) + R"("})"),
+            bad(400, "\"path\" is longer than 4096 bytes"));
+  EXPECT_EQ(line_refusal(R"({"cmd":"speech-skip","text":"x"})"),
+            bad(400, "unknown field \"text\" for speech-skip (it takes: )"));
+}
+
+TEST(Control, SpeechRoutes) {
+  ApiRoute r = control_route("/api/say", "POST");
+  EXPECT_TRUE(r.found && r.allowed && !r.empty_body_ok);
+  EXPECT_EQ(r.kind, CommandKind::kSay);
+  EXPECT_EQ(control_route("/api/say", "GET").allow, "POST");
+  EXPECT_EQ(control_route("/api/play", "POST").kind, CommandKind::kPlay);
+  r = control_route("/api/speech/skip", "POST");
+  EXPECT_TRUE(r.allowed && r.empty_body_ok);
+  EXPECT_EQ(r.kind, CommandKind::kSpeechSkip);
+  r = control_route("/api/speech", "DELETE");
+  EXPECT_TRUE(r.allowed && r.empty_body_ok);
+  EXPECT_EQ(r.kind, CommandKind::kSpeechClear);
+  EXPECT_EQ(control_route("/api/speech", "POST").allow, "DELETE");
+  EXPECT_FALSE(control_route("/api/speech/nothing", "POST").found);
+  for (const char *path : {"/api/say", "/api/play", "/api/speech", "/api/speech/skip"})
+    EXPECT_TRUE(is_control_path(path)) << path;
+  EXPECT_FALSE(is_control_path("/api/sayx"));
+}
+
+TEST(Control, SpeechHasItsOwnRateLimit) {
+  double now = 0;
+  int applied = 0;
+  ControlService service(
+      [&](const ControlCommand &c) {
+        if (c.path == "/refused.wav") throw ControlError(400, "refused");
+        applied++;
+        return std::string();
+      },
+      [&] { return now; }, RateLimiter(100, 100), nullptr, RateLimiter(1, 2));
+  EXPECT_TRUE(service.line(R"({"cmd":"say","text":"one"})").ok());
+  // An item the element refuses takes no speech token.
+  EXPECT_EQ(service.line(R"({"cmd":"play","path":"/refused.wav"})").status, 400);
+  EXPECT_TRUE(service.http(CommandKind::kPlay, R"({"path":"/a.wav"})", false).ok());
+  ControlResult r = service.line(R"({"cmd":"say","text":"three"})");
+  EXPECT_EQ(r.status, 429);
+  EXPECT_EQ(r.error, "too much speech: at most 1 a second, 2 at once");
+  // Other commands, skipping and clearing go on; a refused command takes no speech token.
+  EXPECT_TRUE(service.line(R"({"cmd":"speech-skip"})").ok());
+  EXPECT_TRUE(service.line(R"({"cmd":"clear-chat"})").ok());
+  EXPECT_EQ(service.line(R"({"cmd":"say","text":""})").status, 400);
+  // Scheduled lines are not counted.
+  EXPECT_TRUE(service.scheduled(R"({"cmd":"say","text":"scheduled"})").ok());
+  now += 1;
+  EXPECT_TRUE(service.line(R"({"cmd":"say","text":"later"})").ok());
+  EXPECT_EQ(service.line(R"({"cmd":"say","text":"too soon"})").status, 429);
+  EXPECT_EQ(applied, 6);
 }

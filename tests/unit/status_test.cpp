@@ -321,3 +321,50 @@ TEST(Status, Session) {
   json = status_json(s);
   EXPECT_NE(json.find(R"("waiting":false,"sender":"127.0.0.1:5000")"), std::string::npos);
 }
+
+TEST(Status, SpeechInLineJsonAndMetrics) {
+  Status s = sample();
+  s.monitors.clear();
+  // Without a speech element the JSON has no "speech" member.
+  EXPECT_EQ(status_json(s).find("\"speech\""), std::string::npos);
+  SpeechFigures sp;
+  sp.name = "speech";
+  s.speech.push_back(sp);
+  EXPECT_EQ(status_line(s), "playing 01:02:03 | speech idle");
+  EXPECT_NE(status_json(s).find(R"("speech":[{"name":"speech","speaking":null,)"
+                                R"("speaking_id":null,"queue_length":0,"played":0,)"
+                                R"("refused":0,"failed":0}])"),
+            std::string::npos)
+      << status_json(s);
+  s.speech[0].speaking = "Welcome to onair, a line long enough to be cut in the status";
+  s.speech[0].speaking_id = 3;
+  s.speech[0].queue_length = 2;
+  s.speech[0].played = 7;
+  s.speech[0].refused = 1;
+  s.speech[0].failed = 4;
+  EXPECT_EQ(status_line(s),
+            "playing 01:02:03 | speech #3 \"Welcome to onair, a line long ...\" +2 waiting");
+  const std::string json = status_json(s);
+  EXPECT_NE(json.find(R"("speaking":"Welcome to onair, a line long enough to be cut in the )"
+                      R"(status","speaking_id":3,"queue_length":2,"played":7,"refused":1,)"
+                      R"("failed":4})"),
+            std::string::npos)
+      << json;
+  const std::string m = metrics_text(s);
+  EXPECT_NE(m.find("# TYPE onair_speech_items_total counter\n"
+                   "onair_speech_items_total{pipeline=\"demo\",speech=\"speech\",result="
+                   "\"played\"} 7\n"
+                   "onair_speech_items_total{pipeline=\"demo\",speech=\"speech\",result="
+                   "\"refused\"} 1\n"
+                   "onair_speech_items_total{pipeline=\"demo\",speech=\"speech\",result="
+                   "\"failed\"} 4\n"),
+            std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_speech_queue_length{pipeline=\"demo\",speech=\"speech\"} 2\n"),
+            std::string::npos);
+  EXPECT_NE(m.find("onair_speech_speaking{pipeline=\"demo\",speech=\"speech\"} 1\n"),
+            std::string::npos);
+  Redactor redact;
+  redact.add("onair");
+  EXPECT_EQ(redacted(s, redact).speech[0].speaking.find("onair"), std::string::npos);
+}
