@@ -401,6 +401,7 @@ TEST_P(TtsMixFormats, WavClipComesOutSampleIdenticalApartFromGain) {
   ASSERT_EQ(finished.reason, msg::kReasonDone) << finished.error;
   const Event started = mix.find(msg::kStarted, id).value();
   EXPECT_EQ(started.text, wav.filename().string());
+  EXPECT_EQ(frames_of(started.duration), static_cast<guint64>(kRate / 5));
   EXPECT_EQ(finished.frame - started.frame, static_cast<guint64>(kRate / 5));
   const double lsb = format.f32 ? 1e-7 : 1.0 / 32768;
   const size_t frames = samples.size() / format.channels;
