@@ -8,11 +8,13 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <thread>
@@ -633,6 +635,68 @@ TEST(TtsMix, MarkupOnlyWhenAsked) {
   const guint markup = mix.say(text);
   const guint64 markup_length = mix.wait_finished(markup).duration;
   EXPECT_GT(literal_length, 2 * markup_length);
+}
+
+// Action signals from several threads while the stream flows: every accepted item ends
+// exactly once, after its start if it had one, and ids are never given twice.
+TEST(TtsMix, ActionSignalsFromManyThreadsWhileStreaming) {
+  Mix mix(kF32Mono);
+  g_object_set(mix.element(), "gap", 0u, "fade", 1u, "max-queue", 1000u, nullptr);
+  std::mutex lock;
+  std::vector<guint> accepted;
+  std::atomic<int> running{4};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; t++)
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 40; i++) {
+        guint id = 0;
+        switch ((i + t) % 5) {
+          case 0:
+            id = mix.say("one two");
+            break;
+          case 1:
+            id = mix.push_clip(dc(kRate / 50, 0.1));
+            break;
+          case 2:
+            id = mix.push_clip(dc(kRate / 50, 0.2), true);
+            break;
+          case 3:
+            mix.skip();
+            break;
+          case 4:
+            if (i % 3 == 0) mix.clear();
+            break;
+        }
+        if (id) {
+          std::lock_guard guard(lock);
+          accepted.push_back(id);
+        }
+      }
+      running--;
+    });
+  EXPECT_TRUE(mix.push_until([&] {
+    if (running > 0) return false;
+    std::lock_guard guard(lock);
+    for (guint id : accepted)
+      if (!mix.finished(id)) return false;
+    return true;
+  }));
+  for (std::thread &t : threads) t.join();
+  std::sort(accepted.begin(), accepted.end());
+  EXPECT_EQ(std::adjacent_find(accepted.begin(), accepted.end()), accepted.end());
+  for (guint id : accepted) {
+    int started = 0, finished = 0;
+    for (const Event &e : mix.events()) {
+      if (e.id != id) continue;
+      if (e.name == msg::kStarted) {
+        EXPECT_EQ(finished, 0) << "item " << id << " started after it finished";
+        started++;
+      }
+      if (e.name == msg::kFinished) finished++;
+    }
+    EXPECT_LE(started, 1) << id;
+    EXPECT_EQ(finished, 1) << id;
+  }
 }
 
 // Items are refused while the element is not running.
