@@ -113,6 +113,13 @@ void decode_clip(const std::string &uri, StreamFormat format, ItemAudio &audio) 
       audio.fail("the clip gave no sound for 30 s");
       break;
     }
+    if (sample && audio.status().frames == 0) {
+      // Known once data flows; set before the first samples, so the item starts with it.
+      gint64 duration = 0;
+      if (gst_element_query_duration(pipeline.get(), GST_FORMAT_TIME, &duration) && duration > 0)
+        audio.set_expected_frames(gst_util_uint64_scale(
+            static_cast<guint64>(duration), static_cast<guint64>(format.rate), GST_SECOND));
+    }
     if (sample) {
       GstMapInfo map;
       GstBuffer *buffer = gst_sample_get_buffer(sample.get());

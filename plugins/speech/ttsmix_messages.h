@@ -19,8 +19,8 @@ inline constexpr char kText[] = "text";  // string: at most 60 characters of the
 // guint64 ns. kStarted: the item's first sample; kFinished: where its last sample ended;
 // kRefused: the running time the element had reached (GST_CLOCK_TIME_NONE before any buffer).
 inline constexpr char kRunningTime[] = "running-time";
-// guint64 ns. kStarted: the item's length when known, else GST_CLOCK_TIME_NONE (speech still
-// synthesising, a clip still decoding); kFinished: how long it played; kRefused: 0.
+// guint64 ns. kStarted: the item's length when known (a clip's from its decoder), else
+// GST_CLOCK_TIME_NONE (speech still synthesising); kFinished: how long it played; kRefused: 0.
 inline constexpr char kDuration[] = "duration";
 // kFinished: string, one of the kReason* values; kRefused: string, a sentence saying why.
 inline constexpr char kReason[] = "reason";

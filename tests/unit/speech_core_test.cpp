@@ -265,6 +265,19 @@ TEST(SpeechMixer, PlaybackStartsWithTheFirstSamplesAndUnderrunsPlaySilence) {
   EXPECT_EQ(run.find(kFinished, 1)->frames, 5u);  // output frames, the underrun included
 }
 
+TEST(SpeechMixer, StartedCarriesTheExpectedLengthOfAnItemStillComing) {
+  MixRun run(plain_config());
+  auto audio = std::make_shared<ItemAudio>();
+  audio->set_channels(1);
+  audio->set_expected_frames(48);
+  const float first[] = {0.5f};
+  audio->append(first, 1);
+  run.mixer.enqueue(ItemKind::clip, "a.wav", audio, false);
+  run.push(1);
+  ASSERT_NE(run.find(kStarted, 1), nullptr);
+  EXPECT_EQ(run.find(kStarted, 1)->frames, 48u);
+}
+
 TEST(SpeechMixer, ItemsPlayInOrderWithTheGapBetween) {
   MixerConfig c = plain_config();
   c.gap_frames = 3;

@@ -22,6 +22,11 @@ void ItemAudio::append(const float *samples, size_t frames) {
   samples_.insert(samples_.end(), samples, samples + frames * static_cast<size_t>(channels_));
 }
 
+void ItemAudio::set_expected_frames(size_t frames) {
+  std::lock_guard lock(lock_);
+  expected_ = frames;
+}
+
 void ItemAudio::finish() {
   std::lock_guard lock(lock_);
   if (!failed_) complete_ = true;
@@ -62,6 +67,7 @@ ItemAudio::Status ItemAudio::status() const {
   s.complete = complete_;
   s.failed = failed_;
   s.error = error_;
+  s.expected = expected_;
   return s;
 }
 

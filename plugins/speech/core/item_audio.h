@@ -18,6 +18,7 @@ class ItemAudio {
     bool complete = false;  // no more will come
     bool failed = false;    // the producer gave up; error says why
     std::string error;
+    size_t expected = 0;  // the producer's estimate of the whole length; 0 when unknown
   };
 
   // The channel count of the frames; fixed by the first call (the producer knows the
@@ -27,6 +28,8 @@ class ItemAudio {
 
   // Producer side. Samples are interleaved; a partial frame is not allowed.
   void append(const float *samples, size_t frames);
+  // The whole length as the producer expects it (a clip's duration), before it has it all.
+  void set_expected_frames(size_t frames);
   void finish();
   void fail(std::string error);
 
@@ -46,7 +49,8 @@ class ItemAudio {
   mutable std::mutex lock_;
   int channels_ = 0;
   std::deque<float> samples_;  // grows without moving what was written (no copy under lock)
-  size_t dropped_ = 0;         // frames let go from the front of samples_
+  size_t dropped_ = 0;
+  size_t expected_ = 0;  // frames let go from the front of samples_
   bool complete_ = false;
   bool failed_ = false;
   bool cancelled_ = false;

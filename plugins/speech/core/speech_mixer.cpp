@@ -185,7 +185,10 @@ size_t SpeechMixer::step(size_t offset, size_t frames, std::vector<MixerEvent> &
     started.kind = head.kind;
     started.label = head.label;
     started.offset = offset;
-    if (status.complete) started.frames = status.frames;
+    if (status.complete)
+      started.frames = status.frames;
+    else if (status.expected)
+      started.frames = status.expected;
     events.push_back(std::move(started));
     current_.emplace();
     current_->item = std::move(head);

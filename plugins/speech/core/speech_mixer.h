@@ -52,7 +52,8 @@ struct MixerEvent {
   // Frames into the process() call that produced it (0 for queue operations): the item's
   // first frame (started) or the frame after its last one (finished).
   size_t offset = 0;
-  // started: the item's length in frames when already known. finished: frames it played.
+  // started: the item's length in frames when already known (or as its producer expects
+  // it). finished: frames it played.
   std::optional<uint64_t> frames;
   EndReason reason = EndReason::done;  // finished only
   std::string error;                   // finished with failed only
