@@ -167,21 +167,16 @@ SpeechFigures Runner::read_speech(GstElement *speech) const {
   read_property(speech, "speaking", G_TYPE_STRING, speaking);
   if (speaking) sp.speaking = speaking;
   g_free(speaking);
-  guint u32 = 0;
-  read_property(speech, "speaking-id", G_TYPE_UINT, u32);
-  sp.speaking_id = u32;
-  u32 = 0;
-  read_property(speech, "queue-length", G_TYPE_UINT, u32);
-  sp.queue_length = u32;
-  guint64 u64 = 0;
-  read_property(speech, "items-played", G_TYPE_UINT64, u64);
-  sp.played = u64;
-  u64 = 0;
-  read_property(speech, "items-refused", G_TYPE_UINT64, u64);
-  sp.refused = u64;
-  u64 = 0;
-  read_property(speech, "items-failed", G_TYPE_UINT64, u64);
-  sp.failed = u64;
+  const auto count = [speech]<typename T>(const char *name, GType type, T) {
+    T value = 0;
+    read_property(speech, name, type, value);
+    return value;
+  };
+  sp.speaking_id = count("speaking-id", G_TYPE_UINT, guint{});
+  sp.queue_length = count("queue-length", G_TYPE_UINT, guint{});
+  sp.played = count("items-played", G_TYPE_UINT64, guint64{});
+  sp.refused = count("items-refused", G_TYPE_UINT64, guint64{});
+  sp.failed = count("items-failed", G_TYPE_UINT64, guint64{});
   return sp;
 }
 

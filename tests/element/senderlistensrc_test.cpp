@@ -66,6 +66,17 @@ struct Client {
   int fd = -1;
 };
 
+guint64 uint64_field(GstMessage *m, const char *field) {
+  guint64 value = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(gst_message_get_structure(m), field, &value)) << field;
+  return value;
+}
+
+std::string string_field(GstMessage *m, const char *field) {
+  const char *value = gst_structure_get_string(gst_message_get_structure(m), field);
+  return value ? value : "";
+}
+
 class SenderListenSrc : public ::testing::Test {
  protected:
   void SetUp() override {
@@ -95,21 +106,30 @@ class SenderListenSrc : public ::testing::Test {
     return out;
   }
 
+  // A sender sends `stream`: it comes out whole, its first buffer flagged DISCONT.
+  void expect_served(const std::vector<uint8_t> &stream) {
+    Client sender(port);
+    sender.send_bytes(stream);
+    bool discont = false;
+    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
+    EXPECT_TRUE(discont);
+  }
+  // A sender sends `stream` and is dropped with a warning, for `reason`.
+  void expect_dropped(const std::vector<uint8_t> &stream, const char *reason) {
+    Client sender(port);
+    sender.send_bytes(stream);
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), reason);
+    EXPECT_TRUE(sender.closed_by_peer());
+  }
+
   GstHarness *h = nullptr;
   GstBus *bus = nullptr;
   guint port = 0;
 };
-
-guint64 uint64_field(GstMessage *m, const char *field) {
-  guint64 value = 0;
-  EXPECT_TRUE(gst_structure_get_uint64(gst_message_get_structure(m), field, &value)) << field;
-  return value;
-}
-
-std::string string_field(GstMessage *m, const char *field) {
-  const char *value = gst_structure_get_string(gst_message_get_structure(m), field);
-  return value ? value : "";
-}
 
 TEST_F(SenderListenSrc, PassesEachSendersBytesAndStartsEachWithADiscont) {
   const std::vector<uint8_t> stream = ts_packets(64);
@@ -183,63 +203,24 @@ TEST_F(SenderListenSrc, DropsWhatIsNotMediaAndWaitsForTheNextSender) {
 TEST_F(SenderListenSrc, DropsASenderWithOtherStreamsOrWithoutSoundWhenSoundIsRequired) {
   g_object_set(source(), "require-audio", TRUE, nullptr);
   const std::vector<uint8_t> stream = ts_packets(64);
-  {
-    Client first(port);
-    first.send_bytes(stream);
-    bool discont = false;
-    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
-  }
+  expect_served(stream);
   ASSERT_TRUE(message(msg::kLeft));
-  const std::pair<std::vector<std::pair<uint16_t, uint8_t>>, const char *> refused[] = {
-      {{{0x200, 0x1b}, {0x201, 0x0f}}, msg::kReasonOtherLayout},
-      {{{0x100, 0x1b}}, msg::kReasonNoAudio}};
-  for (const auto &[streams, reason] : refused) {
-    Client sender(port);
-    sender.send_bytes(ts_packets(64, streams));
-    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
-    ASSERT_TRUE(warning);
-    MessagePtr left = message(msg::kLeft);
-    ASSERT_TRUE(left);
-    EXPECT_EQ(string_field(left.get(), msg::kReason), reason);
-    EXPECT_TRUE(sender.closed_by_peer());
-  }
+  expect_dropped(ts_packets(64, {{0x200, 0x1b}, {0x201, 0x0f}}), msg::kReasonOtherLayout);
+  expect_dropped(ts_packets(64, {{0x100, 0x1b}}), msg::kReasonNoAudio);
   // The next sender of the first one's kind is served.
-  Client again(port);
-  again.send_bytes(stream);
-  bool discont = false;
-  EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
-  EXPECT_TRUE(discont);
+  expect_served(stream);
 }
 
 TEST_F(SenderListenSrc, DropsASenderWithOtherCodingParametersUnlessToldNotTo) {
-  const std::vector<uint8_t> stream = ts_packets(64);
-  {
-    Client first(port);
-    first.send_bytes(stream);
-    bool discont = false;
-    EXPECT_EQ(pull_bytes(stream.size(), &discont), stream);
-  }
+  const std::pair<uint16_t, uint8_t> video = {0x100, 0x1b}, audio = {0x101, 0x0f};
+  expect_served(ts_packets(64));
   ASSERT_TRUE(message(msg::kLeft));
   // Another SPS, then another sound format.
-  for (const auto &other : {ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x12),
-                            ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x11, 1)}) {
-    Client sender(port);
-    sender.send_bytes(other);
-    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
-    ASSERT_TRUE(warning);
-    MessagePtr left = message(msg::kLeft);
-    ASSERT_TRUE(left);
-    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonOtherParameters);
-    EXPECT_TRUE(sender.closed_by_peer());
-  }
+  expect_dropped(ts_packets(64, {video, audio}, 0x12), msg::kReasonOtherParameters);
+  expect_dropped(ts_packets(64, {video, audio}, 0x11, 1), msg::kReasonOtherParameters);
   // Without match-parameters, such a sender is served.
   g_object_set(source(), "match-parameters", FALSE, nullptr);
-  const std::vector<uint8_t> other = ts_packets(64, {{0x100, 0x1b}, {0x101, 0x0f}}, 0x12);
-  Client taken(port);
-  taken.send_bytes(other);
-  bool discont = false;
-  EXPECT_EQ(pull_bytes(other.size(), &discont), other);
-  EXPECT_TRUE(discont);
+  expect_served(ts_packets(64, {video, audio}, 0x12));
 }
 
 TEST(SenderListenSrcStart, AnAddressThatIsNotOneIsAnError) {
