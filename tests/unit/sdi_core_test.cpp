@@ -5,6 +5,8 @@
 #include <string>
 
 #include "core/sdi_modes.h"
+#include "core/signal_health.h"
+#include "sdisrc_messages.h"
 
 namespace onair::sdi {
 namespace {
@@ -99,6 +101,174 @@ TEST(SdiModes, ModePropertyErrorsNameTheValueAndTheChoices) {
   const ModeRequestParse empty = parse_mode_request("  ");
   EXPECT_FALSE(empty.request);
   EXPECT_NE(empty.error.find("empty"), std::string::npos) << empty.error;
+}
+
+// --- Health model ---
+
+constexpr int64_t kMs = 1'000'000;
+
+SignalHealth open_health(const RetryPolicy &policy = {}) {
+  SignalHealth health(policy);
+  EXPECT_TRUE(health.opened());
+  return health;
+}
+
+TEST(SignalHealth, StartsWithoutDeviceAndOpeningWaitsForSignal) {
+  SignalHealth health;
+  EXPECT_EQ(health.status().state, HealthState::no_device);
+  EXPECT_FALSE(health.has_signal());
+  // Nothing counts before the port is open.
+  EXPECT_FALSE(health.signal_locked(mode("1080i50")));
+  EXPECT_FALSE(health.signal_lost());
+
+  const auto opened = health.opened();
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->kind, MessageKind::signal);
+  EXPECT_FALSE(opened->locked);
+  EXPECT_EQ(opened->mode, "");
+  EXPECT_EQ(health.status().state, HealthState::waiting_for_signal);
+  EXPECT_FALSE(health.opened());  // already open
+}
+
+TEST(SignalHealth, LockLossAndReturnPostSignalMessagesOnce) {
+  SignalHealth health = open_health();
+  const auto locked = health.signal_locked(mode("1080i50"));
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(locked->kind, MessageKind::signal);
+  EXPECT_TRUE(locked->locked);
+  EXPECT_EQ(locked->mode, "1080i50");
+  EXPECT_TRUE(health.has_signal());
+  EXPECT_EQ(health.status().mode, &mode("1080i50"));
+  EXPECT_FALSE(health.signal_locked(mode("1080i50")));  // polled again: nothing new
+
+  const auto lost = health.signal_lost();
+  ASSERT_TRUE(lost);
+  EXPECT_EQ(lost->kind, MessageKind::signal);
+  EXPECT_FALSE(lost->locked);
+  EXPECT_EQ(lost->mode, "1080i50");  // the last mode, for the slate and the page
+  EXPECT_EQ(health.status().state, HealthState::lost);
+  EXPECT_FALSE(health.has_signal());
+  EXPECT_FALSE(health.signal_lost());
+
+  // The signal comes back, even in another mode: a lock, not a format change.
+  const auto back = health.signal_locked(mode("720p59.94"));
+  ASSERT_TRUE(back);
+  EXPECT_EQ(back->kind, MessageKind::signal);
+  EXPECT_TRUE(back->locked);
+  EXPECT_EQ(back->mode, "720p59.94");
+  EXPECT_TRUE(health.has_signal());
+}
+
+TEST(SignalHealth, AnotherModeWhileLockedIsAFormatChange) {
+  SignalHealth health = open_health();
+  ASSERT_TRUE(health.signal_locked(mode("1080i50")));
+  const auto changed = health.signal_locked(mode("720p59.94"));
+  ASSERT_TRUE(changed);
+  EXPECT_EQ(changed->kind, MessageKind::format);
+  EXPECT_EQ(changed->previous_mode, "1080i50");
+  EXPECT_EQ(changed->mode, "720p59.94");
+  EXPECT_EQ(health.status().state, HealthState::locked);
+  EXPECT_EQ(health.status().mode, &mode("720p59.94"));
+  EXPECT_FALSE(health.signal_locked(mode("720p59.94")));
+}
+
+TEST(SignalHealth, RecoverableErrorsAreRetriedWithGrowingBoundedWaits) {
+  const RetryPolicy policy{.first_delay = 100 * kMs, .max_delay = 350 * kMs, .max_attempts = 0};
+  SignalHealth health = open_health(policy);
+  ASSERT_TRUE(health.signal_locked(mode("1080p25")));
+
+  const auto busy = health.failed(ErrorKind::busy, "port held by another program", 1000 * kMs);
+  ASSERT_TRUE(busy);
+  EXPECT_EQ(busy->kind, MessageKind::error);
+  EXPECT_EQ(busy->error, ErrorKind::busy);
+  EXPECT_EQ(busy->detail, "port held by another program");
+  EXPECT_TRUE(busy->retrying);
+  EXPECT_EQ(busy->attempt, 1u);
+  EXPECT_EQ(busy->retry_in, 100 * kMs);
+  EXPECT_EQ(health.status().state, HealthState::error);
+  EXPECT_FALSE(health.has_signal());
+  EXPECT_FALSE(health.fatal());
+  // Closed port: signal reports do not count.
+  EXPECT_FALSE(health.signal_locked(mode("1080p25")));
+  EXPECT_FALSE(health.signal_lost());
+
+  EXPECT_FALSE(health.retry_due(1099 * kMs));
+  EXPECT_TRUE(health.retry_due(1100 * kMs));
+
+  // Reopening fails again: waits double up to the bound.
+  EXPECT_EQ(health.failed(ErrorKind::busy, "still held", 1100 * kMs)->retry_in, 200 * kMs);
+  EXPECT_EQ(health.failed(ErrorKind::gone, "no answer", 1300 * kMs)->retry_in, 350 * kMs);
+  const auto fourth = health.failed(ErrorKind::gone, "no answer", 1650 * kMs);
+  EXPECT_EQ(fourth->retry_in, 350 * kMs);
+  EXPECT_EQ(fourth->attempt, 4u);
+  EXPECT_EQ(fourth->error, ErrorKind::gone);
+  EXPECT_FALSE(health.retry_due(1999 * kMs));
+  EXPECT_TRUE(health.retry_due(2000 * kMs));
+
+  // The recovery: waiting for the signal again, the count starts over, the mode is remembered.
+  const auto reopened = health.opened();
+  ASSERT_TRUE(reopened);
+  EXPECT_EQ(reopened->kind, MessageKind::signal);
+  EXPECT_FALSE(reopened->locked);
+  EXPECT_EQ(reopened->mode, "1080p25");
+  EXPECT_EQ(health.status().state, HealthState::waiting_for_signal);
+  EXPECT_EQ(health.status().attempt, 0u);
+  EXPECT_FALSE(health.retry_due(9000 * kMs));
+  EXPECT_EQ(health.failed(ErrorKind::gone, "unplugged", 3000 * kMs)->retry_in, 100 * kMs);
+}
+
+TEST(SignalHealth, UnrecoverableErrorsAreFatalAndEndEverything) {
+  for (ErrorKind kind : {ErrorKind::not_found, ErrorKind::library_missing, ErrorKind::other}) {
+    SignalHealth health;
+    const auto failure = health.failed(kind, "why", 0);
+    ASSERT_TRUE(failure);
+    EXPECT_EQ(failure->error, kind);
+    EXPECT_FALSE(failure->retrying);
+    EXPECT_EQ(failure->retry_in, 0);
+    EXPECT_TRUE(health.fatal());
+    EXPECT_FALSE(health.retry_due(int64_t{1} << 62));
+    EXPECT_FALSE(health.opened());
+    EXPECT_FALSE(health.signal_locked(mode("1080i50")));
+    EXPECT_FALSE(health.failed(ErrorKind::busy, "later", 1));
+    EXPECT_EQ(health.status().error, kind);
+  }
+}
+
+TEST(SignalHealth, GivesUpAfterTheAllowedAttempts) {
+  SignalHealth health(
+      RetryPolicy{.first_delay = 10 * kMs, .max_delay = 40 * kMs, .max_attempts = 3});
+  EXPECT_TRUE(health.failed(ErrorKind::busy, "held", 0)->retrying);
+  EXPECT_TRUE(health.failed(ErrorKind::busy, "held", 10 * kMs)->retrying);
+  const auto last = health.failed(ErrorKind::busy, "held", 30 * kMs);
+  EXPECT_FALSE(last->retrying);
+  EXPECT_EQ(last->attempt, 3u);
+  EXPECT_TRUE(health.fatal());
+}
+
+TEST(SignalHealth, RetryDelayDoublesFromTheFirstAndStopsAtTheBound) {
+  const RetryPolicy policy{.first_delay = 500 * kMs, .max_delay = 10'000 * kMs};
+  EXPECT_EQ(retry_delay(policy, 1), 500 * kMs);
+  EXPECT_EQ(retry_delay(policy, 2), 1000 * kMs);
+  EXPECT_EQ(retry_delay(policy, 5), 8000 * kMs);
+  EXPECT_EQ(retry_delay(policy, 6), 10'000 * kMs);
+  EXPECT_EQ(retry_delay(policy, UINT32_MAX), 10'000 * kMs);
+  EXPECT_EQ(retry_delay(RetryPolicy{.first_delay = 0}, UINT32_MAX), 0);
+}
+
+TEST(SignalHealth, NamesMatchTheMessagesAndTheDocs) {
+  EXPECT_STREQ(message_name(MessageKind::signal), sdisrc_messages::kSignal);
+  EXPECT_STREQ(message_name(MessageKind::format), "sdisrc-format");
+  EXPECT_STREQ(message_name(MessageKind::error), "sdisrc-error");
+  EXPECT_STREQ(error_kind_name(ErrorKind::busy), "busy");
+  EXPECT_STREQ(error_kind_name(ErrorKind::gone), "gone");
+  EXPECT_STREQ(error_kind_name(ErrorKind::not_found), "not-found");
+  EXPECT_STREQ(error_kind_name(ErrorKind::library_missing), "library-missing");
+  EXPECT_STREQ(error_kind_name(ErrorKind::other), "other");
+  EXPECT_STREQ(health_state_name(HealthState::no_device), "no-device");
+  EXPECT_STREQ(health_state_name(HealthState::waiting_for_signal), "waiting-for-signal");
+  EXPECT_STREQ(health_state_name(HealthState::locked), "locked");
+  EXPECT_STREQ(health_state_name(HealthState::lost), "lost");
+  EXPECT_STREQ(health_state_name(HealthState::error), "error");
 }
 
 }  // namespace
