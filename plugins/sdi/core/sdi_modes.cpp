@@ -2,7 +2,8 @@
 
 #include <algorithm>
 #include <array>
-#include <cctype>
+
+#include "text.h"
 
 namespace onair::sdi {
 namespace {
@@ -35,19 +36,6 @@ constexpr std::array kModes = {
     SdiMode{"2160p59.94", 3840, 2160, 60000, kNtsc, false},
     SdiMode{"2160p60", 3840, 2160, 60, 1, false},
 };
-
-bool same_ignoring_case(std::string_view a, std::string_view b) {
-  return std::ranges::equal(a, b, [](char x, char y) {
-    return std::tolower(static_cast<unsigned char>(x)) ==
-           std::tolower(static_cast<unsigned char>(y));
-  });
-}
-
-std::string_view trimmed(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t");
-  if (first == std::string_view::npos) return {};
-  return text.substr(first, text.find_last_not_of(" \t") - first + 1);
-}
 
 }  // namespace
 
