@@ -3,7 +3,9 @@
 #include <cstdint>
 #include <set>
 #include <string>
+#include <vector>
 
+#include "core/no_signal_timeline.h"
 #include "core/sdi_modes.h"
 #include "core/signal_health.h"
 #include "sdisrc_messages.h"
@@ -13,8 +15,9 @@ namespace {
 
 const SdiMode &mode(std::string_view name) {
   const SdiMode *found = find_sdi_mode(name);
-  EXPECT_NE(found, nullptr) << name;
-  return *found;
+  if (found) return *found;
+  ADD_FAILURE() << "no mode " << name;
+  return sdi_modes().front();
 }
 
 // --- Modes ---
@@ -269,6 +272,190 @@ TEST(SignalHealth, NamesMatchTheMessagesAndTheDocs) {
   EXPECT_STREQ(health_state_name(HealthState::locked), "locked");
   EXPECT_STREQ(health_state_name(HealthState::lost), "lost");
   EXPECT_STREQ(health_state_name(HealthState::error), "error");
+}
+
+// --- No-signal timeline ---
+
+TEST(NoSignalPolicy, ParsesThePropertyValues) {
+  EXPECT_EQ(parse_no_signal_policy("slate").policy, NoSignalPolicy::slate);
+  EXPECT_EQ(parse_no_signal_policy(" Black ").policy, NoSignalPolicy::black);
+  EXPECT_EQ(parse_no_signal_policy("DROP").policy, NoSignalPolicy::drop);
+  for (NoSignalPolicy policy : {NoSignalPolicy::slate, NoSignalPolicy::black, NoSignalPolicy::drop})
+    EXPECT_EQ(parse_no_signal_policy(no_signal_policy_name(policy)).policy, policy);
+
+  const NoSignalPolicyParse bad = parse_no_signal_policy("grey");
+  EXPECT_FALSE(bad.policy);
+  EXPECT_EQ(bad.error, "unknown no-signal policy \"grey\"; expected slate, black, drop");
+}
+
+// Every span starts where the one before ended.
+void expect_continuous(const std::vector<FrameSpan> &spans) {
+  for (size_t i = 1; i < spans.size(); ++i) {
+    EXPECT_EQ(spans[i].pts, spans[i - 1].end()) << "span " << i;
+    EXPECT_GT(spans[i].duration, 0) << "span " << i;
+  }
+}
+
+// Sends what the placement says into `out`, as the source would.
+void send(const RealFramePlacement &placement, std::vector<FrameSpan> &out) {
+  out.insert(out.end(), placement.fillers.begin(), placement.fillers.end());
+  if (placement.frame) out.push_back(*placement.frame);
+}
+
+TEST(NoSignalTimeline, RealFramesPassUnchangedWhileTheSignalIsUp) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  EXPECT_FALSE(timeline.end());
+  EXPECT_FALSE(timeline.filling());
+  for (int64_t i = 0; i < 3; ++i) {
+    const RealFramePlacement placement = timeline.real_frame(i * 40 * kMs, 40 * kMs);
+    EXPECT_TRUE(placement.fillers.empty());
+    EXPECT_EQ(placement.frame, (FrameSpan{i * 40 * kMs, 40 * kMs}));
+  }
+  EXPECT_EQ(timeline.end(), 120 * kMs);
+  EXPECT_TRUE(timeline.fillers_due(1000 * kMs).empty());
+  EXPECT_FALSE(timeline.next_filler_due());
+}
+
+TEST(NoSignalTimeline, FillersContinueFromTheLastRealFrameWhenDue) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  timeline.real_frame(0, 40 * kMs);
+  timeline.real_frame(40 * kMs, 40 * kMs);
+  timeline.signal_lost(mode("1080i50"), 95 * kMs);
+  EXPECT_TRUE(timeline.filling());
+  EXPECT_EQ(timeline.next_filler_due(), 120 * kMs);
+
+  EXPECT_TRUE(timeline.fillers_due(119 * kMs).empty());  // not yet ended
+  EXPECT_EQ(timeline.fillers_due(120 * kMs), (std::vector<FrameSpan>{{80 * kMs, 40 * kMs}}));
+  EXPECT_EQ(timeline.fillers_due(205 * kMs),
+            (std::vector<FrameSpan>{{120 * kMs, 40 * kMs}, {160 * kMs, 40 * kMs}}));
+  EXPECT_EQ(timeline.end(), 200 * kMs);
+  EXPECT_EQ(timeline.next_filler_due(), 240 * kMs);
+
+  // Lost again while filling: the fillers go on as they were.
+  timeline.signal_lost(mode("720p60"), 210 * kMs);
+  EXPECT_EQ(timeline.fillers_due(240 * kMs), (std::vector<FrameSpan>{{200 * kMs, 40 * kMs}}));
+}
+
+TEST(NoSignalTimeline, FillersStartAtNowWhenNoFrameWentOutYet) {
+  NoSignalTimeline timeline(NoSignalPolicy::black);
+  timeline.signal_lost(mode("1080p25"), 1000 * kMs);
+  EXPECT_EQ(timeline.next_filler_due(), 1040 * kMs);
+  EXPECT_EQ(timeline.fillers_due(1040 * kMs), (std::vector<FrameSpan>{{1000 * kMs, 40 * kMs}}));
+}
+
+TEST(NoSignalTimeline, FillersAtNtscRatesDoNotDriftOverLongOutages) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  timeline.real_frame(0, 20 * kMs);
+  timeline.signal_lost(mode("1080p29.97"), 20 * kMs);
+  // 30000 fillers last exactly 1001 s.
+  const std::vector<FrameSpan> fillers = timeline.fillers_due(20 * kMs + 1001'000 * kMs);
+  ASSERT_EQ(fillers.size(), 30000u);
+  EXPECT_EQ(fillers.front().pts, 20 * kMs);
+  expect_continuous(fillers);
+  for (const FrameSpan &filler : fillers) {
+    EXPECT_GE(filler.duration, 33'366'666);
+    EXPECT_LE(filler.duration, 33'366'667);
+  }
+  EXPECT_EQ(timeline.end(), 20 * kMs + 1001'000 * kMs);
+}
+
+TEST(NoSignalTimeline, ReturningSignalClosesTheGapWithoutOverlap) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  std::vector<FrameSpan> out;
+  send(timeline.real_frame(0, 40 * kMs), out);
+  timeline.signal_lost(mode("1080i50"), 60 * kMs);
+  for (const FrameSpan &filler : timeline.fillers_due(170 * kMs)) out.push_back(filler);
+  ASSERT_EQ(out.back().end(), 160 * kMs);
+
+  // The card delivers again from 265 ms: two more whole fillers, then the real frame starts
+  // where they end (5 ms earlier than captured), and keeps its own end.
+  const RealFramePlacement back = timeline.real_frame(265 * kMs, 40 * kMs);
+  EXPECT_EQ(back.fillers, (std::vector<FrameSpan>{{160 * kMs, 40 * kMs}, {200 * kMs, 40 * kMs}}));
+  EXPECT_EQ(back.frame, (FrameSpan{240 * kMs, 65 * kMs}));
+  send(back, out);
+  EXPECT_FALSE(timeline.filling());
+  EXPECT_FALSE(timeline.next_filler_due());
+
+  // Later real frames keep their own timestamps.
+  send(timeline.real_frame(305 * kMs, 40 * kMs), out);
+  EXPECT_EQ(out.back(), (FrameSpan{305 * kMs, 40 * kMs}));
+  EXPECT_EQ(out.front().pts, 0);
+  expect_continuous(out);
+}
+
+TEST(NoSignalTimeline, AReturningFrameInsideTheLastFillerStartsAfterItOrIsDropped) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  timeline.signal_lost(mode("1080p25"), 0);
+  ASSERT_EQ(timeline.fillers_due(80 * kMs).size(), 2u);  // up to 80 ms
+
+  // Captured over [50, 90): only 10 ms lie after the output's end, less than half: dropped.
+  const RealFramePlacement mostly_covered = timeline.real_frame(50 * kMs, 40 * kMs);
+  EXPECT_TRUE(mostly_covered.fillers.empty());
+  EXPECT_FALSE(mostly_covered.frame);
+  EXPECT_EQ(timeline.end(), 80 * kMs);
+  EXPECT_FALSE(timeline.filling());
+
+  // The next one, [90, 130), starts at 80 ms so no gap opens.
+  EXPECT_EQ(timeline.real_frame(90 * kMs, 40 * kMs).frame, (FrameSpan{80 * kMs, 50 * kMs}));
+  // The gap is closed; a later one is the card's and stays.
+  EXPECT_EQ(timeline.real_frame(200 * kMs, 40 * kMs).frame, (FrameSpan{200 * kMs, 40 * kMs}));
+}
+
+TEST(NoSignalTimeline, AReturningFrameMostlyAfterTheFillersIsShortened) {
+  NoSignalTimeline timeline(NoSignalPolicy::black);
+  timeline.signal_lost(mode("1080p25"), 0);
+  ASSERT_EQ(timeline.fillers_due(40 * kMs).size(), 1u);
+  EXPECT_EQ(timeline.real_frame(30 * kMs, 40 * kMs).frame, (FrameSpan{40 * kMs, 30 * kMs}));
+  // Exactly half is kept too.
+  NoSignalTimeline half(NoSignalPolicy::black);
+  half.signal_lost(mode("1080p25"), 0);
+  ASSERT_EQ(half.fillers_due(40 * kMs).size(), 1u);
+  EXPECT_EQ(half.real_frame(20 * kMs, 40 * kMs).frame, (FrameSpan{40 * kMs, 20 * kMs}));
+}
+
+TEST(NoSignalTimeline, FillsAtTheLossModeRateWhateverModeReturns) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  const SdiMode &p5994 = mode("720p59.94");
+  std::vector<FrameSpan> out;
+  for (int64_t i = 0; i < 4; ++i)
+    send(timeline.real_frame(p5994.frame_start(i), p5994.frame_start(i + 1) - p5994.frame_start(i)),
+         out);
+  timeline.signal_lost(p5994, out.back().end());
+  const std::vector<FrameSpan> fillers = timeline.fillers_due(out.back().end() + 500 * kMs);
+  EXPECT_EQ(fillers.size(), 29u);  // 500 ms at 59.94 frames a second
+  for (const FrameSpan &filler : fillers) EXPECT_LE(filler.duration, 16'683'334);
+  out.insert(out.end(), fillers.begin(), fillers.end());
+
+  // The signal returns as 1080i50.
+  const int64_t back = out.back().end() + 30 * kMs;
+  send(timeline.real_frame(back, 40 * kMs), out);
+  send(timeline.real_frame(back + 40 * kMs, 40 * kMs), out);
+  EXPECT_EQ(out.back(), (FrameSpan{back + 40 * kMs, 40 * kMs}));
+  expect_continuous(out);
+}
+
+TEST(NoSignalTimeline, TheDropPolicySendsNothingAndKeepsTheGap) {
+  NoSignalTimeline timeline(NoSignalPolicy::drop);
+  timeline.real_frame(0, 40 * kMs);
+  timeline.signal_lost(mode("1080p25"), 50 * kMs);
+  EXPECT_TRUE(timeline.filling());
+  EXPECT_TRUE(timeline.fillers_due(10'000 * kMs).empty());
+  EXPECT_FALSE(timeline.next_filler_due());
+  const RealFramePlacement back = timeline.real_frame(1000 * kMs, 40 * kMs);
+  EXPECT_TRUE(back.fillers.empty());
+  EXPECT_EQ(back.frame, (FrameSpan{1000 * kMs, 40 * kMs}));
+}
+
+TEST(NoSignalTimeline, TimestampsNeverGoBackwards) {
+  NoSignalTimeline timeline(NoSignalPolicy::slate);
+  timeline.real_frame(0, 40 * kMs);
+  // A frame stamped early overlaps the one before: it starts where that one ended.
+  EXPECT_EQ(timeline.real_frame(35 * kMs, 40 * kMs).frame, (FrameSpan{40 * kMs, 35 * kMs}));
+  // One stamped entirely in the past is dropped.
+  EXPECT_FALSE(timeline.real_frame(20 * kMs, 40 * kMs).frame);
+  EXPECT_EQ(timeline.end(), 75 * kMs);
+  // A gap while the signal is up (a frame the card dropped) stays a gap: nothing invented.
+  EXPECT_EQ(timeline.real_frame(115 * kMs, 40 * kMs).frame, (FrameSpan{115 * kMs, 40 * kMs}));
 }
 
 }  // namespace

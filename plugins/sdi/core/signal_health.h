@@ -22,6 +22,11 @@
 // second loss, the same mode again, a lock while the device is closed) post nothing, so a
 // backend may report what it polls on every poll. Times are passed in (ns, any monotonic
 // origin); nothing here reads a clock.
+//
+// In the element: post every message an event returns; while has_signal() is false, feed
+// NoSignalTimeline (fill at status().mode, or the configured mode when none was seen yet); when
+// retry_due(), reopen the port and report opened() or failed() again; when fatal(), post a
+// GStreamer error.
 #pragma once
 
 #include <cstdint>
