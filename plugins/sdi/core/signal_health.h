@@ -7,7 +7,7 @@
 //
 //   no-device --opened--> waiting-for-signal --signal_locked(M)--> locked(M)
 //                                                                   |    ^
-//                     signal_locked(N), N != M: format change  <----+    | signal_locked(M)
+//                     signal_locked(N), N != M: format change  <----+    | signal_locked(any mode)
 //                                                       signal_lost |    |
 //                                                                   v    |
 //                                                                  lost(M)
