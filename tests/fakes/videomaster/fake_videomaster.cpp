@@ -16,8 +16,10 @@
 // signal, lost_at, back_at, change_at and change_to also take a port suffix, which wins over
 // the setting for all ports: "signal.0.1=none" leaves board 0 RX1 without signal.
 // The scenario is read when the board count is asked for and when a board is opened.
-// Every frame starts with two little-endian 64-bit numbers: when it was due, in nanoseconds
-// since the stream first started, and its number since then; the rest is a grey picture.
+// Every frame starts with four native 64-bit numbers: when it was due, in nanoseconds since the
+// stream first started; its number since then; when the current run of frames began (the
+// signal's return, a restart), in the same nanoseconds; and its index in that run, so that
+// due = run start + the mode's frame_start(index) exactly. The rest is a grey picture.
 
 #include <algorithm>
 #include <chrono>
@@ -208,15 +210,18 @@ Clock::duration frame_offset(const SdiMode &mode, std::int64_t frame) {
   return std::chrono::nanoseconds(mode.frame_start(frame));
 }
 
-void fill_frame(Stream &stream, const SdiMode &mode, Clock::time_point due) {
+void fill_frame(Stream &stream, const SdiMode &mode, std::int64_t index_in_run) {
   const bool ten_bit = stream.packing == vhd::kBufferPackingYuv422_10;
   const std::size_t size = std::size_t{deltacast_line_bytes(mode.width, ten_bit)} *
                            static_cast<std::size_t>(mode.height);
   if (stream.buffer.size() != size) stream.buffer.assign(size, 0x80);
-  const std::uint64_t header[2] = {
-      static_cast<std::uint64_t>(
-          std::chrono::nanoseconds(due - stream.board->stream_epoch[stream.port]).count()),
-      stream.frames++};
+  const auto since_epoch = [&](Clock::time_point time) {
+    return static_cast<std::uint64_t>(
+        std::chrono::nanoseconds(time - stream.board->stream_epoch[stream.port]).count());
+  };
+  const std::uint64_t header[4] = {since_epoch(*stream.run_base + frame_offset(mode, index_in_run)),
+                                   stream.frames++, since_epoch(*stream.run_base),
+                                   static_cast<std::uint64_t>(index_in_run)};
   std::memcpy(stream.buffer.data(), header, sizeof header);
 }
 
@@ -384,11 +389,11 @@ __attribute__((visibility("default"))) ULONG VHD_LockSlotHandle(vhd::HANDLE hand
       stream->next_in_run = std::max<std::int64_t>(stream->next_in_run, behind - kSlotsKept);
       const auto due = *stream->run_base + frame_offset(*mode, stream->next_in_run);
       if (due <= now) {
-        ++stream->next_in_run;
         {
           std::lock_guard boards(g_mutex);
-          fill_frame(*stream, *mode, due);
+          fill_frame(*stream, *mode, stream->next_in_run);
         }
+        ++stream->next_in_run;
         stream->slot_locked = true;
         *slot = stream;
         return vhd::kNoError;
