@@ -294,6 +294,20 @@ TEST_F(DeltacastBackendTest, FormatChangeRestartsTheStreamInTheNewMode) {
   EXPECT_EQ(frame.data.size(), 1280u * 2 * 720);
 }
 
+TEST_F(DeltacastBackendTest, ACardGoneMidStreamEndsTheCaptureWithAGoneError) {
+  scenario("signal=720p50;gone_at=0.2");
+  auto capture = open({});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  const auto ended = next_event(*capture);
+  EXPECT_EQ(ended.type, DeltacastEvent::Type::error);
+  ASSERT_TRUE(ended.error);
+  EXPECT_EQ(ended.error->kind, DeltacastErrorKind::gone);
+  EXPECT_NE(ended.error->message.find("board 0 RX0"), std::string::npos);
+  EXPECT_NE(ended.error->message.find("VHDERR_OPERATIONFAILED"), std::string::npos);
+}
+
 TEST_F(DeltacastBackendTest, NoSignalAtStartIsReportedFirst) {
   scenario("signal=none");
   auto capture = open({});

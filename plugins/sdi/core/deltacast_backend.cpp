@@ -9,8 +9,16 @@ namespace {
 
 std::string status_text(vhd::ULONG status) {
   switch (status) {
+    case vhd::kFatalError:
+      return "VHDERR_FATALERROR";
+    case vhd::kOperationFailed:
+      return "VHDERR_OPERATIONFAILED";
+    case vhd::kNotFound:
+      return "VHDERR_NOTFOUND";
     case vhd::kBadArg:
       return "VHDERR_BADARG";
+    case vhd::kInvalidHandle:
+      return "VHDERR_INVALIDHANDLE";
     case vhd::kStreamUsed:
       return "VHDERR_STREAMUSED";
     case vhd::kTimeout:

@@ -9,7 +9,8 @@
 //         VHD_SDI_BP_RXn_STANDARD and _CLOCK_DIV, open the RX stream, lock/get/unlock loop).
 //   [EM]  a public C# P/Invoke binding (namespace Emerald.Deltacast, VideoMasterHD.cs): the
 //         same signatures, and ENUMBASE_CORE = 0x01000000 with the property offsets.
-// VideoMaster's ULONG is 32 bits on Linux ([UE]: `using ULONG = uint32`); HANDLE is a pointer.
+// VideoMaster's ULONG is 32 bits on Linux ([UE]: `using ULONG = uint32`; [UG] prints it with
+// PRIu32 outside Windows); HANDLE is a pointer.
 #pragma once
 
 #include <cstdint>
@@ -21,12 +22,17 @@ using BOOL32 = std::int32_t;
 using HANDLE = void *;
 using BYTE = std::uint8_t;
 
-// VHD_ERRORCODE [UE]: only the codes the backend tells apart.
-inline constexpr ULONG kNoError = 0;      // VHDERR_NOERROR
-inline constexpr ULONG kBadArg = 6;       // VHDERR_BADARG
-inline constexpr ULONG kStreamUsed = 18;  // VHDERR_STREAMUSED: another process holds the port
-inline constexpr ULONG kTimeout = 22;     // VHDERR_TIMEOUT: no slot within VHD_CORE_SP_IO_TIMEOUT
-inline constexpr ULONG kBadConfig = 33;   // VHDERR_BADCONFIG
+// VHD_ERRORCODE [UE]: the codes the backend tells apart or names in messages. [UE] gives
+// BADARG = 6; [UG]'s error descriptions list 1 to 8 in the same order as these values.
+inline constexpr ULONG kNoError = 0;          // VHDERR_NOERROR
+inline constexpr ULONG kFatalError = 1;       // VHDERR_FATALERROR
+inline constexpr ULONG kOperationFailed = 2;  // VHDERR_OPERATIONFAILED
+inline constexpr ULONG kNotFound = 5;         // VHDERR_NOTFOUND
+inline constexpr ULONG kBadArg = 6;           // VHDERR_BADARG
+inline constexpr ULONG kInvalidHandle = 8;    // VHDERR_INVALIDHANDLE
+inline constexpr ULONG kStreamUsed = 18;      // VHDERR_STREAMUSED: another process holds the port
+inline constexpr ULONG kTimeout = 22;    // VHDERR_TIMEOUT: no slot within VHD_CORE_SP_IO_TIMEOUT
+inline constexpr ULONG kBadConfig = 33;  // VHDERR_BADCONFIG
 
 inline constexpr ULONG kEnumBaseCore = 0x01000000;  // ENUMBASE_CORE [EM]
 inline constexpr ULONG kEnumBaseSdi = 0x02000000;   // ENUMBASE_SDI [EM]

@@ -13,6 +13,8 @@
 //   change_at=T       the incoming mode becomes change_to=MODE at T
 //   busy=B.P[,B.P]    those ports are held by another application
 //   model=TEXT        what VHD_GetBoardModel answers
+//   gone_at=T         the boards disappear T seconds after being opened: every call on an open
+//                     board or stream fails with VHDERR_OPERATIONFAILED
 // signal, lost_at, back_at, change_at and change_to also take a port suffix, which wins over
 // the setting for all ports: "signal.0.1=none" leaves board 0 RX1 without signal.
 // The scenario is read when the board count is asked for and when a board is opened.
@@ -80,6 +82,7 @@ struct Scenario {
   unsigned boards = 1;
   unsigned ports = 2;
   std::string model = "DELTA-3G-elp-d 4c (simulated)";
+  double gone_at = kNever;
   std::set<PortId> busy;
   PortScript all_ports;
   std::map<PortId, std::map<std::string, std::string>> port_settings;
@@ -140,6 +143,8 @@ Scenario read_scenario() {
           std::min<unsigned>(static_cast<unsigned>(std::stoul(value)), vhd::kMaxRxPorts);
     } else if (key == "model") {
       scenario.model = value;
+    } else if (key == "gone_at") {
+      scenario.gone_at = std::stod(value);
     } else if (key == "busy") {
       std::stringstream ports(value);
       std::string port;
@@ -182,6 +187,16 @@ struct Board {
   Scenario scenario;
   Clock::time_point opened = Clock::now();
   std::map<unsigned, Clock::time_point> stream_epoch;  // first start of each port's stream
+
+  std::optional<Clock::time_point> gone_time() const {
+    if (scenario.gone_at < 0) return std::nullopt;
+    return opened + std::chrono::duration_cast<Clock::duration>(
+                        std::chrono::duration<double>(scenario.gone_at));
+  }
+  bool gone(Clock::time_point now = Clock::now()) const {
+    const auto at = gone_time();
+    return at && now >= *at;
+  }
 
   double seconds_on(unsigned port, Clock::time_point now) const {
     auto epoch = stream_epoch.find(port);
@@ -263,6 +278,7 @@ __attribute__((visibility("default"))) ULONG VHD_GetBoardProperty(vhd::HANDLE ha
                                                                   ULONG property, ULONG *value) {
   auto *board = static_cast<Board *>(handle);
   if (!board || !value) return vhd::kBadArg;
+  if (board->gone()) return vhd::kOperationFailed;
   std::lock_guard lock(g_mutex);
   const Scenario &scenario = board->scenario;
   if (property == vhd::kBoardPropertyNbRxChannels) {
@@ -293,6 +309,7 @@ __attribute__((visibility("default"))) ULONG VHD_OpenStreamHandle(
   if (!board || !stream || !port || *port >= board->scenario.ports ||
       processing_mode != vhd::kSdiProcessingDisjoinedVideo)
     return vhd::kBadArg;
+  if (board->gone()) return vhd::kOperationFailed;
   const PortId id{board->index, *port};
   std::lock_guard lock(g_mutex);
   if (board->scenario.busy.count(id) || g_open_streams.count(id)) return vhd::kStreamUsed;
@@ -316,6 +333,7 @@ __attribute__((visibility("default"))) ULONG VHD_SetStreamProperty(vhd::HANDLE h
                                                                    ULONG property, ULONG value) {
   auto *stream = static_cast<Stream *>(handle);
   if (!stream) return vhd::kBadArg;
+  if (stream->board->gone()) return vhd::kOperationFailed;
   std::lock_guard lock(stream->mutex);
   if (property == vhd::kSdiStreamPropertyVideoStandard) {
     if (stream->started) return vhd::kBadConfig;  // the standard is set on a stopped stream
@@ -336,6 +354,7 @@ __attribute__((visibility("default"))) ULONG VHD_SetStreamProperty(vhd::HANDLE h
 __attribute__((visibility("default"))) ULONG VHD_StartStream(vhd::HANDLE handle) {
   auto *stream = static_cast<Stream *>(handle);
   if (!stream) return vhd::kBadArg;
+  if (stream->board->gone()) return vhd::kOperationFailed;
   {
     std::lock_guard lock(g_mutex);
     stream->board->stream_epoch.try_emplace(stream->port, Clock::now());
@@ -350,6 +369,7 @@ __attribute__((visibility("default"))) ULONG VHD_StartStream(vhd::HANDLE handle)
 __attribute__((visibility("default"))) ULONG VHD_StopStream(vhd::HANDLE handle) {
   auto *stream = static_cast<Stream *>(handle);
   if (!stream) return vhd::kBadArg;
+  if (stream->board->gone()) return vhd::kOperationFailed;
   {
     std::lock_guard lock(stream->mutex);
     if (!stream->started) return vhd::kBadConfig;
@@ -373,8 +393,10 @@ __attribute__((visibility("default"))) ULONG VHD_LockSlotHandle(vhd::HANDLE hand
     epoch = stream->board->stream_epoch[stream->port];
   }
   const auto deadline = Clock::now() + stream->io_timeout;
+  const auto gone_time = stream->board->gone_time();
   while (stream->started) {
     const auto now = Clock::now();
+    if (stream->board->gone(now)) return vhd::kOperationFailed;
     const double seconds = std::chrono::duration<double>(now - epoch).count();
     const SdiMode *mode = stream->script.mode_at(seconds);
     const bool receiving = mode && find_deltacast_standard(*mode)->standard == stream->standard;
@@ -403,6 +425,7 @@ __attribute__((visibility("default"))) ULONG VHD_LockSlotHandle(vhd::HANDLE hand
       stream->run_base.reset();
     }
     if (now >= deadline) return vhd::kTimeout;
+    if (gone_time) wake = std::min(wake, *gone_time);
     if (auto change = stream->script.next_change_after(seconds))
       wake = std::min(wake, epoch + std::chrono::duration_cast<Clock::duration>(
                                         std::chrono::duration<double>(*change)));
@@ -424,6 +447,7 @@ __attribute__((visibility("default"))) ULONG VHD_GetSlotBuffer(vhd::HANDLE slot,
                                                                vhd::BYTE **buffer, ULONG *size) {
   auto *stream = static_cast<Stream *>(slot);
   if (!stream || !buffer || !size || buffer_type != vhd::kSdiBufferVideo) return vhd::kBadArg;
+  if (stream->board->gone()) return vhd::kOperationFailed;
   std::lock_guard lock(stream->mutex);
   if (!stream->slot_locked) return vhd::kBadArg;
   *buffer = stream->buffer.data();
