@@ -2,8 +2,10 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <future>
 #include <string>
 #include <thread>
@@ -151,6 +153,21 @@ TEST_F(DeltacastBackendTest, ListsBoardsPortsAndTheirSignal) {
   EXPECT_EQ(boards[1].ports[2].port, 2u);
   EXPECT_FALSE(boards[1].ports[2].locked);
   EXPECT_FALSE(boards[1].ports[2].mode);
+}
+
+TEST_F(DeltacastBackendTest, ScenarioCanComeFromAFile) {
+  const std::string path = ::testing::TempDir() + "deltacast_scenario.txt";
+  std::ofstream(path) << "boards=3\nports=1\nsignal=none\n";
+  scenario("@" + path);
+  auto lib = library();
+  ASSERT_TRUE(lib);
+  auto listed = list_deltacast_boards(*lib);
+  std::remove(path.c_str());
+  ASSERT_TRUE(std::holds_alternative<std::vector<DeltacastBoard>>(listed));
+  const auto &boards = std::get<std::vector<DeltacastBoard>>(listed);
+  ASSERT_EQ(boards.size(), 3u);
+  ASSERT_EQ(boards[2].ports.size(), 1u);
+  EXPECT_FALSE(boards[2].ports[0].locked);
 }
 
 TEST_F(DeltacastBackendTest, NoBoardListsNothingAndCannotOpen) {

@@ -309,6 +309,11 @@ void DeltacastCapture::push_error(DeltacastErrorKind kind, std::string message) 
                       DeltacastError{kind, std::move(message)}});
 }
 
+bool DeltacastCapture::stop_requested() const {
+  std::lock_guard lock(mutex_);
+  return stopping_;
+}
+
 bool DeltacastCapture::wait_for_stop(std::chrono::milliseconds duration) {
   std::unique_lock lock(mutex_);
   return stop_requested_.wait_for(lock, duration, [this] { return stopping_; });
@@ -346,24 +351,24 @@ bool DeltacastCapture::restart_stream(const SdiMode &mode) {
 void DeltacastCapture::run() {
   const auto &api = library_->api();
   enum class Signal { unknown, lost, locked };
-  Signal signal = Signal::unknown;
+  Signal reported = Signal::unknown;   // what the consumer was last told
   const SdiMode *streaming = nullptr;  // the mode the stream was started with
   const SdiMode *last_seen = nullptr;
   // The unsupported standard last reported, so it is reported once; none is a valid value.
   constexpr vhd::ULONG kNoneReported = ~vhd::ULONG{0};
   vhd::ULONG reported_unsupported = kNoneReported;
 
-  while (!wait_for_stop(std::chrono::milliseconds(0))) {
+  while (!stop_requested()) {
     DeltacastError error;
     const auto status = read_port_status(api, board_, config_.board, config_.port, error);
     if (!status) {
-      push(DeltacastEvent{DeltacastEvent::Type::error, nullptr, error});
+      push_error(error.kind, std::move(error.message));
       return;
     }
     if (!status->locked || !status->mode) {
-      if (signal != Signal::lost)
+      if (reported != Signal::lost)
         push(DeltacastEvent{DeltacastEvent::Type::signal_lost, last_seen, std::nullopt});
-      signal = Signal::lost;
+      reported = Signal::lost;
       if (status->locked && reported_unsupported != status->raw_standard) {
         reported_unsupported = status->raw_standard;
         push(DeltacastEvent{
@@ -382,12 +387,12 @@ void DeltacastCapture::run() {
       if (!restart_stream(mode)) return;
       streaming = &mode;
     }
-    if (signal != Signal::locked || last_seen != &mode) {
-      const bool changed = signal == Signal::locked;
+    if (reported != Signal::locked || last_seen != &mode) {
+      const bool changed = reported == Signal::locked;
       push(DeltacastEvent{
           changed ? DeltacastEvent::Type::format_changed : DeltacastEvent::Type::signal_locked,
           &mode, std::nullopt});
-      signal = Signal::locked;
+      reported = Signal::locked;
       last_seen = &mode;
     }
     if (!capture_slots(mode)) return;
@@ -401,7 +406,7 @@ bool DeltacastCapture::capture_slots(const SdiMode &mode) {
   const std::size_t expected = std::size_t{deltacast_line_bytes(mode.width, ten_bit)} *
                                static_cast<std::uint32_t>(mode.height);
 
-  while (!wait_for_stop(std::chrono::milliseconds(0))) {
+  while (!stop_requested()) {
     vhd::HANDLE slot = nullptr;
     vhd::ULONG result = api.lock_slot_handle(stream_, &slot);
     if (result == vhd::kTimeout) return true;  // no frame: look at the signal again

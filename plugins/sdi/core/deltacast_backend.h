@@ -116,7 +116,8 @@ class DeltacastCapture {
   bool restart_stream(const SdiMode &mode);
   void push(DeltacastItem item);
   void push_error(DeltacastErrorKind kind, std::string message);
-  bool wait_for_stop(std::chrono::milliseconds duration);
+  bool stop_requested() const;
+  bool wait_for_stop(std::chrono::milliseconds duration);  // true when stop was asked for
 
   std::shared_ptr<const VideoMasterLibrary> library_;
   DeltacastCaptureConfig config_;
