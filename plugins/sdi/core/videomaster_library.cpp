@@ -1,0 +1,78 @@
+#include "videomaster_library.h"
+
+#include <dlfcn.h>
+
+#include <cstdlib>
+
+namespace onair::sdi {
+
+namespace {
+
+std::string chosen_file(const std::string &file) {
+  if (!file.empty()) return file;
+  const char *from_env = std::getenv(kVideoMasterLibraryEnv);
+  if (from_env && *from_env) return from_env;
+  return kVideoMasterLibraryName;
+}
+
+std::string last_dl_error() {
+  const char *text = dlerror();
+  return text ? text : "unknown reason";
+}
+
+// Resolves one symbol into `slot`; false (with `error` filled) when it is absent.
+template <typename Function>
+bool resolve(void *handle, const char *name, Function &slot, const std::string &file,
+             VideoMasterLoadError &error) {
+  dlerror();
+  void *address = dlsym(handle, name);
+  if (!address) {
+    error = {VideoMasterLoadError::Kind::symbol_missing,
+             file + " has no " + name + " (" + last_dl_error() + ")"};
+    return false;
+  }
+  slot = reinterpret_cast<Function>(address);
+  return true;
+}
+
+}  // namespace
+
+VideoMasterLibrary::LoadResult VideoMasterLibrary::load(const std::string &file) {
+  const std::string path = chosen_file(file);
+  void *handle = dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL);
+  if (!handle)
+    return VideoMasterLoadError{VideoMasterLoadError::Kind::library_missing,
+                                "cannot load " + path + ": " + last_dl_error()};
+
+  VideoMasterFunctions functions{};
+  VideoMasterLoadError error;
+  const bool resolved =
+      resolve(handle, "VHD_GetApiInfo", functions.get_api_info, path, error) &&
+      resolve(handle, "VHD_GetBoardModel", functions.get_board_model, path, error) &&
+      resolve(handle, "VHD_OpenBoardHandle", functions.open_board_handle, path, error) &&
+      resolve(handle, "VHD_CloseBoardHandle", functions.close_board_handle, path, error) &&
+      resolve(handle, "VHD_GetBoardProperty", functions.get_board_property, path, error) &&
+      resolve(handle, "VHD_OpenStreamHandle", functions.open_stream_handle, path, error) &&
+      resolve(handle, "VHD_CloseStreamHandle", functions.close_stream_handle, path, error) &&
+      resolve(handle, "VHD_SetStreamProperty", functions.set_stream_property, path, error) &&
+      resolve(handle, "VHD_StartStream", functions.start_stream, path, error) &&
+      resolve(handle, "VHD_StopStream", functions.stop_stream, path, error) &&
+      resolve(handle, "VHD_LockSlotHandle", functions.lock_slot_handle, path, error) &&
+      resolve(handle, "VHD_UnlockSlotHandle", functions.unlock_slot_handle, path, error) &&
+      resolve(handle, "VHD_GetSlotBuffer", functions.get_slot_buffer, path, error);
+  if (!resolved) {
+    dlclose(handle);
+    return error;
+  }
+  return std::shared_ptr<const VideoMasterLibrary>(new VideoMasterLibrary(handle, path, functions));
+}
+
+VideoMasterLibrary::VideoMasterLibrary(void *handle, std::string file,
+                                       const VideoMasterFunctions &functions)
+    : handle_(handle), file_(std::move(file)), functions_(functions) {}
+
+VideoMasterLibrary::~VideoMasterLibrary() {
+  dlclose(handle_);
+}
+
+}  // namespace onair::sdi
