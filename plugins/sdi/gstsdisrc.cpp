@@ -110,7 +110,8 @@ struct State {
   const sdi::SdiMode *negotiated = nullptr;  // the mode of the caps set downstream
   GstBuffer *black = nullptr;                // a black frame of black_mode, shared by fillers
   const sdi::SdiMode *black_mode = nullptr;
-  bool discont = false;  // the next real frame follows a gap (drop policy)
+  const sdi::SdiMode *filling_mode = nullptr;  // the mode the timeline fills at
+  bool discont = false;                        // the next real frame follows a gap (drop policy)
 
   // The frame grid of the current run of frames (since the last lock or format change): its
   // first frame's start in running time, its sequence number and its mode.
@@ -305,9 +306,8 @@ void stamp(GstBuffer *buffer, const sdi::FrameSpan &span) {
 }
 
 void queue_fillers(State &state, const std::vector<sdi::FrameSpan> &spans) {
-  if (spans.empty()) return;
-  const sdi::SdiMode *mode = state.health.status().mode ? state.health.status().mode : state.fixed;
-  if (!mode) return;
+  const sdi::SdiMode *mode = state.filling_mode;
+  if (spans.empty() || !mode) return;
   if (state.black_mode != mode) {
     if (state.black) gst_buffer_unref(state.black);
     const GstVideoInfo info = video_info(*mode, state.config.depth);
@@ -330,6 +330,7 @@ const sdi::SdiMode *fill_mode(const State &state) {
 void start_filling(State &state, int64_t now) {
   state.run_origin.reset();
   if (const sdi::SdiMode *mode = fill_mode(state); mode && now != onair::kUnknownTime) {
+    if (!state.timeline.filling()) state.filling_mode = mode;
     state.timeline.signal_lost(*mode, now);
     if (state.timeline.policy() == sdi::NoSignalPolicy::drop) state.discont = true;
   }
