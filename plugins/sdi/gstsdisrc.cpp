@@ -163,6 +163,19 @@ int64_t monotonic_now() {
   return g_get_monotonic_time() * 1000;
 }
 
+// The pipeline clock as running time. Not onair::clock_running_time(): create() starts once
+// the source runs live, which is before the element's state reads PLAYING.
+int64_t running_now(GstSdiSrc *self) {
+  GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
+  if (!clock) return onair::kUnknownTime;
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
+  if (!GST_CLOCK_TIME_IS_VALID(now) || !GST_CLOCK_TIME_IS_VALID(base) || now < base)
+    return onair::kUnknownTime;
+  return static_cast<int64_t>(now - base);
+}
+
 sdi::ErrorKind health_kind(sdi::DeltacastErrorKind kind) {
   switch (kind) {
     case sdi::DeltacastErrorKind::library_missing:
@@ -488,12 +501,16 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
       if (!state.pending.empty()) return hand_out(self, state, buf);
       if (state.health.fatal()) return GST_FLOW_ERROR;
 
-      const int64_t now = onair::clock_running_time(GST_ELEMENT(self));
+      const int64_t now = running_now(self);
       if (!capture && state.health.retry_due(monotonic_now())) {
         open_port(self, state, now);
         continue;
       }
-      if (now != onair::kUnknownTime) queue_fillers(state, state.timeline.fillers_due(now));
+      if (now != onair::kUnknownTime) {
+        // No signal since the start, or a failure before there was a clock: fill from now.
+        if (!state.health.has_signal() && !state.timeline.filling()) start_filling(state, now);
+        queue_fillers(state, state.timeline.fillers_due(now));
+      }
       if (!state.pending.empty()) continue;
 
       // Wait for the capture, the next filler or the next retry, whichever comes first.
@@ -511,7 +528,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
       }
       std::optional<sdi::DeltacastItem> item = capture->pop(wait_ms);
       if (!item) continue;
-      const int64_t at = onair::clock_running_time(GST_ELEMENT(self));
+      const int64_t at = running_now(self);
       if (auto *frame = std::get_if<sdi::DeltacastFrame>(&*item))
         place_frame(self, state, std::move(*frame), at);
       else
