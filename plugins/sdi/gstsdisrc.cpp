@@ -97,7 +97,10 @@ struct State {
   State(sdi::NoSignalPolicy policy, const sdi::SdiMode *fixed) : timeline(policy), fixed(fixed) {}
   ~State() {
     for (Output &out : pending) gst_buffer_unref(out.buffer);
+    if (black) gst_buffer_unref(black);
   }
+  State(const State &) = delete;
+  State &operator=(const State &) = delete;
 
   std::shared_ptr<const sdi::VideoMasterLibrary> library;
   sdi::DeltacastCaptureConfig config;
@@ -585,7 +588,6 @@ gboolean stop(GstBaseSrc *src) {
       capture = std::move(self->priv->capture);
     }
     if (capture) capture->stop();
-    if (self->priv->state && self->priv->state->black) gst_buffer_unref(self->priv->state->black);
     self->priv->state.reset();
     return TRUE;
   });

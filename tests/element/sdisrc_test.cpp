@@ -376,6 +376,28 @@ TEST_F(SdiSrcTest, ABusyPortIsRetried) {
   EXPECT_EQ(errors(), "");
 }
 
+TEST_F(SdiSrcTest, AVanishedCardIsReopenedWithBlackMeanwhile) {
+  // The fake's board fails every call 0.3 s after each opening: the element reopens it.
+  ASSERT_EQ(play("signal=720p50;gone_at=0.3", "no-signal=black"), GST_STATE_CHANGE_ASYNC);
+  std::vector<Frame> frames = pull_until([](const Frame &f) { return f.filler; });
+  ASSERT_FALSE(frames.empty());
+  std::vector<Frame> rest = pull_until([](const Frame &f) { return !f.filler; });
+  ASSERT_FALSE(rest.empty());
+  frames.insert(frames.end(), rest.begin(), rest.end());
+  for (std::size_t i = 1; i < frames.size(); ++i) {
+    if (frames[i].filler || frames[i - 1].filler) {
+      EXPECT_EQ(frames[i].pts, frames[i - 1].end()) << i;
+    }
+  }
+  std::vector<StructurePtr> error_messages = take(msg::kError);
+  ASSERT_GE(error_messages.size(), 1u);
+  EXPECT_EQ(string_field(error_messages[0].get(), msg::kKind), "gone");
+  gboolean retrying = FALSE;
+  EXPECT_TRUE(gst_structure_get_boolean(error_messages[0].get(), msg::kRetrying, &retrying));
+  EXPECT_TRUE(retrying);
+  EXPECT_EQ(errors(), "");
+}
+
 TEST_F(SdiSrcTest, ABusyPortIsNotAnotherPort) {
   ASSERT_EQ(play("busy=0.0;signal=720p50", "port=1"), GST_STATE_CHANGE_ASYNC);
   std::optional<Frame> f = pull();
