@@ -1,6 +1,6 @@
 #include <gst/gst.h>
 
-#include "gstsdisrc.h"
+#include "sdi_video_src.h"
 
 static gboolean plugin_init(GstPlugin *plugin) {
   return GST_ELEMENT_REGISTER(sdisrc, plugin);

@@ -18,7 +18,7 @@
  * gst-launch-1.0 -m sdisrc device=0 port=1 ! videoconvert ! autovideosink
  * ]|
  */
-#include "gstsdisrc.h"
+#include "sdi_video_src.h"
 
 #include <gst/video/video.h>
 
