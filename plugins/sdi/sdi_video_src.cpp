@@ -1,8 +1,9 @@
 /**
- * SECTION:element-sdisrc
- * @title: sdisrc
+ * SECTION:element-sdivideosrc
+ * @title: sdivideosrc
  *
- * A live source of one SDI port of one capture card. The DELTACAST backend loads VideoMaster
+ * The video of one SDI port of one capture card: the source inside sdisrc, which adds the
+ * audio pad. Usable alone when no sound is wanted. The DELTACAST backend loads VideoMaster
  * (libvideomasterhd.so, or the file named in $ONAIR_VIDEOMASTER_LIBRARY) at run time; the
  * DeckLink backend is not available yet.
  *
@@ -15,7 +16,7 @@
  *
  * ## Example launch line
  * |[
- * gst-launch-1.0 -m sdisrc device=0 port=1 ! videoconvert ! autovideosink
+ * gst-launch-1.0 -m sdivideosrc device=0 port=1 ! videoconvert ! autovideosink
  * ]|
  */
 #include "sdi_video_src.h"
@@ -54,8 +55,8 @@ typedef enum {
   GST_SDI_SRC_BACKEND_DECKLINK,
 } GstSdiSrcBackend;
 
-#define GST_TYPE_SDI_SRC_BACKEND (gst_sdi_src_backend_get_type())
-static GType gst_sdi_src_backend_get_type() {
+#define GST_TYPE_SDI_SRC_BACKEND (gst_sdi_video_src_backend_get_type())
+static GType gst_sdi_video_src_backend_get_type() {
   static GType type = 0;
   static const GEnumValue values[] = {
       {GST_SDI_SRC_BACKEND_AUTO, "The card family found (DELTACAST for now)", "auto"},
@@ -136,6 +137,7 @@ struct Priv {
 };
 
 enum { PROP_0, PROP_BACKEND, PROP_DEVICE, PROP_PORT, PROP_MODE, PROP_NO_SIGNAL, PROP_DEVICES };
+static_assert(PROP_DEVICES == GST_SDI_VIDEO_SRC_LAST_PROPERTY);
 
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
     "src", GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -145,17 +147,17 @@ GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
 
 }  // namespace
 
-struct _GstSdiSrc {
+struct _GstSdiVideoSrc {
   GstPushSrc parent;
   Priv *priv;
 };
 
-G_DEFINE_TYPE(GstSdiSrc, gst_sdi_src, GST_TYPE_PUSH_SRC)
-GST_ELEMENT_REGISTER_DEFINE(sdisrc, "sdisrc", GST_RANK_NONE, GST_TYPE_SDI_SRC)
+G_DEFINE_TYPE(GstSdiVideoSrc, gst_sdi_video_src, GST_TYPE_PUSH_SRC)
+GST_ELEMENT_REGISTER_DEFINE(sdivideosrc, "sdivideosrc", GST_RANK_NONE, GST_TYPE_SDI_VIDEO_SRC)
 
 namespace {
 
-Settings settings_of(GstSdiSrc *self) {
+Settings settings_of(GstSdiVideoSrc *self) {
   std::lock_guard lock(self->priv->settings_lock);
   return self->priv->settings;
 }
@@ -168,7 +170,7 @@ int64_t monotonic_now() {
 
 // The pipeline clock as running time. Not onair::clock_running_time(): create() starts once
 // the source runs live, which is before the element's state reads PLAYING.
-int64_t running_now(GstSdiSrc *self) {
+int64_t running_now(GstSdiVideoSrc *self) {
   GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
   if (!clock) return onair::kUnknownTime;
   const GstClockTime now = gst_clock_get_time(clock);
@@ -196,7 +198,7 @@ sdi::ErrorKind health_kind(sdi::DeltacastErrorKind kind) {
   return sdi::ErrorKind::other;
 }
 
-void post_health(GstSdiSrc *self, const std::optional<sdi::HealthMessage> &message) {
+void post_health(GstSdiVideoSrc *self, const std::optional<sdi::HealthMessage> &message) {
   if (!message) return;
   GstStructure *s = gst_structure_new_empty(sdi::message_name(message->kind));
   switch (message->kind) {
@@ -234,7 +236,7 @@ std::string port_text(const sdi::DeltacastCaptureConfig &config) {
 }
 
 // The GStreamer error that ends the stream once the health model gave up.
-void post_fatal(GstSdiSrc *self, const State &state) {
+void post_fatal(GstSdiVideoSrc *self, const State &state) {
   const sdi::HealthStatus &status = state.health.status();
   const std::string where = port_text(state.config);
   switch (status.error) {
@@ -359,7 +361,7 @@ void start_filling(State &state, int64_t now) {
 // gets scheduled (the capture times jitter with the load), and frames the queue dropped leave
 // whole-frame gaps. The card's clock and the pipeline clock may drift apart over hours; a run
 // starts again at every signal change.
-void place_frame(GstSdiSrc *self, State &state, sdi::DeltacastFrame &&frame, int64_t now) {
+void place_frame(GstSdiVideoSrc *self, State &state, sdi::DeltacastFrame &&frame, int64_t now) {
   const sdi::SdiMode &mode = *frame.mode;
   if (state.fixed && state.fixed != &mode) return;  // counted as no signal, see handle_event()
   if (!state.health.has_signal() || now == onair::kUnknownTime) return;
@@ -387,7 +389,8 @@ void place_frame(GstSdiSrc *self, State &state, sdi::DeltacastFrame &&frame, int
 }
 
 // The capture thread ended with `error` (or the port could not be opened).
-void port_failed(GstSdiSrc *self, State &state, const sdi::DeltacastError &error, int64_t now) {
+void port_failed(GstSdiVideoSrc *self, State &state, const sdi::DeltacastError &error,
+                 int64_t now) {
   {
     std::shared_ptr<sdi::DeltacastCapture> capture;
     {
@@ -404,7 +407,8 @@ void port_failed(GstSdiSrc *self, State &state, const sdi::DeltacastError &error
   start_filling(state, now);
 }
 
-void handle_event(GstSdiSrc *self, State &state, const sdi::DeltacastEvent &event, int64_t now) {
+void handle_event(GstSdiVideoSrc *self, State &state, const sdi::DeltacastEvent &event,
+                  int64_t now) {
   using Type = sdi::DeltacastEvent::Type;
   switch (event.type) {
     case Type::signal_locked:
@@ -448,7 +452,7 @@ void handle_event(GstSdiSrc *self, State &state, const sdi::DeltacastEvent &even
 }
 
 // Opens the port and starts its capture; a failure goes through the health model.
-void open_port(GstSdiSrc *self, State &state, int64_t now) {
+void open_port(GstSdiVideoSrc *self, State &state, int64_t now) {
   auto opened = sdi::DeltacastCapture::open(state.library, state.config);
   if (auto *error = std::get_if<sdi::DeltacastError>(&opened)) {
     port_failed(self, state, *error, now);
@@ -466,7 +470,7 @@ void open_port(GstSdiSrc *self, State &state, int64_t now) {
 }
 
 // Hands out the next pending buffer, with new caps first when its mode changed.
-GstFlowReturn hand_out(GstSdiSrc *self, State &state, GstBuffer **buf) {
+GstFlowReturn hand_out(GstSdiVideoSrc *self, State &state, GstBuffer **buf) {
   Output out = state.pending.front();
   state.pending.pop_front();
   if (state.negotiated != out.mode) {
@@ -490,7 +494,7 @@ GstFlowReturn hand_out(GstSdiSrc *self, State &state, GstBuffer **buf) {
 }
 
 GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   return onair::guarded(GST_ELEMENT(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
     if (!self->priv->state) return GST_FLOW_FLUSHING;
     State &state = *self->priv->state;
@@ -541,7 +545,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
 }
 
 gboolean start(GstBaseSrc *src) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   return onair::guarded(GST_ELEMENT(self), FALSE, [&]() -> gboolean {
     const Settings settings = settings_of(self);
     if (settings.backend == GST_SDI_SRC_BACKEND_DECKLINK) {
@@ -580,7 +584,7 @@ gboolean start(GstBaseSrc *src) {
 }
 
 gboolean stop(GstBaseSrc *src) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   return onair::guarded_teardown(GST_ELEMENT(self), FALSE, [&]() -> gboolean {
     std::shared_ptr<sdi::DeltacastCapture> capture;
     {
@@ -594,7 +598,7 @@ gboolean stop(GstBaseSrc *src) {
 }
 
 gboolean unlock(GstBaseSrc *src) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   std::lock_guard lock(self->priv->capture_lock);
   self->priv->flushing = true;
   if (self->priv->capture) self->priv->capture->set_flushing(true);
@@ -603,7 +607,7 @@ gboolean unlock(GstBaseSrc *src) {
 }
 
 gboolean unlock_stop(GstBaseSrc *src) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   std::lock_guard lock(self->priv->capture_lock);
   self->priv->flushing = false;
   if (self->priv->capture) self->priv->capture->set_flushing(false);
@@ -617,7 +621,7 @@ gboolean negotiate(GstBaseSrc *) {
 }
 
 GstCaps *get_caps(GstBaseSrc *src, GstCaps *filter) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   GstCaps *caps = gst_pad_get_current_caps(GST_BASE_SRC_PAD(src));
   if (!caps) caps = gst_pad_get_pad_template_caps(GST_BASE_SRC_PAD(self));
   if (filter) {
@@ -629,7 +633,7 @@ GstCaps *get_caps(GstBaseSrc *src, GstCaps *filter) {
 }
 
 gboolean query(GstBaseSrc *src, GstQuery *query) {
-  auto *self = GST_SDI_SRC(src);
+  auto *self = GST_SDI_VIDEO_SRC(src);
   if (GST_QUERY_TYPE(query) == GST_QUERY_LATENCY) {
     GstCaps *caps = gst_pad_get_current_caps(GST_BASE_SRC_PAD(src));
     GstVideoInfo info;
@@ -642,7 +646,7 @@ gboolean query(GstBaseSrc *src, GstQuery *query) {
     GST_DEBUG_OBJECT(self, "latency %" GST_TIME_FORMAT, GST_TIME_ARGS(frame));
     return TRUE;
   }
-  return GST_BASE_SRC_CLASS(gst_sdi_src_parent_class)->query(src, query);
+  return GST_BASE_SRC_CLASS(gst_sdi_video_src_parent_class)->query(src, query);
 }
 
 // The `devices` property: one GstStructure text per RX port found.
@@ -673,7 +677,7 @@ GStrv list_devices() {
 }
 
 void set_property(GObject *object, guint id, const GValue *value, GParamSpec *pspec) {
-  auto *self = GST_SDI_SRC(object);
+  auto *self = GST_SDI_VIDEO_SRC(object);
   onair::guarded(GST_ELEMENT(self), [&] {
     std::lock_guard lock(self->priv->settings_lock);
     Settings &s = self->priv->settings;
@@ -704,7 +708,7 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
 }
 
 void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
-  auto *self = GST_SDI_SRC(object);
+  auto *self = GST_SDI_VIDEO_SRC(object);
   onair::guarded(GST_ELEMENT(self), [&] {
     if (id == PROP_DEVICES) {
       g_value_take_boxed(value, list_devices());
@@ -735,66 +739,70 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
 }
 
 void finalize(GObject *object) {
-  auto *self = GST_SDI_SRC(object);
+  auto *self = GST_SDI_VIDEO_SRC(object);
   onair::guarded_teardown(GST_ELEMENT(self), [&] { delete self->priv; });
-  G_OBJECT_CLASS(gst_sdi_src_parent_class)->finalize(object);
+  G_OBJECT_CLASS(gst_sdi_video_src_parent_class)->finalize(object);
 }
 
 }  // namespace
 
-static void gst_sdi_src_init(GstSdiSrc *self) {
-  self->priv = new Priv();
-  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
-  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
-}
-
-static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
-  GST_DEBUG_CATEGORY_INIT(sdi_src_debug, "sdisrc", 0, "SDI capture card source");
-  auto *gobject_class = G_OBJECT_CLASS(klass);
-  auto *element_class = GST_ELEMENT_CLASS(klass);
-  auto *basesrc_class = GST_BASE_SRC_CLASS(klass);
-  gobject_class->set_property = set_property;
-  gobject_class->get_property = get_property;
-  gobject_class->finalize = finalize;
+void gst_sdi_video_src_install_port_properties(GObjectClass *klass) {
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
                                               GST_PARAM_MUTABLE_READY);
   g_object_class_install_property(
-      gobject_class, PROP_BACKEND,
+      klass, PROP_BACKEND,
       g_param_spec_enum("backend", "Backend", "Card family", GST_TYPE_SDI_SRC_BACKEND,
                         GST_SDI_SRC_BACKEND_AUTO, flags));
   g_object_class_install_property(
-      gobject_class, PROP_DEVICE,
+      klass, PROP_DEVICE,
       g_param_spec_uint("device", "Device", "Card index", 0, G_MAXUINT, 0, flags));
   g_object_class_install_property(
-      gobject_class, PROP_PORT,
+      klass, PROP_PORT,
       g_param_spec_uint("port", "Port", "Input port of the card (RX index)", 0, G_MAXUINT, 0,
                         flags));
   g_object_class_install_property(
-      gobject_class, PROP_MODE,
+      klass, PROP_MODE,
       g_param_spec_string("mode", "Mode",
                           "\"auto\" follows the incoming signal; a mode name (1080i50, "
                           "720p59.94, ...) fixes the caps, another incoming mode counts as no "
                           "signal",
                           kDefaultMode, flags));
   g_object_class_install_property(
-      gobject_class, PROP_NO_SIGNAL,
+      klass, PROP_NO_SIGNAL,
       g_param_spec_string("no-signal", "No signal",
                           "What goes out while there is no signal: black (frames continuing the "
                           "timestamps), slate (drawn as black for now) or drop (nothing)",
                           kDefaultNoSignal, flags));
   g_object_class_install_property(
-      gobject_class, PROP_DEVICES,
+      klass, PROP_DEVICES,
       g_param_spec_boxed("devices", "Devices",
                          "The input ports found, one GstStructure text each (backend, device, "
                          "port, model, locked, mode)",
                          G_TYPE_STRV,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
+}
+
+static void gst_sdi_video_src_init(GstSdiVideoSrc *self) {
+  self->priv = new Priv();
+  gst_base_src_set_live(GST_BASE_SRC(self), TRUE);
+  gst_base_src_set_format(GST_BASE_SRC(self), GST_FORMAT_TIME);
+}
+
+static void gst_sdi_video_src_class_init(GstSdiVideoSrcClass *klass) {
+  GST_DEBUG_CATEGORY_INIT(sdi_src_debug, "sdivideosrc", 0, "SDI capture card video source");
+  auto *gobject_class = G_OBJECT_CLASS(klass);
+  auto *element_class = GST_ELEMENT_CLASS(klass);
+  auto *basesrc_class = GST_BASE_SRC_CLASS(klass);
+  gobject_class->set_property = set_property;
+  gobject_class->get_property = get_property;
+  gobject_class->finalize = finalize;
+  gst_sdi_video_src_install_port_properties(gobject_class);
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(
-      element_class, "SDI source", "Video/Source/Hardware",
-      "Captures one SDI port of a DELTACAST card; keeps timestamps going without signal; "
-      "messages sdisrc-signal, sdisrc-format, sdisrc-error",
+      element_class, "SDI video source", "Video/Source/Hardware",
+      "The video of one SDI port of a DELTACAST card (sdisrc without its audio pad); keeps "
+      "timestamps going without signal; messages sdisrc-signal, sdisrc-format, sdisrc-error",
       "onair");
   basesrc_class->start = start;
   basesrc_class->stop = stop;

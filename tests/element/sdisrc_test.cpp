@@ -3,8 +3,10 @@
 // its own clock, so the tests wait for buffers and messages, never for a time, and check
 // timestamps against the frame numbers the fake writes into each frame.
 #include <gst/app/gstappsink.h>
+#include <gst/audio/audio.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
@@ -85,8 +87,10 @@ class SdiSrcTest : public ::testing::Test {
   GstStateChangeReturn play(const std::string &scenario, const std::string &properties = "") {
     setenv("ONAIR_FAKE_VIDEOMASTER", scenario.c_str(), 1);
     GError *error = nullptr;
-    pipeline_.reset(gst_parse_launch(
-        ("sdisrc name=src " + properties + " ! appsink name=sink sync=false").c_str(), &error));
+    pipeline_.reset(gst_parse_launch(("sdisrc name=src " + properties +
+                                      " src.video ! appsink name=sink sync=false " + audio_branch_)
+                                         .c_str(),
+                                     &error));
     EXPECT_EQ(error, nullptr) << error->message;
     sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink"));
     bus_.reset(gst_element_get_bus(pipeline_.get()));
@@ -153,6 +157,7 @@ class SdiSrcTest : public ::testing::Test {
   ElementPtr sink_;
   BusPtr bus_;
   std::string errors_;
+  std::string audio_branch_;  // linked to the audio pad when set
 };
 
 std::string string_field(const GstStructure *s, const char *name) {
@@ -395,6 +400,44 @@ TEST_F(SdiSrcTest, AVanishedCardIsReopenedWithBlackMeanwhile) {
   gboolean retrying = FALSE;
   EXPECT_TRUE(gst_structure_get_boolean(error_messages[0].get(), msg::kRetrying, &retrying));
   EXPECT_TRUE(retrying);
+  EXPECT_EQ(errors(), "");
+}
+
+TEST_F(SdiSrcTest, TheAudioPadCarriesSilenceOverEveryFrame) {
+  audio_branch_ = "src.audio ! appsink name=audio sync=false";
+  ASSERT_EQ(play("signal=720p50;lost_at=0.2;back_at=0.5", "audio-channels=2"),
+            GST_STATE_CHANGE_ASYNC);
+  ElementPtr audio(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "audio"));
+  constexpr int64_t kSample = GST_SECOND / 48000 + 1;
+  int64_t audio_end = -1;
+  std::size_t fillers = 0;
+  for (int i = 0; i < 60; ++i) {
+    std::optional<Frame> video = pull();
+    ASSERT_TRUE(video);
+    fillers += video->filler;
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(audio.get()), kWait));
+    ASSERT_TRUE(sample);
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    const auto pts = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
+    const auto end = pts + static_cast<int64_t>(GST_BUFFER_DURATION(buffer));
+    // The frame's span, to the nearest sample, and no gap between buffers.
+    EXPECT_NEAR(pts, video->pts, kSample) << i;
+    EXPECT_NEAR(end, video->end(), kSample) << i;
+    if (audio_end >= 0) {
+      EXPECT_EQ(pts, audio_end) << i;
+    }
+    audio_end = end;
+    GstMapInfo map;
+    ASSERT_TRUE(gst_buffer_map(buffer, &map, GST_MAP_READ));
+    EXPECT_EQ(map.size % 4, 0u);
+    EXPECT_TRUE(std::all_of(map.data, map.data + map.size, [](guint8 b) { return b == 0; }));
+    gst_buffer_unmap(buffer, &map);
+    GstAudioInfo info;
+    ASSERT_TRUE(gst_audio_info_from_caps(&info, gst_sample_get_caps(sample.get())));
+    EXPECT_EQ(GST_AUDIO_INFO_RATE(&info), 48000);
+    EXPECT_EQ(GST_AUDIO_INFO_CHANNELS(&info), 2);
+  }
+  EXPECT_GE(fillers, 1u);
   EXPECT_EQ(errors(), "");
 }
 
