@@ -639,7 +639,7 @@ gboolean query(GstBaseSrc *src, GstQuery *query) {
     GstVideoInfo info;
     const bool known = caps && gst_video_info_from_caps(&info, caps) && info.fps_n > 0;
     if (caps) gst_caps_unref(caps);
-    if (!known) return FALSE;
+    if (!known) return GST_BASE_SRC_CLASS(gst_sdi_video_src_parent_class)->query(src, query);
     // A frame goes out once it has been captured whole; the queue holds a few more.
     const GstClockTime frame = gst_util_uint64_scale_int(GST_SECOND, info.fps_d, info.fps_n);
     gst_query_set_latency(query, TRUE, frame, frame * (kQueueFrames + 1));
