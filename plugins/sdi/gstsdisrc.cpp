@@ -99,7 +99,8 @@ GstPadProbeReturn on_video(GstPad *, GstPadProbeInfo *info, gpointer data) {
   onair::guarded(GST_ELEMENT(self), [&] {
     if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
       // Nobody listens on an unlinked audio pad; pushing would only end in not-linked.
-      if (gst_pad_is_linked(self->audio_pad)) push_silence(self, GST_PAD_PROBE_INFO_BUFFER(info));
+      if (self->audio_pad && gst_pad_is_linked(self->audio_pad))
+        push_silence(self, GST_PAD_PROBE_INFO_BUFFER(info));
       return;
     }
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -110,7 +111,7 @@ GstPadProbeReturn on_video(GstPad *, GstPadProbeInfo *info, gpointer data) {
     if (gst_video_info_from_caps(&video, caps) && video.fps_n > 0) {
       const auto frame =
           static_cast<gint64>(gst_util_uint64_scale_int(GST_SECOND, video.fps_d, video.fps_n));
-      g_object_set(self->audio, "min-latency", frame, nullptr);
+      if (self->audio) g_object_set(self->audio, "min-latency", frame, nullptr);
     }
   });
   return GST_PAD_PROBE_OK;
@@ -126,7 +127,7 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
       self->audio_channels = g_value_get_uint(value);
       GST_OBJECT_UNLOCK(self);
       GstCaps *caps = audio_caps(self->audio_channels);
-      g_object_set(self->audio, "caps", caps, nullptr);
+      if (self->audio) g_object_set(self->audio, "caps", caps, nullptr);
       gst_caps_unref(caps);
     } else {
       G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -149,6 +150,19 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
   });
 }
 
+GstStateChangeReturn change_state(GstElement *element, GstStateChange transition) {
+  auto *self = GST_SDI_SRC(element);
+  return onair::guarded_state_change(element, transition, [&] {
+    if (transition == GST_STATE_CHANGE_NULL_TO_READY && !self->audio) {
+      GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN,
+                        ("sdisrc needs the appsrc element (gst-plugins-base) for its audio pad"),
+                        (nullptr));
+      return GST_STATE_CHANGE_FAILURE;
+    }
+    return GST_ELEMENT_CLASS(gst_sdi_src_parent_class)->change_state(element, transition);
+  });
+}
+
 GstPad *add_ghost_pad(GstSdiSrc *self, GstElement *child, const char *name) {
   GstPad *target = gst_element_get_static_pad(child, "src");
   GstPad *ghost = gst_ghost_pad_new_from_template(
@@ -162,27 +176,25 @@ GstPad *add_ghost_pad(GstSdiSrc *self, GstElement *child, const char *name) {
 
 static void gst_sdi_src_init(GstSdiSrc *self) {
   self->audio_channels = kDefaultAudioChannels;
-  self->video = gst_element_factory_make("sdivideosrc", "video");
-  self->audio = gst_element_factory_make("appsrc", "audio");
-  if (!self->video || !self->audio) {
-    // Caught by the first state change: a bin without its children cannot start.
-    GST_ERROR_OBJECT(self, "sdivideosrc or appsrc missing");
-    return;
-  }
-  GstCaps *caps = audio_caps(self->audio_channels);
-  g_object_set(self->audio, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE,
-               "caps", caps, "max-bytes", static_cast<guint64>(0), "block", FALSE, nullptr);
-  gst_caps_unref(caps);
-  gst_bin_add_many(GST_BIN(self), self->video, self->audio, nullptr);
-
+  self->video = GST_ELEMENT(g_object_new(GST_TYPE_SDI_VIDEO_SRC, "name", "video", nullptr));
+  gst_bin_add(GST_BIN(self), self->video);
   add_ghost_pad(self, self->video, "video");
-  self->audio_pad = add_ghost_pad(self, self->audio, "audio");
   GstPad *video_src = gst_element_get_static_pad(self->video, "src");
   gst_pad_add_probe(
       video_src,
       static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM),
       on_video, self, nullptr);
   gst_object_unref(video_src);
+
+  // appsrc comes with gst-plugins-base; without it the bin refuses to start (change_state).
+  self->audio = gst_element_factory_make("appsrc", "audio");
+  if (!self->audio) return;
+  GstCaps *caps = audio_caps(self->audio_channels);
+  g_object_set(self->audio, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE,
+               "caps", caps, "max-bytes", static_cast<guint64>(0), "block", FALSE, nullptr);
+  gst_caps_unref(caps);
+  gst_bin_add(GST_BIN(self), self->audio);
+  self->audio_pad = add_ghost_pad(self, self->audio, "audio");
 }
 
 static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
@@ -191,6 +203,7 @@ static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
   auto *element_class = GST_ELEMENT_CLASS(klass);
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
+  element_class->change_state = change_state;
   gst_sdi_video_src_install_port_properties(gobject_class);
   g_object_class_install_property(
       gobject_class, PROP_AUDIO_CHANNELS,
