@@ -328,6 +328,42 @@ TEST_F(SdiSrcTest, AFixedModeFillsFromTheStartWithoutSignal) {
   expect_continuous(frames);
 }
 
+TEST_F(SdiSrcTest, AnotherModeThanTheFixedOneCountsAsNoSignal) {
+  ASSERT_EQ(play("signal=720p50", "mode=1080i50"), GST_STATE_CHANGE_ASYNC);
+  std::vector<Frame> frames;
+  for (int i = 0; i < 5; ++i) {
+    std::optional<Frame> f = pull();
+    ASSERT_TRUE(f);
+    EXPECT_TRUE(f->filler);
+    EXPECT_EQ(f->width, 1920);
+    frames.push_back(*f);
+  }
+  expect_continuous(frames);
+  MessagePtr warning = wait_for_message(bus_.get(), GST_MESSAGE_WARNING, kWait);
+  ASSERT_TRUE(warning);
+  GError *error = nullptr;
+  gst_message_parse_warning(warning.get(), &error, nullptr);
+  EXPECT_NE(std::string(error->message).find("receives 720p50, not the 1080i50 asked for"),
+            std::string::npos)
+      << error->message;
+  g_error_free(error);
+}
+
+TEST_F(SdiSrcTest, TheVideoSourceWorksAlone) {
+  setenv("ONAIR_FAKE_VIDEOMASTER", "signal=1080p25", 1);
+  GError *error = nullptr;
+  pipeline_.reset(gst_parse_launch("sdivideosrc ! appsink name=sink sync=false", &error));
+  ASSERT_EQ(error, nullptr);
+  sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sink"));
+  bus_.reset(gst_element_get_bus(pipeline_.get()));
+  ASSERT_EQ(gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_ASYNC);
+  std::optional<Frame> f = pull();
+  ASSERT_TRUE(f);
+  EXPECT_FALSE(f->filler);
+  EXPECT_EQ(f->width, 1920);
+  EXPECT_EQ(f->fps_n, 25);
+}
+
 TEST_F(SdiSrcTest, AFormatChangeRenegotiatesAndTheStreamGoesOn) {
   ASSERT_EQ(play("signal=1080i50;change_at=0.4;change_to=720p59.94"), GST_STATE_CHANGE_ASYNC);
   std::vector<Frame> frames =
