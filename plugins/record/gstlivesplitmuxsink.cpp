@@ -226,6 +226,16 @@ void on_muxer_added(GstElement *, GstElement *muxer, gpointer user_data) noexcep
   });
 }
 
+// filesink keeps up to 64 KiB in its stdio buffer by default, seconds of a low-bitrate
+// stream that a killed process would lose: each buffer goes to the kernel as it comes.
+void on_sink_added(GstElement *, GstElement *sink, gpointer user_data) noexcept {
+  auto *self = GST_LIVE_SPLIT_MUX_SINK(user_data);
+  onair::guarded(GST_ELEMENT_CAST(self), [&] {
+    if (g_object_class_find_property(G_OBJECT_GET_CLASS(sink), "buffer-mode"))
+      gst_util_set_object_arg(G_OBJECT(sink), "buffer-mode", "unbuffered");
+  });
+}
+
 void split_after(GstLiveSplitMuxSink *self) noexcept {
   onair::guarded(GST_ELEMENT_CAST(self), [&] {
     GstLiveSplitMuxSinkPriv *p = self->priv;
@@ -391,6 +401,8 @@ static void gst_live_split_mux_sink_init(GstLiveSplitMuxSink *self) {
   self->priv->splitmux = splitmux;
   g_object_set(splitmux, "muxer-factory", "mp4mux", "async-finalize", TRUE, nullptr);
   g_signal_connect_object(splitmux, "muxer-added", G_CALLBACK(on_muxer_added), self,
+                          GConnectFlags(0));
+  g_signal_connect_object(splitmux, "sink-added", G_CALLBACK(on_sink_added), self,
                           GConnectFlags(0));
   // Our own reference: request pads are released after the bin has dropped its children.
   gst_bin_add(GST_BIN(self), GST_ELEMENT(gst_object_ref(splitmux)));
