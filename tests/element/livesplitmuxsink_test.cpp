@@ -9,6 +9,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
+#include <functional>
 #include <mutex>
 #include <numeric>
 #include <string>
@@ -36,14 +37,8 @@ struct Clip {
   std::vector<size_t> keyframes;
 };
 
-Clip encode(int frames, int keyframe_interval, int bframes) {
-  const std::string launch =
-      "videotestsrc pattern=ball num-buffers=" + std::to_string(frames) +
-      " ! video/x-raw,width=160,height=120,framerate=" + std::to_string(kFps) +
-      "/1 ! x264enc speed-preset=superfast option-string=scenecut=0 key-int-max=" +
-      std::to_string(keyframe_interval) + " bframes=" + std::to_string(bframes) +
-      " b-adapt=false ! h264parse ! video/x-h264,stream-format=avc,alignment=au"
-      " ! appsink name=out sync=false";
+// Runs `launch` (ending in `appsink name=out`) to its end; its samples.
+Clip pull_clip(const std::string &launch) {
   GError *error = nullptr;
   ElementPtr pipeline(gst_parse_launch(launch.c_str(), &error));
   EXPECT_EQ(error, nullptr) << (error ? error->message : "");
@@ -60,12 +55,31 @@ Clip encode(int frames, int keyframe_interval, int bframes) {
   return clip;
 }
 
-// The key flag of each video packet of an MP4 file, in file order, as ffprobe reads it.
-std::vector<bool> video_key_flags(const fs::path &file) {
-  const std::string command =
-      "ffprobe -v error -select_streams v:0 -show_entries packet=flags"
-      " -of csv=p=0 '" +
-      file.string() + "'";
+Clip encode(int frames, int keyframe_interval, int bframes) {
+  return pull_clip("videotestsrc pattern=ball num-buffers=" + std::to_string(frames) +
+                   " ! video/x-raw,width=160,height=120,framerate=" + std::to_string(kFps) +
+                   "/1 ! x264enc speed-preset=superfast option-string=scenecut=0 key-int-max=" +
+                   std::to_string(keyframe_interval) + " bframes=" + std::to_string(bframes) +
+                   " b-adapt=false ! h264parse ! video/x-h264,stream-format=avc,alignment=au"
+                   " ! appsink name=out sync=false");
+}
+
+// AAC, 1024 samples a frame at 32 kHz: 31.25 frames a second.
+constexpr int kSoundRate = 32000;
+constexpr double kSoundFrameSeconds = 1024.0 / kSoundRate;
+
+Clip encode_sound(double seconds) {
+  return pull_clip("audiotestsrc wave=ticks samplesperbuffer=1024 num-buffers=" +
+                   std::to_string(static_cast<int>(seconds / kSoundFrameSeconds)) +
+                   " ! audio/x-raw,rate=" + std::to_string(kSoundRate) +
+                   ",channels=1 ! voaacenc ! aacparse ! appsink name=out sync=false");
+}
+
+// The key flag of each packet of one stream (`v:0`, `a:0`) of an MP4 file, in file order, as
+// ffprobe reads it.
+std::vector<bool> key_flags(const fs::path &file, const char *stream = "v:0") {
+  const std::string command = std::string("ffprobe -v error -select_streams ") + stream +
+                              " -show_entries packet=flags -of csv=p=0 '" + file.string() + "'";
   gchar *out = nullptr;
   gint status = 0;
   std::vector<bool> flags;
@@ -104,15 +118,19 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
     return dir_ / name;
   }
 
-  void start(guint64 max_size_time = 0) {
-    const std::string launch =
-        "appsrc name=src format=time handle-segment-change=true"
-        " ! livesplitmuxsink name=rec location=\"" +
-        (dir_ / "rec_%03d.mp4").string() + "\"";
+  enum class Streams { kVideo, kSound, kBoth };
+
+  void start(guint64 max_size_time = 0, Streams streams = Streams::kVideo) {
+    const std::string src = " format=time handle-segment-change=true ! ";
+    std::string launch =
+        "livesplitmuxsink name=rec location=\"" + (dir_ / "rec_%03d.mp4").string() + "\"";
+    if (streams != Streams::kSound) launch += " appsrc name=video" + src + "rec.video";
+    if (streams != Streams::kVideo) launch += " appsrc name=sound" + src + "rec.audio_0";
     GError *error = nullptr;
     pipeline_.reset(gst_parse_launch(launch.c_str(), &error));
     ASSERT_EQ(error, nullptr) << error->message;
-    src_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "src"));
+    video_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "video"));
+    sound_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "sound"));
     rec_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "rec"));
     g_object_set(rec_.get(), "max-size-time", max_size_time, nullptr);
     g_signal_connect(rec_.get(), "deep-element-added", G_CALLBACK(on_element_added), this);
@@ -120,15 +138,16 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
     ASSERT_NE(gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING), GST_STATE_CHANGE_FAILURE);
   }
 
-  void push(const Clip &clip, size_t from, size_t to) {
+  static void push(GstElement *src, const Clip &clip, size_t from, size_t to) {
     for (size_t i = from; i < to; i++)
-      ASSERT_EQ(gst_app_src_push_sample(GST_APP_SRC(src_.get()), clip.samples[i].get()),
-                GST_FLOW_OK);
+      ASSERT_EQ(gst_app_src_push_sample(GST_APP_SRC(src), clip.samples[i].get()), GST_FLOW_OK);
   }
+  void push(const Clip &clip, size_t from, size_t to) { push(video_.get(), clip, from, to); }
 
   // Ends the stream; true once the pipeline posted EOS without an error.
   bool finish() {
-    gst_app_src_end_of_stream(GST_APP_SRC(src_.get()));
+    for (GstElement *src : {video_.get(), sound_.get()})
+      if (src) gst_app_src_end_of_stream(GST_APP_SRC(src));
     MessagePtr m = wait_for_message(
         bus_.get(),
         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT),
@@ -154,26 +173,32 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
     return text;
   }
 
-  // Waits, one write at a time, until `path` holds at least `frames` video frames; returns
-  // how many it holds then (fewer only when the guard timeout passed).
-  size_t wait_until_file_holds(const fs::path &path, size_t frames) {
+  // Waits, one write at a time, until `holds()` (which reads the files) is true; false only
+  // when the guard timeout passed.
+  bool wait_until_files(const std::function<bool()> &holds) {
     const auto deadline = std::chrono::steady_clock::now() + std::chrono::nanoseconds(kTimeout);
     size_t seen = 0;
-    size_t held = 0;
     for (;;) {
       GstPad *pad = nullptr;
       {
         std::unique_lock lock(mutex_);
-        if (!cond_.wait_until(lock, deadline, [&] { return writes_ != seen; })) return held;
+        if (!cond_.wait_until(lock, deadline, [&] { return writes_ != seen; })) return false;
         seen = writes_;
         pad = GST_PAD(gst_object_ref(last_sink_pad_));
       }
       // The write under way when the count changed is on disk once its pad is idle.
       wait_idle(pad);
       gst_object_unref(pad);
-      held = video_key_flags(path).size();
-      if (held >= frames) return held;
+      if (holds()) return true;
     }
+  }
+
+  // Waits until `path` holds at least `frames` video frames; how many it holds then (fewer
+  // only when the guard timeout passed).
+  size_t wait_until_file_holds(const fs::path &path, size_t frames) {
+    size_t held = 0;
+    wait_until_files([&] { return (held = key_flags(path).size()) >= frames; });
+    return held;
   }
 
   void wait_idle(GstPad *pad) {
@@ -215,15 +240,15 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
     gst_object_unref(pad);
   }
 
-  // Every file written, in order, with its video packets' key flags.
-  std::vector<std::vector<bool>> files() const {
+  // Every file written, in order, with its packets' key flags of one stream.
+  std::vector<std::vector<bool>> files(const char *stream = "v:0") const {
     std::vector<std::vector<bool>> out;
-    for (int i = 0; fs::exists(file(i)); i++) out.push_back(video_key_flags(file(i)));
+    for (int i = 0; fs::exists(file(i)); i++) out.push_back(key_flags(file(i), stream));
     return out;
   }
 
   fs::path dir_;
-  ElementPtr pipeline_, src_, rec_;
+  ElementPtr pipeline_, video_, sound_, rec_;
   BusPtr bus_;
   std::mutex mutex_;
   std::condition_variable cond_;
@@ -307,6 +332,54 @@ TEST_F(LiveSplitMuxSinkTest, MaxSizeTimeSplitsAtKeyframesOnly) {
     EXPECT_EQ(key_indices(flags), (std::vector<size_t>{0, 45}));
   }
   EXPECT_EQ(written[0].size() + written[1].size(), clip.samples.size());
+}
+
+}  // namespace
+
+namespace {
+
+// Sound beside the video: both streams reach the file as they come, 7 s into a 10 s GOP.
+TEST_F(LiveSplitMuxSinkTest, SoundBesideTheVideoIsWrittenAsItComes) {
+  const Clip video = encode(10 * kFps, 10 * kFps, 2);
+  const Clip sound = encode_sound(10);
+  ASSERT_FALSE(sound.samples.empty());
+  start(0, Streams::kBoth);
+  const size_t pushed = 7 * kFps;
+  const size_t sound_pushed = static_cast<size_t>(7 / kSoundFrameSeconds);
+  push(video_.get(), video, 0, pushed);
+  push(sound_.get(), sound, 0, sound_pushed);
+  const size_t held_back = kFragmentFrames + 1 + 3;
+  // The sound is written up to where the video is, less a fragment of its own.
+  const size_t sound_expected =
+      static_cast<size_t>((pushed - held_back) / double(kFps) / kSoundFrameSeconds) -
+      static_cast<size_t>(0.25 / kSoundFrameSeconds) - 1;
+  size_t frames = 0, sound_frames = 0;
+  EXPECT_TRUE(wait_until_files([&] {
+    frames = key_flags(file(0)).size();
+    sound_frames = key_flags(file(0), "a:0").size();
+    return frames >= pushed - held_back && sound_frames >= sound_expected;
+  })) << frames
+      << " video and " << sound_frames << " sound frames";
+
+  push(video_.get(), video, pushed, video.samples.size());
+  push(sound_.get(), sound, sound_pushed, sound.samples.size());
+  ASSERT_TRUE(finish());
+  ASSERT_EQ(files().size(), 1u);
+  EXPECT_EQ(files()[0].size(), video.samples.size());
+  EXPECT_EQ(files("a:0")[0].size(), sound.samples.size());
+}
+
+// Without a video pad the sound goes through splitmuxsink, which splits it by max-size-time.
+TEST_F(LiveSplitMuxSinkTest, SoundAloneIsSplitBySplitmuxsink) {
+  const Clip sound = encode_sound(3);
+  start(GST_SECOND, Streams::kSound);
+  push(sound_.get(), sound, 0, sound.samples.size());
+  ASSERT_TRUE(finish());
+  const auto written = files("a:0");
+  EXPECT_GE(written.size(), 3u);
+  size_t total = 0;
+  for (const auto &flags : written) total += flags.size();
+  EXPECT_EQ(total, sound.samples.size());
 }
 
 }  // namespace
