@@ -161,7 +161,8 @@ GstPadProbeReturn on_video_input(GstPad *, GstPadProbeInfo *info, gpointer user_
       GST_PAD_PROBE_INFO_DATA(info) = buffer;
       if (split) split_at(self, *split);
     } else if (info->type & GST_PAD_PROBE_TYPE_BUFFER_LIST) {
-      // Each split must be asked for before its keyframe reaches splitmuxsink: push one by one.
+      // Splits are asked for before the list goes in; its frames before a keyframe lie below
+      // that keyframe's split time, so they stay in the old file.
       GstBufferList *list = gst_buffer_list_make_writable(GST_PAD_PROBE_INFO_BUFFER_LIST(info));
       GST_PAD_PROBE_INFO_DATA(info) = list;
       gst_buffer_list_foreach(list, plan_list_buffer, self);
