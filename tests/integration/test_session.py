@@ -34,15 +34,16 @@ def free_port(kind=socket.SOCK_STREAM):
         return s.getsockname()[1]
 
 
-def make_clip(path, seconds=CLIP_SECONDS, sound=True):
-    """A small H.264 (+ AAC) MPEG-TS clip with a keyframe a second, made with ffmpeg."""
+def make_clip(path, seconds=CLIP_SECONDS, sound=True, keyframe_interval=1, preset="ultrafast"):
+    """A small H.264 (+ AAC) MPEG-TS clip with a keyframe every `keyframe_interval` seconds
+    (only there: no extra keyframes at scene changes), made with ffmpeg."""
     args = ["ffmpeg", "-v", "error", "-y", "-f", "lavfi", "-i",
             "testsrc2=s=320x180:r=%d:d=%g" % (CLIP_FPS, seconds)]
     if sound:
         args += ["-f", "lavfi", "-i", "sine=frequency=440:sample_rate=48000:duration=%g" % seconds,
                  "-c:a", "aac"]
-    args += ["-c:v", "libx264", "-preset", "ultrafast", "-g", str(CLIP_FPS), "-pix_fmt",
-             "yuv420p", "-f", "mpegts", path]
+    args += ["-c:v", "libx264", "-preset", preset, "-g", str(CLIP_FPS * keyframe_interval),
+             "-sc_threshold", "0", "-pix_fmt", "yuv420p", "-f", "mpegts", path]
     subprocess.run(args, check=True, timeout=120, capture_output=True)
     return path
 
@@ -282,15 +283,13 @@ class SessionScenes(SessionTest):
 
 
 class SessionKilled(SessionTest):
-    def test_a_killed_session_keeps_all_but_the_last_two_seconds(self):
-        clip = make_clip(os.path.join(self.tmp, "clip.ts"), seconds=20)
+    def kill_and_check(self, clip, kill_at):
+        """Kills the recorder once the sender's stream has reached it up to `kill_at` seconds;
+        everything that reached it must play, but for the last 2 seconds at most."""
         run = self.start()
         # The sender goes through a tap that notes how far its stream has reached the recorder.
         tap = TsTap(self.port)
         sender = send(clip, tap.port, wait=False)
-        # The recorder is killed when the most is held back: the last frame before a keyframe
-        # (one a second) has come, so the segmenter holds almost a whole keyframe interval.
-        kill_at = 6.0 - 1.0 / CLIP_FPS
         while tap.latest() < kill_at:
             self.assertIsNone(run.proc.poll(), "the recorder exited")
             self.assertIsNone(sender.poll(), "the sender ended")
@@ -303,11 +302,22 @@ class SessionKilled(SessionTest):
         tap.close()
         streams, _ = probe(self.segments()[0])
         self.assertEqual(sorted(streams), ["aac", "h264"])
-        # Everything that reached the recorder plays, but for the last 2 seconds at most.
         self.assertGreaterEqual(streams["h264"], reached - 2.0, "reached %.2f s" % reached)
         self.assertGreaterEqual(streams["aac"], reached - 2.0, "reached %.2f s" % reached)
         self.assertLessEqual(streams["h264"], reached + 1.0 / CLIP_FPS)
         self.assertEqual(decode_errors(self.segments()[0]), "")
+
+    def test_a_killed_session_keeps_all_but_the_last_two_seconds(self):
+        # Killed just before a keyframe (one a second): the most a keyframe interval holds.
+        self.kill_and_check(make_clip(os.path.join(self.tmp, "clip.ts"), seconds=20),
+                            6.0 - 1.0 / CLIP_FPS)
+
+    def test_a_long_keyframe_interval_is_not_held_back(self):
+        # ffmpeg's own defaults (B-frames, long GOPs) with a keyframe every 10 s, killed 7 s
+        # into the first interval: the segmenter must not wait for the next keyframe.
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"), seconds=20, keyframe_interval=10,
+                         preset="veryfast")
+        self.kill_and_check(clip, 7.0)
 
 
 class SessionDiskFull(SessionTest):
