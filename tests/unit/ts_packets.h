@@ -41,8 +41,11 @@ inline std::vector<uint8_t> pat(uint16_t pmt_pid) {
 }
 
 inline std::vector<uint8_t> pmt(uint16_t pmt_pid,
-                                const std::vector<std::pair<uint16_t, uint8_t>> &streams) {
-  std::vector<uint8_t> body = {0xe1, 0x00, 0xf0, 0x00};  // PCR PID 0x100, no programme info
+                                const std::vector<std::pair<uint16_t, uint8_t>> &streams,
+                                uint16_t pcr_pid = 0x100) {
+  // The PCR PID, no programme info.
+  std::vector<uint8_t> body = {static_cast<uint8_t>(0xe0 | (pcr_pid >> 8)),
+                               static_cast<uint8_t>(pcr_pid & 0xff), 0xf0, 0x00};
   for (const auto &[pid, type] : streams) {
     body.insert(body.end(), {type, static_cast<uint8_t>(0xe0 | (pid >> 8)),
                              static_cast<uint8_t>(pid & 0xff), 0xf0, 0x00});

@@ -104,7 +104,13 @@ std::string TsLayout::describe() const {
     if (!out.empty()) out += ", ";
     out += text;
   }
-  return out.empty() ? "no streams" : out;
+  if (out.empty()) return "no streams";
+  if (pcr_pid != streams.front().pid) {
+    char text[32];
+    std::snprintf(text, sizeof text, ", clock on 0x%x", pcr_pid);
+    out += text;
+  }
+  return out;
 }
 
 std::optional<TsLayout> find_ts_layout(const uint8_t *data, size_t size) {
@@ -130,6 +136,7 @@ std::optional<TsLayout> find_ts_layout(const uint8_t *data, size_t size) {
       if (!pmt || pmt[0] != 0x02) continue;
       TsLayout layout;
       layout.pmt_pid = pid;
+      layout.pcr_pid = static_cast<uint16_t>(((pmt[8] & 0x1f) << 8) | pmt[9]);
       size_t i = 12 + ((static_cast<size_t>(pmt[10] & 0x0f) << 8) | pmt[11]);
       while (i + 5 <= length - 4) {
         layout.streams.push_back(

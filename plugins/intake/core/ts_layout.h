@@ -20,12 +20,15 @@ struct TsStream {
 
 struct TsLayout {
   uint16_t pmt_pid = 0;
+  // The stream carrying the programme's clock: a demuxer takes another one for a new programme.
+  uint16_t pcr_pid = 0;
   std::vector<TsStream> streams;
   bool operator==(const TsLayout &) const = default;
 
   bool has_audio() const;
   bool has_video() const;
-  // "video 0x100 (H.264), audio 0x101 (AAC)": for log lines.
+  // "video 0x100 (H.264), audio 0x101 (AAC)": for log lines; the clock's PID is added when it
+  // is not on the first stream ("..., clock on 0x101").
   std::string describe() const;
 };
 
