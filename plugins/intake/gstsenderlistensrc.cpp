@@ -13,9 +13,11 @@
  * carries no recognisable media (random bytes, an HTTP request) is dropped with a warning, and
  * one whose type differs from #GstSenderListenSrc:caps (or from the first sender's type when
  * no caps are set) likewise, so the demuxer downstream only ever sees one kind of stream.
- * For MPEG-TS the programme table is read too: a sender whose streams (PIDs, stream types)
- * differ from the first sender's is dropped, since the demuxer would end its streams, and
- * with #GstSenderListenSrc:require-audio so is a sender without a sound stream.
+ * Where MPEG-TS is taken, an FLV sender is remuxed into MPEG-TS (#GstSenderListenSrc:remux),
+ * not re-encoded, with ffmpeg's programme layout.
+ * For MPEG-TS the programme table is read too: a sender whose streams (PIDs, stream types,
+ * clock stream) differ from the first sender's is dropped, since the demuxer would end its streams,
+ * and with #GstSenderListenSrc:require-audio so is a sender without a sound stream.
  *
  * Each sender's first buffer is flagged DISCONT, so demuxers and parsers drop the previous
  * sender's partial packets and resynchronise. That buffer alone carries a timestamp, the
@@ -40,15 +42,18 @@
 
 #include <algorithm>
 #include <mutex>
+#include <memory>
 #include <optional>
 #include <string>
 #include <system_error>
+#include <utility>
 #include <vector>
 
 #include "core/sender_listener.h"
 #include "core/ts_layout.h"
 #include "core/ts_parameters.h"
 #include "onair/gst_ptr.h"
+#include "sender_remuxer.h"
 #include "onair/guard.h"
 #include "senderlistensrc_messages.h"
 
@@ -77,6 +82,11 @@ constexpr size_t kQuoteLength = 40;
 // byte arrived, and the next sender's must come after them. Longer pauses are left out, so
 // that a segment does not span a pause.
 constexpr GstClockTime kSenderGap = 2 * GST_SECOND;
+// When a remuxed sender leaves, the rest of its stream is remuxed within this (it takes
+// milliseconds; the bound only keeps a stuck remuxer from holding the element).
+constexpr std::chrono::milliseconds kRemuxDrainBound{3000};
+// A sender whose container gave no remuxed stream to judge within this much is unreadable.
+constexpr uint64_t kRemuxProbeMax = 4 * 1024 * 1024;
 
 struct Settings {
   std::string address = kDefaultAddress;
@@ -85,6 +95,7 @@ struct Settings {
   std::string split_element;
   bool require_audio = false;
   bool match_parameters = true;
+  bool remux = true;
 
   Settings() = default;
   Settings(const Settings &other)
@@ -93,7 +104,8 @@ struct Settings {
         caps(other.caps ? gst_caps_ref(other.caps.get()) : nullptr),
         split_element(other.split_element),
         require_audio(other.require_audio),
-        match_parameters(other.match_parameters) {}
+        match_parameters(other.match_parameters),
+        remux(other.remux) {}
   Settings &operator=(const Settings &) = delete;
   Settings(Settings &&) = default;
   Settings &operator=(Settings &&) = default;
@@ -106,6 +118,15 @@ enum class Phase { kWaiting, kProbing, kStreaming };
 struct State {
   explicit State(const intake::Endpoint &endpoint) : listener(endpoint) {}
   intake::SenderListener listener;
+  // The current sender's stream remuxed into MPEG-TS (it sends FLV); its output
+  // wakes the listener's wait.
+  std::unique_ptr<intake::SenderRemuxer> remuxer;
+  onair::CapsPtr remux_from;  // the type to remux from, once the judge asked for it
+  bool remuxed = false;       // the current sender's stream goes through a remuxer
+  uint64_t remux_input = 0;   // bytes of the sender's own given to the remuxer
+  // A sender that left while the end of its stream was being sent: reported next, so that
+  // sender-left always follows the sender's last bytes.
+  std::optional<intake::ListenerEvent> left_after_send;
   Phase phase = Phase::kWaiting;
   std::vector<uint8_t> probe;  // the current sender's bytes until its type is known
   onair::CapsPtr accepted;     // the type every sender must have, once known
@@ -140,6 +161,7 @@ enum {
   PROP_SPLIT_ELEMENT,
   PROP_REQUIRE_AUDIO,
   PROP_MATCH_PARAMETERS,
+  PROP_REMUX,
 };
 
 GstStaticPadTemplate src_template =
@@ -148,6 +170,7 @@ GstStaticPadTemplate src_template =
 enum class Verdict {
   kUndecided,
   kMedia,
+  kRemux,  // a container to remux into the MPEG-TS asked for
   kNotMedia,
   kWrongType,
   kNoAudio,
@@ -226,6 +249,14 @@ Verdict judge_parameters(GstSenderListenSrc *self, State &state, bool final, ona
   return take_sender(state, std::move(found));
 }
 
+// Whether downstream takes MPEG-TS: the caps asked for, or else the first sender's type.
+bool wants_mpegts(const State &state, const Settings &settings) {
+  const GstCaps *wanted = settings.caps ? settings.caps.get() : state.accepted.get();
+  if (!wanted) return false;
+  onair::CapsPtr mpegts(gst_caps_new_empty_simple("video/mpegts"));
+  return gst_caps_can_intersect(wanted, mpegts.get());
+}
+
 Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, bool final) {
   if (state.probe.size() < kProbeMin && !final) return Verdict::kUndecided;
   GstTypeFindProbability probability = GST_TYPE_FIND_NONE;
@@ -233,8 +264,15 @@ Verdict judge(GstSenderListenSrc *self, State &state, const Settings &settings, 
                                                      state.probe.size(), &probability));
   if (found && probability >= GST_TYPE_FIND_LIKELY) {
     onair::CharPtr text(gst_caps_to_string(found.get()));
-    state.media = gst_structure_get_name(gst_caps_get_structure(found.get(), 0));
     GST_DEBUG_OBJECT(self, "sender's stream is %s", text.get());
+    // A remuxed sender is known by its own type; what is judged here is the remuxed stream.
+    if (!state.remuxed)
+      state.media = gst_structure_get_name(gst_caps_get_structure(found.get(), 0));
+    if (!state.remuxed && settings.remux && intake::SenderRemuxer::handles(found.get()) &&
+        wants_mpegts(state, settings)) {
+      state.remux_from = std::move(found);
+      return Verdict::kRemux;
+    }
     // The caps asked for, and the first sender's type: downstream was set up for it.
     for (GstCaps *wanted : {settings.caps.get(), state.accepted.get()})
       if (wanted && !gst_caps_can_intersect(found.get(), wanted)) return Verdict::kWrongType;
@@ -382,6 +420,105 @@ void refuse_stream(GstSenderListenSrc *self, Verdict verdict, intake::ListenerEv
   post_left(self, left, verdict == Verdict::kNotMedia ? std::string() : state.media);
 }
 
+GstBuffer *stream_buffer(State &state, const std::vector<uint8_t> &bytes) {
+  GstBuffer *buffer = gst_buffer_new_memdup(bytes.data(), bytes.size());
+  mark_discont(state, buffer);
+  return buffer;
+}
+
+// A sender whose container could not be remuxed: dropped (`left` is its departure), like one
+// that is not media.
+void drop_unremuxable(GstSenderListenSrc *self, State &state, intake::ListenerEvent left,
+                      const std::string &why) {
+  state.remuxer.reset();
+  state.phase = Phase::kWaiting;
+  left.reason = msg::kReasonUnreadable;
+  GST_ELEMENT_WARNING(self, STREAM, DEMUX,
+                      ("Sender %" G_GUINT64_FORMAT " (%s) sent %s that could not be remuxed into "
+                       "MPEG-TS (%s); dropped, waiting for the next sender",
+                       left.sender, left.remote.c_str(), state.media.c_str(), why.c_str()),
+                      (nullptr));
+  post_left(self, left, state.media);
+}
+
+// The sender sends a container the judge asked to remux: its bytes so far go to a remuxer,
+// whose MPEG-TS output is judged and streamed from now on. False when no remuxer could be made.
+bool start_remux(GstSenderListenSrc *self, State &state, const intake::ListenerEvent *left) {
+  try {
+    state.remuxer = std::make_unique<intake::SenderRemuxer>(
+        state.remux_from.get(), [listener = &state.listener] { listener->notify(); });
+  } catch (const std::runtime_error &e) {
+    drop_unremuxable(self, state, left ? *left : state.listener.drop_sender(msg::kReasonUnreadable),
+                     e.what());
+    return false;
+  }
+  state.remuxed = true;
+  state.remux_input = state.probe.size();
+  GST_INFO_OBJECT(self, "the sender's %s is remuxed into MPEG-TS", state.media.c_str());
+  const std::vector<uint8_t> bytes = std::exchange(state.probe, {});
+  state.remuxer->push(bytes.data(), bytes.size());
+  return true;
+}
+
+// The rest of a leaving sender's remuxed stream.
+std::vector<uint8_t> drain_remuxer(GstSenderListenSrc *self, State &state) {
+  if (!state.remuxer->finish(kRemuxDrainBound))
+    GST_WARNING_OBJECT(self,
+                       "the remuxer did not finish the sender's stream in time; its end "
+                       "is left out");
+  std::vector<uint8_t> tail = state.remuxer->take_output();
+  if (const std::string error = state.remuxer->error(); !error.empty())
+    GST_INFO_OBJECT(self, "remuxing the end of the sender's stream: %s", error.c_str());
+  state.remuxer.reset();
+  return tail;
+}
+
+// More of the sender's stream (its own bytes, or its remuxed output) while its type is judged.
+// True when *out holds the stream's first buffer.
+bool probe_more(GstSenderListenSrc *self, State &state, const Settings &settings,
+                const std::vector<uint8_t> &bytes, GstBuffer **out) {
+  state.probe.insert(state.probe.end(), bytes.begin(), bytes.end());
+  switch (const Verdict verdict = judge(self, state, settings, false)) {
+    case Verdict::kUndecided:
+      return false;
+    case Verdict::kMedia:
+      *out = begin_stream(self, state, settings);
+      return true;
+    case Verdict::kRemux:
+      start_remux(self, state, nullptr);
+      return false;
+    default: {
+      std::vector<uint8_t> start = std::move(state.probe);
+      state.phase = Phase::kWaiting;
+      state.remuxer.reset();
+      refuse_stream(self, verdict, state.listener.drop_sender(reason_of(verdict)), start, state);
+      return false;
+    }
+  }
+}
+
+// The sender left while its type was being judged: decide with what it sent. True when *out
+// holds its (whole) stream.
+bool judge_departed(GstSenderListenSrc *self, State &state, const Settings &settings,
+                    const intake::ListenerEvent &event, GstBuffer **out) {
+  Verdict verdict = judge(self, state, settings, true);
+  if (verdict == Verdict::kRemux) {
+    if (!start_remux(self, state, &event)) return false;
+    state.probe = drain_remuxer(self, state);
+    verdict = judge(self, state, settings, true);
+  }
+  if (verdict != Verdict::kMedia) {
+    std::vector<uint8_t> start = std::move(state.probe);
+    refuse_stream(self, verdict, event, start, state);
+    return false;
+  }
+  *out = begin_stream(self, state, settings);
+  state.phase = Phase::kWaiting;
+  state.left_at = running_now(self);
+  state.left_after_send = event;
+  return true;
+}
+
 GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
   auto *self = GST_SENDER_LISTEN_SRC(src);
   return onair::guarded(GST_ELEMENT(self), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
@@ -389,6 +526,10 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
     Settings settings = settings_of(self);
     const auto idle = std::chrono::milliseconds(settings.idle_timeout / GST_MSECOND);
     using Kind = intake::ListenerEvent::Kind;
+    if (state.left_after_send) {
+      post_left(self, *state.left_after_send, state.media);
+      state.left_after_send.reset();
+    }
     for (;;) {
       intake::ListenerEvent event = state.listener.wait(idle);
       switch (event.kind) {
@@ -412,51 +553,73 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **out) {
           state.probe.clear();
           state.media.clear();
           state.sender_layout.reset();
+          state.remuxer.reset();
+          state.remuxed = false;
+          state.remux_input = 0;
           post(self,
                gst_structure_new(msg::kConnected, msg::kRemote, G_TYPE_STRING, event.remote.c_str(),
                                  msg::kSender, G_TYPE_UINT64, event.sender, nullptr));
           continue;
         case Kind::kData:
+          if (state.remuxer) {
+            state.remuxer->push(event.data.data(), event.data.size());
+            state.remux_input += event.data.size();
+            if (state.phase == Phase::kProbing && state.remux_input > kRemuxProbeMax)
+              drop_unremuxable(
+                  self, state, state.listener.drop_sender(msg::kReasonUnreadable),
+                  "nothing came out of its first " + std::to_string(kRemuxProbeMax >> 20) + " MB");
+            continue;
+          }
           if (state.phase == Phase::kStreaming) {
-            *out = gst_buffer_new_memdup(event.data.data(), event.data.size());
-            mark_discont(state, *out);
+            *out = stream_buffer(state, event.data);
             return GST_FLOW_OK;
           }
-          state.probe.insert(state.probe.end(), event.data.begin(), event.data.end());
-          switch (const Verdict verdict = judge(self, state, settings, false)) {
-            case Verdict::kUndecided:
-              continue;
-            case Verdict::kMedia:
-              *out = begin_stream(self, state, settings);
-              return GST_FLOW_OK;
-            default: {
-              std::vector<uint8_t> start = std::move(state.probe);
-              state.phase = Phase::kWaiting;
-              refuse_stream(self, verdict, state.listener.drop_sender(reason_of(verdict)), start,
-                            state);
-              continue;
-            }
+          if (probe_more(self, state, settings, event.data, out)) return GST_FLOW_OK;
+          continue;
+        case Kind::kNotified: {
+          if (!state.remuxer) continue;  // a late notification of an earlier sender's remuxer
+          if (const std::string error = state.remuxer->error(); !error.empty()) {
+            if (state.phase == Phase::kStreaming) state.left_at = running_now(self);
+            drop_unremuxable(self, state, state.listener.drop_sender(msg::kReasonUnreadable),
+                             error);
+            continue;
           }
+          const std::vector<uint8_t> bytes = state.remuxer->take_output();
+          if (bytes.empty()) continue;
+          if (state.phase == Phase::kStreaming) {
+            *out = stream_buffer(state, bytes);
+            return GST_FLOW_OK;
+          }
+          if (probe_more(self, state, settings, bytes, out)) return GST_FLOW_OK;
+          continue;
+        }
         case Kind::kLeft: {
           const Phase phase = state.phase;
           state.phase = Phase::kWaiting;
           if (phase == Phase::kStreaming) state.left_at = running_now(self);
+          std::vector<uint8_t> tail;
+          if (state.remuxer) tail = drain_remuxer(self, state);
+          if (phase == Phase::kStreaming) {
+            if (tail.empty()) {
+              post_left(self, event, state.media);
+              continue;
+            }
+            state.left_after_send = event;
+            *out = stream_buffer(state, tail);
+            return GST_FLOW_OK;
+          }
+          state.probe.insert(state.probe.end(), tail.begin(), tail.end());
+          if (phase == Phase::kProbing && state.remuxed && state.probe.empty()) {
+            drop_unremuxable(self, state, event, "nothing could be read from it");
+            continue;
+          }
           if (phase != Phase::kProbing || state.probe.empty()) {
             post_left(self, event, state.media);
             continue;
           }
           // Gone before its type was certain: what it sent may still be a short stream.
-          const Verdict verdict = judge(self, state, settings, true);
-          if (verdict != Verdict::kMedia) {
-            std::vector<uint8_t> start = std::move(state.probe);
-            refuse_stream(self, verdict, event, start, state);
-            continue;
-          }
-          *out = begin_stream(self, state, settings);
-          state.phase = Phase::kWaiting;
-          state.left_at = running_now(self);
-          post_left(self, event, state.media);
-          return GST_FLOW_OK;
+          if (judge_departed(self, state, settings, event, out)) return GST_FLOW_OK;
+          continue;
         }
       }
     }
@@ -502,6 +665,9 @@ gboolean stop(GstBaseSrc *src) {
     std::string media;
     if (self->priv->state && self->priv->state->listener.serving()) {
       left = self->priv->state->listener.drop_sender(msg::kReasonStopped);
+      media = self->priv->state->media;
+    } else if (self->priv->state && self->priv->state->left_after_send) {
+      left = self->priv->state->left_after_send;
       media = self->priv->state->media;
     }
     self->priv->state.reset();
@@ -552,6 +718,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
       case PROP_MATCH_PARAMETERS:
         s.match_parameters = g_value_get_boolean(value);
         break;
+      case PROP_REMUX:
+        s.remux = g_value_get_boolean(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -584,6 +753,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_MATCH_PARAMETERS:
         g_value_set_boolean(value, s.match_parameters);
+        break;
+      case PROP_REMUX:
+        g_value_set_boolean(value, s.remux);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -642,7 +814,8 @@ static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {
   g_object_class_install_property(
       gobject_class, PROP_SPLIT_ELEMENT,
       g_param_spec_string("split-element", "Split element",
-                          "Name of an element of the pipeline (a splitmuxsink) whose split-after "
+                          "Name of an element of the pipeline (a livesplitmuxsink or splitmuxsink) "
+                          "whose split-after "
                           "signal is emitted when a new sender's stream begins, so each sender "
                           "gets its own files. Empty: none",
                           "", flags));
@@ -660,6 +833,12 @@ static void gst_sender_listen_src_class_init(GstSenderListenSrcClass *klass) {
           "sender's: a muxer downstream cannot change them within a file. Off when what follows "
           "decodes the stream",
           TRUE, flags));
+  g_object_class_install_property(
+      gobject_class, PROP_REMUX,
+      g_param_spec_boolean("remux", "Remux",
+                           "When the stream type taken is MPEG-TS, remux (not re-encode) a "
+                           "sender's FLV into MPEG-TS instead of dropping it",
+                           TRUE, flags));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

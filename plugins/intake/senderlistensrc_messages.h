@@ -35,5 +35,7 @@ inline constexpr char kReasonOtherLayout[] = "other-layout";
 // MPEG-TS whose H.264 parameter sets or AAC format differ from the first sender's
 // (match-parameters).
 inline constexpr char kReasonOtherParameters[] = "other-parameters";
+// FLV that could not be remuxed into the MPEG-TS taken (remux).
+inline constexpr char kReasonUnreadable[] = "unreadable";
 
 }  // namespace onair::senderlistensrc_messages

@@ -1,4 +1,6 @@
 #include <arpa/inet.h>
+#include <errno.h>
+#include <gst/app/gstappsink.h>
 #include <gst/check/gstharness.h>
 #include <gst/gst.h>
 #include <gtest/gtest.h>
@@ -10,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "core/ts_layout.h"
 #include "element_test.h"
 #include "../unit/ts_packets.h"
 #include "senderlistensrc_messages.h"
@@ -42,6 +45,32 @@ std::vector<uint8_t> ts_packets(
   return ts::joined(packets);
 }
 
+// What ffmpeg and OBS push as FLV: H.264 with B-frames and AAC, 2 s, made by `launch`'s muxer.
+std::vector<uint8_t> encoded_stream(const std::string &mux) {
+  const std::string launch =
+      "videotestsrc num-buffers=50 ! video/x-raw,width=160,height=120,framerate=25/1 "
+      "! x264enc speed-preset=superfast key-int-max=25 bframes=2 ! h264parse ! " +
+      mux +
+      " name=mux ! appsink name=out sync=false "
+      "audiotestsrc num-buffers=47 samplesperbuffer=2048 ! audio/x-raw,rate=48000 "
+      "! avenc_aac ! aacparse ! mux.";
+  GError *error = nullptr;
+  onair::ElementPtr pipeline(gst_parse_launch(launch.c_str(), &error));
+  EXPECT_EQ(error, nullptr) << (error ? error->message : "");
+  std::vector<uint8_t> bytes;
+  if (!pipeline) return bytes;
+  onair::ElementPtr sink(gst_bin_get_by_name(GST_BIN(pipeline.get()), "out"));
+  gst_element_set_state(pipeline.get(), GST_STATE_PLAYING);
+  while (onair::SamplePtr sample{gst_app_sink_pull_sample(GST_APP_SINK(sink.get()))}) {
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    const size_t at = bytes.size();
+    bytes.resize(at + gst_buffer_get_size(buffer));
+    gst_buffer_extract(buffer, 0, bytes.data() + at, bytes.size() - at);
+  }
+  gst_element_set_state(pipeline.get(), GST_STATE_NULL);
+  return bytes;
+}
+
 struct Client {
   explicit Client(guint port) {
     fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -53,15 +82,28 @@ struct Client {
   }
   ~Client() { close(); }
   void send_bytes(const std::vector<uint8_t> &bytes) const {
-    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), 0), static_cast<ssize_t>(bytes.size()));
+    EXPECT_EQ(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL),
+              static_cast<ssize_t>(bytes.size()));
+  }
+  // Sends `bytes` over and over until the element closes the connection.
+  void send_until_dropped(const std::vector<uint8_t> &bytes) const {
+    for (;;) {
+      for (size_t at = 0; at < bytes.size();) {
+        const ssize_t n = ::send(fd, bytes.data() + at, bytes.size() - at, MSG_NOSIGNAL);
+        if (n <= 0) return;
+        at += static_cast<size_t>(n);
+      }
+    }
   }
   void close() {
     if (fd >= 0) ::close(fd);
     fd = -1;
   }
+  // Closed by the element: an orderly close, or a reset when bytes it did not read were left.
   bool closed_by_peer() const {
     char byte;
-    return recv(fd, &byte, 1, 0) == 0;
+    const ssize_t n = recv(fd, &byte, 1, 0);
+    return n == 0 || (n < 0 && errno == ECONNRESET);
   }
   int fd = -1;
 };
@@ -221,6 +263,89 @@ TEST_F(SenderListenSrc, DropsASenderWithOtherCodingParametersUnlessToldNotTo) {
   // Without match-parameters, such a sender is served.
   g_object_set(source(), "match-parameters", FALSE, nullptr);
   expect_served(ts_packets(64, {video, audio}, 0x12));
+}
+
+// An FLV sender where MPEG-TS is taken is remuxed: the stream that comes out is MPEG-TS with
+// ffmpeg's programme layout, so it can follow an MPEG-TS sender into the same demuxer.
+TEST_F(SenderListenSrc, RemuxesAnFlvSenderIntoMpegTs) {
+  const std::vector<uint8_t> flv = encoded_stream("flvmux streamable=true");
+  ASSERT_GT(flv.size(), 1000u);
+  expect_served(ts_packets(64));
+  ASSERT_TRUE(message(msg::kLeft));
+  std::vector<uint8_t> remuxed;
+  {
+    Client sender(port);
+    sender.send_bytes(flv);
+    sender.close();
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonClosed);
+    EXPECT_EQ(string_field(left.get(), msg::kMedia), "video/x-flv");
+    // The whole remuxed stream went out before the sender was reported gone.
+    bool discont = false;
+    while (BufferPtr buffer{gst_harness_try_pull(h)}) {
+      if (remuxed.empty()) discont = GST_BUFFER_FLAG_IS_SET(buffer.get(), GST_BUFFER_FLAG_DISCONT);
+      const size_t at = remuxed.size();
+      remuxed.resize(at + gst_buffer_get_size(buffer.get()));
+      gst_buffer_extract(buffer.get(), 0, remuxed.data() + at, remuxed.size() - at);
+    }
+    EXPECT_TRUE(discont);
+  }
+  namespace intake = onair::intake;
+  ASSERT_GT(remuxed.size(), intake::kTsPacket * 10);
+  EXPECT_EQ(remuxed.size() % intake::kTsPacket, 0u);
+  EXPECT_EQ(intake::first_ts_sync(remuxed.data(), remuxed.size()), std::optional<size_t>(0));
+  const auto layout = intake::find_ts_layout(remuxed.data(), remuxed.size());
+  ASSERT_TRUE(layout);
+  EXPECT_EQ(layout->pmt_pid, 0x1000);
+  EXPECT_EQ(layout->pcr_pid, 0x100);
+  const std::vector<intake::TsStream> streams = {{0x100, 0x1b}, {0x101, 0x0f}};
+  EXPECT_EQ(layout->streams, streams) << layout->describe();
+  // Not re-encoded: about as many bytes as the FLV (MPEG-TS packets add some overhead).
+  EXPECT_GT(remuxed.size(), flv.size());
+  EXPECT_LT(remuxed.size(), flv.size() * 2);
+}
+
+TEST_F(SenderListenSrc, DropsAnFlvSenderWithoutRemux) {
+  g_object_set(source(), "remux", FALSE, nullptr);
+  expect_dropped(encoded_stream("flvmux streamable=true"), msg::kReasonWrongType);
+  expect_served(ts_packets(64));
+}
+
+// An FLV header and then garbage where the tags should be.
+std::vector<uint8_t> broken_flv() {
+  std::vector<uint8_t> flv = encoded_stream("flvmux streamable=true");
+  EXPECT_GT(flv.size(), 4096u);
+  for (size_t i = 13; i < flv.size(); ++i) flv[i] = static_cast<uint8_t>(i * 131 + 7);
+  return flv;
+}
+
+TEST_F(SenderListenSrc, DropsAnFlvSenderWhoseStreamCannotBeRead) {
+  {
+    // A sender that sends it and leaves.
+    Client sender(port);
+    sender.send_bytes(broken_flv());
+    sender.close();
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonUnreadable);
+    EXPECT_EQ(string_field(left.get(), msg::kMedia), "video/x-flv");
+  }
+  {
+    // A sender that goes on sending it: dropped once 4 MB gave nothing.
+    Client sender(port);
+    const std::vector<uint8_t> flv = broken_flv();
+    sender.send_until_dropped(flv);
+    MessagePtr warning = wait_for_message(bus, GST_MESSAGE_WARNING, kWait);
+    ASSERT_TRUE(warning);
+    MessagePtr left = message(msg::kLeft);
+    ASSERT_TRUE(left);
+    EXPECT_EQ(string_field(left.get(), msg::kReason), msg::kReasonUnreadable);
+    EXPECT_GT(uint64_field(left.get(), msg::kBytes), 4u * 1024 * 1024);
+  }
+  expect_served(ts_packets(64));
 }
 
 TEST(SenderListenSrcStart, AnAddressThatIsNotOneIsAnError) {

@@ -62,10 +62,10 @@ def make_cuts_clip(path, video_options=()):
     return path
 
 
-def send(clip, port, wait=True, muxer_options=()):
+def send(clip, port, wait=True, muxer_options=(), container="mpegts"):
     """ffmpeg sends the clip in real time, unchanged, as a sender does."""
     proc = subprocess.Popen(["ffmpeg", "-v", "error", "-re", "-i", clip, "-c", "copy",
-                             *muxer_options, "-f", "mpegts", "tcp://127.0.0.1:%d" % port],
+                             *muxer_options, "-f", container, "tcp://127.0.0.1:%d" % port],
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                             stderr=subprocess.PIPE, text=True)
     if wait:
@@ -149,6 +149,26 @@ class SessionSenders(SessionTest):
         chunks = sorted(os.listdir(os.path.join(self.session, "audio")))
         self.assertGreaterEqual(len(chunks), 3, chunks)
         self.assertEqual(chunks[0], "chunk_0000.wav")
+
+    def test_an_flv_sender_is_recorded_like_an_mpegts_one(self):
+        # FLV (what OBS and ffmpeg push to RTMP servers) is remuxed, not re-encoded, and can
+        # alternate with MPEG-TS senders in one session.
+        clip = make_clip(os.path.join(self.tmp, "clip.ts"))
+        run = self.start()
+        send(clip, self.port, container="flv")
+        run.wait_for(r"sender 1 \(127\.0\.0\.1:\d+\) left: closed")
+        send(clip, self.port)
+        run.wait_for(r"sender 2 \(127\.0\.0\.1:\d+\) left: closed")
+        self.stop(run)
+        files = self.segments()
+        self.assertEqual(len(files), 2, files)
+        for f in files:
+            streams, duration = probe(f)
+            self.assertEqual(sorted(streams), ["aac", "h264"], f)
+            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
+            self.assertGreaterEqual(streams["aac"], CLIP_SECONDS - 0.1, f)
+            self.assertLessEqual(duration, CLIP_SECONDS + 2.0, f)
+            self.assertEqual(decode_errors(f), "", f)
 
     def test_a_second_sender_is_refused_and_the_first_goes_on(self):
         clip = make_clip(os.path.join(self.tmp, "clip.ts"))

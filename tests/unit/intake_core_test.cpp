@@ -139,6 +139,19 @@ TEST(SenderListener, WakeEndsAWaitFromAnotherThread) {
   EXPECT_EQ(listener.wait(0ms).kind, Kind::kConnected);
 }
 
+TEST(SenderListener, NotifyEndsOneWaitFromAnotherThread) {
+  intake::SenderListener listener = listener_on_any_port();
+  std::thread notifier([&] {
+    listener.notify();
+    listener.notify();
+  });
+  notifier.join();
+  // Two notifications before the wait make one event; the next wait sees the socket again.
+  EXPECT_EQ(listener.wait(0ms).kind, Kind::kNotified);
+  Client client(listener.port());
+  EXPECT_EQ(listener.wait(0ms).kind, Kind::kConnected);
+}
+
 TEST(SenderListener, DropSenderReportsTheReasonGiven) {
   intake::SenderListener listener = listener_on_any_port();
   Client client(listener.port());
@@ -175,6 +188,20 @@ TEST(TsLayout, TellsAStreamWithoutSound) {
           joined({pat(0x1000), pmt(0x1000, {{0x100, 0x1b}, {0x101, 0x0f}}), payload_packet(0x100)})
               .data(),
           3 * 188));
+}
+
+TEST(TsLayout, TellsAnotherClockStream) {
+  // tsdemux takes a programme whose clock moved to another stream for a new programme.
+  const std::vector<std::pair<uint16_t, uint8_t>> streams = {{0x100, 0x1b}, {0x101, 0x0f}};
+  const auto on_video = joined({pat(0x1000), pmt(0x1000, streams), payload_packet(0x100)});
+  const auto on_audio = joined({pat(0x1000), pmt(0x1000, streams, 0x101), payload_packet(0x100)});
+  const auto video_clock = intake::find_ts_layout(on_video.data(), on_video.size());
+  const auto audio_clock = intake::find_ts_layout(on_audio.data(), on_audio.size());
+  ASSERT_TRUE(video_clock && audio_clock);
+  EXPECT_EQ(video_clock->pcr_pid, 0x100);
+  EXPECT_EQ(audio_clock->pcr_pid, 0x101);
+  EXPECT_NE(*video_clock, *audio_clock);
+  EXPECT_EQ(audio_clock->describe(), "video 0x100 (H.264), audio 0x101 (AAC), clock on 0x101");
 }
 
 TEST(TsLayout, UnknownUntilThePmtCame) {

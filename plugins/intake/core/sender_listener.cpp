@@ -94,8 +94,11 @@ SenderListener::SenderListener(const Endpoint &endpoint) {
   port_ = bound.ss_family == AF_INET ? ntohs(reinterpret_cast<sockaddr_in *>(&bound)->sin_port)
                                      : ntohs(reinterpret_cast<sockaddr_in6 *>(&bound)->sin6_port);
   wake_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-  if (wake_fd_ < 0) {
+  notify_fd_ = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+  if (wake_fd_ < 0 || notify_fd_ < 0) {
     const auto error = socket_error("eventfd");
+    if (wake_fd_ >= 0) close(wake_fd_);
+    if (notify_fd_ >= 0) close(notify_fd_);
     close(listen_fd_);
     throw error;
   }
@@ -105,6 +108,7 @@ SenderListener::~SenderListener() {
   if (client_ >= 0) close(client_);
   close(listen_fd_);
   close(wake_fd_);
+  close(notify_fd_);
 }
 
 void SenderListener::wake() {
@@ -115,6 +119,11 @@ void SenderListener::wake() {
 void SenderListener::clear_wake() {
   uint64_t count = 0;
   [[maybe_unused]] const auto n = read(wake_fd_, &count, sizeof count);
+}
+
+void SenderListener::notify() {
+  const uint64_t one = 1;
+  [[maybe_unused]] const auto n = write(notify_fd_, &one, sizeof one);
 }
 
 ListenerEvent SenderListener::left(const std::string &reason) {
@@ -136,7 +145,10 @@ ListenerEvent SenderListener::drop_sender(const std::string &reason) {
 
 ListenerEvent SenderListener::wait(std::chrono::milliseconds idle_timeout) {
   for (;;) {
-    pollfd fds[3] = {{wake_fd_, POLLIN, 0}, {listen_fd_, POLLIN, 0}, {client_, POLLIN, 0}};
+    pollfd fds[4] = {{wake_fd_, POLLIN, 0},
+                     {notify_fd_, POLLIN, 0},
+                     {listen_fd_, POLLIN, 0},
+                     {client_, POLLIN, 0}};
     int timeout = -1;
     if (client_ >= 0 && idle_timeout.count() > 0) {
       const auto idle = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -144,13 +156,20 @@ ListenerEvent SenderListener::wait(std::chrono::milliseconds idle_timeout) {
       if (idle >= idle_timeout) return left("idle");
       timeout = static_cast<int>((idle_timeout - idle).count()) + 1;
     }
-    const int ready = poll(fds, client_ >= 0 ? 3 : 2, timeout);
+    const int ready = poll(fds, client_ >= 0 ? 4 : 3, timeout);
     if (ready < 0) {
       if (errno == EINTR) continue;
       throw socket_error("poll");
     }
     if (fds[0].revents) return {};
-    if (fds[1].revents & POLLIN) {
+    if (fds[1].revents) {
+      uint64_t count = 0;
+      [[maybe_unused]] const auto n = read(notify_fd_, &count, sizeof count);
+      ListenerEvent event;
+      event.kind = ListenerEvent::Kind::kNotified;
+      return event;
+    }
+    if (fds[2].revents & POLLIN) {
       sockaddr_storage peer{};
       socklen_t peer_len = sizeof peer;
       const int fd =
@@ -175,7 +194,7 @@ ListenerEvent SenderListener::wait(std::chrono::milliseconds idle_timeout) {
       }
       // A connection that vanished before accept: nothing to report.
     }
-    if (client_ >= 0 && fds[2].revents) {
+    if (client_ >= 0 && fds[3].revents) {
       ListenerEvent event;
       event.data.resize(kReadSize);
       const ssize_t n = recv(client_, event.data.data(), event.data.size(), MSG_DONTWAIT);

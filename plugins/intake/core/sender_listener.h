@@ -1,7 +1,8 @@
 // A TCP listener that serves one sender at a time: it accepts a connection, hands over what
 // the sender writes, refuses (closes at once) anyone else who connects meanwhile, drops a
 // sender that stays silent too long, and goes back to waiting when the sender leaves. Plain
-// POSIX sockets, no GStreamer: one thread calls wait(); any thread may call wake().
+// POSIX sockets, no GStreamer: one thread calls wait(); any thread may call wake() or
+// notify().
 #pragma once
 
 #include <chrono>
@@ -28,6 +29,7 @@ struct ListenerEvent {
     kLeft,       // the current sender is gone; remote, sender, bytes, reason
     kRefused,    // someone connected while a sender is served; remote, sender (the served one)
     kWoken,      // wake() was called
+    kNotified,   // notify() was called since the last kNotified
   };
   Kind kind = Kind::kWoken;
   std::string remote;   // "address:port"
@@ -54,6 +56,9 @@ class SenderListener {
   // Makes the current or next wait() return kWoken until clear_wake().
   void wake();
   void clear_wake();
+  // Makes the current or next wait() return kNotified once: work for the waiting thread that
+  // comes from elsewhere than the socket (a remuxer's output).
+  void notify();
   // Closes the current sender's connection; the returned kLeft carries the reason given.
   ListenerEvent drop_sender(const std::string &reason);
 
@@ -61,7 +66,8 @@ class SenderListener {
   ListenerEvent left(const std::string &reason);
 
   int listen_fd_ = -1;
-  int wake_fd_ = -1;  // eventfd
+  int wake_fd_ = -1;    // eventfd
+  int notify_fd_ = -1;  // eventfd
   int client_ = -1;
   uint16_t port_ = 0;
   std::string remote_;
