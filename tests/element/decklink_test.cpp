@@ -291,7 +291,6 @@ TEST_F(DeckLinkTest, WithoutSignalFramesAreFlaggedBlackAndAudioSilent) {
 TEST_F(DeckLinkTest, SignalLossAndReturnNeedNoRestart) {
   ASSERT_NE(play("signal=1080i50;lost_at=0.5;back_at=1.0", "mode=1080i50"),
             GST_STATE_CHANGE_FAILURE);
-  std::vector<bool> signal_seen;
   ElementPtr video(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "video"));
   const std::vector<Frame> before = pull_until([](const Frame &f) { return !f.gap; });
   ASSERT_FALSE(before.empty());
