@@ -2,14 +2,23 @@
  * SECTION:element-sdisrc
  * @title: sdisrc
  *
- * A live source of one SDI port of one capture card, with a `video` and an `audio` pad. The
- * video comes from sdivideosrc inside (the DELTACAST backend loads VideoMaster,
- * libvideomasterhd.so or the file named in $ONAIR_VIDEOMASTER_LIBRARY, at run time; DeckLink
- * is not available yet). Caps follow the incoming mode or a fixed one; while there is no
- * signal, black frames keep the timestamps going (or nothing with `no-signal=drop`). The
- * audio pad carries silence covering exactly each video frame's span, so muxers and encoders
- * get sound at the video's pace whatever the cable does; the card's embedded audio is still
- * to come. Messages `sdisrc-signal`, `sdisrc-format`, `sdisrc-error` (sdisrc_messages.h).
+ * A live source of one SDI port of one capture card, with a `video` and an `audio` pad, for
+ * both card families behind one health model (`backend`):
+ *
+ * - DELTACAST: sdivideosrc inside loads VideoMaster (libvideomasterhd.so, or the file named in
+ *   $ONAIR_VIDEOMASTER_LIBRARY) at run time; the audio pad carries silence covering exactly
+ *   each video frame's span (embedded audio is still to come). Busy or vanished cards are
+ *   reopened after a growing delay.
+ * - DeckLink: GStreamer's own decklinkvideosrc and decklinkaudiosrc (Blackmagic's
+ *   libDeckLinkAPI.so), the card's embedded audio on the audio pad (2, 8 or 16 channels).
+ *   DeckLink devices have one input each: `device` is decklinkvideosrc's device-number,
+ *   `port` is 0. A failure ends the stream (no reopening).
+ * - auto: DELTACAST when it has card `device`, else DeckLink when it has that input.
+ *
+ * Caps follow the incoming mode or a fixed one; while there is no signal, black frames keep
+ * the timestamps going (or nothing with `no-signal=drop`). Messages `sdisrc-signal`,
+ * `sdisrc-format`, `sdisrc-error` (sdisrc_messages.h), from sdivideosrc (DELTACAST) or from
+ * sdisrc itself (DeckLink).
  *
  * ## Example launch line
  * |[
@@ -23,7 +32,13 @@
 #include <gst/audio/audio.h>
 #include <gst/video/video.h>
 
+#include <algorithm>
+#include <memory>
+
+#include "core/deltacast_backend.h"
+#include "decklink_family.h"
 #include "onair/guard.h"
+#include "sdi_family.h"
 #include "sdi_video_src.h"
 
 GST_DEBUG_CATEGORY_STATIC(sdi_src_debug);
@@ -50,10 +65,14 @@ GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE(
 
 struct _GstSdiSrc {
   GstBin parent;
-  GstElement *video;  // sdivideosrc, owned by the bin
-  GstElement *audio;  // appsrc, owned by the bin
-  GstPad *audio_pad;  // the ghost pad
+  // sdivideosrc and appsrc: the DELTACAST family's elements, kept while the bin is in NULL
+  // because sdivideosrc holds the port's properties.
+  GstElement *video;
+  GstElement *audio;
+  GstPad *video_pad;  // the ghost pads
+  GstPad *audio_pad;
   guint audio_channels;
+  onair::sdi::SdiFamily *family;  // the card family in use, from NULL to READY and back
 };
 
 G_DEFINE_TYPE(GstSdiSrc, gst_sdi_src, GST_TYPE_BIN)
@@ -150,35 +169,151 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
   });
 }
 
+// DELTACAST: sdivideosrc (our VideoMaster backend) and silence from an appsrc.
+class DeltacastFamily final : public onair::sdi::SdiFamily {
+ public:
+  explicit DeltacastFamily(GstSdiSrc *self) : self_(self) {}
+  bool attach(GstBin *bin, GstPad **video, GstPad **audio) override {
+    if (!self_->audio) {
+      GST_ELEMENT_ERROR(self_, CORE, MISSING_PLUGIN,
+                        ("sdisrc needs the appsrc element (gst-plugins-base) for its audio pad"),
+                        (nullptr));
+      return false;
+    }
+    gst_bin_add_many(bin, self_->video, self_->audio, nullptr);
+    *video = gst_element_get_static_pad(self_->video, "src");
+    *audio = gst_element_get_static_pad(self_->audio, "src");
+    return true;
+  }
+  void detach(GstBin *bin) override {
+    gst_bin_remove(bin, self_->video);
+    gst_bin_remove(bin, self_->audio);
+  }
+
+ private:
+  GstSdiSrc *self_;
+};
+
+onair::sdi::PortSettings port_settings(GstSdiSrc *self) {
+  onair::sdi::PortSettings settings;
+  gchar *mode = nullptr;
+  gchar *no_signal = nullptr;
+  g_object_get(self->video, "device", &settings.device, "port", &settings.port, "mode", &mode,
+               "no-signal", &no_signal, nullptr);
+  settings.mode = mode ? mode : "auto";
+  settings.no_signal = no_signal ? no_signal : "black";
+  g_free(mode);
+  g_free(no_signal);
+  GST_OBJECT_LOCK(self);
+  settings.audio_channels = self->audio_channels;
+  GST_OBJECT_UNLOCK(self);
+  return settings;
+}
+
+bool deltacast_has_board(unsigned board) {
+  auto loaded = onair::sdi::VideoMasterLibrary::load();
+  auto *library = std::get_if<std::shared_ptr<const onair::sdi::VideoMasterLibrary>>(&loaded);
+  if (!library) return false;
+  auto boards = onair::sdi::list_deltacast_boards(**library);
+  auto *list = std::get_if<std::vector<onair::sdi::DeltacastBoard>>(&boards);
+  return list && std::ranges::any_of(*list, [&](const auto &b) { return b.index == board; });
+}
+
+bool decklink_has_device(unsigned number) {
+  return std::ranges::any_of(onair::sdi::list_decklink_devices(),
+                             [&](const auto &d) { return d.number == number; });
+}
+
+// The family for the `backend` property. auto: DELTACAST when it has the card (our own
+// backend, which also reopens busy or vanished cards), else DeckLink when it has it, else
+// DELTACAST, whose errors then say what is missing.
+std::unique_ptr<onair::sdi::SdiFamily> choose_family(GstSdiSrc *self,
+                                                     const onair::sdi::PortSettings &settings) {
+  gint backend = GST_SDI_SRC_BACKEND_AUTO;
+  g_object_get(self->video, "backend", &backend, nullptr);
+  if (backend == GST_SDI_SRC_BACKEND_AUTO)
+    backend = !deltacast_has_board(settings.device) && decklink_has_device(settings.device)
+                  ? GST_SDI_SRC_BACKEND_DECKLINK
+                  : GST_SDI_SRC_BACKEND_DELTACAST;
+  if (backend == GST_SDI_SRC_BACKEND_DECKLINK)
+    return onair::sdi::make_decklink_family(GST_ELEMENT(self), settings);
+  return std::make_unique<DeltacastFamily>(self);
+}
+
+void drop_family(GstSdiSrc *self) {
+  if (!self->family) return;
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->video_pad), nullptr);
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->audio_pad), nullptr);
+  self->family->detach(GST_BIN(self));
+  delete self->family;
+  self->family = nullptr;
+}
+
+bool take_family(GstSdiSrc *self) {
+  const onair::sdi::PortSettings settings = port_settings(self);
+  std::unique_ptr<onair::sdi::SdiFamily> family = choose_family(self, settings);
+  GstPad *video = nullptr;
+  GstPad *audio = nullptr;
+  if (!family->attach(GST_BIN(self), &video, &audio)) return false;
+  self->family = family.release();
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->video_pad), video);
+  gst_ghost_pad_set_target(GST_GHOST_PAD(self->audio_pad), audio);
+  gst_object_unref(video);
+  gst_object_unref(audio);
+  return true;
+}
+
 GstStateChangeReturn change_state(GstElement *element, GstStateChange transition) {
   auto *self = GST_SDI_SRC(element);
   return onair::guarded_state_change(element, transition, [&] {
-    if (transition == GST_STATE_CHANGE_NULL_TO_READY && !self->audio) {
-      GST_ELEMENT_ERROR(self, CORE, MISSING_PLUGIN,
-                        ("sdisrc needs the appsrc element (gst-plugins-base) for its audio pad"),
-                        (nullptr));
+    if (transition == GST_STATE_CHANGE_NULL_TO_READY && !take_family(self))
       return GST_STATE_CHANGE_FAILURE;
-    }
-    return GST_ELEMENT_CLASS(gst_sdi_src_parent_class)->change_state(element, transition);
+    const GstStateChangeReturn result =
+        GST_ELEMENT_CLASS(gst_sdi_src_parent_class)->change_state(element, transition);
+    if (transition == GST_STATE_CHANGE_READY_TO_NULL ||
+        (transition == GST_STATE_CHANGE_NULL_TO_READY && result == GST_STATE_CHANGE_FAILURE))
+      drop_family(self);
+    return result;
   });
 }
 
-GstPad *add_ghost_pad(GstSdiSrc *self, GstElement *child, const char *name) {
-  GstPad *target = gst_element_get_static_pad(child, "src");
-  GstPad *ghost = gst_ghost_pad_new_from_template(
-      name, target, gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(self), name));
-  gst_object_unref(target);
+// Every child message passes the family first (DeckLink maps its elements' errors).
+void handle_message(GstBin *bin, GstMessage *message) {
+  auto *self = GST_SDI_SRC(bin);
+  onair::guarded(GST_ELEMENT(self), [&] {
+    if (self->family) self->family->child_message(message);
+  });
+  GST_BIN_CLASS(gst_sdi_src_parent_class)->handle_message(bin, message);
+}
+
+GstPad *add_ghost_pad(GstSdiSrc *self, const char *name) {
+  GstPad *ghost = gst_ghost_pad_new_no_target_from_template(
+      name, gst_element_class_get_pad_template(GST_ELEMENT_GET_CLASS(self), name));
   gst_element_add_pad(GST_ELEMENT(self), ghost);
   return ghost;
+}
+
+void dispose(GObject *object) {
+  auto *self = GST_SDI_SRC(object);
+  onair::guarded_teardown(GST_ELEMENT(self), [&] {
+    delete self->family;
+    self->family = nullptr;
+    if (self->video) gst_object_unref(self->video);
+    if (self->audio) gst_object_unref(self->audio);
+    self->video = self->audio = nullptr;
+  });
+  G_OBJECT_CLASS(gst_sdi_src_parent_class)->dispose(object);
 }
 
 }  // namespace
 
 static void gst_sdi_src_init(GstSdiSrc *self) {
   self->audio_channels = kDefaultAudioChannels;
-  self->video = GST_ELEMENT(g_object_new(GST_TYPE_SDI_VIDEO_SRC, "name", "video", nullptr));
-  gst_bin_add(GST_BIN(self), self->video);
-  add_ghost_pad(self, self->video, "video");
+  self->family = nullptr;
+  self->video_pad = add_ghost_pad(self, "video");
+  self->audio_pad = add_ghost_pad(self, "audio");
+  self->video = GST_ELEMENT(
+      gst_object_ref_sink(g_object_new(GST_TYPE_SDI_VIDEO_SRC, "name", "video", nullptr)));
   GstPad *video_src = gst_element_get_static_pad(self->video, "src");
   gst_pad_add_probe(
       video_src,
@@ -186,15 +321,14 @@ static void gst_sdi_src_init(GstSdiSrc *self) {
       on_video, self, nullptr);
   gst_object_unref(video_src);
 
-  // appsrc comes with gst-plugins-base; without it the bin refuses to start (change_state).
+  // appsrc comes with gst-plugins-base; without it the DELTACAST family refuses to start.
   self->audio = gst_element_factory_make("appsrc", "audio");
   if (!self->audio) return;
+  gst_object_ref_sink(self->audio);
   GstCaps *caps = audio_caps(self->audio_channels);
   g_object_set(self->audio, "is-live", TRUE, "format", GST_FORMAT_TIME, "do-timestamp", FALSE,
                "caps", caps, "max-bytes", static_cast<guint64>(0), "block", FALSE, nullptr);
   gst_caps_unref(caps);
-  gst_bin_add(GST_BIN(self), self->audio);
-  self->audio_pad = add_ghost_pad(self, self->audio, "audio");
 }
 
 static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
@@ -203,7 +337,9 @@ static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
   auto *element_class = GST_ELEMENT_CLASS(klass);
   gobject_class->set_property = set_property;
   gobject_class->get_property = get_property;
+  gobject_class->dispose = dispose;
   element_class->change_state = change_state;
+  GST_BIN_CLASS(klass)->handle_message = handle_message;
   gst_sdi_video_src_install_port_properties(gobject_class);
   g_object_class_install_property(
       gobject_class, PROP_AUDIO_CHANNELS,
@@ -215,7 +351,7 @@ static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
   gst_element_class_add_static_pad_template(element_class, &audio_template);
   gst_element_class_set_static_metadata(
       element_class, "SDI source", "Video/Source/Hardware",
-      "One SDI port of a DELTACAST card, video and audio (silence for now); keeps timestamps "
-      "going without signal; messages sdisrc-signal, sdisrc-format, sdisrc-error",
+      "One SDI port of a DELTACAST or DeckLink card, video and audio; keeps timestamps going "
+      "without signal; messages sdisrc-signal, sdisrc-format, sdisrc-error",
       "onair");
 }

@@ -8,5 +8,5 @@ static gboolean plugin_init(GstPlugin *plugin) {
 }
 
 GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, onairsdi,
-                  "SDI capture from DELTACAST (and later DeckLink) cards, one health model",
-                  plugin_init, ONAIR_VERSION, "LGPL", "onair", "onair")
+                  "SDI capture from DELTACAST and DeckLink cards, one health model", plugin_init,
+                  ONAIR_VERSION, "LGPL", "onair", "onair")

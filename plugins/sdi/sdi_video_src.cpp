@@ -3,9 +3,9 @@
  * @title: sdivideosrc
  *
  * The video of one SDI port of one capture card: the source inside sdisrc, which adds the
- * audio pad. Usable alone when no sound is wanted. The DELTACAST backend loads VideoMaster
- * (libvideomasterhd.so, or the file named in $ONAIR_VIDEOMASTER_LIBRARY) at run time; the
- * DeckLink backend is not available yet.
+ * audio pad. Usable alone when no sound is wanted. It captures DELTACAST cards, loading
+ * VideoMaster (libvideomasterhd.so, or the file named in $ONAIR_VIDEOMASTER_LIBRARY) at run
+ * time; DeckLink cards go through sdisrc (GStreamer's decklink elements).
  *
  * Caps follow the incoming mode (`mode=auto`) or a fixed one: UYVY (8-bit 4:2:2) at the mode's
  * size, rate and scan; a format change renegotiates and the stream goes on. While there is no
@@ -36,32 +36,28 @@
 #include <vector>
 
 #include "core/deltacast_backend.h"
+#include "decklink_family.h"
 #include "core/no_signal_timeline.h"
 #include "core/sdi_modes.h"
 #include "core/signal_health.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
-#include "sdisrc_messages.h"
+#include "sdi_glue.h"
 
 GST_DEBUG_CATEGORY_STATIC(sdi_src_debug);
 #define GST_CAT_DEFAULT sdi_src_debug
 
 namespace sdi = onair::sdi;
-namespace msg = onair::sdisrc_messages;
-
-typedef enum {
-  GST_SDI_SRC_BACKEND_AUTO,
-  GST_SDI_SRC_BACKEND_DELTACAST,
-  GST_SDI_SRC_BACKEND_DECKLINK,
-} GstSdiSrcBackend;
 
 #define GST_TYPE_SDI_SRC_BACKEND (gst_sdi_video_src_backend_get_type())
 static GType gst_sdi_video_src_backend_get_type() {
   static GType type = 0;
   static const GEnumValue values[] = {
-      {GST_SDI_SRC_BACKEND_AUTO, "The card family found (DELTACAST for now)", "auto"},
+      {GST_SDI_SRC_BACKEND_AUTO,
+       "The card family that has the device: DELTACAST first, then DeckLink", "auto"},
       {GST_SDI_SRC_BACKEND_DELTACAST, "DELTACAST, through VideoMaster", "deltacast"},
-      {GST_SDI_SRC_BACKEND_DECKLINK, "Blackmagic DeckLink (not available yet)", "decklink"},
+      {GST_SDI_SRC_BACKEND_DECKLINK,
+       "Blackmagic DeckLink, through GStreamer's decklink elements (sdisrc only)", "decklink"},
       {0, nullptr, nullptr}};
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstSdiSrcBackend", values));
@@ -198,38 +194,6 @@ sdi::ErrorKind health_kind(sdi::DeltacastErrorKind kind) {
   return sdi::ErrorKind::other;
 }
 
-void post_health(GstSdiVideoSrc *self, const std::optional<sdi::HealthMessage> &message) {
-  if (!message) return;
-  GstStructure *s = gst_structure_new_empty(sdi::message_name(message->kind));
-  switch (message->kind) {
-    case sdi::MessageKind::signal:
-      gst_structure_set(s, msg::kLocked, G_TYPE_BOOLEAN, message->locked, msg::kMode, G_TYPE_STRING,
-                        message->mode.c_str(), nullptr);
-      GST_INFO_OBJECT(self, "signal %s %s", message->locked ? "locked" : "lost",
-                      message->mode.c_str());
-      break;
-    case sdi::MessageKind::format:
-      gst_structure_set(s, msg::kMode, G_TYPE_STRING, message->mode.c_str(), msg::kPreviousMode,
-                        G_TYPE_STRING, message->previous_mode.c_str(), nullptr);
-      GST_INFO_OBJECT(self, "format %s -> %s", message->previous_mode.c_str(),
-                      message->mode.c_str());
-      break;
-    case sdi::MessageKind::error:
-      gst_structure_set(s, msg::kKind, G_TYPE_STRING, sdi::error_kind_name(message->error),
-                        msg::kDetail, G_TYPE_STRING, message->detail.c_str(), msg::kRetrying,
-                        G_TYPE_BOOLEAN, message->retrying, msg::kAttempt, G_TYPE_UINT,
-                        message->attempt, nullptr);
-      if (message->retrying)
-        gst_structure_set(s, msg::kRetryIn, G_TYPE_UINT64, static_cast<guint64>(message->retry_in),
-                          nullptr);
-      GST_WARNING_OBJECT(self, "%s (%s)%s", message->detail.c_str(),
-                         sdi::error_kind_name(message->error),
-                         message->retrying ? ", retrying" : "");
-      break;
-  }
-  gst_element_post_message(GST_ELEMENT(self), gst_message_new_element(GST_OBJECT(self), s));
-}
-
 std::string port_text(const sdi::DeltacastCaptureConfig &config) {
   return "DELTACAST card " + std::to_string(config.board) + " port RX" +
          std::to_string(config.port);
@@ -276,30 +240,6 @@ GstVideoInfo video_info(const sdi::SdiMode &mode, sdi::DeltacastSampleDepth dept
   return info;
 }
 
-// 4:2:2 black: Y at 16 (64 in 10 bits), Cb and Cr at 128 (512).
-GstBuffer *black_frame(const GstVideoInfo &info) {
-  GstBuffer *buffer = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
-  GstMapInfo map;
-  gst_buffer_map(buffer, &map, GST_MAP_WRITE);
-  const auto stride = static_cast<std::size_t>(GST_VIDEO_INFO_PLANE_STRIDE(&info, 0));
-  std::vector<std::uint8_t> line(stride);
-  if (GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_v210) {
-    // Six pixels in four little-endian words: Cb Y Cr | Y Cb Y | Cr Y Cb | Y Cr Y.
-    const std::uint32_t chroma_first = 512u | 64u << 10 | 512u << 20;
-    const std::uint32_t luma_first = 64u | 512u << 10 | 64u << 20;
-    for (std::size_t i = 0; i + 4 <= stride; i += 4) {
-      const std::uint32_t word = (i / 4) % 2 == 0 ? chroma_first : luma_first;
-      for (int b = 0; b < 4; ++b) line[i + b] = static_cast<std::uint8_t>(word >> (8 * b));
-    }
-  } else {
-    for (std::size_t i = 0; i < stride; ++i) line[i] = i % 2 == 0 ? 0x80 : 0x10;
-  }
-  for (gint y = 0; y < GST_VIDEO_INFO_HEIGHT(&info); ++y)
-    std::memcpy(map.data + y * stride, line.data(), stride);
-  gst_buffer_unmap(buffer, &map);
-  return buffer;
-}
-
 GstBuffer *frame_buffer(const sdi::DeltacastFrame &frame, const GstVideoInfo &info) {
   const gsize size = GST_VIDEO_INFO_SIZE(&info);
   const auto stride = static_cast<std::size_t>(GST_VIDEO_INFO_PLANE_STRIDE(&info, 0));
@@ -329,7 +269,7 @@ void queue_fillers(State &state, const std::vector<sdi::FrameSpan> &spans) {
   if (state.black_mode != mode) {
     if (state.black) gst_buffer_unref(state.black);
     const GstVideoInfo info = video_info(*mode, state.config.depth);
-    state.black = black_frame(info);
+    state.black = sdi::black_frame(info);
     state.black_mode = mode;
   }
   for (const sdi::FrameSpan &span : spans) {
@@ -399,7 +339,8 @@ void port_failed(GstSdiVideoSrc *self, State &state, const sdi::DeltacastError &
     }
     if (capture) capture->stop();
   }
-  post_health(self, state.health.failed(health_kind(error.kind), error.message, monotonic_now()));
+  sdi::post_health(GST_ELEMENT(self),
+                   state.health.failed(health_kind(error.kind), error.message, monotonic_now()));
   if (state.health.fatal()) {
     post_fatal(self, state);
     return;
@@ -423,7 +364,7 @@ void handle_event(GstSdiVideoSrc *self, State &state, const sdi::DeltacastEvent 
                static_cast<int>(state.fixed->name.size()), state.fixed->name.data()),
               (nullptr));
         state.mismatch_warned = true;
-        post_health(self, state.health.signal_lost());
+        sdi::post_health(GST_ELEMENT(self), state.health.signal_lost());
         start_filling(state, now);
         return;
       }
@@ -432,11 +373,11 @@ void handle_event(GstSdiVideoSrc *self, State &state, const sdi::DeltacastEvent 
         // The stream restarts in the new mode: the old mode's fillers close the gap.
         start_filling(state, now);
       }
-      post_health(self, state.health.signal_locked(*event.mode));
+      sdi::post_health(GST_ELEMENT(self), state.health.signal_locked(*event.mode));
       state.run_origin.reset();
       return;
     case Type::signal_lost:
-      post_health(self, state.health.signal_lost());
+      sdi::post_health(GST_ELEMENT(self), state.health.signal_lost());
       start_filling(state, now);
       return;
     case Type::error:
@@ -460,7 +401,7 @@ void open_port(GstSdiVideoSrc *self, State &state, int64_t now) {
   }
   std::shared_ptr<sdi::DeltacastCapture> capture =
       std::move(std::get<std::unique_ptr<sdi::DeltacastCapture>>(opened));
-  post_health(self, state.health.opened());
+  sdi::post_health(GST_ELEMENT(self), state.health.opened());
   {
     std::lock_guard lock(self->priv->capture_lock);
     capture->set_flushing(self->priv->flushing);
@@ -550,7 +491,7 @@ gboolean start(GstBaseSrc *src) {
     const Settings settings = settings_of(self);
     if (settings.backend == GST_SDI_SRC_BACKEND_DECKLINK) {
       GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
-                        ("The DeckLink backend is not available yet: use backend=deltacast"),
+                        ("sdivideosrc captures DELTACAST cards only: use sdisrc for DeckLink"),
                         (nullptr));
       return FALSE;
     }
@@ -670,6 +611,18 @@ GStrv list_devices() {
         }
       }
     }
+  }
+  // DeckLink inputs after DELTACAST ports, in the order sdisrc's backend=auto prefers them.
+  // Their signal is only known while capturing: not locked here.
+  for (const sdi::DecklinkDevice &device : sdi::list_decklink_devices()) {
+    GstStructure *s = gst_structure_new("sdi-port", "backend", G_TYPE_STRING, "decklink", "device",
+                                        G_TYPE_UINT, device.number, "port", G_TYPE_UINT, 0u,
+                                        "model", G_TYPE_STRING, device.model.c_str(), "locked",
+                                        G_TYPE_BOOLEAN, FALSE, "mode", G_TYPE_STRING, "", nullptr);
+    gchar *text = gst_structure_to_string(s);
+    g_strv_builder_add(builder, text);
+    g_free(text);
+    gst_structure_free(s);
   }
   GStrv out = g_strv_builder_end(builder);
   g_strv_builder_unref(builder);

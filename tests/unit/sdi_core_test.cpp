@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "core/decklink_modes.h"
 #include "core/no_signal_timeline.h"
 #include "core/sdi_modes.h"
 #include "core/signal_health.h"
@@ -66,6 +67,23 @@ TEST(SdiModes, LookupIgnoresCaseAndRejectsUnknownNames) {
   EXPECT_EQ(find_sdi_mode("1080i49"), nullptr);
   EXPECT_EQ(find_sdi_mode(""), nullptr);
   EXPECT_EQ(find_sdi_mode("auto"), nullptr);
+}
+
+TEST(SdiModes, DeckLinkNicksFollowGStreamersModeTable) {
+  EXPECT_EQ(decklink_mode_nick(mode("1080i50")), "1080i50");
+  EXPECT_EQ(decklink_mode_nick(mode("720p59.94")), "720p5994");
+  EXPECT_EQ(decklink_mode_nick(mode("1080p23.98")), "1080p2398");
+  EXPECT_EQ(decklink_mode_nick(mode("486i59.94")), "ntsc");
+  EXPECT_EQ(decklink_mode_nick(mode("576i50")), "pal");
+  EXPECT_EQ(decklink_mode_nick(mode("2160p25")), "2160p25");
+}
+
+TEST(SdiModes, ModesAreFoundByTheirFormat) {
+  EXPECT_EQ(find_sdi_mode(1920, 1080, 25, 1, true), &mode("1080i50"));
+  EXPECT_EQ(find_sdi_mode(1920, 1080, 25, 1, false), &mode("1080p25"));
+  EXPECT_EQ(find_sdi_mode(1280, 720, 60000, 1001, false), &mode("720p59.94"));
+  EXPECT_EQ(find_sdi_mode(1920, 1080, 50, 2, true), &mode("1080i50"));
+  EXPECT_EQ(find_sdi_mode(1920, 1080, 26, 1, true), nullptr);
 }
 
 TEST(SdiModes, FrameStartsAreExactOverHours) {

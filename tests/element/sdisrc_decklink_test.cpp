@@ -1,0 +1,283 @@
+// sdisrc's DeckLink family on the simulated DeckLink driver (tests/fakes/decklink, found on
+// LD_LIBRARY_PATH as the real libDeckLinkAPI.so would be), through GStreamer's own
+// decklinkvideosrc and decklinkaudiosrc. No VideoMaster library here, so backend=auto finds
+// the DeckLink inputs. GStreamer lists DeckLink devices once per process: every scenario names
+// the same devices.
+#include <gst/app/gstappsink.h>
+#include <gst/audio/audio.h>
+#include <gst/video/video.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "element_test.h"
+#include "sdisrc_messages.h"
+
+using namespace onair::element_test;
+using onair::BusPtr;
+using onair::ElementPtr;
+using onair::MessagePtr;
+using onair::SamplePtr;
+using onair::StructurePtr;
+namespace msg = onair::sdisrc_messages;
+
+namespace {
+
+// Only bounds the wait for a broken element: every awaited event comes far sooner.
+constexpr GstClockTime kWait = 20 * GST_SECOND;
+constexpr std::size_t kMaxBuffers = 500;
+const std::string kDevices = "devices=2;model=DeckLink Duo 2 (simulated);";
+
+struct Frame {
+  int64_t pts = 0;
+  int width = 0;
+  bool interlaced = false;
+  std::string format;
+  bool gap = false;
+  bool black = false;
+};
+
+Frame frame_of(GstSample *sample) {
+  Frame f;
+  GstBuffer *buffer = gst_sample_get_buffer(sample);
+  f.pts = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
+  f.gap = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP);
+  GstVideoInfo info;
+  if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample))) {
+    f.width = GST_VIDEO_INFO_WIDTH(&info);
+    f.interlaced = GST_VIDEO_INFO_IS_INTERLACED(&info);
+    f.format = gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info));
+  }
+  GstMapInfo map;
+  if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    // sdisrc's black (UYVY, or v210's first word: Cb 512, Y 64, Cr 512).
+    static const uint8_t kUyvyBlack[4] = {0x80, 0x10, 0x80, 0x10};
+    static const uint8_t kV210Black[4] = {0x00, 0x02, 0x01, 0x20};
+    f.black = map.size >= 4 && (std::memcmp(map.data, kUyvyBlack, 4) == 0 ||
+                                std::memcmp(map.data, kV210Black, 4) == 0);
+    gst_buffer_unmap(buffer, &map);
+  }
+  return f;
+}
+
+std::string string_field(const GstStructure *s, const char *name) {
+  const char *value = gst_structure_get_string(s, name);
+  return value ? value : "<none>";
+}
+
+bool have_decklink_plugin() {
+  GstElementFactory *factory = gst_element_factory_find("decklinkvideosrc");
+  if (factory) gst_object_unref(factory);
+  return factory != nullptr;
+}
+
+class SdiSrcDeckLinkTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (!have_decklink_plugin()) GTEST_SKIP() << "GStreamer's decklink plugin is not installed";
+    unsetenv("ONAIR_VIDEOMASTER_LIBRARY");
+  }
+  void TearDown() override {
+    if (pipeline_) gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
+    unsetenv("ONAIR_FAKE_DECKLINK");
+  }
+
+  GstStateChangeReturn play(const std::string &scenario, const std::string &properties = "") {
+    setenv("ONAIR_FAKE_DECKLINK", (kDevices + scenario).c_str(), 1);
+    GError *error = nullptr;
+    pipeline_.reset(gst_parse_launch(("sdisrc name=src " + properties +
+                                      " src.video ! appsink name=vsink sync=false "
+                                      "src.audio ! appsink name=asink sync=false")
+                                         .c_str(),
+                                     &error));
+    EXPECT_EQ(error, nullptr) << (error ? error->message : "");
+    video_sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "vsink"));
+    audio_sink_.reset(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "asink"));
+    bus_.reset(gst_element_get_bus(pipeline_.get()));
+    return gst_element_set_state(pipeline_.get(), GST_STATE_PLAYING);
+  }
+
+  std::optional<Frame> pull() {
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(video_sink_.get()), kWait));
+    while (SamplePtr audio{gst_app_sink_try_pull_sample(GST_APP_SINK(audio_sink_.get()), 0)}) {
+    }
+    if (!sample) return std::nullopt;
+    return frame_of(sample.get());
+  }
+
+  std::vector<Frame> pull_until(const std::function<bool(const Frame &)> &wanted) {
+    std::vector<Frame> frames;
+    while (frames.size() < kMaxBuffers) {
+      std::optional<Frame> f = pull();
+      if (!f) break;
+      frames.push_back(*f);
+      if (wanted(*f)) return frames;
+    }
+    ADD_FAILURE() << "the awaited frame did not come in " << frames.size() << " frames";
+    return {};
+  }
+
+  // The element messages called `name` posted so far (others dropped; errors kept).
+  std::vector<StructurePtr> take(const char *name) {
+    std::vector<StructurePtr> out;
+    while (MessagePtr m{gst_bus_pop(bus_.get())}) {
+      if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ERROR) {
+        GError *error = nullptr;
+        gst_message_parse_error(m.get(), &error, nullptr);
+        errors_ += std::string(error->message) + "\n";
+        g_error_free(error);
+      }
+      if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ELEMENT && gst_message_has_name(m.get(), name))
+        out.emplace_back(gst_structure_copy(gst_message_get_structure(m.get())));
+    }
+    return out;
+  }
+
+  ElementPtr pipeline_;
+  ElementPtr video_sink_;
+  ElementPtr audio_sink_;
+  BusPtr bus_;
+  std::string errors_;
+};
+
+TEST_F(SdiSrcDeckLinkTest, AutoFindsTheDeckLinkInputAndReportsTheLock) {
+  ASSERT_NE(play("signal=1080i50"), GST_STATE_CHANGE_FAILURE);
+  const std::vector<Frame> frames = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(frames.empty());
+  EXPECT_EQ(frames.back().width, 1920);
+  EXPECT_TRUE(frames.back().interlaced);
+  EXPECT_EQ(frames.back().format, "v210");
+  MessagePtr locked = wait_for_message(bus_.get(), GST_MESSAGE_ELEMENT, kWait, [](GstMessage *m) {
+    gboolean is_locked = FALSE;
+    return gst_message_has_name(m, msg::kSignal) &&
+           gst_structure_get_boolean(gst_message_get_structure(m), msg::kLocked, &is_locked) &&
+           is_locked;
+  });
+  ASSERT_TRUE(locked);
+  EXPECT_EQ(string_field(gst_message_get_structure(locked.get()), msg::kMode), "1080i50");
+}
+
+TEST_F(SdiSrcDeckLinkTest, TheAudioPadCarriesTheCardsEmbeddedAudio) {
+  ASSERT_NE(play("signal=1080i50;tone=1000", "backend=decklink audio-channels=2"),
+            GST_STATE_CHANGE_FAILURE);
+  double peak = 0;
+  GstAudioInfo info;
+  for (int i = 0; i < 50 && peak == 0; ++i) {
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(audio_sink_.get()), kWait));
+    ASSERT_TRUE(sample);
+    ASSERT_TRUE(gst_audio_info_from_caps(&info, gst_sample_get_caps(sample.get())));
+    ASSERT_EQ(GST_AUDIO_INFO_FORMAT(&info), GST_AUDIO_FORMAT_S16LE);
+    GstMapInfo map;
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    ASSERT_TRUE(gst_buffer_map(buffer, &map, GST_MAP_READ));
+    for (std::size_t at = 0; at + 2 <= map.size; at += 2) {
+      int16_t value;
+      std::memcpy(&value, map.data + at, sizeof value);
+      peak = std::max(peak, std::fabs(value / 32768.0));
+    }
+    gst_buffer_unmap(buffer, &map);
+    while (SamplePtr video{gst_app_sink_try_pull_sample(GST_APP_SINK(video_sink_.get()), 0)}) {
+    }
+  }
+  EXPECT_EQ(GST_AUDIO_INFO_CHANNELS(&info), 2);
+  EXPECT_EQ(GST_AUDIO_INFO_RATE(&info), 48000);
+  EXPECT_NEAR(peak, 0.1, 0.001);  // the scenario's tone at -20 dBFS
+}
+
+TEST_F(SdiSrcDeckLinkTest, SignalLossGivesBlackThenRecoversWithoutRestart) {
+  ASSERT_NE(play("signal=1080i50;lost_at=0.5;back_at=1.0", "backend=decklink mode=1080i50"),
+            GST_STATE_CHANGE_FAILURE);
+  ASSERT_FALSE(pull_until([](const Frame &f) { return !f.gap; }).empty());
+  const std::vector<Frame> lost = pull_until([](const Frame &f) { return f.gap; });
+  ASSERT_FALSE(lost.empty());
+  EXPECT_TRUE(lost.back().black);
+  const std::vector<Frame> back = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(back.empty());
+  EXPECT_FALSE(back.back().black);
+  for (std::size_t i = 1; i < back.size(); ++i) EXPECT_GT(back[i].pts, back[i - 1].pts) << i;
+  std::vector<bool> locks;
+  for (const StructurePtr &s : take(msg::kSignal)) {
+    gboolean locked = FALSE;
+    ASSERT_TRUE(gst_structure_get_boolean(s.get(), msg::kLocked, &locked));
+    locks.push_back(locked);
+  }
+  // Opened (no signal yet), locked, lost, locked again.
+  EXPECT_EQ(locks, (std::vector<bool>{false, true, false, true}));
+  EXPECT_EQ(errors_, "");
+}
+
+TEST_F(SdiSrcDeckLinkTest, NoSignalDropSendsNothingMeanwhile) {
+  ASSERT_NE(play("signal=1080i50;lost_at=0.3;back_at=0.7",
+                 "backend=decklink mode=1080i50 no-signal=drop"),
+            GST_STATE_CHANGE_FAILURE);
+  // Until well after the return: no frame without signal goes out.
+  std::size_t frames = 0;
+  for (; frames < 40; ++frames) {
+    std::optional<Frame> f = pull();
+    ASSERT_TRUE(f);
+    EXPECT_FALSE(f->gap);
+  }
+  const std::vector<StructurePtr> signals = take(msg::kSignal);
+  ASSERT_GE(signals.size(), 3u);
+  gboolean locked = TRUE;
+  ASSERT_TRUE(gst_structure_get_boolean(signals[2].get(), msg::kLocked, &locked));
+  EXPECT_FALSE(locked);  // the loss was still reported
+}
+
+TEST_F(SdiSrcDeckLinkTest, AFormatChangeIsReportedAndRenegotiated) {
+  ASSERT_NE(play("signal=1080i50;change_at=0.4;change_to=720p59.94", "backend=decklink"),
+            GST_STATE_CHANGE_FAILURE);
+  ASSERT_FALSE(pull_until([](const Frame &f) { return f.width == 1920 && !f.gap; }).empty());
+  ASSERT_FALSE(pull_until([](const Frame &f) { return f.width == 1280 && !f.gap; }).empty());
+  const std::vector<StructurePtr> formats = take(msg::kFormat);
+  ASSERT_EQ(formats.size(), 1u);
+  EXPECT_EQ(string_field(formats[0].get(), msg::kPreviousMode), "1080i50");
+  EXPECT_EQ(string_field(formats[0].get(), msg::kMode), "720p59.94");
+  EXPECT_EQ(errors_, "");
+}
+
+TEST_F(SdiSrcDeckLinkTest, ABusyInputIsReportedAsBusy) {
+  ASSERT_NE(play("signal=1080i50;busy=1", "backend=decklink device=1"), GST_STATE_CHANGE_FAILURE);
+  MessagePtr error = wait_for_element_message(bus_.get(), msg::kError, kWait);
+  ASSERT_TRUE(error);
+  const GstStructure *s = gst_message_get_structure(error.get());
+  EXPECT_EQ(string_field(s, msg::kKind), "busy");
+  gboolean retrying = TRUE;
+  EXPECT_TRUE(gst_structure_get_boolean(s, msg::kRetrying, &retrying));
+  EXPECT_FALSE(retrying);
+}
+
+TEST_F(SdiSrcDeckLinkTest, AMissingInputIsNotFound) {
+  EXPECT_EQ(play("signal=1080i50", "backend=decklink device=5"), GST_STATE_CHANGE_FAILURE);
+  const std::vector<StructurePtr> errors = take(msg::kError);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_EQ(string_field(errors[0].get(), msg::kKind), "not-found");
+  EXPECT_NE(errors_.find("no DeckLink device 5"), std::string::npos) << errors_;
+}
+
+TEST_F(SdiSrcDeckLinkTest, DevicesListsTheDeckLinkInputs) {
+  setenv("ONAIR_FAKE_DECKLINK", kDevices.c_str(), 1);
+  ElementPtr src(gst_element_factory_make("sdisrc", nullptr));
+  ASSERT_TRUE(src);
+  gst_object_ref_sink(src.get());
+  gchar **devices = nullptr;
+  g_object_get(src.get(), "devices", &devices, nullptr);
+  ASSERT_NE(devices, nullptr);
+  ASSERT_EQ(g_strv_length(devices), 2u);
+  StructurePtr second(gst_structure_from_string(devices[1], nullptr));
+  g_strfreev(devices);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(string_field(second.get(), "backend"), "decklink");
+  EXPECT_EQ(string_field(second.get(), "model"), "DeckLink Duo 2 (simulated)");
+  guint device = 99;
+  EXPECT_TRUE(gst_structure_get_uint(second.get(), "device", &device));
+  EXPECT_EQ(device, 1u);
+}
+
+}  // namespace
