@@ -236,13 +236,14 @@ class DecklinkFamily final : public SdiFamily {
   }
 
   // The no-signal policy, in one place: what goes out instead of a frame the card flagged as
-  // having no input (null: nothing). Slate drawing is still to come: black meanwhile.
+  // having no input (null: nothing).
   GstBuffer *no_signal_frame(GstBuffer *card_frame) {
     if (policy_ == NoSignalPolicy::drop) return nullptr;
     std::lock_guard lock(mutex_);
     if (!info_) return gst_buffer_ref(card_frame);
-    if (!black_) black_ = black_frame(*info_);
-    GstBuffer *filler = gst_buffer_copy(black_);  // shares the black memory
+    if (!black_)
+      black_ = filler_frame(*info_, policy_, "DeckLink device " + std::to_string(settings_.device));
+    GstBuffer *filler = gst_buffer_copy(black_);  // shares the filler's memory
     gst_buffer_copy_into(
         filler, card_frame,
         static_cast<GstBufferCopyFlags>(GST_BUFFER_COPY_FLAGS | GST_BUFFER_COPY_TIMESTAMPS |
@@ -263,7 +264,7 @@ class DecklinkFamily final : public SdiFamily {
   bool frames_seen_ = false;
   std::optional<GstVideoInfo> info_;
   const SdiMode *mode_ = nullptr;
-  GstBuffer *black_ = nullptr;  // a black frame of info_
+  GstBuffer *black_ = nullptr;  // the no-signal frame (black or slate) of info_
 };
 
 }  // namespace

@@ -201,7 +201,7 @@ onair::sdi::PortSettings port_settings(GstSdiSrc *self) {
   g_object_get(self->video, "device", &settings.device, "port", &settings.port, "mode", &mode,
                "no-signal", &no_signal, nullptr);
   settings.mode = mode ? mode : "auto";
-  settings.no_signal = no_signal ? no_signal : "black";
+  settings.no_signal = no_signal ? no_signal : "slate";
   g_free(mode);
   g_free(no_signal);
   GST_OBJECT_LOCK(self);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "core/slate.h"
 #include "sdisrc_messages.h"
 
 GST_DEBUG_CATEGORY_STATIC(sdi_glue_debug);
@@ -70,6 +71,21 @@ GstBuffer *black_frame(const GstVideoInfo &info) {
     std::memcpy(map.data + y * stride, line.data(), stride);
   gst_buffer_unmap(buffer, &map);
   return buffer;
+}
+
+GstBuffer *filler_frame(const GstVideoInfo &info, NoSignalPolicy policy,
+                        const std::string &port_label) {
+  if (policy != NoSignalPolicy::slate) return black_frame(info);
+  const int width = GST_VIDEO_INFO_WIDTH(&info), height = GST_VIDEO_INFO_HEIGHT(&info);
+  const auto stride = static_cast<std::size_t>(GST_VIDEO_INFO_PLANE_STRIDE(&info, 0));
+  std::vector<std::uint8_t> pixels = GST_VIDEO_INFO_FORMAT(&info) == GST_VIDEO_FORMAT_v210
+                                         ? render_slate_v210(width, height, stride, port_label)
+                                         : render_slate_uyvy(width, height, stride, port_label);
+  pixels.resize(GST_VIDEO_INFO_SIZE(&info));
+  auto *kept = new std::vector<std::uint8_t>(std::move(pixels));
+  return gst_buffer_new_wrapped_full(
+      GST_MEMORY_FLAG_READONLY, kept->data(), kept->size(), 0, kept->size(), kept,
+      [](gpointer data) { delete static_cast<std::vector<std::uint8_t> *>(data); });
 }
 
 }  // namespace onair::sdi

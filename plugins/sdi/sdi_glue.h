@@ -1,11 +1,13 @@
-// GStreamer glue both card families share: the health messages and the black frame.
+// GStreamer glue both card families share: the health messages and the no-signal frames.
 #pragma once
 
 #include <gst/gst.h>
 #include <gst/video/video.h>
 
 #include <optional>
+#include <string>
 
+#include "core/no_signal_timeline.h"
 #include "core/signal_health.h"
 
 namespace onair::sdi {
@@ -16,5 +18,10 @@ void post_health(GstElement *element, const std::optional<HealthMessage> &messag
 
 // A black frame of `info` (UYVY or v210), for the no-signal fillers.
 GstBuffer *black_frame(const GstVideoInfo &info);
+
+// What the no-signal policy shows in place of a frame, in `info`'s format: the slate naming
+// `port_label`, or black. Made once per format; fillers share its memory.
+GstBuffer *filler_frame(const GstVideoInfo &info, NoSignalPolicy policy,
+                        const std::string &port_label);
 
 }  // namespace onair::sdi

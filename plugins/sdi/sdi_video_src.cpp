@@ -9,10 +9,10 @@
  *
  * Caps follow the incoming mode (`mode=auto`) or a fixed one: UYVY (8-bit 4:2:2) at the mode's
  * size, rate and scan; a format change renegotiates and the stream goes on. While there is no
- * signal, black frames (`no-signal=black`, also `slate` for now) keep the timestamps going at
- * the last mode's rate, or nothing is sent (`drop`). The port's health is posted as element
- * messages `sdisrc-signal`, `sdisrc-format` and `sdisrc-error` (sdisrc_messages.h); a busy or
- * vanished card is reopened after a growing delay.
+ * signal, filler frames (`no-signal=slate`: a NO SIGNAL card naming the port; `black`) keep the
+ * timestamps going at the last mode's rate, or nothing is sent (`drop`). The port's health is
+ * posted as element messages `sdisrc-signal`, `sdisrc-format` and `sdisrc-error`
+ * (sdisrc_messages.h); a busy or vanished card is reopened after a growing delay.
  *
  * ## Example launch line
  * |[
@@ -67,7 +67,7 @@ static GType gst_sdi_video_src_backend_get_type() {
 namespace {
 
 constexpr char kDefaultMode[] = "auto";
-constexpr char kDefaultNoSignal[] = "black";
+constexpr char kDefaultNoSignal[] = "slate";
 // How long create() waits for the capture before looking at the clock again (fillers,
 // retries) when nothing else is due sooner.
 constexpr auto kPollPeriod = std::chrono::milliseconds(100);
@@ -94,7 +94,7 @@ struct State {
   State(sdi::NoSignalPolicy policy, const sdi::SdiMode *fixed) : timeline(policy), fixed(fixed) {}
   ~State() {
     for (Output &out : pending) gst_buffer_unref(out.buffer);
-    if (black) gst_buffer_unref(black);
+    if (filler) gst_buffer_unref(filler);
   }
   State(const State &) = delete;
   State &operator=(const State &) = delete;
@@ -108,8 +108,8 @@ struct State {
 
   std::deque<Output> pending;
   const sdi::SdiMode *negotiated = nullptr;  // the mode of the caps set downstream
-  GstBuffer *black = nullptr;                // a black frame of black_mode, shared by fillers
-  const sdi::SdiMode *black_mode = nullptr;
+  GstBuffer *filler = nullptr;  // the no-signal frame (black or slate) of filler_mode, shared
+  const sdi::SdiMode *filler_mode = nullptr;
   const sdi::SdiMode *filling_mode = nullptr;  // the mode the timeline fills at
   bool discont = false;                        // the next real frame follows a gap (drop policy)
 
@@ -266,14 +266,16 @@ void stamp(GstBuffer *buffer, const sdi::FrameSpan &span) {
 void queue_fillers(State &state, const std::vector<sdi::FrameSpan> &spans) {
   const sdi::SdiMode *mode = state.filling_mode;
   if (spans.empty() || !mode) return;
-  if (state.black_mode != mode) {
-    if (state.black) gst_buffer_unref(state.black);
+  if (state.filler_mode != mode) {
+    if (state.filler) gst_buffer_unref(state.filler);
     const GstVideoInfo info = video_info(*mode, state.config.depth);
-    state.black = sdi::black_frame(info);
-    state.black_mode = mode;
+    state.filler = sdi::filler_frame(info, state.timeline.policy(),
+                                     "DELTACAST card " + std::to_string(state.config.board) +
+                                         ", input " + std::to_string(state.config.port));
+    state.filler_mode = mode;
   }
   for (const sdi::FrameSpan &span : spans) {
-    GstBuffer *filler = gst_buffer_copy(state.black);  // shares the black memory
+    GstBuffer *filler = gst_buffer_copy(state.filler);  // shares the filler's memory
     stamp(filler, span);
     state.pending.push_back({mode, filler});
   }
@@ -502,7 +504,6 @@ gboolean start(GstBaseSrc *src) {
                         ("%s", (mode.request ? policy.error : mode.error).c_str()), (nullptr));
       return FALSE;
     }
-    // Slate drawing is still to come: the slate policy's fillers are black for now.
     State &state = self->priv->state.emplace(*policy.policy, mode.request->fixed);
     state.config.board = settings.device;
     state.config.port = settings.port;
@@ -722,10 +723,11 @@ void gst_sdi_video_src_install_port_properties(GObjectClass *klass) {
                           kDefaultMode, flags));
   g_object_class_install_property(
       klass, PROP_NO_SIGNAL,
-      g_param_spec_string("no-signal", "No signal",
-                          "What goes out while there is no signal: black (frames continuing the "
-                          "timestamps), slate (drawn as black for now) or drop (nothing)",
-                          kDefaultNoSignal, flags));
+      g_param_spec_string(
+          "no-signal", "No signal",
+          "What goes out while there is no signal: black (frames continuing the "
+          "timestamps), slate (a NO SIGNAL card naming the port, likewise) or drop (nothing)",
+          kDefaultNoSignal, flags));
   g_object_class_install_property(
       klass, PROP_DEVICES,
       g_param_spec_boxed("devices", "Devices",

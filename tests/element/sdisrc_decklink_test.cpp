@@ -41,6 +41,7 @@ struct Frame {
   std::string format;
   bool gap = false;
   bool black = false;
+  bool red_middle = false;  // the slate's bar across the middle (UYVY: Cr well above 128)
 };
 
 Frame frame_of(GstSample *sample) {
@@ -61,6 +62,10 @@ Frame frame_of(GstSample *sample) {
     static const uint8_t kV210Black[4] = {0x00, 0x02, 0x01, 0x20};
     f.black = map.size >= 4 && (std::memcmp(map.data, kUyvyBlack, 4) == 0 ||
                                 std::memcmp(map.data, kV210Black, 4) == 0);
+    if (f.format == "UYVY" && f.width > 0) {
+      const std::size_t middle = map.size / 2 / (f.width * 2) * (f.width * 2);
+      f.red_middle = map.data[middle + 2] > 160;
+    }
     gst_buffer_unmap(buffer, &map);
   }
   return f;
@@ -190,8 +195,24 @@ TEST_F(SdiSrcDeckLinkTest, TheAudioPadCarriesTheCardsEmbeddedAudio) {
   EXPECT_NEAR(peak, 0.1, 0.001);  // the scenario's tone at -20 dBFS
 }
 
-TEST_F(SdiSrcDeckLinkTest, SignalLossGivesBlackThenRecoversWithoutRestart) {
+TEST_F(SdiSrcDeckLinkTest, SignalLossShowsTheSlateByDefault) {
   ASSERT_NE(play("signal=1080i50;lost_at=0.5;back_at=1.0", "backend=decklink mode=1080i50"),
+            GST_STATE_CHANGE_FAILURE);
+  const std::vector<Frame> before = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(before.empty());
+  EXPECT_FALSE(before.back().red_middle);
+  const std::vector<Frame> lost = pull_until([](const Frame &f) { return f.gap; });
+  ASSERT_FALSE(lost.empty());
+  EXPECT_FALSE(lost.back().black);
+  EXPECT_TRUE(lost.back().red_middle);
+  const std::vector<Frame> back = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(back.empty());
+  EXPECT_FALSE(back.back().red_middle);
+}
+
+TEST_F(SdiSrcDeckLinkTest, SignalLossGivesBlackThenRecoversWithoutRestart) {
+  ASSERT_NE(play("signal=1080i50;lost_at=0.5;back_at=1.0",
+                 "backend=decklink mode=1080i50 no-signal=black"),
             GST_STATE_CHANGE_FAILURE);
   ASSERT_FALSE(pull_until([](const Frame &f) { return !f.gap; }).empty());
   const std::vector<Frame> lost = pull_until([](const Frame &f) { return f.gap; });

@@ -313,8 +313,43 @@ TEST_F(SdiSrcTest, DropSendsNothingWhileTheSignalIsLost) {
   EXPECT_TRUE(locked_field(signal[3].get()));
 }
 
+// The default: a NO SIGNAL card naming the port, the same in every filler, then the signal.
+TEST_F(SdiSrcTest, SignalLossShowsTheSlateByDefault) {
+  ASSERT_EQ(play("signal=720p50;lost_at=0.3;back_at=0.8", "port=1"), GST_STATE_CHANGE_ASYNC);
+  std::vector<std::vector<std::uint8_t>> slates;
+  bool real_before = false, real_after = false;
+  while (!real_after) {
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(sink_.get()), kWait));
+    ASSERT_TRUE(sample);
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    GstMapInfo map;
+    ASSERT_TRUE(gst_buffer_map(buffer, &map, GST_MAP_READ));
+    const std::vector<std::uint8_t> pixels(map.data, map.data + map.size);
+    gst_buffer_unmap(buffer, &map);
+    // The fake stamps its frames' first 16 bytes; the slate's corner is its dark background.
+    const bool slate =
+        pixels[0] == pixels[4] && pixels[1] == pixels[3] && pixels[1] < 0x30 && pixels[1] > 0x10;
+    if (slate && real_before) slates.push_back(pixels);
+    if (!slate) (slates.empty() ? real_before : real_after) = true;
+  }
+  ASSERT_FALSE(slates.empty());
+  for (const auto &s : slates) EXPECT_TRUE(s == slates.front());
+  // Its middle band holds the white lettering, on the red bar.
+  const std::size_t stride = 1280 * 2;
+  std::size_t bright = 0, red = 0;
+  for (std::size_t y = 720 * 3 / 8; y < 720 * 5 / 8; ++y)
+    for (std::size_t x = 0; x < 1280; x += 2) {
+      const std::uint8_t *p = slates.front().data() + y * stride + x * 2;
+      bright += p[1] > 200;
+      red += p[2] > 160;
+    }
+  EXPECT_GT(bright, 1000u);
+  EXPECT_GT(red, 1000u);
+  EXPECT_EQ(errors(), "");
+}
+
 TEST_F(SdiSrcTest, AFixedModeFillsFromTheStartWithoutSignal) {
-  ASSERT_EQ(play("signal=none", "mode=1080i50"), GST_STATE_CHANGE_ASYNC);
+  ASSERT_EQ(play("signal=none", "mode=1080i50 no-signal=black"), GST_STATE_CHANGE_ASYNC);
   std::vector<Frame> frames;
   for (int i = 0; i < 5; ++i) {
     std::optional<Frame> f = pull();
@@ -329,7 +364,7 @@ TEST_F(SdiSrcTest, AFixedModeFillsFromTheStartWithoutSignal) {
 }
 
 TEST_F(SdiSrcTest, AnotherModeThanTheFixedOneCountsAsNoSignal) {
-  ASSERT_EQ(play("signal=720p50", "mode=1080i50"), GST_STATE_CHANGE_ASYNC);
+  ASSERT_EQ(play("signal=720p50", "mode=1080i50 no-signal=black"), GST_STATE_CHANGE_ASYNC);
   std::vector<Frame> frames;
   for (int i = 0; i < 5; ++i) {
     std::optional<Frame> f = pull();
@@ -365,7 +400,8 @@ TEST_F(SdiSrcTest, TheVideoSourceWorksAlone) {
 }
 
 TEST_F(SdiSrcTest, AFormatChangeRenegotiatesAndTheStreamGoesOn) {
-  ASSERT_EQ(play("signal=1080i50;change_at=0.4;change_to=720p59.94"), GST_STATE_CHANGE_ASYNC);
+  ASSERT_EQ(play("signal=1080i50;change_at=0.4;change_to=720p59.94", "no-signal=black"),
+            GST_STATE_CHANGE_ASYNC);
   std::vector<Frame> frames =
       pull_until([](const Frame &f) { return !f.filler && f.width == 1280; });
   ASSERT_GE(frames.size(), 2u);
@@ -441,7 +477,7 @@ TEST_F(SdiSrcTest, AVanishedCardIsReopenedWithBlackMeanwhile) {
 
 TEST_F(SdiSrcTest, TheAudioPadCarriesSilenceOverEveryFrame) {
   audio_branch_ = "src.audio ! appsink name=audio sync=false";
-  ASSERT_EQ(play("signal=720p50;lost_at=0.2;back_at=0.5", "audio-channels=2"),
+  ASSERT_EQ(play("signal=720p50;lost_at=0.2;back_at=0.5", "audio-channels=2 no-signal=black"),
             GST_STATE_CHANGE_ASYNC);
   ElementPtr audio(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "audio"));
   constexpr int64_t kSample = GST_SECOND / 48000 + 1;

@@ -9,6 +9,7 @@
 #include "core/no_signal_timeline.h"
 #include "core/sdi_modes.h"
 #include "core/signal_health.h"
+#include "core/slate.h"
 #include "sdisrc_messages.h"
 
 namespace onair::sdi {
@@ -478,3 +479,70 @@ TEST(NoSignalTimeline, TimestampsNeverGoBackwards) {
 
 }  // namespace
 }  // namespace onair::sdi
+
+namespace {
+
+// Y of UYVY pixel (x, y).
+int luma_at(const std::vector<std::uint8_t> &frame, std::size_t stride, int x, int y) {
+  return frame[static_cast<std::size_t>(y) * stride + static_cast<std::size_t>(x) * 2 + 1];
+}
+
+}  // namespace
+
+TEST(Slate, IsADarkCardWithBrightLetteringInItsMiddle) {
+  const int width = 1280, height = 720;
+  const std::size_t stride = width * 2 + 64;  // padding is left alone
+  const auto frame =
+      onair::sdi::render_slate_uyvy(width, height, stride, "DELTACAST card 0, input 1");
+  ASSERT_EQ(frame.size(), stride * height);
+  // Video range, corners dark (the background), the middle band holding white letters.
+  for (std::size_t i = 0; i < frame.size(); ++i)
+    if (i % stride < static_cast<std::size_t>(width) * 2) {
+      ASSERT_GE(frame[i], 16) << i;
+      ASSERT_LE(frame[i], 240) << i;
+    }
+  for (const auto &[x, y] :
+       {std::pair{0, 0}, {width - 1, 0}, {0, height - 1}, {width - 1, height - 1}})
+    EXPECT_LT(luma_at(frame, stride, x, y), 48);
+  // White (Y 235) letters in the band; the port's name below it in light grey (Y 202).
+  int white_in_band = 0, white_outside = 0, grey_below = 0;
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < width; ++x) {
+      const int luma = luma_at(frame, stride, x, y);
+      const bool in_band = y >= height * 3 / 8 && y < height * 5 / 8;
+      (in_band ? white_in_band : white_outside) += luma > 220;
+      grey_below += y >= height * 5 / 8 && luma > 180 && luma <= 220;
+    }
+  EXPECT_GT(white_in_band, 2000);
+  EXPECT_EQ(white_outside, 0);
+  EXPECT_GT(grey_below, 500);
+}
+
+TEST(Slate, NamesThePortItBelongsTo) {
+  const std::size_t stride = 720 * 2;
+  const auto one = onair::sdi::render_slate_uyvy(720, 576, stride, "DELTACAST card 0, input 1");
+  const auto two = onair::sdi::render_slate_uyvy(720, 576, stride, "DELTACAST card 0, input 2");
+  const auto none = onair::sdi::render_slate_uyvy(720, 576, stride, "");
+  EXPECT_NE(one, two);
+  EXPECT_NE(one, none);
+  // Drawing is deterministic: a card is drawn once and reused.
+  EXPECT_EQ(one, onair::sdi::render_slate_uyvy(720, 576, stride, "DELTACAST card 0, input 1"));
+}
+
+TEST(Slate, V210CarriesTheSameCardInTenBits) {
+  const int width = 1920, height = 1080;
+  const std::size_t stride = (width + 47) / 48 * 128;
+  const auto uyvy = onair::sdi::render_slate_uyvy(width, height, width * 2, "DeckLink device 0");
+  const auto v210 = onair::sdi::render_slate_v210(width, height, stride, "DeckLink device 0");
+  ASSERT_EQ(v210.size(), stride * height);
+  // Unpack a row in the middle: the components of the UYVY row, four times as large.
+  const int y = height / 2;
+  const std::uint8_t *row = v210.data() + static_cast<std::size_t>(y) * stride;
+  for (int c = 0; c < width * 2; ++c) {
+    const int word = c / 3, slot = c % 3;
+    std::uint32_t packed = 0;
+    for (int b = 0; b < 4; ++b) packed |= static_cast<std::uint32_t>(row[word * 4 + b]) << (8 * b);
+    const unsigned value = (packed >> (10 * slot)) & 0x3ff;
+    ASSERT_EQ(value, uyvy[static_cast<std::size_t>(y) * width * 2 + c] * 4u) << c;
+  }
+}
