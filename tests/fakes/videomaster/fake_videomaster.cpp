@@ -12,6 +12,9 @@
 //   back_at=T         ... and returns at T (absent: it stays away)
 //   change_at=T       the incoming mode becomes change_to=MODE at T
 //   busy=B.P[,B.P]    those ports are held by another application
+//   picture=moving    instead of grey (8-bit only): a textured picture scrolling 8 pixels a
+//                     frame, as costly to encode as camera pictures, with the wall-clock time
+//                     it was captured drawn as a bar code across its top (see stamp_time)
 //   model=TEXT        what VHD_GetBoardModel answers
 //   gone_at=T         the boards disappear T seconds after being opened: every call on an open
 //                     board or stream fails with VHDERR_OPERATIONFAILED
@@ -61,6 +64,7 @@ struct PortScript {
   double back_at = kNever;
   double change_at = kNever;
   std::string change_to;
+  bool moving_picture = false;
 
   // What the port receives `seconds` after its stream started; nullptr without signal.
   const SdiMode *mode_at(double seconds) const {
@@ -106,6 +110,8 @@ struct Scenario {
       script.change_at = std::stod(value);
     else if (key == "change_to")
       script.change_to = value;
+    else if (key == "picture")
+      script.moving_picture = value == "moving";
     else
       return false;
     return true;
@@ -176,6 +182,7 @@ struct Stream {
   std::int64_t next_in_run = 0;
   std::uint64_t frames = 0;
   std::vector<std::uint8_t> buffer;
+  std::vector<std::uint8_t> texture;  // picture=moving: twice the frame's width, UYVY
   std::mutex mutex;
   std::condition_variable woken;
 };
@@ -225,11 +232,71 @@ Clock::duration frame_offset(const SdiMode &mode, std::int64_t frame) {
   return std::chrono::nanoseconds(mode.frame_start(frame));
 }
 
+// A UYVY texture twice as wide as the picture: a diagonal ramp with fine noise and slow colour
+// bands, so that an encoder works about as hard as on camera pictures.
+std::vector<std::uint8_t> make_texture(int width, int height) {
+  const int texture_width = 2 * width;
+  std::vector<std::uint8_t> texture(static_cast<std::size_t>(texture_width) * 2 * height);
+  for (int y = 0; y < height; ++y)
+    for (int x = 0; x < texture_width; x += 2) {
+      std::uint8_t *p = texture.data() + (static_cast<std::size_t>(y) * texture_width + x) * 2;
+      const auto noise = [&](int px) {
+        std::uint32_t h = static_cast<std::uint32_t>(px) * 2654435761u ^
+                          static_cast<std::uint32_t>(y) * 2246822519u;
+        return static_cast<int>((h ^ (h >> 15)) & 15);
+      };
+      const auto luma = [&](int px) {
+        return static_cast<std::uint8_t>(16 + (px + 2 * y) % 200 + noise(px));
+      };
+      p[0] = static_cast<std::uint8_t>(96 + (x / 16) % 64);
+      p[1] = luma(x);
+      p[2] = static_cast<std::uint8_t>(96 + (y / 16) % 64);
+      p[3] = luma(x + 1);
+    }
+  return texture;
+}
+
+// The wall-clock time in milliseconds (its low 32 bits) as 34 square blocks across the top of
+// a UYVY picture, a block 1/40 of its width (32 pixels in a 1280-wide preview): a white block,
+// the 32 bits from the lowest, a black block. A player reading them back knows when the frame
+// was captured.
+void stamp_time(std::uint8_t *frame, std::size_t stride, int width) {
+  const auto now_ms =
+      static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
+                                     std::chrono::system_clock::now().time_since_epoch())
+                                     .count());
+  const int block = width / 40;
+  for (int i = 0; i < 34; ++i) {
+    const bool white = i == 0 || (i <= 32 && ((now_ms >> (i - 1)) & 1));
+    for (int y = block; y < 2 * block; ++y) {
+      std::uint8_t *row = frame + static_cast<std::size_t>(y) * stride;
+      for (int x = block * (i + 1); x < block * (i + 2); x += 2) {
+        std::uint8_t *p = row + static_cast<std::size_t>(x) * 2;
+        p[0] = p[2] = 128;
+        p[1] = p[3] = white ? 235 : 16;
+      }
+    }
+  }
+}
+
 void fill_frame(Stream &stream, const SdiMode &mode, std::int64_t index_in_run) {
   const bool ten_bit = stream.packing == vhd::kBufferPackingYuv422_10;
   const std::size_t size = std::size_t{deltacast_line_bytes(mode.width, ten_bit)} *
                            static_cast<std::size_t>(mode.height);
   if (stream.buffer.size() != size) stream.buffer.assign(size, 0x80);
+  if (stream.script.moving_picture && !ten_bit) {
+    const std::size_t line = deltacast_line_bytes(mode.width, false);
+    const std::size_t texture_line = static_cast<std::size_t>(mode.width) * 4;
+    if (stream.texture.size() != texture_line * static_cast<std::size_t>(mode.height))
+      stream.texture = make_texture(mode.width, mode.height);
+    // 8 pixels further each frame, in bytes.
+    const std::size_t offset = (stream.frames * 8) % static_cast<std::size_t>(mode.width) * 2;
+    for (int y = 0; y < mode.height; ++y)
+      std::memcpy(stream.buffer.data() + static_cast<std::size_t>(y) * line,
+                  stream.texture.data() + static_cast<std::size_t>(y) * texture_line + offset,
+                  static_cast<std::size_t>(mode.width) * 2);
+    stamp_time(stream.buffer.data(), line, mode.width);
+  }
   const auto since_epoch = [&](Clock::time_point time) {
     return static_cast<std::uint64_t>(
         std::chrono::nanoseconds(time - stream.board->stream_epoch[stream.port]).count());
