@@ -8,6 +8,7 @@
 
 #include "common/json_string.h"
 #include "pipeline/expansion.h"
+#include "previews/preview_ports.h"
 #include "run/launch.h"
 
 namespace onair::app {
@@ -52,6 +53,9 @@ int command_check(const Locations &where, const Options &options) {
   p.values["run_dir"] = tmp;
   p.values["web_dir"] = where.web_dir;
   g_free(tmp);
+  // A per-port file is checked as its first port's pipeline.
+  if (p.file.per_port)
+    p.values = port_values(p.values, SdiPort{}, p.values["run_dir"] + "/previews");
   const std::string launch_line = expand(p.file, p.values);
   ElementPtr pipeline;
   try {
