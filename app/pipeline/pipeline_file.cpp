@@ -304,11 +304,14 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
       if (value != "sdi")
         fail(path, line, "per-port takes 'sdi', not '" + printable_excerpt(value, 20) + "'");
       file.per_port = true;
+    } else if (key == "simulated-cards") {
+      if (value.empty()) fail(path, line, "simulated-cards needs a scenario");
+      file.simulated_cards = value;
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, on-interrupt:, page:, per-port:, var, preset, "
-               "check, at or ---)");
+               "' (expected name:, description:, on-interrupt:, page:, per-port:, "
+               "simulated-cards:, var, preset, check, at or ---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");

@@ -96,6 +96,9 @@ struct PipelineFile {
   // "per-port: sdi": the body is one SDI port's pipeline, run once per port, each
   // independent of the others (see docs/previews.md).
   bool per_port = false;
+  // "simulated-cards: SCENARIO": the run uses the simulated capture cards built with onair,
+  // with this scenario unless ONAIR_FAKE_VIDEOMASTER gives one (sdi-demo).
+  std::string simulated_cards;
   std::vector<Variable> variables;
   std::vector<Preset> presets;
   std::vector<Check> checks;

@@ -9,6 +9,7 @@
 #include "common/json_string.h"
 #include "pipeline/expansion.h"
 #include "previews/preview_ports.h"
+#include "previews/simulated_cards.h"
 #include "run/launch.h"
 
 namespace onair::app {
@@ -49,6 +50,7 @@ int command_check(const Locations &where, const Options &options) {
   Redactor no_secrets;
   Console early(no_secrets);
   PreparedRun p = prepare_run(where, options, early);
+  use_simulated_cards(p.file, where);
   gchar *tmp = g_build_filename(g_get_tmp_dir(), "onair-check", nullptr);
   p.values["run_dir"] = tmp;
   p.values["web_dir"] = where.web_dir;

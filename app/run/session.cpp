@@ -9,6 +9,7 @@
 #include "control/services.h"
 #include "pipeline/expansion.h"
 #include "previews/preview_manager.h"
+#include "previews/simulated_cards.h"
 #include "run/elements.h"
 #include "run/main_context.h"
 #include "run/runner.h"
@@ -131,6 +132,7 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
       }()),
       run_dir_(live_ ? live_->dir() : make_run_dir(options_.output_dir, prepared_.file.name)) {
   try {
+    use_simulated_cards(prepared_.file, where_);
     prepared_.values["run_dir"] = run_dir_;
     prepared_.values["web_dir"] = where_.web_dir;
     if (prepared_.file.per_port) {

@@ -181,16 +181,22 @@ TEST(PipelineFile, PerPortFilesUseThePortVariables) {
             "t.pipeline:3: unknown variable 'port' (declare it: var port: ...)");
   EXPECT_EQ(error_of("name: t\nper-port: all\n---\nx\n"),
             "t.pipeline:2: per-port takes 'sdi', not 'all'");
+  EXPECT_EQ(parse_pipeline_file("name: t\nsimulated-cards: ports=4\n---\nx\n", "t.pipeline", "t")
+                .simulated_cards,
+            "ports=4");
+  EXPECT_EQ(error_of("name: t\nsimulated-cards:\n---\nx\n"),
+            "t.pipeline:2: simulated-cards needs a scenario");
 }
 
 TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, on-interrupt:, page:, per-port:, var, preset, check, at or ---)");
+            "description:, on-interrupt:, page:, per-port:, simulated-cards:, var, preset, check, "
+            "at or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, "
-            "on-interrupt:, page:, per-port:, var, preset, check, at or ---)");
+            "on-interrupt:, page:, per-port:, simulated-cards:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
