@@ -214,5 +214,31 @@ class PreviewsIndependent(PreviewRun):
         self.assertEqual(r.finish()[0], 0)
 
 
+class PreviewsDemo(PreviewRun):
+    def test_the_demo_finds_its_simulated_cards(self):
+        # Nothing in the environment names the library or the scenario: the app does.
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("ONAIR_VIDEOMASTER_LIBRARY", "ONAIR_FAKE_VIDEOMASTER")}
+        r = Running("sdi-demo", "--output-dir", self.out, "--status-interval", "0",
+                    "--token-file", os.path.join(self.tmp, "api-token"), "--http", "127.0.0.1:0",
+                    "-s", "ports=0.2", env=env)
+        self.addCleanup(r.kill)
+        self.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+        r.wait_for(r"preview 0\.2: signal locked \(1080i50\)")
+        # The demo's scenario: port 0.2 changes format 15 s in.
+        r.wait_for(r"preview 0\.2: format now 720p59\.94")
+        self.assertEqual(self.previews()["0.2"]["mode"], "720p59.94")
+        r.interrupt()
+        self.assertEqual(r.finish()[0], 0)
+
+    def test_the_demo_runs_the_preview_pipeline(self):
+        source = os.environ.get("ONAIR_SOURCE_DIR", ".")
+
+        def body(name):
+            with open(os.path.join(source, "pipelines", name + ".pipeline")) as f:
+                return f.read().split("\n---\n", 1)[1]
+        self.assertEqual(body("sdi-demo"), body("sdi-preview"))
+
+
 if __name__ == "__main__":
     main(sys.modules[__name__])
