@@ -58,16 +58,25 @@ class PreviewRun(TempDirTest):
     def playlist(self, port):
         return os.path.join(self.run_dir, "previews", port, "playlist.m3u8")
 
+    def segments(self, port):
+        """The segments the port's playlist lists so far (none before its first)."""
+        if not os.path.exists(self.playlist(port)):
+            return []
+        return playlist_entries(self.playlist(port))[0]
+
+    def segments_made(self, port):
+        """How many segments the port has made so far (the playlist lists the last few)."""
+        entries = self.segments(port)
+        return int(re.search(r"(\d+)\.ts$", entries[-1][1]).group(1)) + 1 if entries else 0
+
     def wait_for_segments(self, port, count):
-        """Waits until the port's playlist lists `count` segments (or more)."""
+        """Waits until the port has made `count` segments (or more)."""
         end = time.monotonic() + DEADLINE
         while time.monotonic() < end:
-            if os.path.exists(self.playlist(port)):
-                entries, _ = playlist_entries(self.playlist(port))
-                if len(entries) >= count:
-                    return entries
+            if self.segments_made(port) >= count:
+                return
             time.sleep(0.1)
-        self.fail("port %s never had %d segments" % (port, count))
+        self.fail("port %s never made %d segments" % (port, count))
 
 
 class PreviewsApi(PreviewRun):
@@ -184,8 +193,7 @@ class PreviewsIndependent(PreviewRun):
         r.wait_for(r"preview 0\.1: signal lost \(720p50\)")
         self.assertEqual(self.previews()["0.1"]["signal"], "lost")
         # Segments of 0.0 made after the loss, and 0.1 goes on too (black frames).
-        loss_segments = len(playlist_entries(self.playlist("0.0"))[0])
-        self.wait_for_segments("0.0", loss_segments + 3)
+        self.wait_for_segments("0.0", self.segments_made("0.0") + 3)
         self.assertEqual(self.post("0.0", "stop")[0], 200)
         entries, ended = playlist_entries(self.playlist("0.0"))
         self.assertTrue(ended)
