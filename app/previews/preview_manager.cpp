@@ -311,7 +311,9 @@ int PreviewManager::run() {
   started_us_ = g_get_monotonic_time();
   for (auto &preview : previews_) start(preview->info.port);
   g_main_loop_run(loop_);
-  for (auto &preview : previews_) drop(*preview, preview->info.state.c_str());
+  // After a second interrupt some may still run.
+  for (auto &preview : previews_)
+    if (preview->pipeline) drop(*preview, "stopped");
   return exit_code_;
 }
 
