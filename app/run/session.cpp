@@ -160,6 +160,20 @@ RunSession::~RunSession() {
   drop_if_empty(run_dir_);
 }
 
+Status RunSession::identity() const {
+  Status s;
+  s.pipeline = file().name;
+  s.description = file().description;
+  s.run_dir = run_dir_;
+  return s;
+}
+
+void RunSession::tell_start(Console &console, const std::string &output) const {
+  console.info("pipeline '" + file().name + "'" +
+               (file().description.empty() ? "" : ": " + file().description));
+  console.info("output: " + output);
+}
+
 int RunSession::run(const Options &options, Console &console, StopRequests &stops,
                     const Hooks &hooks) {
   if (file().per_port) return run_per_port(options, console, stops, hooks);
@@ -179,12 +193,8 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
         if (recorder) recorder->finish();
       }
     } finish{recorder};
-    Status identity;
-    identity.pipeline = file().name;
-    identity.description = file().description;
-    identity.run_dir = run_dir_;
     Runner runner(
-        pipeline(), identity, console,
+        pipeline(), identity(), console,
         RunnerSettings{options.eos_timeout, options.status_interval, file().finish_on_interrupt});
     guint refresh_timer = 0;
     if (recorder) {
@@ -216,9 +226,7 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
                                               recorder ? &recorder->events() : nullptr});
     if (hooks.on_playing) runner.on_playing(hooks.on_playing);
 
-    console.info("pipeline '" + file().name + "'" +
-                 (file().description.empty() ? "" : ": " + file().description));
-    console.info("output: " + run_dir_);
+    tell_start(console, run_dir_);
     services.announce();
     if (hooks.on_services_started) hooks.on_services_started(services.http_url());
     return runner.run();
@@ -229,12 +237,8 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
 
 int RunSession::run_per_port(const Options &options, Console &console, StopRequests &stops,
                              const Hooks &hooks) {
-  Status identity;
-  identity.pipeline = file().name;
-  identity.description = file().description;
-  identity.run_dir = run_dir_;
   PreviewManager previews(PreviewSettings{file(), prepared_.values, run_dir_, options.eos_timeout},
-                          identity, console);
+                          identity(), console);
   if (stops.came_early()) {
     console.info("interrupted while starting: stopped before anything ran");
     return 0;
@@ -246,9 +250,7 @@ int RunSession::run_per_port(const Options &options, Console &console, StopReque
   context.previews = &previews;
   const ControlServices services(context);
   if (hooks.on_playing) previews.on_playing(hooks.on_playing);
-  console.info("pipeline '" + file().name + "'" +
-               (file().description.empty() ? "" : ": " + file().description));
-  console.info("output: " + previews.previews_dir());
+  tell_start(console, previews.previews_dir());
   services.announce();
   if (hooks.on_services_started) hooks.on_services_started(services.http_url());
   return previews.run();

@@ -18,6 +18,7 @@
 #include "pipeline/pipeline_file.h"
 #include "run/console.h"
 #include "run/launch.h"
+#include "run/status.h"
 #include "run/stop_requests.h"
 #include "sessions/session_store.h"
 
@@ -61,6 +62,10 @@ class RunSession {
   int run(const Options &options, Console &console, StopRequests &stops, const Hooks &hooks = {});
 
  private:
+  // What the status says the run is: the file and the run directory.
+  Status identity() const;
+  // The first lines a run prints: the pipeline and where its output goes.
+  void tell_start(Console &console, const std::string &output) const;
   // A "per-port: sdi" file: one pipeline per SDI port (previews/preview_manager.h).
   int run_per_port(const Options &options, Console &console, StopRequests &stops,
                    const Hooks &hooks);
