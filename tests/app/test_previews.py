@@ -15,7 +15,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import (DEADLINE, FFPROBE, Running, TempDirTest, api,  # noqa: E402
-                        ffprobe_duration, main)
+                        ffprobe_duration, main, run)
 
 
 def playlist_entries(path):
@@ -130,6 +130,17 @@ class PreviewsApi(PreviewRun):
         self.assertEqual(status, 405)
         r.interrupt()
         self.assertEqual(r.finish()[0], 0)
+
+    def test_without_ports_the_run_stops_at_once(self):
+        env = dict(os.environ, ONAIR_FAKE_VIDEOMASTER="boards=0")
+        code, _, err = run("run", "sdi-preview", "--output-dir", self.out, "--no-http", env=env)
+        self.assertEqual(code, 2, err)
+        self.assertIn("no SDI port found", err)
+        code, _, err = run("run", "sdi-preview", "--output-dir", self.out, "--no-http",
+                           "-s", "ports=0.0,zero", env=env)
+        self.assertEqual(code, 2, err)
+        self.assertIn("variable 'ports': 'zero' is not a port", err)
+        self.assertEqual(self.runs(), [])  # no run directory left behind
 
     def test_line_commands(self):
         env = dict(os.environ, ONAIR_FAKE_VIDEOMASTER=self.SCENARIO)
