@@ -58,7 +58,7 @@ std::vector<std::pair<SdiPort, PreviewInfo>> found_ports(const std::string &back
     if (gst_structure_get_boolean(s.get(), "locked", &locked))
       info.signal = locked ? "locked" : "lost";
     if (const gchar *mode = gst_structure_get_string(s.get(), "mode")) info.mode = mode;
-    ports.emplace_back(SdiPort{device, port}, info);
+    ports.emplace_back(SdiPort{device, port, family ? family : ""}, info);
   }
   g_strfreev(devices);
   return ports;
@@ -113,7 +113,10 @@ PreviewManager::PreviewManager(PreviewSettings settings, Status identity, Consol
     preview->owner = this;
     preview->port = port;
     for (const auto &[listed, info] : found)
-      if (listed == port) preview->info = info;
+      if (listed.id() == port.id()) {
+        preview->port = listed;
+        preview->info = info;
+      }
     preview->info.port = port.id();
     preview->info.playlist = "/previews/" + port.id() + "/playlist.m3u8";
     preview->info.bitrate = int_value(settings_.values, "bitrate");

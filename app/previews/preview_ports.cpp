@@ -30,7 +30,7 @@ std::optional<SdiPort> parse_port_id(std::string_view id) {
   const auto device = parse_index(id.substr(0, dot));
   const auto port = parse_index(id.substr(dot + 1));
   if (!device || !port) return std::nullopt;
-  return SdiPort{*device, *port};
+  return SdiPort{*device, *port, {}};
 }
 
 std::vector<SdiPort> parse_port_list(const std::string &text) {
@@ -60,6 +60,7 @@ std::map<std::string, std::string> port_values(std::map<std::string, std::string
   values["device"] = std::to_string(port.device);
   values["port"] = std::to_string(port.port);
   values["port_dir"] = previews_dir + "/" + port.id();
+  if (!port.backend.empty()) values["backend"] = port.backend;
   return values;
 }
 

@@ -14,6 +14,8 @@ namespace onair::app {
 struct SdiPort {
   unsigned device = 0;  // the card
   unsigned port = 0;    // its input port
+  // The card family sdisrc listed the port under ("deltacast", ...); empty: the run's choice.
+  std::string backend;
   // "0.1": card 0, input 1. Names the port in the API and its folder under previews/.
   std::string id() const;
   bool operator==(const SdiPort &) const = default;
@@ -26,7 +28,8 @@ std::optional<SdiPort> parse_port_id(std::string_view id);
 // variable when an item is not CARD.PORT or comes twice.
 std::vector<SdiPort> parse_port_list(const std::string &text);
 
-// The run's values plus the port's own: device, port and port_dir (`previews_dir`/ID).
+// The run's values plus the port's own: device, port and port_dir (`previews_dir`/ID), and
+// the port's backend when it has one (so `backend=auto` opens the family that listed it).
 std::map<std::string, std::string> port_values(std::map<std::string, std::string> values,
                                                const SdiPort &port,
                                                const std::string &previews_dir);

@@ -9,15 +9,15 @@
 using namespace onair::app;
 
 TEST(Previews, PortIdsAreCardDotPort) {
-  EXPECT_EQ((SdiPort{0, 1}.id()), "0.1");
-  EXPECT_EQ(parse_port_id("12.3"), (SdiPort{12, 3}));
+  EXPECT_EQ((SdiPort{0, 1, "deltacast"}.id()), "0.1");
+  EXPECT_EQ(parse_port_id("12.3"), (SdiPort{12, 3, ""}));
   for (const char *bad : {"", "0", "0.", ".1", "0.1.2", "a.b", "-1.0", "01.0", "0.1 ", "1000.0"})
     EXPECT_FALSE(parse_port_id(bad)) << bad;
 }
 
 TEST(Previews, PortListsKeepTheirOrder) {
   EXPECT_TRUE(parse_port_list("").empty());
-  EXPECT_EQ(parse_port_list("1.0, 0.1"), (std::vector<SdiPort>{{1, 0}, {0, 1}}));
+  EXPECT_EQ(parse_port_list("1.0, 0.1"), (std::vector<SdiPort>{{1, 0, ""}, {0, 1, ""}}));
   try {
     parse_port_list("0.1,,0.2");
     FAIL();
@@ -35,11 +35,16 @@ TEST(Previews, PortListsKeepTheirOrder) {
 }
 
 TEST(Previews, EachPortHasItsOwnValuesAndFolder) {
-  const auto values = port_values({{"bitrate", "5000"}}, SdiPort{1, 2}, "/runs/r/previews");
+  const auto values = port_values({{"bitrate", "5000"}, {"backend", "auto"}}, SdiPort{1, 2, ""},
+                                  "/runs/r/previews");
   EXPECT_EQ(values.at("bitrate"), "5000");
+  EXPECT_EQ(values.at("backend"), "auto");
   EXPECT_EQ(values.at("device"), "1");
   EXPECT_EQ(values.at("port"), "2");
   EXPECT_EQ(values.at("port_dir"), "/runs/r/previews/1.2");
+  // A port listed under a family opens that family.
+  EXPECT_EQ(port_values({{"backend", "auto"}}, SdiPort{0, 0, "decklink"}, "/p").at("backend"),
+            "decklink");
 }
 
 TEST(Previews, Json) {
