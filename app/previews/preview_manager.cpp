@@ -10,6 +10,7 @@
 #include "onair/gst_ptr.h"
 #include "pipeline/expansion.h"
 #include "run/launch.h"
+#include "run/elements.h"
 #include "run/main_context.h"
 #include "sdi/sdisrc_messages.h"
 
@@ -74,6 +75,21 @@ void clear_port_dir(const std::string &dir) {
       g_unlink((dir + "/" + name).c_str());
   }
   g_dir_close(listing);
+}
+
+// Whether any sink of the pipeline has a stream (caps) yet. A port that never locked has
+// none, and an end-of-stream would only make hlssink2 fail on a fragment never opened.
+bool has_output(GstElement *pipeline) {
+  bool any = false;
+  for_each_item(
+      gst_bin_iterate_sinks(GST_BIN(pipeline)),
+      [&](gpointer sink) {
+        for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(sink)), [&](gpointer pad) {
+          if (gst_pad_has_current_caps(GST_PAD(pad))) any = true;
+        });
+      },
+      [&] { any = false; });
+  return any;
 }
 
 void send_eos(GstElement *pipeline, gpointer) {
@@ -181,14 +197,21 @@ PreviewManager::Answer PreviewManager::stop(const std::string &port) {
 
 bool PreviewManager::finish(const std::vector<Preview *> &previews, double timeout) {
   // EOS goes to every pipeline first, so they all finish at once; the wait is shared.
+  std::vector<Preview *> finishing;
   for (Preview *p : previews) {
+    if (!has_output(p->pipeline.get())) {
+      console_.info("preview " + p->info.port + ": stopped (it had written nothing yet)");
+      drop(*p, "stopped");
+      continue;
+    }
     if (p->bus_watch) source_remove_here(p->bus_watch);
     p->bus_watch = 0;
     gst_element_call_async(p->pipeline.get(), &send_eos, nullptr, nullptr);
+    finishing.push_back(p);
   }
   const gint64 deadline = g_get_monotonic_time() + static_cast<gint64>(timeout * 1e6);
   bool all_finished = true;
-  for (Preview *p : previews) {
+  for (Preview *p : finishing) {
     BusPtr bus(gst_element_get_bus(p->pipeline.get()));
     const gint64 left_us = std::max<gint64>(0, deadline - g_get_monotonic_time());
     MessagePtr end(gst_bus_timed_pop_filtered(

@@ -183,6 +183,19 @@ class PreviewsStop(PreviewRun):
         last = os.path.join(os.path.dirname(self.playlist("0.0")), entries[-1][1])
         self.assertGreater(ffprobe_duration(last), 0)
 
+    def test_a_port_that_never_locked_stops_cleanly(self):
+        # Nothing was written (no signal, so no caps yet): there is nothing to finish.
+        r = self.start(scenario="signal=none", ports="0.0")
+        r.wait_for(r"preview 0\.0: started")
+        status, _, body = self.post("0.0", "stop")
+        self.assertEqual((status, body["message"]), (200, "stopped"), body)
+        self.assertEqual(self.previews()["0.0"]["last_error"], "")
+        self.assertEqual(self.post("0.0", "start")[0], 200)
+        r.interrupt()
+        code, _, err = r.finish()
+        self.assertEqual(code, 0, err)
+        self.assertIn("preview 0.0: stopped (it had written nothing yet)", err)
+
     def test_an_interrupt_finishes_every_playlist(self):
         r = self.start()
         for port in ("0.0", "0.1"):
