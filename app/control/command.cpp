@@ -30,6 +30,9 @@ constexpr KindName kKinds[] = {
     {CommandKind::kPlay, "play"},
     {CommandKind::kSpeechSkip, "speech-skip"},
     {CommandKind::kSpeechClear, "speech-clear"},
+    {CommandKind::kPreviewStart, "preview-start"},
+    {CommandKind::kPreviewStop, "preview-stop"},
+    {CommandKind::kPreviews, "previews"},
 };
 
 const char *const kAlertTypes[] = {"info", "success", "warning", "error"};
@@ -61,7 +64,11 @@ std::vector<std::string> fields_of(CommandKind kind) {
       return {"path", "interrupt"};
     case CommandKind::kSpeechSkip:
     case CommandKind::kSpeechClear:
+    case CommandKind::kPreviews:
       return {};
+    case CommandKind::kPreviewStart:
+    case CommandKind::kPreviewStop:
+      return {"port"};
   }
   return {};
 }
@@ -186,6 +193,11 @@ bool queues_speech(CommandKind kind) {
   return kind == CommandKind::kSay || kind == CommandKind::kPlay;
 }
 
+bool is_preview_command(CommandKind kind) {
+  return kind == CommandKind::kPreviewStart || kind == CommandKind::kPreviewStop ||
+         kind == CommandKind::kPreviews;
+}
+
 ControlCommand command_from_fields(const JsonFields &fields, std::optional<CommandKind> kind) {
   for (size_t i = 0; i < fields.size(); i++)
     for (size_t j = 0; j < i; j++)
@@ -271,6 +283,12 @@ ControlCommand command_from_fields(const JsonFields &fields, std::optional<Comma
       break;
     case CommandKind::kSpeechSkip:
     case CommandKind::kSpeechClear:
+    case CommandKind::kPreviews:
+      break;
+    case CommandKind::kPreviewStart:
+    case CommandKind::kPreviewStop:
+      c.port = required_text(fields, "port", 0);
+      if (c.port.size() > kMaxPortIdBytes) bad("\"port\" is not a port (such as \"0.1\")");
       break;
   }
   return c;

@@ -57,11 +57,14 @@ enum class CommandKind {
   kSay,
   kPlay,
   kSpeechSkip,
-  kSpeechClear
+  kSpeechClear,
+  kPreviewStart,
+  kPreviewStop,
+  kPreviews
 };
 
 // "chat", "alert", "status", "logo", "clear-chat", "clear-alerts", "reconnect", "capture",
-// "say", "play", "speech-skip", "speech-clear".
+// "say", "play", "speech-skip", "speech-clear", "preview-start", "preview-stop", "previews".
 const char *command_name(CommandKind kind);
 std::optional<CommandKind> command_named(std::string_view name);
 // The commands that act on a broadcastoverlay (and take "overlay").
@@ -70,6 +73,9 @@ bool is_overlay_command(CommandKind kind);
 bool is_speech_command(CommandKind kind);
 // The commands that queue an item on the speech element (rate limited on their own).
 bool queues_speech(CommandKind kind);
+// The commands for the SDI previews of a per-port run (previews/preview_manager.h).
+bool is_preview_command(CommandKind kind);
+inline constexpr size_t kMaxPortIdBytes = 32;
 
 struct ControlCommand {
   CommandKind kind = CommandKind::kChat;
@@ -97,6 +103,8 @@ struct ControlCommand {
   std::string voice;
   std::string path;
   bool interrupt = false;
+  // preview-start, preview-stop: the SDI port ("0.1": card 0, input 1).
+  std::string port;
 };
 
 // Builds and checks a command from the members of a JSON object. With `kind`

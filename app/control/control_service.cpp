@@ -57,6 +57,10 @@ ControlResult ControlService::too_long() {
       true);
 }
 
+ControlResult ControlService::command(const ControlCommand &command) {
+  return run([&] { return command; }, true);
+}
+
 ControlResult ControlService::scheduled(const std::string &command) {
   return run([&] { return parse_command_line(command); }, false);
 }

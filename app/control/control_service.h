@@ -39,6 +39,8 @@ class ControlService {
   ControlResult line(std::string_view line, bool *answered = nullptr);
   // A line that was longer than the limit.
   ControlResult too_long();
+  // A command the HTTP route already built (its fields come from the path).
+  ControlResult command(const ControlCommand &command);
   // A scheduled command from the pipeline file: not rate limited.
   ControlResult scheduled(const std::string &command);
 

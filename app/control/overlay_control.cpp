@@ -159,6 +159,9 @@ void OverlayControl::apply(const ControlCommand &c) {
     case CommandKind::kPlay:
     case CommandKind::kSpeechSkip:
     case CommandKind::kSpeechClear:
+    case CommandKind::kPreviewStart:
+    case CommandKind::kPreviewStop:
+    case CommandKind::kPreviews:
       throw ControlError(500, std::string(command_name(c.kind)) + " is not a command for overlays");
   }
 }

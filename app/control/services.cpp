@@ -11,7 +11,9 @@
 #include "control/scheduled_commands.h"
 #include "control/speech_control.h"
 #include "common/json_string.h"
+#include "common/text.h"
 #include "http/run_server.h"
+#include "previews/preview_manager.h"
 
 namespace onair::app {
 
@@ -26,6 +28,7 @@ struct ControlServices::Impl {
               if (c.kind == CommandKind::kCapture)
                 return "\"id\":" + json_string(capture_snapshot(run.pipeline, c.detector));
               if (is_speech_command(c.kind)) return speech.apply(c);
+              if (is_preview_command(c.kind)) return apply_preview(c);
               if (c.kind == CommandKind::kReconnect)
                 reconnect_outputs(run.pipeline, c.output);
               else
@@ -36,7 +39,8 @@ struct ControlServices::Impl {
             &run.redact),
         schedule(control, run.console, run.file) {
     run.runner.on_playing([this] { schedule.start(); });
-    if (run.options.http) server.emplace(run, control, overlays);
+    if (run.options.http)
+      server.emplace(run, control, overlays, [this] { return previews_list(); });
     const Options &options = run.options;
     if (options.control_stdin || !options.control_socket.empty()) {
       channels.emplace(control, run.console);
@@ -46,6 +50,35 @@ struct ControlServices::Impl {
         channels->read_stdin();
       }
     }
+  }
+
+  // preview-start, preview-stop and previews: the answer says what changed.
+  std::string apply_preview(const ControlCommand &c) {
+    if (!run.previews)
+      throw ControlError(404,
+                         "this run has no SDI previews (run a per-port pipeline: sdi-preview)");
+    if (c.kind == CommandKind::kPreviews) return previews_fields(previews_list());
+    const bool start = c.kind == CommandKind::kPreviewStart;
+    const PreviewManager::Answer answer =
+        start ? run.previews->start(c.port) : run.previews->stop(c.port);
+    using Outcome = PreviewManager::Outcome;
+    if (answer.outcome == Outcome::kUnknownPort)
+      throw ControlError(404, "no port '" + printable_excerpt(c.port, 32) + "' in this run");
+    if (answer.outcome == Outcome::kFailed)
+      throw ControlError(500, "port " + c.port + ": " + answer.error);
+    const bool changed = answer.outcome == Outcome::kDone;
+    const char *message = start ? (changed ? "started" : "already previewing")
+                                : (changed ? "stopped" : "already stopped");
+    return "\"port\":" + json_string(c.port) + ",\"previewing\":" + (start ? "true" : "false") +
+           ",\"changed\":" + (changed ? "true" : "false") + ",\"message\":" + json_string(message);
+  }
+
+  // The previews with their errors' secrets hidden.
+  std::vector<PreviewInfo> previews_list() const {
+    std::vector<PreviewInfo> list =
+        run.previews ? run.previews->list() : std::vector<PreviewInfo>{};
+    for (PreviewInfo &p : list) p.last_error = run.redact(p.last_error);
+    return list;
   }
 
   const RunContext run;  // a copy: the caller's may be a temporary

@@ -14,10 +14,12 @@
 #include "pipeline/catalog.h"
 #include "pipeline/pipeline_file.h"
 #include "run/console.h"
-#include "run/runner.h"
+#include "run/supervisor.h"
 #include "sessions/event_hub.h"
 
 namespace onair::app {
+
+class PreviewManager;
 
 // What the services of one run work on; everything outlives them.
 struct RunContext {
@@ -25,11 +27,12 @@ struct RunContext {
   const Locations &where;
   const PipelineFile &file;
   const std::string &run_dir;
-  GstElement *pipeline;
-  Runner &runner;
+  GstElement *pipeline;  // a per-port run's holds nothing: its ports run in `previews`
+  RunSupervisor &runner;
   Console &console;
-  Redactor &redact;  // the API token is added to it
-  EventHub *events;  // a recording session's events (GET /api/events); null: none
+  Redactor &redact;                    // the API token is added to it
+  EventHub *events;                    // a recording session's events (GET /api/events); null: none
+  PreviewManager *previews = nullptr;  // a per-port run's SDI previews; null: none
 };
 
 class ControlServices {

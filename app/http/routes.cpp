@@ -56,6 +56,34 @@ SessionsRoute sessions_route(std::string_view path, std::string_view method) {
   return r;
 }
 
+bool is_previews_path(std::string_view path) {
+  return path == "/api/previews" || path.rfind("/api/previews/", 0) == 0;
+}
+
+PreviewsRoute previews_route(std::string_view path, std::string_view method) {
+  PreviewsRoute r;
+  if (path == "/api/previews" || path == "/api/previews/") {
+    r.found = true;
+    r.allow = "GET, HEAD";
+    if (method == "GET" || method == "HEAD") r.action = PreviewsRoute::Action::kList;
+    return r;
+  }
+  if (!is_previews_path(path)) return r;
+  // PORT/start or PORT/stop; the port is checked by who runs the previews.
+  const std::string_view rest = path.substr(14);
+  const size_t slash = rest.find('/');
+  if (slash == 0 || slash == std::string_view::npos) return r;
+  const std::string_view verb = rest.substr(slash + 1);
+  if (verb != "start" && verb != "stop") return r;
+  r.found = true;
+  r.allow = "POST";
+  r.needs_token = true;
+  r.port = rest.substr(0, slash);
+  if (method == "POST")
+    r.action = verb == "start" ? PreviewsRoute::Action::kStart : PreviewsRoute::Action::kStop;
+  return r;
+}
+
 ApiRoute control_route(std::string_view path, std::string_view method) {
   ApiRoute r;
   std::vector<std::pair<std::string_view, std::optional<CommandKind>>> methods;

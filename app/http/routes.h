@@ -37,4 +37,16 @@ struct SessionsRoute {
 bool is_sessions_path(std::string_view path);
 SessionsRoute sessions_route(std::string_view path, std::string_view method);
 
+// The SDI previews API: GET /api/previews, POST /api/previews/PORT/start and /stop.
+struct PreviewsRoute {
+  enum class Action { kNone, kList, kStart, kStop };
+  bool found = false;             // a path of the previews API
+  std::string allow;              // its methods
+  Action action = Action::kNone;  // kNone: `method` is not one of them
+  bool needs_token = false;       // it changes something
+  std::string port;               // as given, not yet checked
+};
+bool is_previews_path(std::string_view path);
+PreviewsRoute previews_route(std::string_view path, std::string_view method);
+
 }  // namespace onair::app

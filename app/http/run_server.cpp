@@ -7,6 +7,7 @@
 #include "control/replies.h"
 #include "http/token.h"
 #include "http/token_command.h"
+#include "previews/preview_manager.h"
 #include "run/elements.h"
 #include "run/gst_log.h"
 #include "run/status.h"
@@ -16,7 +17,7 @@ namespace onair::app {
 namespace {
 
 HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayControl &overlays,
-                      const std::string &token) {
+                      const RunServer::PreviewList &previews, const std::string &token) {
   HttpRoutes routes;
   routes.web_dir = run.where.web_dir;
   routes.vendor_dirs = run.where.vendor_dirs;
@@ -39,6 +40,16 @@ HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayCon
     }
     return overlays_json(list);
   };
+  if (run.previews) {
+    routes.previews_dir = run.previews->previews_dir();
+    routes.previews_json = [previews] { return ok_json(previews_fields(previews())); };
+    routes.preview_command = [&control](bool start, const std::string &port) {
+      ControlCommand command;
+      command.kind = start ? CommandKind::kPreviewStart : CommandKind::kPreviewStop;
+      command.port = port;
+      return control.command(command);
+    };
+  }
   return routes;
 }
 
@@ -61,11 +72,13 @@ bool has_controls(GstElement *pipeline) {
 
 }  // namespace
 
-RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays)
+RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
+                     PreviewList previews)
     : token_file_(token_path(run.options)),
       page_(run.file.page),
-      has_controls_(has_controls(run.pipeline)),
-      server_(routes_for(run, control, overlays, hidden_token(run, token_file_))) {
+      has_controls_(has_controls(run.pipeline) || run.previews),
+      previews_(run.previews != nullptr),
+      server_(routes_for(run, control, overlays, previews, hidden_token(run, token_file_))) {
   server_.listen(*run.options.http);
   // webstreamsink elements serve their paths on this server (GstBin passes
   // the context to every element, also those added later).
@@ -81,8 +94,8 @@ void RunServer::announce(Console &console) const {
   const std::string root = server_.url().substr(0, server_.url().size() - 1);
   console.info("open " + root + page_);
   if (has_controls_)
-    console.info("control API: " + root + "/api/overlay (token in " + token_file_ +
-                 "; 'onair token' prints it)");
+    console.info("control API: " + root + (previews_ ? "/api/previews" : "/api/overlay") +
+                 " (token in " + token_file_ + "; 'onair token' prints it)");
   else
     console.info("status: " + root + "/api/status");
 }

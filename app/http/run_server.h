@@ -3,21 +3,27 @@
 // webstreamsink elements in the pipeline serve their paths on it too.
 #pragma once
 
+#include <functional>
 #include <string>
+#include <vector>
 
 #include "control/control_service.h"
 #include "control/overlay_control.h"
 #include "control/services.h"
 #include "http/server.h"
+#include "previews/preview_ports.h"
 #include "run/console.h"
 
 namespace onair::app {
 
 class RunServer {
  public:
+  using PreviewList = std::function<std::vector<PreviewInfo>()>;
   // Loads (or makes) the API token, adds it to `run.redact`, and listens on
-  // the options' address. Throws UserError.
-  RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays);
+  // the options' address. `previews` lists a per-port run's previews (secrets hidden).
+  // Throws UserError.
+  RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
+            PreviewList previews);
 
   // Tells on the console where the pipeline's page is (its file's `page:`)
   // and, when the pipeline has something it controls, the control API.
@@ -27,7 +33,8 @@ class RunServer {
  private:
   std::string token_file_;
   std::string page_;   // the path, "/ascii/"
-  bool has_controls_;  // an overlay or a network output to control
+  bool has_controls_;  // an overlay, a network output or a preview to control
+  bool previews_;      // a per-port run's previews
   HttpServer server_;
 };
 

@@ -268,7 +268,7 @@ struct HttpServer::Impl {
     try {
       SoupMessageHeaders *request = soup_server_message_get_request_headers(msg);
       const std::string where = path ? path : "";
-      const bool api = is_control_path(where) || is_sessions_path(where);
+      const bool api = is_control_path(where) || is_sessions_path(where) || is_previews_path(where);
       const SoupEncoding encoding = soup_message_headers_get_encoding(request);
       if (encoding == SOUP_ENCODING_CHUNKED || encoding == SOUP_ENCODING_EOF) {
         if (api)
@@ -318,6 +318,10 @@ struct HttpServer::Impl {
       sessions_api(msg, path, method);
       return;
     }
+    if (is_previews_path(path)) {
+      previews_api(msg, path, method);
+      return;
+    }
     // The same rules as webstreamsink's for its paths (a sink on this server has its own).
     if (web::answer_by_origin(msg, routes.allowed_origins, nullptr)) return;
     if (std::strcmp(method, "GET") != 0 && std::strcmp(method, "HEAD") != 0) {
@@ -348,6 +352,10 @@ struct HttpServer::Impl {
     bool served = false;
     if (relative.rfind("hls/", 0) == 0) {
       served = !routes.hls_dir.empty() && serve_file(msg, routes.hls_dir, relative.substr(4));
+    } else if (relative.rfind("previews/", 0) == 0 && relative.find('/', 9) != std::string::npos) {
+      // previews/PORT/...: what the port's pipeline writes; previews/ itself is the page.
+      served =
+          !routes.previews_dir.empty() && serve_file(msg, routes.previews_dir, relative.substr(9));
     } else if (relative.rfind("vendor/", 0) == 0) {
       for (const std::string &dir : routes.vendor_dirs)
         if ((served = serve_file(msg, dir, relative.substr(7)))) break;
@@ -362,6 +370,38 @@ struct HttpServer::Impl {
       served = serve_file(msg, routes.web_dir, relative.empty() ? "index.html" : relative);
     }
     if (!served) respond_error(msg, SOUP_STATUS_NOT_FOUND, path);
+  }
+
+  void previews_api(SoupServerMessage *msg, const std::string &path, const char *method) {
+    SoupMessageHeaders *headers = soup_server_message_get_response_headers(msg);
+    const PreviewsRoute route = previews_route(path, method);
+    if (!route.found || !routes.previews_json) {
+      respond_api(
+          msg, SOUP_STATUS_NOT_FOUND,
+          error_json(routes.previews_json ? "no such endpoint" : "this run has no SDI previews"));
+      return;
+    }
+    if (route.needs_token) {
+      if (!authorized(msg)) return;
+    } else if (web::answer_by_origin(msg, routes.allowed_origins, nullptr)) {
+      return;
+    }
+    if (route.action == PreviewsRoute::Action::kNone) {
+      soup_message_headers_replace(headers, "Allow", route.allow.c_str());
+      respond_api(
+          msg, SOUP_STATUS_METHOD_NOT_ALLOWED,
+          error_json(std::string(method) + " is not allowed here (allowed: " + route.allow + ")"));
+      return;
+    }
+    if (route.action == PreviewsRoute::Action::kList) {
+      respond_api(msg, SOUP_STATUS_OK, routes.previews_json());
+      return;
+    }
+    const ControlResult result =
+        routes.preview_command(route.action == PreviewsRoute::Action::kStart, route.port);
+    if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
+    respond_api(msg, static_cast<guint>(result.status),
+                result.ok() ? ok_json(result.fields) : error_json(result.error));
   }
 
   void control_api(SoupServerMessage *msg, const std::string &path, const char *method) {

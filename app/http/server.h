@@ -44,6 +44,12 @@ struct HttpRoutes {
   std::string sessions_dir;
   // The run's session events (GET /api/events); null: the run records none.
   EventHub *events = nullptr;
+  // The SDI previews of a per-port run: their playlists under /previews/PORT/ (the page
+  // /previews/ comes from web_dir), GET /api/previews, and POST
+  // /api/previews/PORT/start|stop (token needed). Off while `previews_json` is empty.
+  std::string previews_dir;
+  std::function<std::string()> previews_json;
+  std::function<ControlResult(bool start, const std::string &port)> preview_command;
   // Tells what the server did on its own (a slow event client dropped).
   std::function<void(const std::string &)> warn;
 };

@@ -67,6 +67,9 @@ Locations find_locations(const std::string &web_dir) {
   where.vendor_dirs = {build_path(where.web_dir, "vendor"),
                        build_path(where.web_dir, "node_modules/hls.js/dist")};
 
+  where.simulated_videomaster =
+      where.uninstalled ? ONAIR_SIMULATED_VIDEOMASTER_BUILD : ONAIR_SIMULATED_VIDEOMASTER;
+
   if (where.uninstalled) {
     std::string path = ONAIR_PLUGIN_BUILD_DIRS;
     if (const char *old = g_getenv("GST_PLUGIN_PATH"); old && *old) path += std::string(":") + old;

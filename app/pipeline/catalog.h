@@ -14,6 +14,8 @@ struct Locations {
   std::vector<std::string> pipeline_dirs;  // searched in this order
   std::string web_dir;
   std::vector<std::string> vendor_dirs;  // where /vendor/ files come from
+  // The simulated DELTACAST library built with onair (sdi-demo); it may be absent.
+  std::string simulated_videomaster;
 };
 
 // `web_dir` overrides the default web directory when not empty. In the build

@@ -300,11 +300,18 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
         fail(path, line,
              "page takes a path starting with '/', not '" + printable_excerpt(value, 40) + "'");
       file.page = value;
+    } else if (key == "per-port") {
+      if (value != "sdi")
+        fail(path, line, "per-port takes 'sdi', not '" + printable_excerpt(value, 20) + "'");
+      file.per_port = true;
+    } else if (key == "simulated-cards") {
+      if (value.empty()) fail(path, line, "simulated-cards needs a scenario");
+      file.simulated_cards = value;
     } else {
       fail(path, line,
            "unknown header line '" + printable_excerpt(t, 40) +
-               "' (expected name:, description:, on-interrupt:, page:, var, preset, check, at or "
-               "---)");
+               "' (expected name:, description:, on-interrupt:, page:, per-port:, "
+               "simulated-cards:, var, preset, check, at or ---)");
     }
   }
   if (!in_body) fail(path, 0, "no '---' line separating the header from the pipeline");
@@ -322,7 +329,9 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
 
   // Every placeholder names a known variable; every variable is used.
   std::vector<std::string> used;
-  const auto &builtins = builtin_variables();
+  std::vector<std::string> builtins = builtin_variables();
+  if (file.per_port)
+    builtins.insert(builtins.end(), per_port_variables().begin(), per_port_variables().end());
   for (size_t i = file.body.find('$'); i != std::string::npos; i = file.body.find('$', i)) {
     const int at = line_at(file, i);
     const Placeholder p = read_placeholder(file, file.body, i, at);
@@ -350,6 +359,7 @@ PipelineFile parse_pipeline_file(const std::string &text, const std::string &pat
     for (const std::string *side : {&cmp.left, &cmp.right})
       for (const std::string &n : validate_expression(file, *side, c.line)) used.push_back(n);
   }
+  if (file.per_port) used.push_back(kPortsVariable);
   for (const Variable &v : file.variables)
     if (std::find(used.begin(), used.end(), v.name) == used.end())
       fail(path, v.line, "variable '" + v.name + "' is declared but not used");

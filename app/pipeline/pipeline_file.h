@@ -44,6 +44,15 @@ inline const std::vector<std::string> &builtin_variables() {
   return names;
 }
 
+// Names the app defines for each port of a "per-port: sdi" file: the card, its input port,
+// and the port's own output directory (run_dir/previews/PORT).
+inline const std::vector<std::string> &per_port_variables() {
+  static const std::vector<std::string> names = {"device", "port", "port_dir"};
+  return names;
+}
+// The variable of a per-port file listing its ports ("0.0,0.1"); the app reads it.
+inline constexpr char kPortsVariable[] = "ports";
+
 // "preset quality=high: width=1920 height=1080": values other variables take
 // when the choice variable has that value and the run gives them none.
 struct Preset {
@@ -84,6 +93,12 @@ struct PipelineFile {
   bool finish_on_interrupt = true;
   // The path of the page to open in a browser, on the app's web server.
   std::string page = "/";
+  // "per-port: sdi": the body is one SDI port's pipeline, run once per port, each
+  // independent of the others (see docs/previews.md).
+  bool per_port = false;
+  // "simulated-cards: SCENARIO": the run uses the simulated capture cards built with onair,
+  // with this scenario unless ONAIR_FAKE_VIDEOMASTER gives one (sdi-demo).
+  std::string simulated_cards;
   std::vector<Variable> variables;
   std::vector<Preset> presets;
   std::vector<Check> checks;

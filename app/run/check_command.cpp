@@ -8,6 +8,8 @@
 
 #include "common/json_string.h"
 #include "pipeline/expansion.h"
+#include "previews/preview_ports.h"
+#include "previews/simulated_cards.h"
 #include "run/launch.h"
 
 namespace onair::app {
@@ -48,10 +50,14 @@ int command_check(const Locations &where, const Options &options) {
   Redactor no_secrets;
   Console early(no_secrets);
   PreparedRun p = prepare_run(where, options, early);
+  use_simulated_cards(p.file, where);
   gchar *tmp = g_build_filename(g_get_tmp_dir(), "onair-check", nullptr);
   p.values["run_dir"] = tmp;
   p.values["web_dir"] = where.web_dir;
   g_free(tmp);
+  // A per-port file is checked as its first port's pipeline.
+  if (p.file.per_port)
+    p.values = port_values(p.values, SdiPort{}, p.values["run_dir"] + "/previews");
   const std::string launch_line = expand(p.file, p.values);
   ElementPtr pipeline;
   try {

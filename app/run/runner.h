@@ -18,6 +18,7 @@
 #include "run/scene_summary.h"
 #include "onair/gst_ptr.h"
 #include "run/status.h"
+#include "run/supervisor.h"
 
 namespace onair::app {
 
@@ -27,19 +28,21 @@ struct RunnerSettings {
   bool finish_on_interrupt = true;  // false: nothing to finish, stop at once
 };
 
-class Runner {
+class Runner : public RunSupervisor {
  public:
   // Takes a reference on `pipeline`.
   Runner(GstElement *pipeline, Status identity, Console &console, RunnerSettings settings);
-  ~Runner();
+  ~Runner() override;
   Runner(const Runner &) = delete;
   Runner &operator=(const Runner &) = delete;
 
   // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
   int run();
-  Status status() const;
+  Status status() const override;
   // Each is called once, when the pipeline first reaches PLAYING.
-  void on_playing(std::function<void()> callback) { on_playing_.push_back(std::move(callback)); }
+  void on_playing(std::function<void()> callback) override {
+    on_playing_.push_back(std::move(callback));
+  }
   // Adds what `figures` knows to every status (the recording session).
   void add_to_status(std::function<void(Status &)> figures) {
     status_figures_.push_back(std::move(figures));

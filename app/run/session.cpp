@@ -8,6 +8,8 @@
 
 #include "control/services.h"
 #include "pipeline/expansion.h"
+#include "previews/preview_manager.h"
+#include "previews/simulated_cards.h"
 #include "run/elements.h"
 #include "run/main_context.h"
 #include "run/runner.h"
@@ -130,10 +132,16 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
       }()),
       run_dir_(live_ ? live_->dir() : make_run_dir(options_.output_dir, prepared_.file.name)) {
   try {
+    use_simulated_cards(prepared_.file, where_);
     prepared_.values["run_dir"] = run_dir_;
     prepared_.values["web_dir"] = where_.web_dir;
-    launch_line_ = expand(prepared_.file, prepared_.values);
-    pipeline_ = build_pipeline(prepared_.file, launch_line_);
+    if (prepared_.file.per_port) {
+      // Each port runs its own pipeline (previews/); this one only stands for the run.
+      pipeline_.reset(gst_pipeline_new(prepared_.file.name.c_str()));
+    } else {
+      launch_line_ = expand(prepared_.file, prepared_.values);
+      pipeline_ = build_pipeline(prepared_.file, launch_line_);
+    }
     allow_origins_on_web_sinks(pipeline_.get(), allow_origins_list(options));
   } catch (const PipelineError &e) {
     if (live_) live_->discard();
@@ -152,8 +160,23 @@ RunSession::~RunSession() {
   drop_if_empty(run_dir_);
 }
 
+Status RunSession::identity() const {
+  Status s;
+  s.pipeline = file().name;
+  s.description = file().description;
+  s.run_dir = run_dir_;
+  return s;
+}
+
+void RunSession::tell_start(Console &console, const std::string &output) const {
+  console.info("pipeline '" + file().name + "'" +
+               (file().description.empty() ? "" : ": " + file().description));
+  console.info("output: " + output);
+}
+
 int RunSession::run(const Options &options, Console &console, StopRequests &stops,
                     const Hooks &hooks) {
+  if (file().per_port) return run_per_port(options, console, stops, hooks);
   try {
     std::optional<SessionRecorder> recorder;
     if (live_) {
@@ -170,12 +193,8 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
         if (recorder) recorder->finish();
       }
     } finish{recorder};
-    Status identity;
-    identity.pipeline = file().name;
-    identity.description = file().description;
-    identity.run_dir = run_dir_;
     Runner runner(
-        pipeline(), identity, console,
+        pipeline(), identity(), console,
         RunnerSettings{options.eos_timeout, options.status_interval, file().finish_on_interrupt});
     guint refresh_timer = 0;
     if (recorder) {
@@ -207,15 +226,34 @@ int RunSession::run(const Options &options, Console &console, StopRequests &stop
                                               recorder ? &recorder->events() : nullptr});
     if (hooks.on_playing) runner.on_playing(hooks.on_playing);
 
-    console.info("pipeline '" + file().name + "'" +
-                 (file().description.empty() ? "" : ": " + file().description));
-    console.info("output: " + run_dir_);
+    tell_start(console, run_dir_);
     services.announce();
     if (hooks.on_services_started) hooks.on_services_started(services.http_url());
     return runner.run();
   } catch (const PipelineError &e) {
     throw PipelineError(redact()(e.what()));
   }
+}
+
+int RunSession::run_per_port(const Options &options, Console &console, StopRequests &stops,
+                             const Hooks &hooks) {
+  PreviewManager previews(PreviewSettings{file(), prepared_.values, run_dir_, options.eos_timeout},
+                          identity(), console);
+  if (stops.came_early()) {
+    console.info("interrupted while starting: stopped before anything ran");
+    return 0;
+  }
+  stops.forward_to([&previews] { previews.interrupt(); });
+  const StopsForwarded forwarded{stops};
+  RunContext context{options,  where_,  file(),   run_dir_, pipeline(),
+                     previews, console, redact(), nullptr};
+  context.previews = &previews;
+  const ControlServices services(context);
+  if (hooks.on_playing) previews.on_playing(hooks.on_playing);
+  tell_start(console, previews.previews_dir());
+  services.announce();
+  if (hooks.on_services_started) hooks.on_services_started(services.http_url());
+  return previews.run();
 }
 
 }  // namespace onair::app

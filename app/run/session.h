@@ -18,6 +18,7 @@
 #include "pipeline/pipeline_file.h"
 #include "run/console.h"
 #include "run/launch.h"
+#include "run/status.h"
 #include "run/stop_requests.h"
 #include "sessions/session_store.h"
 
@@ -42,7 +43,7 @@ class RunSession {
   Redactor &redact() { return prepared_.redact; }
   const std::vector<std::string> &warnings() const { return prepared_.warnings; }
   const std::string &run_dir() const { return run_dir_; }
-  // The expanded launch line, secrets in plain text.
+  // The expanded launch line, secrets in plain text (empty for a per-port file).
   const std::string &launch_line() const { return launch_line_; }
   GstElement *pipeline() const { return pipeline_.get(); }
 
@@ -61,6 +62,14 @@ class RunSession {
   int run(const Options &options, Console &console, StopRequests &stops, const Hooks &hooks = {});
 
  private:
+  // What the status says the run is: the file and the run directory.
+  Status identity() const;
+  // The first lines a run prints: the pipeline and where its output goes.
+  void tell_start(Console &console, const std::string &output) const;
+  // A "per-port: sdi" file: one pipeline per SDI port (previews/preview_manager.h).
+  int run_per_port(const Options &options, Console &console, StopRequests &stops,
+                   const Hooks &hooks);
+
   const Locations where_;
   std::optional<LiveSession> live_;  // the session a session pipeline records
   const Options options_;            // with the session's values

@@ -21,8 +21,8 @@ import urllib.request
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import (DEADLINE, ONAIR, HandshakeRefused, Running, TempDirTest,  # noqa: E402
-                        WebSocket, adts_frames, ffprobe_duration, http_get, main, raw_request, run,
-                        write_pipeline)
+                        WebSocket, adts_frames, api, ffprobe_duration, http_get, main, raw_request,
+                        run, write_pipeline)
 
 
 class CommandLine(TempDirTest):
@@ -758,28 +758,6 @@ def video_filter_available(element):
 
 HAVE_OVERLAY = video_filter_available("broadcastoverlay")
 LOGO = os.path.join(os.environ.get("ONAIR_SOURCE_DIR", "."), "web", "logo.png")
-
-
-def api(url, method, path, body=None, token=None, headers=None):
-    """One request to the control API; returns (status, headers, parsed JSON or None)."""
-    import urllib.error
-    import urllib.request
-    data = body.encode() if isinstance(body, str) else body
-    req = urllib.request.Request(url + path, data=data, method=method)
-    if token is not None:
-        req.add_header("Authorization", "Bearer " + token)
-    for k, v in (headers or {}).items():
-        req.add_header(k, v)
-    try:
-        with urllib.request.urlopen(req, timeout=10) as r:
-            status, hdrs, raw = r.status, r.headers, r.read()
-    except urllib.error.HTTPError as e:
-        status, hdrs, raw = e.code, e.headers, e.read()
-    try:
-        parsed = json.loads(raw) if raw else None
-    except ValueError:
-        parsed = None
-    return status, hdrs, parsed
 
 
 class ControlRun(TempDirTest):

@@ -144,6 +144,26 @@ def http_get(url, method="GET", headers=None):
         return e.code, e.headers, e.read()
 
 
+def api(url, method, path, body=None, token=None, headers=None):
+    """One request to the control API; returns (status, headers, parsed JSON or None)."""
+    data = body.encode() if isinstance(body, str) else body
+    req = urllib.request.Request(url + path, data=data, method=method)
+    if token is not None:
+        req.add_header("Authorization", "Bearer " + token)
+    for k, v in (headers or {}).items():
+        req.add_header(k, v)
+    try:
+        with urllib.request.urlopen(req, timeout=10) as r:
+            status, hdrs, raw = r.status, r.headers, r.read()
+    except urllib.error.HTTPError as e:
+        status, hdrs, raw = e.code, e.headers, e.read()
+    try:
+        parsed = json.loads(raw) if raw else None
+    except ValueError:
+        parsed = None
+    return status, hdrs, parsed
+
+
 def raw_request(port, data):
     """Sends raw bytes to the server; returns the status line ("" if it hung up)."""
     reply = b""

@@ -110,6 +110,23 @@ TEST(Control, ReconnectNamesAnOutputOrNone) {
   EXPECT_EQ(line_refusal(R"({"cmd":"reconnect","output":7})").first, 400);
 }
 
+TEST(Control, PreviewCommandsNameAPort) {
+  ControlCommand c = parse_command_line(R"({"cmd":"preview-start","port":"0.1"})");
+  EXPECT_EQ(c.kind, CommandKind::kPreviewStart);
+  EXPECT_EQ(c.port, "0.1");
+  EXPECT_EQ(parse_command_line(R"({"cmd":"preview-stop","port":"1.0"})").kind,
+            CommandKind::kPreviewStop);
+  EXPECT_EQ(parse_command_line(R"({"cmd":"previews"})").kind, CommandKind::kPreviews);
+  EXPECT_TRUE(is_preview_command(CommandKind::kPreviews));
+  EXPECT_FALSE(is_preview_command(CommandKind::kSay));
+  EXPECT_EQ(line_refusal(R"({"cmd":"preview-start"})"),
+            (std::pair<int, std::string>{400, "missing \"port\""}));
+  EXPECT_EQ(line_refusal(R"({"cmd":"preview-stop","port":""})").first, 400);
+  EXPECT_EQ(line_refusal(R"({"cmd":"preview-stop","port":")" + repeat("1", 33) + R"("})").first,
+            400);
+  EXPECT_EQ(line_refusal(R"({"cmd":"previews","port":"0.1"})").first, 400);
+}
+
 TEST(Control, HttpBodiesTakeTheKindFromTheEndpoint) {
   ControlCommand c = parse_command_body(CommandKind::kChat, R"({"user":"u","text":"t"})", false);
   EXPECT_EQ(c.kind, CommandKind::kChat);
@@ -225,11 +242,13 @@ TEST(Control, RefusesMissingWrongAndUnknownFields) {
   EXPECT_EQ(line_refusal(R"({"user":"u","text":"t"})"),
             (R{400,
                "missing \"cmd\" (one of: chat, alert, status, logo, clear-chat, clear-alerts, "
-               "reconnect, capture, say, play, speech-skip, speech-clear)"}));
+               "reconnect, capture, say, play, speech-skip, speech-clear, preview-start, "
+               "preview-stop, previews)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"dance"})"),
             (R{400,
                "unknown \"cmd\" \"dance\" (one of: chat, alert, status, logo, clear-chat, "
-               "clear-alerts, reconnect, capture, say, play, speech-skip, speech-clear)"}));
+               "clear-alerts, reconnect, capture, say, play, speech-skip, speech-clear, "
+               "preview-start, preview-stop, previews)"}));
   EXPECT_EQ(line_refusal(R"({"cmd":1})"), (R{400, "\"cmd\" must be a string"}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","text":"t"})"), (R{400, "missing \"user\""}));
   EXPECT_EQ(line_refusal(R"({"cmd":"chat","user":"u"})"), (R{400, "missing \"text\""}));

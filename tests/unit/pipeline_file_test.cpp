@@ -171,14 +171,32 @@ fakesrc ! filesink location="/tmp/${key}"
   EXPECT_EQ(e.find("hunter2"), std::string::npos) << e;
 }
 
+TEST(PipelineFile, PerPortFilesUseThePortVariables) {
+  const PipelineFile f = parse_pipeline_file(
+      "name: t\nper-port: sdi\n---\nsdisrc device=${device} port=${port} ! x "
+      "location=${port_dir}/a\n",
+      "t.pipeline", "t");
+  EXPECT_TRUE(f.per_port);
+  EXPECT_EQ(error_of("name: t\n---\nsdisrc port=${port}\n"),
+            "t.pipeline:3: unknown variable 'port' (declare it: var port: ...)");
+  EXPECT_EQ(error_of("name: t\nper-port: all\n---\nx\n"),
+            "t.pipeline:2: per-port takes 'sdi', not 'all'");
+  EXPECT_EQ(parse_pipeline_file("name: t\nsimulated-cards: ports=4\n---\nx\n", "t.pipeline", "t")
+                .simulated_cards,
+            "ports=4");
+  EXPECT_EQ(error_of("name: t\nsimulated-cards:\n---\nx\n"),
+            "t.pipeline:2: simulated-cards needs a scenario");
+}
+
 TEST(PipelineFile, FileErrorsNameFileAndLine) {
   EXPECT_EQ(error_of("name: t\n---\n"), "t.pipeline:3: the pipeline is empty");
   EXPECT_EQ(error_of("name: t\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'fakesrc ! fakesink' (expected name:, "
-            "description:, on-interrupt:, page:, var, preset, check, at or ---)");
+            "description:, on-interrupt:, page:, per-port:, simulated-cards:, var, preset, check, "
+            "at or ---)");
   EXPECT_EQ(error_of("name: t\nfoo: bar\n---\nfakesrc ! fakesink\n"),
             "t.pipeline:2: unknown header line 'foo: bar' (expected name:, description:, "
-            "on-interrupt:, page:, var, preset, check, at or ---)");
+            "on-interrupt:, page:, per-port:, simulated-cards:, var, preset, check, at or ---)");
   EXPECT_EQ(error_of("name: t\n"),
             "t.pipeline: no '---' line separating the header from the pipeline");
   EXPECT_EQ(error_of("name: other\n---\nfakesrc ! fakesink\n"),
