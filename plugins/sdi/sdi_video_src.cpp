@@ -3,7 +3,8 @@
  * @title: sdivideosrc
  *
  * The video of one SDI port of one capture card: the source inside sdisrc, which adds the
- * audio pad. Usable alone when no sound is wanted. It captures DELTACAST cards, loading
+ * audio pad (with `audio-channels` set, each video buffer brings its frame's embedded audio
+ * along for it). Usable alone when no sound is wanted. It captures DELTACAST cards, loading
  * VideoMaster (libvideomasterhd.so, or the file named in $ONAIR_VIDEOMASTER_LIBRARY) at run
  * time; DeckLink cards go through sdisrc (GStreamer's decklink elements).
  *
