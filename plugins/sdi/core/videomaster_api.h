@@ -11,13 +11,14 @@
 //         same signatures, and ENUMBASE_CORE = 0x01000000 with the property offsets; also
 //         VHD_SDI_STPROC_JOINED = ENUMBASE_SDI + 1, VHD_AM_MONO = 1, VHD_AF_16 = 1, and
 //         VHD_SlotExtractAudio(slot, VHD_AUDIOINFO *) living in the separate audio library.
-//   [FF]  deltacasttv/FFmpeg libavdevice videomaster code (DELTACAST's public ffmpeg fork):
-//         opens RX streams JOINED for audio, fills VHD_AUDIOINFO.pAudioGroups[g]
-//         .pAudioChannels[c] with Mode, BufferFormat, DataSize (bytes, in: room, out: used)
-//         and pData, reads VHD_AF_16 as 2 bytes a sample.
-//   [AD]  DELTACAST's VideoMasterHD_Sdi_Audio.h API reference text as published in public
-//         repositories (read for the field order and types only; nothing copied): 4 groups of
-//         4 channels, the VHD_AUDIOGROUPCTRL, VHD_AUDIOCHANNEL and VHD_AUDIOGROUP members.
+//   [FF]  deltacasttv/FFmpeg libavdevice/videomaster_sdi.c and videomaster_common.c
+//         (DELTACAST's public ffmpeg fork): opens RX streams JOINED for audio, fills
+//         VHD_AUDIOINFO.pAudioGroups[g].pAudioChannels[c] with Mode, BufferFormat, DataSize
+//         (bytes, in: room, out: used) and pData, reads VHD_AF_16 as 2 bytes a sample.
+//   [AD]  the API reference comments of DELTACAST's VideoMasterHD_Sdi_Audio.h as they appear
+//         in public repositories (read for the member order and types only; nothing copied):
+//         4 groups of 4 channels, the VHD_AUDIOGROUPCTRL, VHD_AUDIOCHANNEL and VHD_AUDIOGROUP
+//         members.
 // VideoMaster's ULONG is 32 bits on Linux ([UE]: `using ULONG = uint32`; [UG] prints it with
 // PRIu32 outside Windows); HANDLE is a pointer.
 #pragma once
