@@ -6,8 +6,9 @@
  * both card families behind one health model (`backend`):
  *
  * - DELTACAST: sdivideosrc inside loads VideoMaster (libvideomasterhd.so, or the file named in
- *   $ONAIR_VIDEOMASTER_LIBRARY) at run time; the audio pad carries silence covering exactly
- *   each video frame's span (embedded audio is still to come). Busy or vanished cards are
+ *   $ONAIR_VIDEOMASTER_LIBRARY) at run time; the audio pad carries the port's embedded audio
+ *   (`audio-channels` of SDI's 16), one buffer covering exactly each video frame's span,
+ *   silence where the frame carried none (no signal, fillers). Busy or vanished cards are
  *   reopened after a growing delay.
  * - DeckLink: GStreamer's own decklinkvideosrc and decklinkaudiosrc (Blackmagic's
  *   libDeckLinkAPI.so), the card's embedded audio on the audio pad (2, 8 or 16 channels).
@@ -39,6 +40,7 @@
 #include "decklink_family.h"
 #include "onair/guard.h"
 #include "sdi_family.h"
+#include "sdi_glue.h"
 #include "sdi_video_src.h"
 
 GST_DEBUG_CATEGORY_STATIC(sdi_src_debug);
@@ -91,35 +93,56 @@ guint64 sample_at(GstClockTime time) {
   return gst_util_uint64_scale_round(time, kAudioRate, GST_SECOND);
 }
 
-// Silence over exactly the frame's span, in samples counted from running time 0, so the audio
-// is as continuous as the video (black fillers included) and never drifts from it.
-void push_silence(GstSdiSrc *self, GstBuffer *frame) {
+// Copies the frame's embedded audio into `out` (`samples` long, already silent) from its
+// start: a frame that carried fewer samples than its span leaves silence at the end (padded,
+// never shifted), one that carried more loses the surplus, so every buffer stays on its frame.
+void copy_embedded_audio(GstSdiSrc *self, GstBuffer *frame, GstBuffer *out, guint64 samples) {
+  GstBuffer *audio = onair::sdi::embedded_audio(frame);
+  if (!audio) return;
+  const GstAudioMeta *meta = gst_buffer_get_audio_meta(audio);
+  if (!meta || GST_AUDIO_INFO_CHANNELS(&meta->info) != static_cast<gint>(self->audio_channels)) {
+    // audio-channels changed since the capture started: silence until it restarts.
+    GST_DEBUG_OBJECT(self, "embedded audio with other channels than the pad's: silence");
+    return;
+  }
+  const gsize bytes = std::min<guint64>(meta->samples, samples) * GST_AUDIO_INFO_BPF(&meta->info);
+  GstMapInfo map;
+  if (!gst_buffer_map(audio, &map, GST_MAP_READ)) return;
+  gst_buffer_fill(out, 0, map.data, std::min(bytes, map.size));
+  gst_buffer_unmap(audio, &map);
+}
+
+// The audio over exactly the frame's span, in samples counted from running time 0, so it is as
+// continuous as the video (fillers included) and never drifts from it: the frame's embedded
+// audio, silence where it has none (no signal, no audio asked for or to be had).
+void push_audio(GstSdiSrc *self, GstBuffer *frame) {
   if (!GST_BUFFER_PTS_IS_VALID(frame) || !GST_BUFFER_DURATION_IS_VALID(frame)) return;
   const guint64 first = sample_at(GST_BUFFER_PTS(frame));
   const guint64 end = sample_at(GST_BUFFER_PTS(frame) + GST_BUFFER_DURATION(frame));
   if (end <= first) return;
   const gsize bytes = (end - first) * self->audio_channels * sizeof(gint16);
-  GstBuffer *silence = gst_buffer_new_allocate(nullptr, bytes, nullptr);
-  gst_buffer_memset(silence, 0, 0, bytes);
-  GST_BUFFER_PTS(silence) = gst_util_uint64_scale_int(first, GST_SECOND, kAudioRate);
-  GST_BUFFER_DURATION(silence) =
-      gst_util_uint64_scale_int(end, GST_SECOND, kAudioRate) - GST_BUFFER_PTS(silence);
-  GST_BUFFER_OFFSET(silence) = first;
-  GST_BUFFER_OFFSET_END(silence) = end;
+  GstBuffer *audio = gst_buffer_new_allocate(nullptr, bytes, nullptr);
+  gst_buffer_memset(audio, 0, 0, bytes);
+  copy_embedded_audio(self, frame, audio, end - first);
+  GST_BUFFER_PTS(audio) = gst_util_uint64_scale_int(first, GST_SECOND, kAudioRate);
+  GST_BUFFER_DURATION(audio) =
+      gst_util_uint64_scale_int(end, GST_SECOND, kAudioRate) - GST_BUFFER_PTS(audio);
+  GST_BUFFER_OFFSET(audio) = first;
+  GST_BUFFER_OFFSET_END(audio) = end;
   if (GST_BUFFER_FLAG_IS_SET(frame, GST_BUFFER_FLAG_DISCONT))
-    GST_BUFFER_FLAG_SET(silence, GST_BUFFER_FLAG_DISCONT);
-  gst_app_src_push_buffer(GST_APP_SRC(self->audio), silence);
+    GST_BUFFER_FLAG_SET(audio, GST_BUFFER_FLAG_DISCONT);
+  gst_app_src_push_buffer(GST_APP_SRC(self->audio), audio);
 }
 
-// On the video's streaming thread: each frame gets its silence; new video caps set the audio
-// latency to the video's (the silence goes out with the frame it covers).
+// On the video's streaming thread: each frame gets its audio; new video caps set the audio
+// latency to the video's (the audio goes out with the frame it covers).
 GstPadProbeReturn on_video(GstPad *, GstPadProbeInfo *info, gpointer data) {
   auto *self = GST_SDI_SRC(data);
   onair::guarded(GST_ELEMENT(self), [&] {
     if (GST_PAD_PROBE_INFO_TYPE(info) & GST_PAD_PROBE_TYPE_BUFFER) {
       // Nobody listens on an unlinked audio pad; pushing would only end in not-linked.
       if (self->audio_pad && gst_pad_is_linked(self->audio_pad))
-        push_silence(self, GST_PAD_PROBE_INFO_BUFFER(info));
+        push_audio(self, GST_PAD_PROBE_INFO_BUFFER(info));
       return;
     }
     GstEvent *event = GST_PAD_PROBE_INFO_EVENT(info);
@@ -145,6 +168,8 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
       GST_OBJECT_LOCK(self);
       self->audio_channels = g_value_get_uint(value);
       GST_OBJECT_UNLOCK(self);
+      // The capture takes as many channels from the card, from its next start.
+      g_object_set(self->video, "audio-channels", self->audio_channels, nullptr);
       GstCaps *caps = audio_caps(self->audio_channels);
       if (self->audio) g_object_set(self->audio, "caps", caps, nullptr);
       gst_caps_unref(caps);
@@ -169,7 +194,8 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
   });
 }
 
-// DELTACAST: sdivideosrc (our VideoMaster backend) and silence from an appsrc.
+// DELTACAST: sdivideosrc (our VideoMaster backend) and an appsrc for the embedded audio
+// sdivideosrc hands over with each frame.
 class DeltacastFamily final : public onair::sdi::SdiFamily {
  public:
   explicit DeltacastFamily(GstSdiSrc *self) : self_(self) {}
@@ -312,8 +338,8 @@ static void gst_sdi_src_init(GstSdiSrc *self) {
   self->family = nullptr;
   self->video_pad = add_ghost_pad(self, "video");
   self->audio_pad = add_ghost_pad(self, "audio");
-  self->video = GST_ELEMENT(
-      gst_object_ref_sink(g_object_new(GST_TYPE_SDI_VIDEO_SRC, "name", "video", nullptr)));
+  self->video = GST_ELEMENT(gst_object_ref_sink(g_object_new(
+      GST_TYPE_SDI_VIDEO_SRC, "name", "video", "audio-channels", self->audio_channels, nullptr)));
   GstPad *video_src = gst_element_get_static_pad(self->video, "src");
   gst_pad_add_probe(
       video_src,

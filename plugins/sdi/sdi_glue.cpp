@@ -88,4 +88,22 @@ GstBuffer *filler_frame(const GstVideoInfo &info, NoSignalPolicy policy,
       [](gpointer data) { delete static_cast<std::vector<std::uint8_t> *>(data); });
 }
 
+namespace {
+
+GQuark embedded_audio_quark() {
+  return g_quark_from_static_string("onair-sdi-embedded-audio");
+}
+
+}  // namespace
+
+void attach_embedded_audio(GstBuffer *video, GstBuffer *audio) {
+  gst_mini_object_set_qdata(GST_MINI_OBJECT(video), embedded_audio_quark(), audio,
+                            reinterpret_cast<GDestroyNotify>(gst_buffer_unref));
+}
+
+GstBuffer *embedded_audio(GstBuffer *video) {
+  return static_cast<GstBuffer *>(
+      gst_mini_object_get_qdata(GST_MINI_OBJECT(video), embedded_audio_quark()));
+}
+
 }  // namespace onair::sdi

@@ -24,4 +24,10 @@ GstBuffer *black_frame(const GstVideoInfo &info);
 GstBuffer *filler_frame(const GstVideoInfo &info, NoSignalPolicy policy,
                         const std::string &port_label);
 
+// The embedded audio that came with a video frame, from sdivideosrc to sdisrc's audio pad: a
+// buffer of 48 kHz S16LE interleaved samples with a GstAudioMeta saying channels and samples,
+// kept on the video buffer itself (qdata: it stays inside the bin, nothing downstream sees it).
+void attach_embedded_audio(GstBuffer *video, GstBuffer *audio);  // takes `audio`
+GstBuffer *embedded_audio(GstBuffer *video);                     // borrowed; nullptr if none
+
 }  // namespace onair::sdi

@@ -3,7 +3,8 @@
  * @title: sdivideosrc
  *
  * The video of one SDI port of one capture card: the source inside sdisrc, which adds the
- * audio pad. Usable alone when no sound is wanted. It captures DELTACAST cards, loading
+ * audio pad (with `audio-channels` set, each video buffer brings its frame's embedded audio
+ * along for it). Usable alone when no sound is wanted. It captures DELTACAST cards, loading
  * VideoMaster (libvideomasterhd.so, or the file named in $ONAIR_VIDEOMASTER_LIBRARY) at run
  * time; DeckLink cards go through sdisrc (GStreamer's decklink elements).
  *
@@ -21,6 +22,7 @@
  */
 #include "sdi_video_src.h"
 
+#include <gst/audio/audio.h>
 #include <gst/video/video.h>
 
 #include <algorithm>
@@ -80,6 +82,7 @@ struct Settings {
   guint port = 0;
   std::string mode = kDefaultMode;
   std::string no_signal = kDefaultNoSignal;
+  guint audio_channels = 0;
 };
 
 // One buffer ready to go out, with the mode whose caps it needs.
@@ -105,6 +108,7 @@ struct State {
   sdi::NoSignalTimeline timeline;
   const sdi::SdiMode *fixed;  // the `mode` property; nullptr: auto
   bool mismatch_warned = false;
+  bool audio_warned = false;  // the audio asked for is unavailable: said once
 
   std::deque<Output> pending;
   const sdi::SdiMode *negotiated = nullptr;  // the mode of the caps set downstream
@@ -132,7 +136,16 @@ struct Priv {
   bool flushing = false;  // under capture_lock
 };
 
-enum { PROP_0, PROP_BACKEND, PROP_DEVICE, PROP_PORT, PROP_MODE, PROP_NO_SIGNAL, PROP_DEVICES };
+enum {
+  PROP_0,
+  PROP_BACKEND,
+  PROP_DEVICE,
+  PROP_PORT,
+  PROP_MODE,
+  PROP_NO_SIGNAL,
+  PROP_DEVICES,
+  PROP_AUDIO_CHANNELS,  // sdivideosrc's own, not one of the port's properties
+};
 static_assert(PROP_DEVICES == GST_SDI_VIDEO_SRC_LAST_PROPERTY);
 
 GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE(
@@ -258,6 +271,17 @@ GstBuffer *frame_buffer(const sdi::DeltacastFrame &frame, const GstVideoInfo &in
   return buffer;
 }
 
+// The frame's embedded audio as sdi::attach_embedded_audio() carries it.
+GstBuffer *audio_buffer(const sdi::DeltacastFrame &frame) {
+  GstAudioInfo info;
+  gst_audio_info_set_format(&info, GST_AUDIO_FORMAT_S16, 48000,
+                            static_cast<gint>(frame.audio_channels), nullptr);
+  GstBuffer *audio =
+      gst_buffer_new_memdup(frame.audio.data(), frame.audio.size() * sizeof(frame.audio[0]));
+  gst_buffer_add_audio_meta(audio, &info, frame.audio.size() / frame.audio_channels, nullptr);
+  return audio;
+}
+
 void stamp(GstBuffer *buffer, const sdi::FrameSpan &span) {
   GST_BUFFER_PTS(buffer) = static_cast<GstClockTime>(span.pts);
   GST_BUFFER_DURATION(buffer) = static_cast<GstClockTime>(span.duration);
@@ -322,6 +346,7 @@ void place_frame(GstSdiVideoSrc *self, State &state, sdi::DeltacastFrame &&frame
   queue_fillers(state, placement.fillers);
   if (!placement.frame) return;
   GstBuffer *buffer = frame_buffer(frame, video_info(mode, state.config.depth));
+  if (!frame.audio.empty()) sdi::attach_embedded_audio(buffer, audio_buffer(frame));
   stamp(buffer, *placement.frame);
   if (state.discont) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DISCONT);
   state.discont = false;
@@ -390,6 +415,14 @@ void handle_event(GstSdiVideoSrc *self, State &state, const sdi::DeltacastEvent 
         return;
       }
       port_failed(self, state, *event.error, now);
+      return;
+    case Type::audio_unavailable:
+      if (!state.audio_warned && event.error)
+        GST_ELEMENT_WARNING(self, RESOURCE, READ,
+                            ("%s: no embedded audio, silence instead: %s",
+                             port_text(state.config).c_str(), event.error->message.c_str()),
+                            (nullptr));
+      state.audio_warned = true;
       return;
   }
 }
@@ -508,6 +541,7 @@ gboolean start(GstBaseSrc *src) {
     state.config.board = settings.device;
     state.config.port = settings.port;
     state.config.queue_frames = kQueueFrames;
+    state.config.audio_channels = settings.audio_channels;
     {
       std::lock_guard lock(self->priv->capture_lock);
       self->priv->flushing = false;
@@ -655,6 +689,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         s.no_signal = text ? text : kDefaultNoSignal;
         break;
       }
+      case PROP_AUDIO_CHANNELS:
+        s.audio_channels = g_value_get_uint(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
     }
@@ -685,6 +722,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_NO_SIGNAL:
         g_value_set_string(value, s.no_signal.c_str());
+        break;
+      case PROP_AUDIO_CHANNELS:
+        g_value_set_uint(value, s.audio_channels);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -752,6 +792,14 @@ static void gst_sdi_video_src_class_init(GstSdiVideoSrcClass *klass) {
   gobject_class->get_property = get_property;
   gobject_class->finalize = finalize;
   gst_sdi_video_src_install_port_properties(gobject_class);
+  g_object_class_install_property(
+      gobject_class, PROP_AUDIO_CHANNELS,
+      g_param_spec_uint("audio-channels", "Audio channels",
+                        "Embedded audio channels to take with each frame for sdisrc's audio pad "
+                        "(0: none, the stream is opened video-only)",
+                        0, 16, 0,
+                        static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS |
+                                                 GST_PARAM_MUTABLE_READY)));
 
   gst_element_class_add_static_pad_template(element_class, &src_template);
   gst_element_class_set_static_metadata(

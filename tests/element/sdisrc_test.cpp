@@ -135,12 +135,21 @@ class SdiSrcTest : public ::testing::Test {
     return text;
   }
 
+  static std::string warning_of(GstMessage *m) {
+    GError *error = nullptr;
+    gst_message_parse_warning(m, &error, nullptr);
+    std::string text = std::string(error->message) + "\n";
+    g_error_free(error);
+    return text;
+  }
+
   // Everything posted so far, without waiting: the element messages called `name` (the
-  // others are dropped), and the errors' text, kept in errors_.
+  // others are dropped), and the errors' and warnings' text, kept in errors_ and warnings_.
   std::vector<StructurePtr> take(const char *name) {
     std::vector<StructurePtr> out;
     while (MessagePtr m{gst_bus_pop(bus_.get())}) {
       if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ERROR) errors_ += error_of(m.get());
+      if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_WARNING) warnings_ += warning_of(m.get());
       if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ELEMENT && gst_message_has_name(m.get(), name))
         out.emplace_back(gst_structure_copy(gst_message_get_structure(m.get())));
     }
@@ -153,10 +162,17 @@ class SdiSrcTest : public ::testing::Test {
     return errors_;
   }
 
+  // The text of every warning posted so far.
+  std::string warnings() {
+    take("");
+    return warnings_;
+  }
+
   ElementPtr pipeline_;
   ElementPtr sink_;
   BusPtr bus_;
   std::string errors_;
+  std::string warnings_;
   std::string audio_branch_;  // linked to the audio pad when set
 };
 
@@ -195,6 +211,24 @@ void expect_on_grid(const std::vector<Frame> &frames, const onair::sdi::SdiMode 
       EXPECT_EQ(f.pts, frames[i - 1].end()) << i;
     }
   }
+}
+
+// An audio buffer's S16LE samples, interleaved as they came.
+std::vector<gint16> samples_of(GstBuffer *buffer) {
+  std::vector<gint16> samples(gst_buffer_get_size(buffer) / sizeof(gint16));
+  gst_buffer_extract(buffer, 0, samples.data(), samples.size() * sizeof(gint16));
+  return samples;
+}
+
+// How often `channel` of `channels` changes sign (zeros skipped): 2 per cycle of a tone.
+int sign_changes(const std::vector<gint16> &samples, std::size_t channels, std::size_t channel) {
+  int changes = 0, last_sign = 0;
+  for (std::size_t at = channel; at < samples.size(); at += channels) {
+    const int sign = (samples[at] > 0) - (samples[at] < 0);
+    if (sign != 0 && last_sign != 0 && sign != last_sign) ++changes;
+    if (sign != 0) last_sign = sign;
+  }
+  return changes;
 }
 
 void expect_continuous(const std::vector<Frame> &frames) {
@@ -475,14 +509,14 @@ TEST_F(SdiSrcTest, AVanishedCardIsReopenedWithBlackMeanwhile) {
   EXPECT_EQ(errors(), "");
 }
 
-TEST_F(SdiSrcTest, TheAudioPadCarriesSilenceOverEveryFrame) {
+TEST_F(SdiSrcTest, TheAudioPadCarriesTheToneWhileLockedAndSilenceWhileLost) {
   audio_branch_ = "src.audio ! appsink name=audio sync=false";
   ASSERT_EQ(play("signal=720p50;lost_at=0.2;back_at=0.5", "audio-channels=2 no-signal=black"),
             GST_STATE_CHANGE_ASYNC);
   ElementPtr audio(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "audio"));
   constexpr int64_t kSample = GST_SECOND / 48000 + 1;
   int64_t audio_end = -1;
-  std::size_t fillers = 0;
+  std::size_t fillers = 0, tones_after_loss = 0;
   for (int i = 0; i < 60; ++i) {
     std::optional<Frame> video = pull();
     ASSERT_TRUE(video);
@@ -499,17 +533,52 @@ TEST_F(SdiSrcTest, TheAudioPadCarriesSilenceOverEveryFrame) {
       EXPECT_EQ(pts, audio_end) << i;
     }
     audio_end = end;
-    GstMapInfo map;
-    ASSERT_TRUE(gst_buffer_map(buffer, &map, GST_MAP_READ));
-    EXPECT_EQ(map.size % 4, 0u);
-    EXPECT_TRUE(std::all_of(map.data, map.data + map.size, [](guint8 b) { return b == 0; }));
-    gst_buffer_unmap(buffer, &map);
     GstAudioInfo info;
     ASSERT_TRUE(gst_audio_info_from_caps(&info, gst_sample_get_caps(sample.get())));
     EXPECT_EQ(GST_AUDIO_INFO_RATE(&info), 48000);
     EXPECT_EQ(GST_AUDIO_INFO_CHANNELS(&info), 2);
+    const std::vector<gint16> samples = samples_of(buffer);
+    EXPECT_EQ(static_cast<int64_t>(samples.size() / 2),
+              gst_util_uint64_scale_round(end, 48000, GST_SECOND) -
+                  gst_util_uint64_scale_round(pts, 48000, GST_SECOND))
+        << i;
+    if (video->filler) {
+      EXPECT_TRUE(std::all_of(samples.begin(), samples.end(), [](gint16 v) { return v == 0; }))
+          << i;
+    } else {
+      // The fake's tones, 1 and 2 kHz, 2 sign changes per cycle over the frame's 960 samples
+      // (fewer when the frame's span is shorter, as the first one after the return can be).
+      const auto toned = static_cast<int>(std::min<std::size_t>(samples.size() / 2, 960));
+      EXPECT_NEAR(sign_changes(samples, 2, 0), 2 * 1000 * toned / 48000, 2) << i;
+      EXPECT_NEAR(sign_changes(samples, 2, 1), 2 * 2000 * toned / 48000, 2) << i;
+      tones_after_loss += fillers > 0;
+    }
   }
   EXPECT_GE(fillers, 1u);
+  EXPECT_GE(tones_after_loss, 1u);
+  EXPECT_EQ(errors(), "");
+  EXPECT_EQ(warnings(), "");
+}
+
+TEST_F(SdiSrcTest, WithoutTheAudioFunctionTheAudioPadIsSilentAfterOneWarning) {
+  setenv("ONAIR_VIDEOMASTER_LIBRARY", ONAIR_TEST_FAKE_VIDEOMASTER_WITHOUT_AUDIO, 1);
+  audio_branch_ = "src.audio ! appsink name=audio sync=false";
+  ASSERT_EQ(play("signal=720p50", "audio-channels=2"), GST_STATE_CHANGE_ASYNC);
+  ElementPtr audio(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "audio"));
+  for (int i = 0; i < 10; ++i) {
+    std::optional<Frame> video = pull();
+    ASSERT_TRUE(video);
+    EXPECT_FALSE(video->filler) << i;
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(audio.get()), kWait));
+    ASSERT_TRUE(sample);
+    const std::vector<gint16> samples = samples_of(gst_sample_get_buffer(sample.get()));
+    EXPECT_FALSE(samples.empty());
+    EXPECT_TRUE(std::all_of(samples.begin(), samples.end(), [](gint16 v) { return v == 0; })) << i;
+  }
+  // One warning, naming the function that is missing.
+  const std::string text = warnings();
+  EXPECT_NE(text.find("VHD_SlotExtractAudio"), std::string::npos) << text;
+  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 1) << text;
   EXPECT_EQ(errors(), "");
 }
 

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <future>
+#include <set>
 #include <string>
 #include <thread>
 
@@ -22,14 +23,20 @@ const char *fake_library() {
   return path ? path : "";
 }
 
+// The same fake without VHD_SlotExtractAudio, as an older VideoMaster.
+const char *fake_library_without_audio() {
+  const char *path = std::getenv("ONAIR_TEST_FAKE_VIDEOMASTER_WITHOUT_AUDIO");
+  return path ? path : "";
+}
+
 class DeltacastBackendTest : public ::testing::Test {
  protected:
   void TearDown() override { unsetenv("ONAIR_FAKE_VIDEOMASTER"); }
 
   void scenario(const std::string &text) { setenv("ONAIR_FAKE_VIDEOMASTER", text.c_str(), 1); }
 
-  std::shared_ptr<const VideoMasterLibrary> library() {
-    auto loaded = VideoMasterLibrary::load(fake_library());
+  std::shared_ptr<const VideoMasterLibrary> library(const char *file = fake_library()) {
+    auto loaded = VideoMasterLibrary::load(file);
     if (auto *error = std::get_if<VideoMasterLoadError>(&loaded)) {
       ADD_FAILURE() << error->message;
       return nullptr;
@@ -100,6 +107,28 @@ Stamp stamp_of(const DeltacastFrame &frame) {
 
 std::string mode_of(const DeltacastEvent &event) {
   return event.mode ? std::string(event.mode->name) : "";
+}
+
+// Samples the fake embeds in frame `index` of a run: 48 kHz against the mode's exact rate.
+std::size_t samples_in_frame(const SdiMode &mode, std::uint64_t index) {
+  const auto first = [&](std::uint64_t i) { return i * 48000 * mode.fps_d / mode.fps_n; };
+  return first(index + 1) - first(index);
+}
+
+std::size_t samples_of(const DeltacastFrame &frame) {
+  return frame.audio_channels ? frame.audio.size() / frame.audio_channels : 0;
+}
+
+// How often `channel` changes sign in the frame (zeros skipped): 2 per cycle of its tone.
+int sign_changes(const DeltacastFrame &frame, unsigned channel) {
+  int changes = 0, last_sign = 0;
+  for (std::size_t sample = 0; sample < samples_of(frame); ++sample) {
+    const int value = frame.audio[sample * frame.audio_channels + channel];
+    const int sign = (value > 0) - (value < 0);
+    if (sign != 0 && last_sign != 0 && sign != last_sign) ++changes;
+    if (sign != 0) last_sign = sign;
+  }
+  return changes;
 }
 
 }  // namespace
@@ -357,4 +386,119 @@ TEST_F(DeltacastBackendTest, ASlowConsumerLosesTheOldestFrames) {
   while (capture->dropped_frames() == 0) std::this_thread::sleep_for(1ms);
   const std::uint64_t dropped = capture->dropped_frames();
   EXPECT_GE(next_frame(*capture).sequence, dropped);
+}
+
+TEST_F(DeltacastBackendTest, EachFrameCarriesItsEmbeddedAudioAt25Hz) {
+  scenario("signal=1080i50");
+  auto capture = open({.queue_frames = 64, .audio_channels = 2});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  for (int index = 0; index < 5; ++index) {
+    const auto frame = next_frame(*capture);
+    EXPECT_EQ(frame.audio_channels, 2u);
+    EXPECT_EQ(samples_of(frame), 1920u);  // 48000 / 25, every frame
+    EXPECT_EQ(frame.audio.size(), 2u * 1920);
+  }
+}
+
+TEST_F(DeltacastBackendTest, At29_97HzFramesAlternate1601And1602SamplesExactly) {
+  scenario("signal=1080i59.94");
+  auto capture = open({.queue_frames = 64, .audio_channels = 2});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  const SdiMode *mode = find_sdi_mode("1080i59.94");
+  ASSERT_TRUE(mode);
+  std::set<std::size_t> counts;
+  for (int index = 0; index < 10; ++index) {
+    const auto frame = next_frame(*capture);
+    const std::size_t samples = samples_of(frame);
+    EXPECT_EQ(samples, samples_in_frame(*mode, stamp_of(frame).index_in_run)) << index;
+    counts.insert(samples);
+  }
+  EXPECT_EQ(counts, (std::set<std::size_t>{1601, 1602}));
+  // Five frames hold 8008 samples: the sequence closes without drift.
+  std::size_t five = 0;
+  for (std::uint64_t index = 0; index < 5; ++index) five += samples_in_frame(*mode, index);
+  EXPECT_EQ(five, 8008u);
+}
+
+TEST_F(DeltacastBackendTest, OutputChannelNIsSdiGroupNOver4ChannelNMod4) {
+  // The fake's SDI channel n (1 to 16) carries n x 500 Hz: 40 x n sign changes in 40 ms.
+  scenario("signal=1080i50;tone=500");
+  auto capture = open({.queue_frames = 64, .audio_channels = 16});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  const auto frame = next_frame(*capture);
+  ASSERT_EQ(frame.audio_channels, 16u);
+  ASSERT_EQ(samples_of(frame), 1920u);
+  for (unsigned channel = 0; channel < 16; ++channel)
+    EXPECT_NEAR(sign_changes(frame, channel), 40 * static_cast<int>(channel + 1), 1) << channel;
+}
+
+TEST_F(DeltacastBackendTest, AudioStopsWithTheSignalAndComesBackWithIt) {
+  scenario("signal=720p50;lost_at=0.2;back_at=0.4");
+  auto capture = open({.queue_frames = 64, .audio_channels = 1});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  // Until the loss every frame has 960 samples of the 1 kHz tone; none comes while it lasts.
+  for (;;) {
+    DeltacastItem item = next(*capture);
+    auto *frame = std::get_if<DeltacastFrame>(&item);
+    if (!frame) {
+      EXPECT_EQ(std::get<DeltacastEvent>(item).type, DeltacastEvent::Type::signal_lost);
+      break;
+    }
+    EXPECT_EQ(samples_of(*frame), 960u);
+    EXPECT_NEAR(sign_changes(*frame, 0), 40, 1);
+  }
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  const auto back = next_frame(*capture);
+  EXPECT_GE(stamp_of(back).due_ns, 400'000'000u);
+  EXPECT_EQ(samples_of(back), 960u);
+  EXPECT_NEAR(sign_changes(back, 0), 40, 1);
+}
+
+TEST_F(DeltacastBackendTest, NoAudioAskedForMeansFramesWithoutAudio) {
+  scenario("signal=720p50");
+  auto capture = open({.queue_frames = 8});
+  ASSERT_TRUE(capture);
+  capture->start();
+  EXPECT_EQ(next_event(*capture).type, DeltacastEvent::Type::signal_locked);
+  const auto frame = next_frame(*capture);
+  EXPECT_TRUE(frame.audio.empty());
+  EXPECT_EQ(frame.audio_channels, 0u);
+}
+
+TEST_F(DeltacastBackendTest, MoreThanSixteenChannelsCannotBeOpened) {
+  scenario("signal=720p50");
+  const DeltacastError error = open_error({.audio_channels = 17});
+  EXPECT_NE(error.message.find("17"), std::string::npos) << error.message;
+}
+
+TEST_F(DeltacastBackendTest, WithoutTheAudioFunctionVideoGoesOnAndItIsSaidOnce) {
+  scenario("signal=720p50");
+  auto lib = library(fake_library_without_audio());
+  ASSERT_TRUE(lib);
+  EXPECT_EQ(lib->api().slot_extract_audio, nullptr);
+  EXPECT_NE(lib->audio_missing().find("VHD_SlotExtractAudio"), std::string::npos);
+  EXPECT_NE(lib->audio_missing().find(kVideoMasterAudioLibraryName), std::string::npos);
+
+  auto opened = DeltacastCapture::open(lib, {.queue_frames = 64, .audio_channels = 2});
+  ASSERT_TRUE(std::holds_alternative<std::unique_ptr<DeltacastCapture>>(opened));
+  auto &capture = *std::get<std::unique_ptr<DeltacastCapture>>(opened);
+  capture.start();
+  const auto unavailable = next_event(capture);
+  EXPECT_EQ(unavailable.type, DeltacastEvent::Type::audio_unavailable);
+  ASSERT_TRUE(unavailable.error);
+  EXPECT_NE(unavailable.error->message.find("VHD_SlotExtractAudio"), std::string::npos);
+  EXPECT_EQ(next_event(capture).type, DeltacastEvent::Type::signal_locked);
+  for (int index = 0; index < 5; ++index) {
+    const auto frame = next_frame(capture);  // no second audio_unavailable in between
+    EXPECT_EQ(frame.data.size(), 1280u * 2 * 720);
+    EXPECT_TRUE(frame.audio.empty());
+  }
 }

@@ -7,6 +7,10 @@ namespace onair::sdi {
 
 namespace {
 
+// Room for one frame's samples per channel: twice the most a frame carries (2002 at 23.98 Hz),
+// so a slot with more than its share is still read whole.
+constexpr std::size_t kAudioSamplesRoom = 4096;
+
 std::string status_text(vhd::ULONG status) {
   switch (status) {
     case vhd::kFatalError:
@@ -191,10 +195,18 @@ DeltacastCapture::OpenResult DeltacastCapture::open(
                               " (" + std::to_string(rx_count) + " RX ports)"};
 
   const std::string where = port_text(config.board, config.port);
+  if (config.audio_channels > vhd::kAudioChannels)
+    return DeltacastError{DeltacastErrorKind::other,
+                          std::to_string(config.audio_channels) +
+                              " audio channels asked for; SDI carries at most " +
+                              std::to_string(vhd::kAudioChannels)};
+  // Embedded audio travels in the ANC, which only a joined stream delivers.
+  const bool with_audio = config.audio_channels > 0 && api.slot_extract_audio;
   vhd::BOOL32 setup_lock = 0;
-  result = api.open_stream_handle(capture->board_, vhd::kStreamTypeRx[config.port],
-                                  vhd::kSdiProcessingDisjoinedVideo, &setup_lock, &capture->stream_,
-                                  nullptr);
+  result = api.open_stream_handle(
+      capture->board_, vhd::kStreamTypeRx[config.port],
+      with_audio ? vhd::kSdiProcessingJoined : vhd::kSdiProcessingDisjoinedVideo, &setup_lock,
+      &capture->stream_, nullptr);
   if (result != vhd::kNoError) {
     capture->stream_ = nullptr;
     const auto kind =
@@ -239,6 +251,7 @@ void DeltacastCapture::start() {
     stopping_ = false;
   }
   sequence_ = 0;
+  audio_reported_ = false;
   thread_ = std::thread([this] { run(); });
 }
 
@@ -348,8 +361,54 @@ bool DeltacastCapture::restart_stream(const SdiMode &mode) {
   return true;
 }
 
+void DeltacastCapture::report_audio_unavailable(std::string message) {
+  if (audio_reported_) return;
+  audio_reported_ = true;
+  push(DeltacastEvent{DeltacastEvent::Type::audio_unavailable, nullptr,
+                      DeltacastError{DeltacastErrorKind::other, std::move(message)}});
+}
+
+std::optional<std::string> DeltacastCapture::extract_audio(vhd::HANDLE slot,
+                                                           DeltacastFrame &frame) {
+  const unsigned channels = config_.audio_channels;
+  audio_room_.resize(channels * kAudioSamplesRoom);
+  audio_info_ = {};
+  // Mono 16-bit buffers, one per channel: the output's sample format, so no conversion.
+  for (unsigned channel = 0; channel < channels; ++channel) {
+    auto &slot_channel = audio_info_.groups[channel / vhd::kAudioChannelsPerGroup]
+                             .channels[channel % vhd::kAudioChannelsPerGroup];
+    slot_channel.mode = vhd::kAudioModeMono;
+    slot_channel.buffer_format = vhd::kAudioFormat16;
+    slot_channel.data_size = static_cast<vhd::ULONG>(kAudioSamplesRoom * sizeof(std::int16_t));
+    slot_channel.data = reinterpret_cast<vhd::BYTE *>(&audio_room_[channel * kAudioSamplesRoom]);
+  }
+  const vhd::ULONG result = library_->api().slot_extract_audio(slot, &audio_info_);
+  if (result != vhd::kNoError)
+    return failure("VHD_SlotExtractAudio(" + port_text(config_.board, config_.port) + ")", result);
+
+  // Channels absent from the signal come back shorter (or empty): they are padded with silence.
+  const auto samples_of = [&](unsigned channel) {
+    const auto &slot_channel = audio_info_.groups[channel / vhd::kAudioChannelsPerGroup]
+                                   .channels[channel % vhd::kAudioChannelsPerGroup];
+    return std::min<std::size_t>(slot_channel.data_size / sizeof(std::int16_t), kAudioSamplesRoom);
+  };
+  std::size_t samples = 0;
+  for (unsigned channel = 0; channel < channels; ++channel)
+    samples = std::max(samples, samples_of(channel));
+  frame.audio.assign(samples * channels, 0);
+  frame.audio_channels = channels;
+  for (unsigned channel = 0; channel < channels; ++channel) {
+    const std::int16_t *from = &audio_room_[channel * kAudioSamplesRoom];
+    for (std::size_t sample = 0, count = samples_of(channel); sample < count; ++sample)
+      frame.audio[sample * channels + channel] = from[sample];
+  }
+  return std::nullopt;
+}
+
 void DeltacastCapture::run() {
   const auto &api = library_->api();
+  if (config_.audio_channels > 0 && !api.slot_extract_audio)
+    report_audio_unavailable(library_->audio_missing());
   enum class Signal { unknown, lost, locked };
   Signal reported = Signal::unknown;   // what the consumer was last told
   const SdiMode *streaming = nullptr;  // the mode the stream was started with
@@ -421,6 +480,10 @@ bool DeltacastCapture::capture_slots(const SdiMode &mode) {
     result = api.get_slot_buffer(slot, vhd::kSdiBufferVideo, &buffer, &size);
     const bool usable = result == vhd::kNoError && buffer && size >= expected;
     if (usable) frame.data.assign(buffer, buffer + size);
+    // Audio failures cost the frame its sound, not the capture: it goes on with silence.
+    if (usable && config_.audio_channels > 0 && api.slot_extract_audio)
+      if (auto audio_failure = extract_audio(slot, frame))
+        report_audio_unavailable(std::move(*audio_failure));
     const vhd::ULONG unlocked = api.unlock_slot_handle(slot);
 
     if (result != vhd::kNoError) {

@@ -65,13 +65,20 @@ struct DeltacastFrame {
   std::uint32_t stride = 0;    // bytes per line as the card delivered them
   std::uint64_t sequence = 0;  // counts frames since start(); a gap means frames were dropped
   std::chrono::steady_clock::time_point captured;  // when the slot was locked
+  // The slot's embedded audio: 48 kHz interleaved 16-bit native-endian samples of
+  // `audio_channels` channels, as many as the slot carried (its count varies per frame at
+  // 29.97 Hz). Empty when no audio was asked for or its extraction failed.
+  std::vector<std::int16_t> audio;
+  unsigned audio_channels = 0;
 };
 
 struct DeltacastEvent {
-  enum class Type { signal_locked, signal_lost, format_changed, error };
+  // audio_unavailable: the audio asked for cannot be had (no extraction function, or it
+  // failed); told once per start(), the capture goes on with frames without audio.
+  enum class Type { signal_locked, signal_lost, format_changed, error, audio_unavailable };
   Type type;
   const SdiMode *mode = nullptr;        // locked/changed: the new mode; lost: the last one
-  std::optional<DeltacastError> error;  // for Type::error; the capture thread has ended
+  std::optional<DeltacastError> error;  // error (the capture thread has ended), audio_unavailable
 };
 
 using DeltacastItem = std::variant<DeltacastFrame, DeltacastEvent>;
@@ -84,6 +91,9 @@ struct DeltacastCaptureConfig {
   // How long a slot lock waits before the signal is looked at again; also the signal poll
   // period while there is none.
   std::chrono::milliseconds io_timeout{100};
+  // Embedded audio channels to extract with each frame, 0 to 16: channel n of the output is
+  // SDI group n / 4, channel n % 4. 0 opens the stream video-only.
+  unsigned audio_channels = 0;
 };
 
 class DeltacastCapture {
@@ -114,6 +124,9 @@ class DeltacastCapture {
   // the stream failed (the error is queued).
   bool capture_slots(const SdiMode &mode);
   bool restart_stream(const SdiMode &mode);
+  // Fills frame.audio from the locked slot; the failure's text otherwise.
+  std::optional<std::string> extract_audio(vhd::HANDLE slot, DeltacastFrame &frame);
+  void report_audio_unavailable(std::string message);
   void push(DeltacastItem item);
   void push_error(DeltacastErrorKind kind, std::string message);
   bool stop_requested() const;
@@ -125,6 +138,9 @@ class DeltacastCapture {
   vhd::HANDLE stream_ = nullptr;
   bool stream_started_ = false;  // capture thread only (or after join)
   std::uint64_t sequence_ = 0;
+  bool audio_reported_ = false;           // capture thread: audio_unavailable was told this start()
+  vhd::AudioInfo audio_info_{};           // capture thread: VHD_SlotExtractAudio's argument
+  std::vector<std::int16_t> audio_room_;  // capture thread: one block per channel
 
   mutable std::mutex mutex_;
   std::condition_variable queue_changed_;

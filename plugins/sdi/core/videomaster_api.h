@@ -8,11 +8,22 @@
 //         capture code: open board, wait until RXn_STATUS lacks VHD_CORE_RXSTS_UNLOCKED, read
 //         VHD_SDI_BP_RXn_STANDARD and _CLOCK_DIV, open the RX stream, lock/get/unlock loop).
 //   [EM]  a public C# P/Invoke binding (namespace Emerald.Deltacast, VideoMasterHD.cs): the
-//         same signatures, and ENUMBASE_CORE = 0x01000000 with the property offsets.
+//         same signatures, and ENUMBASE_CORE = 0x01000000 with the property offsets; also
+//         VHD_SDI_STPROC_JOINED = ENUMBASE_SDI + 1, VHD_AM_MONO = 1, VHD_AF_16 = 1, and
+//         VHD_SlotExtractAudio(slot, VHD_AUDIOINFO *) living in the separate audio library.
+//   [FF]  deltacasttv/FFmpeg libavdevice/videomaster_sdi.c and videomaster_common.c
+//         (DELTACAST's public ffmpeg fork): opens RX streams JOINED for audio, fills
+//         VHD_AUDIOINFO.pAudioGroups[g].pAudioChannels[c] with Mode, BufferFormat, DataSize
+//         (bytes, in: room, out: used) and pData, reads VHD_AF_16 as 2 bytes a sample.
+//   [AD]  the API reference comments of DELTACAST's VideoMasterHD_Sdi_Audio.h as they appear
+//         in public repositories (read for the member order and types only; nothing copied):
+//         4 groups of 4 channels, the VHD_AUDIOGROUPCTRL, VHD_AUDIOCHANNEL and VHD_AUDIOGROUP
+//         members.
 // VideoMaster's ULONG is 32 bits on Linux ([UE]: `using ULONG = uint32`; [UG] prints it with
 // PRIu32 outside Windows); HANDLE is a pointer.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace onair::sdi::vhd {
@@ -59,7 +70,9 @@ inline constexpr ULONG kClockDivisor1001 = 1;  // VHD_CLOCKDIV_1001: 23.98, 29.9
 inline constexpr ULONG kStreamTypeRx[] = {0, 1, 9, 10, 20, 21, 22, 23};
 inline constexpr unsigned kMaxRxPorts = sizeof(kStreamTypeRx) / sizeof(kStreamTypeRx[0]);
 
-// VHD_SDI_STREAMPROCMODE: video only, no ANC [UE][EM].
+// VHD_SDI_STREAMPROCMODE [UE][EM]: video only, or video with its ANC (where embedded audio
+// travels; VHD_SlotExtractAudio needs it [AD][FF][UG]).
+inline constexpr ULONG kSdiProcessingJoined = kEnumBaseSdi + 1;
 inline constexpr ULONG kSdiProcessingDisjoinedVideo = kEnumBaseSdi + 2;
 
 // VHD_CORE_STREAMPROPERTY [UE][EM].
@@ -100,6 +113,67 @@ inline constexpr ULONG kStd2160p30 = 28;  // VHD_VIDEOSTD_3840x2160p_30Hz
 inline constexpr ULONG kStd2160p50 = 29;  // VHD_VIDEOSTD_3840x2160p_50Hz
 inline constexpr ULONG kStd2160p60 = 30;  // VHD_VIDEOSTD_3840x2160p_60Hz
 
+// Embedded audio [AD][UG][FF]: 4 groups of 4 channels on an SDI link.
+inline constexpr unsigned kAudioGroups = 4;            // VHD_NBOFGROUP
+inline constexpr unsigned kAudioChannelsPerGroup = 4;  // VHD_NBOFCHNPERGROUP
+inline constexpr unsigned kAudioChannels = kAudioGroups * kAudioChannelsPerGroup;
+// VHD_AUDIOMODE [AD][EM]: a channel left out, or one channel per buffer.
+inline constexpr ULONG kAudioModeOff = 0;   // VHD_AM_OFF
+inline constexpr ULONG kAudioModeMono = 1;  // VHD_AM_MONO
+// VHD_AUDIOFORMAT [AD][EM]: 16-bit PCM, 2 bytes a sample [FF].
+inline constexpr ULONG kAudioFormat16 = 1;  // VHD_AF_16
+
+// VHD_AUDIOGROUPCTRL [AD]: the group's audio control packet. The HD fields and their SD
+// per-pair arrays share storage, so each is two 32-bit words here.
+struct AudioGroupControl {
+  ULONG active_channels;        // ActiveChannels mask
+  ULONG audio_frame_number[2];  // AudioFrameNb (HD) / pAudioFrameNb (SD)
+  ULONG sampling_rate[2];       // SamplingRate / pSamplingRate (VHD_AUDIOSAMPLINGRATE)
+  BOOL32 asynchronous[2];       // Asynchronous / pAsynchronous
+  BOOL32 delay12_valid[2];      // Delay12Valid / pDelay12Valid
+  ULONG delay12[2];             // Delay12 / pDelay12
+  BOOL32 delay34_valid[2];      // Delay34Valid / pDelay34Valid
+  ULONG delay34[2];             // Delay34 / pDelay34
+};
+
+// VHD_AUDIOCHANNEL [AD]; the members the backend sets are the ones [UG] and [FF] set.
+struct AudioChannel {
+  ULONG mode;                     // Mode (VHD_AUDIOMODE), in
+  ULONG buffer_format;            // BufferFormat (VHD_AUDIOFORMAT), in
+  BOOL32 extended_data;           // ExtendedData_B, SD only, out
+  BOOL32 channel_status_valid;    // AesChannelStatusBlockValid, out
+  BYTE channel_status_block[24];  // VHD_AESCHANNELSTATUSBLOCK: 24 bytes, packed to 1
+  BOOL32 user_block_valid;        // AesChannelUserBlockValid, out
+  BYTE user_block[24];            // VHD_AESCHANNELUSERBLOCK: 24 bytes
+  ULONG data_size;                // DataSize: bytes pData holds on call, bytes used after
+  BYTE *data;                     // pData: the caller's buffer
+};
+
+// VHD_AUDIOGROUP [AD].
+struct AudioGroup {
+  BOOL32 control_valid;  // GroupCtrlValid
+  AudioGroupControl control;
+  AudioChannel channels[kAudioChannelsPerGroup];  // pAudioChannels
+  ULONG reserved[4];
+};
+
+// VHD_AUDIOINFO [AD][UG]: the argument of VHD_SlotExtractAudio.
+struct AudioInfo {
+  AudioGroup groups[kAudioGroups];  // pAudioGroups
+};
+
+// The layout on 64-bit Linux, worked out from [AD]'s member types: 4-byte enums and ULONGs,
+// 1-byte-aligned 24-byte AES blocks, an 8-byte pointer.
+static_assert(sizeof(AudioGroupControl) == 60);
+static_assert(offsetof(AudioChannel, channel_status_block) == 16);
+static_assert(offsetof(AudioChannel, user_block_valid) == 40);
+static_assert(offsetof(AudioChannel, data_size) == 68);
+static_assert(sizeof(void *) != 8 || offsetof(AudioChannel, data) == 72);
+static_assert(sizeof(void *) != 8 || sizeof(AudioChannel) == 80);
+static_assert(sizeof(void *) != 8 || offsetof(AudioGroup, channels) == 64);
+static_assert(sizeof(void *) != 8 || sizeof(AudioGroup) == 400);
+static_assert(sizeof(AudioInfo) == kAudioGroups * sizeof(AudioGroup));
+
 // The functions, in the order and with the arguments of [UE] DeltacastSdk.h and [EM].
 // Plain C calling convention on Linux.
 extern "C" {
@@ -118,6 +192,8 @@ using StopStreamFn = ULONG (*)(HANDLE stream);
 using LockSlotHandleFn = ULONG (*)(HANDLE stream, HANDLE *slot);
 using UnlockSlotHandleFn = ULONG (*)(HANDLE slot);
 using GetSlotBufferFn = ULONG (*)(HANDLE slot, ULONG buffer_type, BYTE **buffer, ULONG *size);
+// [AD][UG][EM]; exported by the audio library (libvideomasterhd_audio.so, [UG]'s link line).
+using SlotExtractAudioFn = ULONG (*)(HANDLE slot, AudioInfo *audio);
 }
 
 }  // namespace onair::sdi::vhd

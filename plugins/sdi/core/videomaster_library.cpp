@@ -64,7 +64,30 @@ VideoMasterLibrary::LoadResult VideoMasterLibrary::load(const std::string &file)
     dlclose(handle);
     return error;
   }
-  return std::shared_ptr<const VideoMasterLibrary>(new VideoMasterLibrary(handle, path, functions));
+  std::shared_ptr<VideoMasterLibrary> library(new VideoMasterLibrary(handle, path, functions));
+  library->load_audio();
+  return std::shared_ptr<const VideoMasterLibrary>(std::move(library));
+}
+
+void VideoMasterLibrary::load_audio() {
+  constexpr const char *kName = "VHD_SlotExtractAudio";
+  VideoMasterLoadError error;
+  if (resolve(handle_, kName, functions_.slot_extract_audio, file_, error)) return;
+  audio_missing_ = error.message;
+  audio_handle_ = dlopen(kVideoMasterAudioLibraryName, RTLD_NOW | RTLD_LOCAL);
+  if (!audio_handle_) {
+    audio_missing_ +=
+        "; cannot load " + std::string(kVideoMasterAudioLibraryName) + ": " + last_dl_error();
+    return;
+  }
+  if (resolve(audio_handle_, kName, functions_.slot_extract_audio, kVideoMasterAudioLibraryName,
+              error)) {
+    audio_missing_.clear();
+    return;
+  }
+  audio_missing_ += "; " + error.message;
+  dlclose(audio_handle_);
+  audio_handle_ = nullptr;
 }
 
 VideoMasterLibrary::VideoMasterLibrary(void *handle, std::string file,
@@ -72,6 +95,7 @@ VideoMasterLibrary::VideoMasterLibrary(void *handle, std::string file,
     : handle_(handle), file_(std::move(file)), functions_(functions) {}
 
 VideoMasterLibrary::~VideoMasterLibrary() {
+  if (audio_handle_) dlclose(audio_handle_);
   dlclose(handle_);
 }
 

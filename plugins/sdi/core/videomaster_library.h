@@ -14,6 +14,9 @@ namespace onair::sdi {
 inline constexpr const char *kVideoMasterLibraryName = "libvideomasterhd.so";
 // Environment variable naming another file (a full path or a name for the loader's search).
 inline constexpr const char *kVideoMasterLibraryEnv = "ONAIR_VIDEOMASTER_LIBRARY";
+// DELTACAST ships embedded audio in a companion library; VHD_SlotExtractAudio is looked for in
+// the main library first (the fake has it there), then in this one.
+inline constexpr const char *kVideoMasterAudioLibraryName = "libvideomasterhd_audio.so";
 
 struct VideoMasterLoadError {
   enum class Kind { library_missing, symbol_missing };
@@ -36,6 +39,9 @@ struct VideoMasterFunctions {
   vhd::LockSlotHandleFn lock_slot_handle;
   vhd::UnlockSlotHandleFn unlock_slot_handle;
   vhd::GetSlotBufferFn get_slot_buffer;
+  // Optional: nullptr when neither library has it (older VideoMaster, no audio package); the
+  // video works without it.
+  vhd::SlotExtractAudioFn slot_extract_audio;
 };
 
 class VideoMasterLibrary {
@@ -51,11 +57,16 @@ class VideoMasterLibrary {
 
   const VideoMasterFunctions &api() const { return functions_; }
   const std::string &file() const { return file_; }
+  // Why api().slot_extract_audio is nullptr (names both files); empty when it was found.
+  const std::string &audio_missing() const { return audio_missing_; }
 
  private:
   VideoMasterLibrary(void *handle, std::string file, const VideoMasterFunctions &functions);
+  void load_audio();
 
   void *handle_;
+  void *audio_handle_ = nullptr;  // the companion audio library, when it was needed
+  std::string audio_missing_;
   std::string file_;
   VideoMasterFunctions functions_;
 };

@@ -18,6 +18,10 @@
 //   model=TEXT        what VHD_GetBoardModel answers
 //   gone_at=T         the boards disappear T seconds after being opened: every call on an open
 //                     board or stream fails with VHDERR_OPERATIONFAILED
+//   tone=HZ           embedded audio: SDI channel n (1 to 16) carries a sine of n x HZ
+//                     (default 1000) at a quarter of full scale, 48 kHz, phase-continuous over
+//                     a run of frames; each frame carries exactly its share of samples (1920
+//                     at 25 Hz; 1601 or 1602 at 29.97 Hz, 8008 every 5 frames)
 // signal, lost_at, back_at, change_at and change_to also take a port suffix, which wins over
 // the setting for all ports: "signal.0.1=none" leaves board 0 RX1 without signal.
 // The scenario is read when the board count is asked for and when a board is opened.
@@ -25,9 +29,12 @@
 // stream first started; its number since then; when the current run of frames began (the
 // signal's return, a restart), in the same nanoseconds; and its index in that run, so that
 // due = run start + the mode's frame_start(index) exactly. The rest is a grey picture.
+// VHD_SlotExtractAudio takes mono 16-bit channels only, on streams opened JOINED. Built
+// with ONAIR_FAKE_VIDEOMASTER_WITHOUT_AUDIO it lacks that function, as older libraries do.
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdio>
@@ -57,6 +64,8 @@ using PortId = std::pair<unsigned, unsigned>;
 constexpr const char *kScenarioEnv = "ONAIR_FAKE_VIDEOMASTER";
 constexpr double kNever = -1;
 constexpr std::int64_t kSlotsKept = 4;  // VHD_CORE_SP_BUFFERQUEUE_DEPTH's default
+constexpr std::int64_t kAudioRate = 48000;
+constexpr double kToneAmplitude = 8192;
 
 struct PortScript {
   std::string signal = "1080i50";
@@ -87,6 +96,7 @@ struct Scenario {
   unsigned ports = 2;
   std::string model = "DELTA-3G-elp-d 4c (simulated)";
   double gone_at = kNever;
+  double tone = 1000;
   std::set<PortId> busy;
   PortScript all_ports;
   std::map<PortId, std::map<std::string, std::string>> port_settings;
@@ -151,6 +161,8 @@ Scenario read_scenario() {
       scenario.model = value;
     } else if (key == "gone_at") {
       scenario.gone_at = std::stod(value);
+    } else if (key == "tone") {
+      scenario.tone = std::stod(value);
     } else if (key == "busy") {
       std::stringstream ports(value);
       std::string port;
@@ -173,6 +185,7 @@ struct Stream {
   Board *board;
   unsigned port;
   PortScript script;
+  bool joined = false;                // opened with the ANC, so with embedded audio
   ULONG standard = vhd::kStd1080p30;  // VHD_SDI_SP_VIDEO_STANDARD's default
   ULONG packing = vhd::kBufferPackingYuv422_8;
   std::chrono::milliseconds io_timeout{100};
@@ -183,6 +196,8 @@ struct Stream {
   std::uint64_t frames = 0;
   std::vector<std::uint8_t> buffer;
   std::vector<std::uint8_t> texture;  // picture=moving: twice the frame's width, UYVY
+  const SdiMode *slot_mode = nullptr;  // the locked slot's mode and index in its run
+  std::int64_t slot_index_in_run = 0;
   std::mutex mutex;
   std::condition_variable woken;
 };
@@ -305,6 +320,13 @@ void fill_frame(Stream &stream, const SdiMode &mode, std::int64_t index_in_run) 
                                    stream.frames++, since_epoch(*stream.run_base),
                                    static_cast<std::uint64_t>(index_in_run)};
   std::memcpy(stream.buffer.data(), header, sizeof header);
+  stream.slot_mode = &mode;
+  stream.slot_index_in_run = index_in_run;
+}
+
+// The first audio sample of frame `index` of a run: 48 kHz against the mode's exact rate.
+[[maybe_unused]] std::int64_t first_sample(const SdiMode &mode, std::int64_t index) {
+  return index * kAudioRate * mode.fps_d / mode.fps_n;
 }
 
 }  // namespace
@@ -374,14 +396,17 @@ __attribute__((visibility("default"))) ULONG VHD_OpenStreamHandle(
   auto *board = static_cast<Board *>(handle);
   const auto port = rx_port_of(stream_type);
   if (!board || !stream || !port || *port >= board->scenario.ports ||
-      processing_mode != vhd::kSdiProcessingDisjoinedVideo)
+      (processing_mode != vhd::kSdiProcessingDisjoinedVideo &&
+       processing_mode != vhd::kSdiProcessingJoined))
     return vhd::kBadArg;
   if (board->gone()) return vhd::kOperationFailed;
   const PortId id{board->index, *port};
   std::lock_guard lock(g_mutex);
   if (board->scenario.busy.count(id) || g_open_streams.count(id)) return vhd::kStreamUsed;
   g_open_streams.insert(id);
-  *stream = new Stream(board, *port, board->scenario.script(id));
+  auto *opened = new Stream(board, *port, board->scenario.script(id));
+  opened->joined = processing_mode == vhd::kSdiProcessingJoined;
+  *stream = opened;
   return vhd::kNoError;
 }
 
@@ -522,6 +547,42 @@ __attribute__((visibility("default"))) ULONG VHD_GetSlotBuffer(vhd::HANDLE slot,
   return vhd::kNoError;
 }
 
+#ifndef ONAIR_FAKE_VIDEOMASTER_WITHOUT_AUDIO
+__attribute__((visibility("default"))) ULONG VHD_SlotExtractAudio(vhd::HANDLE slot,
+                                                                  vhd::AudioInfo *audio) {
+  auto *stream = static_cast<Stream *>(slot);
+  if (!stream || !audio) return vhd::kBadArg;
+  if (stream->board->gone()) return vhd::kOperationFailed;
+  std::lock_guard lock(stream->mutex);
+  if (!stream->slot_locked || !stream->slot_mode) return vhd::kBadArg;
+  if (!stream->joined) return vhd::kBadConfig;  // a video-only stream has no ANC
+  const SdiMode &mode = *stream->slot_mode;
+  const std::int64_t first = first_sample(mode, stream->slot_index_in_run);
+  const std::int64_t count = first_sample(mode, stream->slot_index_in_run + 1) - first;
+  const double tone = stream->board->scenario.tone;
+  for (unsigned index = 0; index < vhd::kAudioChannels; ++index) {
+    auto &channel = audio->groups[index / vhd::kAudioChannelsPerGroup]
+                        .channels[index % vhd::kAudioChannelsPerGroup];
+    if (channel.mode == vhd::kAudioModeOff) continue;
+    if (channel.mode != vhd::kAudioModeMono || channel.buffer_format != vhd::kAudioFormat16)
+      return vhd::kBadArg;
+    const auto needed = static_cast<ULONG>(count * sizeof(std::int16_t));
+    if (!channel.data || channel.data_size < needed) {
+      channel.data_size = needed;  // as VideoMaster does: the size it needs, nothing extracted
+      return vhd::kBadArg;
+    }
+    const double step = 2 * M_PI * tone * (index + 1) / kAudioRate;
+    for (std::int64_t sample = 0; sample < count; ++sample) {
+      const auto value = static_cast<std::int16_t>(
+          std::lround(kToneAmplitude * std::sin(step * static_cast<double>(first + sample))));
+      std::memcpy(channel.data + sample * sizeof value, &value, sizeof value);
+    }
+    channel.data_size = needed;
+  }
+  return vhd::kNoError;
+}
+#endif
+
 }  // extern "C"
 
 // The fake must keep the signatures the loader casts its symbols to.
@@ -538,3 +599,6 @@ static_assert(std::is_same_v<decltype(&VHD_StopStream), vhd::StopStreamFn>);
 static_assert(std::is_same_v<decltype(&VHD_LockSlotHandle), vhd::LockSlotHandleFn>);
 static_assert(std::is_same_v<decltype(&VHD_UnlockSlotHandle), vhd::UnlockSlotHandleFn>);
 static_assert(std::is_same_v<decltype(&VHD_GetSlotBuffer), vhd::GetSlotBufferFn>);
+#ifndef ONAIR_FAKE_VIDEOMASTER_WITHOUT_AUDIO
+static_assert(std::is_same_v<decltype(&VHD_SlotExtractAudio), vhd::SlotExtractAudioFn>);
+#endif
