@@ -55,6 +55,13 @@ struct Event {
   guint64 duration = GST_CLOCK_TIME_NONE;
 };
 
+// A time in nanoseconds as the frame it falls on. Nanoseconds truncate a frame's exact time
+// (the harness's timestamps and the element's offsets each lose a fraction), so the nearest
+// frame is the one meant; truncating again could land one frame early.
+guint64 frames_of(guint64 ns) {
+  return gst_util_uint64_scale_round(ns, kRate, GST_SECOND);
+}
+
 Event event_of(const GstStructure *s) {
   Event e;
   e.name = gst_structure_get_name(s);
@@ -69,13 +76,9 @@ Event event_of(const GstStructure *s) {
   e.error = str(msg::kError);
   guint64 rt = 0;
   if (gst_structure_get_uint64(s, msg::kRunningTime, &rt) && GST_CLOCK_TIME_IS_VALID(rt))
-    e.frame = gst_util_uint64_scale(rt, kRate, GST_SECOND);
+    e.frame = frames_of(rt);
   gst_structure_get_uint64(s, msg::kDuration, &e.duration);
   return e;
-}
-
-guint64 frames_of(guint64 ns) {
-  return gst_util_uint64_scale(ns, kRate, GST_SECOND);
 }
 
 // S16LE samples of a WAV file written by hand: the canonical 44-byte header.
