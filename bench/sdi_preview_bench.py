@@ -53,24 +53,27 @@ def cpu_seconds(rusage):
 
 
 def run_onair(ports, seconds, out):
-    """onair previewing `ports` ports for `seconds`; (CPU seconds, frames a second per port)."""
+    """onair previewing `ports` ports for `seconds`; (CPU seconds, wall seconds the process
+    ran, frames a second per port)."""
     names = ",".join("0.%d" % p for p in range(ports))
     proc = subprocess.Popen([ONAIR, "run", "sdi-preview", "--no-http", "--output-dir", out,
                              "--status-interval", "0", "-s", "ports=" + names],
                             env=card_env(ports), stdin=subprocess.DEVNULL,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    started = time.monotonic()
     time.sleep(seconds)
-    rates = [port_rate(out, "0.%d" % p) for p in range(ports)]
     proc.send_signal(signal.SIGINT)
     _, status, rusage = os.wait4(proc.pid, 0)
+    wall = time.monotonic() - started
     err = proc.stderr.read()
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit("onair failed: " + err[-2000:])
-    return cpu_seconds(rusage), rates
+    # The playlists end whole on the interrupt and keep their last segments.
+    return cpu_seconds(rusage), wall, [port_rate(out, "0.%d" % p) for p in range(ports)]
 
 
 def port_rate(out, port):
-    """Frames a second in the port's last three complete segments (None: none yet)."""
+    """Frames a second in the port's last three segments before the final one (None: none)."""
     playlists = glob.glob(os.path.join(out, "*", "previews", port, "playlist.m3u8"))
     if not playlists:
         return None
@@ -136,7 +139,7 @@ def main():
         print("One simulated 1080i50 port previewed at 1280x720, 5 Mb/s, %d s" % args.seconds)
         ours, theirs, feeders, rates = [], [], [], []
         for r in range(args.rounds):
-            cpu, port_rates = run_onair(1, args.seconds, os.path.join(tmp, "onair-1-%d" % r))
+            cpu, _, port_rates = run_onair(1, args.seconds, os.path.join(tmp, "onair-1-%d" % r))
             ours.append(cpu)
             rates.append(port_rates[0] or 0)
             cpu, feeder = run_ffmpeg(args.seconds, os.path.join(tmp, "ffmpeg-%d" % r))
@@ -157,10 +160,11 @@ def main():
 
         print("Ports previewed at once (real time: every port 25 frames a second)")
         for ports in range(2, args.max_ports + 1):
-            cpu, rates = run_onair(ports, args.seconds, os.path.join(tmp, "onair-%d" % ports))
+            cpu, wall, rates = run_onair(ports, args.seconds,
+                                         os.path.join(tmp, "onair-%d" % ports))
             real_time = all(r is not None and r >= FPS - 0.5 for r in rates)
-            print("  %d ports: CPU %.1f s (%.0f %% of the machine), frames/s per port %s: %s"
-                  % (ports, cpu, 100 * cpu / args.seconds / os.cpu_count(),
+            print("  %d ports: CPU %.1f s in %.1f s (%.0f %% of the machine), frames/s per port "
+                  "%s: %s" % (ports, cpu, wall, 100 * cpu / wall / os.cpu_count(),
                      ", ".join("%.1f" % (r or 0) for r in rates),
                      "real time" if real_time else "NOT real time"))
             if not real_time:

@@ -253,11 +253,16 @@ GstVideoInfo video_info(const sdi::SdiMode &mode, sdi::DeltacastSampleDepth dept
   return info;
 }
 
-GstBuffer *frame_buffer(const sdi::DeltacastFrame &frame, const GstVideoInfo &info) {
+GstBuffer *frame_buffer(sdi::DeltacastFrame &frame, const GstVideoInfo &info) {
   const gsize size = GST_VIDEO_INFO_SIZE(&info);
   const auto stride = static_cast<std::size_t>(GST_VIDEO_INFO_PLANE_STRIDE(&info, 0));
-  if (frame.stride == stride && frame.data.size() >= size)
-    return gst_buffer_new_memdup(frame.data.data(), size);
+  if (frame.stride == stride && frame.data.size() >= size) {
+    // The card's lines are laid out as GStreamer's: the buffer takes the frame's memory.
+    auto *kept = new std::vector<std::uint8_t>(std::move(frame.data));
+    return gst_buffer_new_wrapped_full(
+        static_cast<GstMemoryFlags>(0), kept->data(), kept->size(), 0, size, kept,
+        [](gpointer data) { delete static_cast<std::vector<std::uint8_t> *>(data); });
+  }
   GstBuffer *buffer = gst_buffer_new_allocate(nullptr, size, nullptr);
   GstMapInfo map;
   gst_buffer_map(buffer, &map, GST_MAP_WRITE);
