@@ -115,6 +115,17 @@ class SessionTest(TempDirTest):
         stream = os.path.join(self.session, "stream")
         return [os.path.join(stream, f) for f in sorted(os.listdir(stream))]
 
+    def assert_whole_sender(self, f):
+        """Segment `f` holds one sender's whole clip."""
+        streams, duration = probe(f)
+        self.assertEqual(sorted(streams), ["aac", "h264"], f)
+        # Every frame of the sender, in its own segment, on the sender's own timing.
+        self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
+        # All its sound; a segment may end with the next sender's few sound frames that come
+        # before its first keyframe, at most 2 s later (the pause kept between them).
+        self.assertGreaterEqual(streams["aac"], CLIP_SECONDS - 0.1, f)
+        self.assertLessEqual(duration, CLIP_SECONDS + 2.0, f)
+
     def stop(self, run):
         run.interrupt()
         code, _, err = run.finish()
@@ -137,14 +148,7 @@ class SessionSenders(SessionTest):
         self.assertEqual([os.path.basename(f) for f in files],
                          ["recording_007.mp4", "recording_008.mp4"])
         for f in files:
-            streams, duration = probe(f)
-            self.assertEqual(sorted(streams), ["aac", "h264"], f)
-            # Every frame of the sender, in its own segment, on the sender's own timing.
-            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
-            # All its sound; a segment may end with the next sender's few sound frames that
-            # come before its first keyframe, at most 2 s later (the pause kept between them).
-            self.assertGreaterEqual(streams["aac"], CLIP_SECONDS - 0.1, f)
-            self.assertLessEqual(duration, CLIP_SECONDS + 2.0, f)
+            self.assert_whole_sender(f)
         # The sound also went into WAV chunks of about two seconds.
         chunks = sorted(os.listdir(os.path.join(self.session, "audio")))
         self.assertGreaterEqual(len(chunks), 3, chunks)
@@ -163,11 +167,7 @@ class SessionSenders(SessionTest):
         files = self.segments()
         self.assertEqual(len(files), 2, files)
         for f in files:
-            streams, duration = probe(f)
-            self.assertEqual(sorted(streams), ["aac", "h264"], f)
-            self.assertAlmostEqual(streams["h264"], CLIP_SECONDS, delta=2.0 / CLIP_FPS, msg=f)
-            self.assertGreaterEqual(streams["aac"], CLIP_SECONDS - 0.1, f)
-            self.assertLessEqual(duration, CLIP_SECONDS + 2.0, f)
+            self.assert_whole_sender(f)
             self.assertEqual(decode_errors(f), "", f)
 
     def test_a_second_sender_is_refused_and_the_first_goes_on(self):
