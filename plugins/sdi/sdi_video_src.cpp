@@ -82,6 +82,7 @@ struct Settings {
   guint port = 0;
   std::string mode = kDefaultMode;
   std::string no_signal = kDefaultNoSignal;
+  guint depth = 8;  // bits per sample of a DELTACAST capture: 8 (UYVY) or 10 (v210)
   guint audio_channels = 0;
 };
 
@@ -143,6 +144,7 @@ enum {
   PROP_PORT,
   PROP_MODE,
   PROP_NO_SIGNAL,
+  PROP_DEPTH,
   PROP_DEVICES,
   PROP_AUDIO_CHANNELS,  // sdivideosrc's own, not one of the port's properties
 };
@@ -542,11 +544,18 @@ gboolean start(GstBaseSrc *src) {
                         ("%s", (mode.request ? policy.error : mode.error).c_str()), (nullptr));
       return FALSE;
     }
+    if (settings.depth != 8 && settings.depth != 10) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS,
+                        ("depth is 8 or 10 bits per sample, not %u", settings.depth), (nullptr));
+      return FALSE;
+    }
     State &state = self->priv->state.emplace(*policy.policy, mode.request->fixed);
     state.config.board = settings.device;
     state.config.port = settings.port;
     state.config.queue_frames = kQueueFrames;
     state.config.audio_channels = settings.audio_channels;
+    state.config.depth =
+        settings.depth == 10 ? sdi::DeltacastSampleDepth::bits10 : sdi::DeltacastSampleDepth::bits8;
     {
       std::lock_guard lock(self->priv->capture_lock);
       self->priv->flushing = false;
@@ -694,6 +703,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         s.no_signal = text ? text : kDefaultNoSignal;
         break;
       }
+      case PROP_DEPTH:
+        s.depth = g_value_get_uint(value);
+        break;
       case PROP_AUDIO_CHANNELS:
         s.audio_channels = g_value_get_uint(value);
         break;
@@ -727,6 +739,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_NO_SIGNAL:
         g_value_set_string(value, s.no_signal.c_str());
+        break;
+      case PROP_DEPTH:
+        g_value_set_uint(value, s.depth);
         break;
       case PROP_AUDIO_CHANNELS:
         g_value_set_uint(value, s.audio_channels);
@@ -773,6 +788,12 @@ void gst_sdi_video_src_install_port_properties(GObjectClass *klass) {
           "What goes out while there is no signal: black (frames continuing the "
           "timestamps), slate (a NO SIGNAL card naming the port, likewise) or drop (nothing)",
           kDefaultNoSignal, flags));
+  g_object_class_install_property(
+      klass, PROP_DEPTH,
+      g_param_spec_uint("depth", "Depth",
+                        "Bits per sample of a DELTACAST capture: 8 (UYVY caps) or 10 (v210); "
+                        "DeckLink cards follow the incoming signal's depth",
+                        8, 10, 8, flags));
   g_object_class_install_property(
       klass, PROP_DEVICES,
       g_param_spec_boxed("devices", "Devices",

@@ -17,9 +17,9 @@ typedef enum {
   GST_SDI_SRC_BACKEND_DECKLINK,
 } GstSdiSrcBackend;
 
-// Installs the port's properties (backend, device, port, mode, no-signal, devices) on `klass`
-// with ids 1 to GST_SDI_VIDEO_SRC_LAST_PROPERTY; sdisrc forwards them by name.
+// Installs the port's properties (backend, device, port, mode, no-signal, depth, devices) on
+// `klass` with ids 1 to GST_SDI_VIDEO_SRC_LAST_PROPERTY; sdisrc forwards them by name.
 void gst_sdi_video_src_install_port_properties(GObjectClass *klass);
-#define GST_SDI_VIDEO_SRC_LAST_PROPERTY 6
+#define GST_SDI_VIDEO_SRC_LAST_PROPERTY 7
 
 G_END_DECLS

@@ -382,6 +382,34 @@ TEST_F(SdiSrcTest, SignalLossShowsTheSlateByDefault) {
   EXPECT_EQ(errors(), "");
 }
 
+// Ten bits: v210 caps and frames of v210's size; the slate in v210 too while the signal is lost.
+TEST_F(SdiSrcTest, DepthTenCapturesV210) {
+  ASSERT_EQ(play("signal=720p50;lost_at=0.3;back_at=0.6", "depth=10"), GST_STATE_CHANGE_ASYNC);
+  GstVideoInfo info;
+  gst_video_info_set_format(&info, GST_VIDEO_FORMAT_v210, 1280, 720);
+  bool real = false, slate = false, real_again = false;
+  while (!real_again) {
+    SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(sink_.get()), kWait));
+    ASSERT_TRUE(sample);
+    EXPECT_EQ(frame_of(sample.get()).format, "v210");
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    ASSERT_EQ(gst_buffer_get_size(buffer), GST_VIDEO_INFO_SIZE(&info));
+    // The slate's middle row crosses its red bar: v210's first word there holds Cr > 640.
+    GstMapInfo map;
+    ASSERT_TRUE(gst_buffer_map(buffer, &map, GST_MAP_READ));
+    const std::size_t middle =
+        360 * static_cast<std::size_t>(GST_VIDEO_INFO_PLANE_STRIDE(&info, 0));
+    std::uint32_t word = 0;
+    std::memcpy(&word, map.data + middle, sizeof word);
+    gst_buffer_unmap(buffer, &map);
+    const bool is_slate = ((word >> 20) & 0x3ff) > 640;
+    if (!is_slate) (slate ? real_again : real) = true;
+    if (is_slate && real) slate = true;
+  }
+  EXPECT_TRUE(slate);
+  EXPECT_EQ(errors(), "");
+}
+
 TEST_F(SdiSrcTest, AFixedModeFillsFromTheStartWithoutSignal) {
   ASSERT_EQ(play("signal=none", "mode=1080i50 no-signal=black"), GST_STATE_CHANGE_ASYNC);
   std::vector<Frame> frames;
