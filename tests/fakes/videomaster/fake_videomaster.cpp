@@ -195,7 +195,7 @@ struct Stream {
   std::int64_t next_in_run = 0;
   std::uint64_t frames = 0;
   std::vector<std::uint8_t> buffer;
-  std::vector<std::uint8_t> texture;  // picture=moving: twice the frame's width, UYVY
+  std::vector<std::uint8_t> texture;   // picture=moving: twice the frame's width, UYVY
   const SdiMode *slot_mode = nullptr;  // the locked slot's mode and index in its run
   std::int64_t slot_index_in_run = 0;
   std::mutex mutex;
