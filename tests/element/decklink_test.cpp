@@ -23,6 +23,7 @@
 
 #include "core/sdi_modes.h"
 #include "element_test.h"
+#include "sdi_frames.h"
 
 using namespace onair::element_test;
 using onair::BusPtr;
@@ -39,16 +40,7 @@ constexpr std::size_t kMaxBuffers = 500;
 // Every scenario lists the same devices (see above).
 const std::string kDevices = "devices=2;model=DeckLink Duo 2 (simulated);";
 
-struct Frame {
-  int64_t pts = 0;
-  int64_t duration = 0;
-  int width = 0;
-  int height = 0;
-  int fps_n = 0;
-  int fps_d = 1;
-  bool interlaced = false;
-  std::string format;
-  bool gap = false;  // flagged "no input source" by the card
+struct Frame : onair::element_test::VideoFrame {
   bool black = false;
   // The fake's stamp (frames with signal): stream time, number since the streams first
   // started, index in the current run of frames.
@@ -59,19 +51,8 @@ struct Frame {
 
 Frame frame_of(GstSample *sample) {
   Frame f;
+  onair::element_test::read_video_frame(sample, f);
   GstBuffer *buffer = gst_sample_get_buffer(sample);
-  f.pts = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
-  f.duration = static_cast<int64_t>(GST_BUFFER_DURATION(buffer));
-  f.gap = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP);
-  GstVideoInfo info;
-  if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample))) {
-    f.width = GST_VIDEO_INFO_WIDTH(&info);
-    f.height = GST_VIDEO_INFO_HEIGHT(&info);
-    f.fps_n = GST_VIDEO_INFO_FPS_N(&info);
-    f.fps_d = GST_VIDEO_INFO_FPS_D(&info);
-    f.interlaced = GST_VIDEO_INFO_IS_INTERLACED(&info);
-    f.format = gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info));
-  }
   GstMapInfo map;
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     static const uint8_t kUyvyBlack[4] = {0x80, 0x10, 0x80, 0x10};
@@ -86,13 +67,6 @@ Frame frame_of(GstSample *sample) {
     gst_buffer_unmap(buffer, &map);
   }
   return f;
-}
-
-const onair::sdi::SdiMode &mode(const char *name) {
-  const onair::sdi::SdiMode *m = onair::sdi::find_sdi_mode(name);
-  EXPECT_NE(m, nullptr) << name;
-  static const onair::sdi::SdiMode none{};
-  return m ? *m : none;
 }
 
 bool have_decklink_plugin() {
@@ -140,15 +114,7 @@ class DeckLinkTest : public ::testing::Test {
 
   // Frames until one `wanted` accepts (included), at most kMaxBuffers; empty when none did.
   std::vector<Frame> pull_until(const std::function<bool(const Frame &)> &wanted) {
-    std::vector<Frame> frames;
-    while (frames.size() < kMaxBuffers) {
-      std::optional<Frame> f = pull();
-      if (!f) break;
-      frames.push_back(*f);
-      if (wanted(*f)) return frames;
-    }
-    ADD_FAILURE() << "the awaited frame did not come in " << frames.size() << " frames";
-    return {};
+    return onair::element_test::pull_until<Frame>([this] { return pull(); }, wanted, kMaxBuffers);
   }
 
   std::vector<Frame> pull_frames(std::size_t count) {
@@ -229,8 +195,8 @@ TEST_F(DeckLinkTest, DetectsTheIncomingModeAndItsTenBitDepth) {
     ASSERT_NE(play(std::string("signal=") + name), GST_STATE_CHANGE_FAILURE);
     const std::vector<Frame> frames = pull_frames(8);
     ASSERT_EQ(frames.size(), 8u);
-    expect_caps(frames.back(), mode(name), "v210");
-    expect_regular(std::vector<Frame>(frames.begin() + 1, frames.end()), mode(name));
+    expect_caps(frames.back(), sdi_mode(name), "v210");
+    expect_regular(std::vector<Frame>(frames.begin() + 1, frames.end()), sdi_mode(name));
     gst_element_set_state(pipeline_.get(), GST_STATE_NULL);
   }
 }
@@ -240,8 +206,8 @@ TEST_F(DeckLinkTest, AFixedModeAndEightBitFormatGiveUyvy) {
             GST_STATE_CHANGE_FAILURE);
   const std::vector<Frame> frames = pull_frames(6);
   ASSERT_EQ(frames.size(), 6u);
-  expect_caps(frames.front(), mode("1080i59.94"), "UYVY");
-  expect_regular(frames, mode("1080i59.94"));
+  expect_caps(frames.front(), sdi_mode("1080i59.94"), "UYVY");
+  expect_regular(frames, sdi_mode("1080i59.94"));
 }
 
 TEST_F(DeckLinkTest, EmbeddedAudioCarriesTheScenarioTone) {
@@ -277,7 +243,7 @@ TEST_F(DeckLinkTest, WithoutSignalFramesAreFlaggedBlackAndAudioSilent) {
     EXPECT_TRUE(f.gap);
     EXPECT_TRUE(f.black);
   }
-  expect_caps(frames.front(), mode("1080i50"), "UYVY");
+  expect_caps(frames.front(), sdi_mode("1080i50"), "UYVY");
   gboolean signal = TRUE;
   ElementPtr video(gst_bin_get_by_name(GST_BIN(pipeline_.get()), "video"));
   g_object_get(video.get(), "signal", &signal, nullptr);
@@ -319,10 +285,10 @@ TEST_F(DeckLinkTest, AFormatChangeRenegotiatesAndTheStreamGoesOn) {
   ASSERT_FALSE(first.empty());
   const std::vector<Frame> changed = pull_until([](const Frame &f) { return f.width == 1280; });
   ASSERT_FALSE(changed.empty());
-  expect_caps(changed.back(), mode("720p59.94"), "v210");
+  expect_caps(changed.back(), sdi_mode("720p59.94"), "v210");
   std::vector<Frame> after = pull_frames(6);
   ASSERT_EQ(after.size(), 6u);
-  expect_regular(after, mode("720p59.94"));
+  expect_regular(after, sdi_mode("720p59.94"));
   EXPECT_GT(after.front().pts, first.back().pts);
   EXPECT_EQ(error_text(), "");
 }
@@ -340,7 +306,7 @@ TEST_F(DeckLinkTest, TheOtherInputOfTheCardStillCaptures) {
   ASSERT_NE(play("signal=1080i50;busy=1"), GST_STATE_CHANGE_FAILURE);
   const std::vector<Frame> frames = pull_frames(3);
   ASSERT_EQ(frames.size(), 3u);
-  expect_caps(frames.back(), mode("1080i50"), "v210");
+  expect_caps(frames.back(), sdi_mode("1080i50"), "v210");
 }
 
 TEST_F(DeckLinkTest, TheDeviceProviderListsTheScenarioDevices) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "element_test.h"
+#include "sdi_frames.h"
 #include "sdisrc_messages.h"
 
 using namespace onair::element_test;
@@ -34,27 +35,15 @@ constexpr GstClockTime kWait = 20 * GST_SECOND;
 constexpr std::size_t kMaxBuffers = 500;
 const std::string kDevices = "devices=2;model=DeckLink Duo 2 (simulated);";
 
-struct Frame {
-  int64_t pts = 0;
-  int width = 0;
-  bool interlaced = false;
-  std::string format;
-  bool gap = false;
+struct Frame : onair::element_test::VideoFrame {
   bool black = false;
   bool red_middle = false;  // the slate's bar across the middle (UYVY: Cr well above 128)
 };
 
 Frame frame_of(GstSample *sample) {
   Frame f;
+  onair::element_test::read_video_frame(sample, f);
   GstBuffer *buffer = gst_sample_get_buffer(sample);
-  f.pts = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
-  f.gap = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_GAP);
-  GstVideoInfo info;
-  if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample))) {
-    f.width = GST_VIDEO_INFO_WIDTH(&info);
-    f.interlaced = GST_VIDEO_INFO_IS_INTERLACED(&info);
-    f.format = gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info));
-  }
   GstMapInfo map;
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     // sdisrc's black (UYVY, or v210's first word: Cb 512, Y 64, Cr 512).
@@ -116,16 +105,9 @@ class SdiSrcDeckLinkTest : public ::testing::Test {
     return frame_of(sample.get());
   }
 
+  // Frames until one `wanted` accepts (included), at most kMaxBuffers; empty when none did.
   std::vector<Frame> pull_until(const std::function<bool(const Frame &)> &wanted) {
-    std::vector<Frame> frames;
-    while (frames.size() < kMaxBuffers) {
-      std::optional<Frame> f = pull();
-      if (!f) break;
-      frames.push_back(*f);
-      if (wanted(*f)) return frames;
-    }
-    ADD_FAILURE() << "the awaited frame did not come in " << frames.size() << " frames";
-    return {};
+    return onair::element_test::pull_until<Frame>([this] { return pull(); }, wanted, kMaxBuffers);
   }
 
   // The element messages called `name` posted so far (others dropped; errors kept).

@@ -16,6 +16,7 @@
 
 #include "core/sdi_modes.h"
 #include "element_test.h"
+#include "sdi_frames.h"
 #include "sdisrc_messages.h"
 
 using namespace onair::element_test;
@@ -31,38 +32,18 @@ namespace {
 // Only bounds the wait for a broken element: every awaited event comes far sooner.
 constexpr GstClockTime kWait = 20 * GST_SECOND;
 // Bounds the buffers a test reads while waiting for something to happen (a few seconds' worth).
-constexpr int kMaxBuffers = 1500;
+constexpr std::size_t kMaxBuffers = 1500;
 
-struct Frame {
-  int64_t pts = 0;
-  int64_t duration = 0;
-  int width = 0;
-  int height = 0;
-  int fps_n = 0;
-  int fps_d = 1;
-  bool interlaced = false;
-  std::string format;
-  bool filler = false;  // black, not a frame of the fake
-  bool discont = false;
+struct Frame : onair::element_test::VideoFrame {
+  bool filler = false;       // black, not a frame of the fake
   std::uint64_t number = 0;  // the fake's frame number (real frames)
   int64_t end() const { return pts + duration; }
 };
 
 Frame frame_of(GstSample *sample) {
   Frame f;
+  onair::element_test::read_video_frame(sample, f);
   GstBuffer *buffer = gst_sample_get_buffer(sample);
-  f.pts = static_cast<int64_t>(GST_BUFFER_PTS(buffer));
-  f.duration = static_cast<int64_t>(GST_BUFFER_DURATION(buffer));
-  f.discont = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DISCONT);
-  GstVideoInfo info;
-  if (gst_video_info_from_caps(&info, gst_sample_get_caps(sample))) {
-    f.width = GST_VIDEO_INFO_WIDTH(&info);
-    f.height = GST_VIDEO_INFO_HEIGHT(&info);
-    f.fps_n = GST_VIDEO_INFO_FPS_N(&info);
-    f.fps_d = GST_VIDEO_INFO_FPS_D(&info);
-    f.interlaced = GST_VIDEO_INFO_IS_INTERLACED(&info);
-    f.format = gst_video_format_to_string(GST_VIDEO_INFO_FORMAT(&info));
-  }
   GstMapInfo map;
   if (gst_buffer_map(buffer, &map, GST_MAP_READ)) {
     static const std::uint8_t kBlack[8] = {0x80, 0x10, 0x80, 0x10, 0x80, 0x10, 0x80, 0x10};
@@ -105,15 +86,7 @@ class SdiSrcTest : public ::testing::Test {
 
   // Frames until one `wanted` accepts (included), at most kMaxBuffers; empty when none did.
   std::vector<Frame> pull_until(const std::function<bool(const Frame &)> &wanted) {
-    std::vector<Frame> frames;
-    while (frames.size() < kMaxBuffers) {
-      std::optional<Frame> f = pull();
-      if (!f) break;
-      frames.push_back(*f);
-      if (wanted(*f)) return frames;
-    }
-    ADD_FAILURE() << "the awaited frame did not come in " << frames.size() << " frames";
-    return {};
+    return onair::element_test::pull_until<Frame>([this] { return pull(); }, wanted, kMaxBuffers);
   }
 
   // The next sdisrc-error message's structure, or null; errors passed over are kept.
@@ -185,13 +158,6 @@ bool locked_field(const GstStructure *s) {
   gboolean locked = FALSE;
   EXPECT_TRUE(gst_structure_get_boolean(s, msg::kLocked, &locked));
   return locked;
-}
-
-const onair::sdi::SdiMode &mode(const char *name) {
-  const onair::sdi::SdiMode *m = onair::sdi::find_sdi_mode(name);
-  EXPECT_NE(m, nullptr) << name;
-  static const onair::sdi::SdiMode none{};
-  return m ? *m : none;
 }
 
 // Real frames' timestamps sit on the mode's exact frame grid, counted by the fake's numbers
@@ -278,7 +244,7 @@ TEST_F(SdiSrcTest, FramesRunAtTheModesRate) {
     ASSERT_TRUE(f);
     frames.push_back(*f);
   }
-  expect_on_grid(frames, mode("720p59.94"));
+  expect_on_grid(frames, sdi_mode("720p59.94"));
   EXPECT_EQ(errors(), "");
 }
 
@@ -305,7 +271,7 @@ TEST_F(SdiSrcTest, SignalLossSendsBlackThenTheSignalComesBack) {
     EXPECT_EQ(f.fps_n, 50);
     if (f.filler) {
       ++fillers;
-      EXPECT_EQ(f.duration, mode("720p50").frame_duration());
+      EXPECT_EQ(f.duration, sdi_mode("720p50").frame_duration());
     }
   }
   EXPECT_GE(fillers, 1u);
@@ -419,7 +385,7 @@ TEST_F(SdiSrcTest, AFixedModeFillsFromTheStartWithoutSignal) {
     EXPECT_TRUE(f->filler);
     EXPECT_EQ(f->width, 1920);
     EXPECT_TRUE(f->interlaced);
-    EXPECT_EQ(f->duration, mode("1080i50").frame_duration());
+    EXPECT_EQ(f->duration, sdi_mode("1080i50").frame_duration());
     frames.push_back(*f);
   }
   expect_continuous(frames);
@@ -489,7 +455,7 @@ TEST_F(SdiSrcTest, AFormatChangeRenegotiatesAndTheStreamGoesOn) {
   // The old mode's fillers close the restart's gap; the new mode's frames follow on.
   expect_continuous(frames);
   std::vector<Frame> tail(after.begin() + 1, after.end());
-  expect_on_grid(tail, mode("720p59.94"));
+  expect_on_grid(tail, sdi_mode("720p59.94"));
 
   std::vector<StructurePtr> format = take(msg::kFormat);
   ASSERT_EQ(format.size(), 1u);
