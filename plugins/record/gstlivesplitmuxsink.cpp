@@ -17,7 +17,9 @@
  * `split-at-running-time`.
  *
  * splitmuxsink's element messages (`splitmuxsink-fragment-opened`,
- * `splitmuxsink-fragment-closed`) reach the bus unchanged. Without a video pad the sound
+ * `splitmuxsink-fragment-closed`) reach the bus with, when there is a video pad, their
+ * `running-time` set to the file's real start (its first keyframe) and end (the next file's
+ * first keyframe, or the end of the latest frame). Without a video pad the sound
  * passes straight through splitmuxsink. See docs/elements/livesplitmuxsink.md.
  *
  * ## Example launch line
@@ -29,7 +31,9 @@
  */
 #include "gstlivesplitmuxsink.h"
 
+#include <map>
 #include <mutex>
+#include <string>
 #include <optional>
 
 #include "core/live_split.h"
@@ -76,6 +80,9 @@ struct GstLiveSplitMuxSinkPriv {
   GstSegment segment;              // the video pad's
   GstElement *splitmux = nullptr;  // a reference of our own
   GstPad *video_pad = nullptr;     // our ghost pad, while requested
+  // splitmuxsink's files by location, numbered in the order they were opened (the planner's
+  // file index), to give its messages the files' real bounds.
+  std::map<std::string, size_t> files;
 };
 
 struct _GstLiveSplitMuxSink {
@@ -127,8 +134,11 @@ std::optional<int64_t> plan_frame(GstLiveSplitMuxSink *self, GstBuffer **buffer)
   {
     std::lock_guard lock(p->lock);
     const int64_t rt = onair::segment_running_time(&p->segment, GST_BUFFER_PTS(*buffer));
+    const auto duration = GST_BUFFER_DURATION_IS_VALID(*buffer)
+                              ? static_cast<int64_t>(GST_BUFFER_DURATION(*buffer))
+                              : 0;
     decision = p->planner.on_frame(
-        rt == onair::kUnknownTime ? std::nullopt : std::optional<int64_t>(rt), keyframe);
+        rt == onair::kUnknownTime ? std::nullopt : std::optional<int64_t>(rt), keyframe, duration);
   }
   if (decision.release) {
     *buffer = gst_buffer_make_writable(*buffer);
@@ -175,6 +185,7 @@ GstPadProbeReturn on_video_input(GstPad *, GstPadProbeInfo *info, gpointer user_
       } else if (GST_EVENT_TYPE(event) == GST_EVENT_FLUSH_STOP) {
         std::lock_guard lock(p->lock);
         p->planner.reset();
+        p->files.clear();
       }
     }
     return GST_PAD_PROBE_OK;
@@ -318,6 +329,7 @@ static GstStateChangeReturn gst_live_split_mux_sink_change_state(
     if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
       std::lock_guard lock(self->priv->lock);
       self->priv->planner.reset();
+      self->priv->files.clear();
       gst_segment_init(&self->priv->segment, GST_FORMAT_TIME);
     }
     return GST_ELEMENT_CLASS(gst_live_split_mux_sink_parent_class)
@@ -410,6 +422,53 @@ static void gst_live_split_mux_sink_init(GstLiveSplitMuxSink *self) {
   set_fragment_duration(self, kDefaultFragmentDuration);
 }
 
+namespace {
+
+constexpr char kFragmentOpened[] = "splitmuxsink-fragment-opened";
+constexpr char kFragmentClosed[] = "splitmuxsink-fragment-closed";
+
+// splitmuxsink stamps its fragment messages with its output thread's progress when it
+// decides, which lags a file's real bounds by a varying amount; with a video pad the planner
+// knows them, so the messages carry those instead.
+GstMessage *with_file_bounds(GstLiveSplitMuxSink *self, GstMessage *message) {
+  GstLiveSplitMuxSinkPriv *p = self->priv;
+  if (GST_MESSAGE_TYPE(message) != GST_MESSAGE_ELEMENT ||
+      GST_MESSAGE_SRC(message) != GST_OBJECT_CAST(p->splitmux))
+    return message;
+  const GstStructure *s = gst_message_get_structure(message);
+  const bool opened = gst_structure_has_name(s, kFragmentOpened);
+  if (!opened && !gst_structure_has_name(s, kFragmentClosed)) return message;
+  const gchar *location = gst_structure_get_string(s, "location");
+  if (!location) return message;
+  std::optional<int64_t> bound;
+  {
+    std::lock_guard lock(p->lock);
+    if (!p->video_pad) return message;
+    if (opened) {
+      const size_t index = p->files.size();
+      p->files.emplace(location, index);
+      bound = p->planner.file_start(index);
+    } else if (auto found = p->files.find(location); found != p->files.end()) {
+      bound = p->planner.file_end(found->second);
+    }
+  }
+  if (!bound || *bound < 0) return message;
+  GstStructure *fixed = gst_structure_copy(s);
+  gst_structure_set(fixed, "running-time", G_TYPE_UINT64, static_cast<guint64>(*bound), nullptr);
+  GstMessage *replacement = gst_message_new_element(GST_MESSAGE_SRC(message), fixed);
+  gst_message_unref(message);
+  return replacement;
+}
+
+}  // namespace
+
+static void gst_live_split_mux_sink_handle_message(GstBin *bin, GstMessage *message) noexcept {
+  auto *self = GST_LIVE_SPLIT_MUX_SINK(bin);
+  message = onair::guarded(GST_ELEMENT_CAST(self), message,
+                           [&] { return with_file_bounds(self, message); });
+  GST_BIN_CLASS(gst_live_split_mux_sink_parent_class)->handle_message(bin, message);
+}
+
 static void gst_live_split_mux_sink_class_init(GstLiveSplitMuxSinkClass *klass) {
   GObjectClass *object_class = G_OBJECT_CLASS(klass);
   GstElementClass *element_class = GST_ELEMENT_CLASS(klass);
@@ -420,6 +479,7 @@ static void gst_live_split_mux_sink_class_init(GstLiveSplitMuxSinkClass *klass) 
   element_class->request_new_pad = gst_live_split_mux_sink_request_new_pad;
   element_class->release_pad = gst_live_split_mux_sink_release_pad;
   element_class->change_state = gst_live_split_mux_sink_change_state;
+  GST_BIN_CLASS(klass)->handle_message = gst_live_split_mux_sink_handle_message;
 
   const auto flags = static_cast<GParamFlags>(G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS);
   const auto ready_flags = static_cast<GParamFlags>(flags | GST_PARAM_MUTABLE_READY);

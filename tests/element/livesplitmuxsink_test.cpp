@@ -153,7 +153,11 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
         static_cast<GstMessageType>(GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_ELEMENT),
         kTimeout, [this](GstMessage *msg) {
           if (GST_MESSAGE_TYPE(msg) != GST_MESSAGE_ELEMENT) return true;
-          if (gst_message_has_name(msg, "splitmuxsink-fragment-opened")) opened_++;
+          const bool opened = gst_message_has_name(msg, "splitmuxsink-fragment-opened");
+          if (opened) opened_++;
+          guint64 rt = GST_CLOCK_TIME_NONE;
+          if (gst_structure_get_uint64(gst_message_get_structure(msg), "running-time", &rt))
+            (opened ? opened_at_ : closed_at_).push_back(rt);
           return false;
         });
     EXPECT_TRUE(m && GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_EOS) << error_text(m.get());
@@ -254,6 +258,8 @@ class LiveSplitMuxSinkTest : public ::testing::Test {
   std::condition_variable cond_;
   size_t writes_ = 0;
   int opened_ = 0;  // splitmuxsink-fragment-opened messages seen by finish()
+  // The running times of the fragment messages finish() saw, in order.
+  std::vector<guint64> opened_at_, closed_at_;
   GstPad *last_sink_pad_ = nullptr;
   bool idle_ = false;
 
@@ -332,6 +338,14 @@ TEST_F(LiveSplitMuxSinkTest, MaxSizeTimeSplitsAtKeyframesOnly) {
     EXPECT_EQ(key_indices(flags), (std::vector<size_t>{0, 45}));
   }
   EXPECT_EQ(written[0].size() + written[1].size(), clip.samples.size());
+  // The files' messages carry their real bounds: a file opens at its first keyframe and
+  // closes where the next one opens, the last one at the end of the latest frame.
+  const auto at = [](size_t frame) { return gst_util_uint64_scale(frame, GST_SECOND, kFps); };
+  EXPECT_EQ(opened_at_, (std::vector<guint64>{at(0), at(90)}));
+  ASSERT_EQ(closed_at_.size(), 2u);
+  EXPECT_EQ(closed_at_[0], at(90));
+  // The last frame's time and duration are each truncated to the nanosecond.
+  EXPECT_NEAR(static_cast<double>(closed_at_[1]), static_cast<double>(at(180)), 2.0);
 }
 
 }  // namespace

@@ -124,3 +124,26 @@ TEST(LiveSplitPlanner, ResetForgetsWhatWasSeen) {
   EXPECT_FALSE(planner.on_frame(2 * kFrame, true).split_at);
   EXPECT_TRUE(planner.on_frame(3 * kFrame, false).release);
 }
+
+TEST(LiveSplitPlanner, FilesBeginAtTheirKeyframeAndEndAtTheNextFilesOrTheLatestFrame) {
+  record::LiveSplitPlanner planner;
+  planner.set_max_size_time(25 * kFrame);
+  EXPECT_FALSE(planner.file_start(0));
+  EXPECT_FALSE(planner.file_end(0));
+  // Keyframes every 10 frames from frame 5: files start at 5 and 35 (the first keyframe 25
+  // frames or more after 5).
+  for (int i = 5; i < 50; i++) planner.on_frame(i * kFrame, i % 10 == 5, kFrame);
+  EXPECT_EQ(planner.file_start(0), 5 * kFrame);
+  EXPECT_EQ(planner.file_end(0), 35 * kFrame);
+  EXPECT_EQ(planner.file_start(1), 35 * kFrame);
+  // The file being written ends with the latest frame's end.
+  EXPECT_EQ(planner.file_end(1), 50 * kFrame);
+  EXPECT_FALSE(planner.file_start(2));
+  EXPECT_FALSE(planner.file_end(2));
+  // With B-frames the end is the latest presentation end, not the last frame's.
+  record::LiveSplitPlanner reordered;
+  for (const Frame &f : ibbp(0, 3)) reordered.on_frame(f.pts, f.keyframe, kFrame);
+  EXPECT_EQ(reordered.file_end(0), 10 * kFrame);
+  planner.reset();
+  EXPECT_FALSE(planner.file_start(0));
+}

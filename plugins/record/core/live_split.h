@@ -14,8 +14,10 @@
 // at or beyond it: the keyframe's, also when open-GOP leading B-frames lower that GOP's start.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <vector>
 
 namespace onair::record {
 
@@ -34,8 +36,16 @@ class LiveSplitPlanner {
   void request_split() { split_requested_ = true; }
   bool split_requested() const { return split_requested_; }
 
-  // `running_time`: of the frame's presentation time in ns, empty when unknown.
-  FrameDecision on_frame(std::optional<int64_t> running_time, bool keyframe);
+  // `running_time`: of the frame's presentation time in ns, empty when unknown; `duration`
+  // in ns, 0 when unknown.
+  FrameDecision on_frame(std::optional<int64_t> running_time, bool keyframe, int64_t duration = 0);
+
+  // Where file `index` (0 for the first since the last reset) begins and ends in running
+  // time: its first keyframe, and the next file's (or, for the file being written, the end
+  // of the latest frame). splitmuxsink's own messages take them from its output thread's
+  // progress at the moment it decides, which lags the files' real bounds by a varying amount.
+  std::optional<int64_t> file_start(size_t index) const;
+  std::optional<int64_t> file_end(size_t index) const;
 
   // A flush or a restart: nothing seen yet. Settings and a pending request stay.
   void reset();
@@ -47,6 +57,8 @@ class LiveSplitPlanner {
   bool split_requested_ = false;
   std::optional<int64_t> latest_;      // the largest presentation time seen
   std::optional<int64_t> file_start_;  // the current file's first keyframe
+  std::vector<int64_t> file_starts_;   // every file's first keyframe, in order
+  std::optional<int64_t> latest_end_;  // the largest presentation end seen
 };
 
 }  // namespace onair::record
