@@ -27,8 +27,8 @@ struct SdiPort {
 // anything else.
 std::optional<SdiPort> parse_port_id(std::string_view id);
 
-// "0.0,0.1" (spaces allowed) -> the ports in that order. Throws PipelineError naming the
-// variable when an item is not CARD.PORT or comes twice.
+// "0.0,dl0" (spaces allowed) -> the ports in that order. Throws PipelineError naming the
+// variable when an item is not a port id or comes twice.
 std::vector<SdiPort> parse_port_list(const std::string &text);
 
 // The run's values plus the port's own: device, port and port_dir (`previews_dir`/ID), and
