@@ -69,6 +69,8 @@ Locations find_locations(const std::string &web_dir) {
 
   where.simulated_videomaster =
       where.uninstalled ? ONAIR_SIMULATED_VIDEOMASTER_BUILD : ONAIR_SIMULATED_VIDEOMASTER;
+  where.simulated_decklink =
+      where.uninstalled ? ONAIR_SIMULATED_DECKLINK_BUILD : ONAIR_SIMULATED_DECKLINK;
 
   if (where.uninstalled) {
     std::string path = ONAIR_PLUGIN_BUILD_DIRS;

@@ -14,8 +14,10 @@ struct Locations {
   std::vector<std::string> pipeline_dirs;  // searched in this order
   std::string web_dir;
   std::vector<std::string> vendor_dirs;  // where /vendor/ files come from
-  // The simulated DELTACAST library built with onair (sdi-demo); it may be absent.
+  // The simulated DELTACAST and DeckLink libraries built with onair (sdi-demo); they may be
+  // absent.
   std::string simulated_videomaster;
+  std::string simulated_decklink;
 };
 
 // `web_dir` overrides the default web directory when not empty. In the build

@@ -9,6 +9,9 @@ namespace onair::app {
 
 namespace {
 
+constexpr std::string_view kDecklinkPrefix = "dl";
+constexpr char kDecklinkBackend[] = "decklink";
+
 // A card or port number: digits only, no sign, no leading zeros beyond "0".
 std::optional<unsigned> parse_index(std::string_view text) {
   if (text.empty() || text.size() > 3 || (text.size() > 1 && text[0] == '0')) return std::nullopt;
@@ -21,10 +24,16 @@ std::optional<unsigned> parse_index(std::string_view text) {
 }  // namespace
 
 std::string SdiPort::id() const {
+  if (backend == kDecklinkBackend) return std::string(kDecklinkPrefix) + std::to_string(device);
   return std::to_string(device) + "." + std::to_string(port);
 }
 
 std::optional<SdiPort> parse_port_id(std::string_view id) {
+  if (id.starts_with(kDecklinkPrefix)) {
+    const auto device = parse_index(id.substr(kDecklinkPrefix.size()));
+    if (!device) return std::nullopt;
+    return SdiPort{*device, 0, kDecklinkBackend};
+  }
   const size_t dot = id.find('.');
   if (dot == std::string_view::npos) return std::nullopt;
   const auto device = parse_index(id.substr(0, dot));

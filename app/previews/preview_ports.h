@@ -16,16 +16,19 @@ struct SdiPort {
   unsigned port = 0;    // its input port
   // The card family sdisrc listed the port under ("deltacast", ...); empty: the run's choice.
   std::string backend;
-  // "0.1": card 0, input 1. Names the port in the API and its folder under previews/.
+  // Names the port in the API and its folder under previews/: "0.1" for card 0, input 1;
+  // "dl0" for DeckLink device 0 (one input each), which would otherwise share DELTACAST card
+  // 0 input 0's name.
   std::string id() const;
   bool operator==(const SdiPort &) const = default;
 };
 
-// "0.1" -> card 0, port 1; nullopt for anything else.
+// "0.1" -> card 0, port 1 (the run's backend); "dl2" -> DeckLink device 2; nullopt for
+// anything else.
 std::optional<SdiPort> parse_port_id(std::string_view id);
 
-// "0.0,0.1" (spaces allowed) -> the ports in that order. Throws PipelineError naming the
-// variable when an item is not CARD.PORT or comes twice.
+// "0.0,dl0" (spaces allowed) -> the ports in that order. Throws PipelineError naming the
+// variable when an item is not a port id or comes twice.
 std::vector<SdiPort> parse_port_list(const std::string &text);
 
 // The run's values plus the port's own: device, port and port_dir (`previews_dir`/ID), and

@@ -13,13 +13,16 @@
  * - DeckLink: GStreamer's own decklinkvideosrc and decklinkaudiosrc (Blackmagic's
  *   libDeckLinkAPI.so), the card's embedded audio on the audio pad (2, 8 or 16 channels).
  *   DeckLink devices have one input each: `device` is decklinkvideosrc's device-number,
- *   `port` is 0. A failure ends the stream (no reopening).
+ *   `port` is 0. They run in a pipeline of their own: an input held by another application, or
+ *   a device that goes away (an error, or frames no longer coming for a second), is closed and
+ *   opened again after a growing delay while fillers and silence keep sdisrc's pads going.
  * - auto: DELTACAST when it has card `device`, else DeckLink when it has that input.
  *
- * Caps follow the incoming mode or a fixed one; while there is no signal, black frames keep
- * the timestamps going (or nothing with `no-signal=drop`). Messages `sdisrc-signal`,
- * `sdisrc-format`, `sdisrc-error` (sdisrc_messages.h), from sdivideosrc (DELTACAST) or from
- * sdisrc itself (DeckLink).
+ * Caps follow the incoming mode or a fixed one; while there is no signal or no card, fillers
+ * (`no-signal`: slate or black) keep the timestamps going at the last mode's rate, or the fixed
+ * one's (nothing with `no-signal=drop`, nor with `mode=auto` before any mode was seen). Messages
+ * `sdisrc-signal`, `sdisrc-format`, `sdisrc-error` (sdisrc_messages.h), from sdivideosrc
+ * (DELTACAST) or from sdisrc itself (DeckLink).
  *
  * ## Example launch line
  * |[
@@ -251,8 +254,7 @@ bool decklink_has_device(unsigned number) {
 }
 
 // The family for the `backend` property. auto: DELTACAST when it has the card (our own
-// backend, which also reopens busy or vanished cards), else DeckLink when it has it, else
-// DELTACAST, whose errors then say what is missing.
+// backend), else DeckLink when it has it, else DELTACAST, whose errors then say what is missing.
 std::unique_ptr<onair::sdi::SdiFamily> choose_family(GstSdiSrc *self,
                                                      const onair::sdi::PortSettings &settings) {
   gint backend = GST_SDI_SRC_BACKEND_AUTO;
@@ -294,22 +296,18 @@ GstStateChangeReturn change_state(GstElement *element, GstStateChange transition
   return onair::guarded_state_change(element, transition, [&] {
     if (transition == GST_STATE_CHANGE_NULL_TO_READY && !take_family(self))
       return GST_STATE_CHANGE_FAILURE;
+    if (transition == GST_STATE_CHANGE_PLAYING_TO_PAUSED && self->family)
+      self->family->set_playing(false);
     const GstStateChangeReturn result =
         GST_ELEMENT_CLASS(gst_sdi_src_parent_class)->change_state(element, transition);
+    if (transition == GST_STATE_CHANGE_PAUSED_TO_PLAYING && result != GST_STATE_CHANGE_FAILURE &&
+        self->family)
+      self->family->set_playing(true);
     if (transition == GST_STATE_CHANGE_READY_TO_NULL ||
         (transition == GST_STATE_CHANGE_NULL_TO_READY && result == GST_STATE_CHANGE_FAILURE))
       drop_family(self);
     return result;
   });
-}
-
-// Every child message passes the family first (DeckLink maps its elements' errors).
-void handle_message(GstBin *bin, GstMessage *message) {
-  auto *self = GST_SDI_SRC(bin);
-  onair::guarded(GST_ELEMENT(self), [&] {
-    if (self->family) self->family->child_message(message);
-  });
-  GST_BIN_CLASS(gst_sdi_src_parent_class)->handle_message(bin, message);
 }
 
 GstPad *add_ghost_pad(GstSdiSrc *self, const char *name) {
@@ -365,7 +363,6 @@ static void gst_sdi_src_class_init(GstSdiSrcClass *klass) {
   gobject_class->get_property = get_property;
   gobject_class->dispose = dispose;
   element_class->change_state = change_state;
-  GST_BIN_CLASS(klass)->handle_message = handle_message;
   gst_sdi_video_src_install_port_properties(gobject_class);
   g_object_class_install_property(
       gobject_class, PROP_AUDIO_CHANNELS,

@@ -27,8 +27,8 @@ class SdiFamily {
   virtual bool attach(GstBin *bin, GstPad **video, GstPad **audio) = 0;
   // Takes them out again; the bin is back in NULL.
   virtual void detach(GstBin *bin) = 0;
-  // Sees every message one of the bin's children posts, before it goes up.
-  virtual void child_message(GstMessage *) {}
+  // The bin has started playing (its clock and base time are set) or stops playing.
+  virtual void set_playing(bool) {}
 };
 
 }  // namespace onair::sdi

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "core/slate.h"
+#include "onair/running_time.h"
 #include "sdisrc_messages.h"
 
 GST_DEBUG_CATEGORY_STATIC(sdi_glue_debug);
@@ -47,6 +48,32 @@ void post_health(GstElement *self, const std::optional<HealthMessage> &message) 
       break;
   }
   gst_element_post_message(self, gst_message_new_element(GST_OBJECT(self), s));
+}
+
+int64_t monotonic_now() {
+  return g_get_monotonic_time() * 1000;
+}
+
+int64_t running_time_now(GstElement *element) {
+  GstClock *clock = gst_element_get_clock(element);
+  if (!clock) return kUnknownTime;
+  const GstClockTime now = gst_clock_get_time(clock);
+  gst_object_unref(clock);
+  const GstClockTime base = gst_element_get_base_time(element);
+  if (!GST_CLOCK_TIME_IS_VALID(now) || !GST_CLOCK_TIME_IS_VALID(base) || now < base)
+    return kUnknownTime;
+  return static_cast<int64_t>(now - base);
+}
+
+GstVideoInfo mode_video_info(const SdiMode &mode, GstVideoFormat format) {
+  GstVideoInfo info;
+  gst_video_info_set_interlaced_format(
+      &info, format,
+      mode.interlaced ? GST_VIDEO_INTERLACE_MODE_INTERLEAVED : GST_VIDEO_INTERLACE_MODE_PROGRESSIVE,
+      static_cast<guint>(mode.width), static_cast<guint>(mode.height));
+  info.fps_n = mode.fps_n;
+  info.fps_d = mode.fps_d;
+  return info;
 }
 
 // 4:2:2 black: Y at 16 (64 in 10 bits), Cb and Cr at 128 (512).

@@ -16,6 +16,17 @@ namespace onair::sdi {
 // (sdisrc_messages.h). Call it without holding any lock of your own.
 void post_health(GstElement *element, const std::optional<HealthMessage> &message);
 
+// Health times: monotonic ns, independent of the pipeline clock (a port may fail before there
+// is one).
+int64_t monotonic_now();
+
+// The element's clock as running time (onair::kUnknownTime without a clock or base time). Not
+// onair::clock_running_time(): a live source runs before its state reads PLAYING.
+int64_t running_time_now(GstElement *element);
+
+// The video info of `mode` in `format` (4:2:2 UYVY or v210 here).
+GstVideoInfo mode_video_info(const SdiMode &mode, GstVideoFormat format);
+
 // A black frame of `info` (UYVY or v210), for the no-signal fillers.
 GstBuffer *black_frame(const GstVideoInfo &info);
 

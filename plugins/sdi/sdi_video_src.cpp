@@ -173,25 +173,6 @@ Settings settings_of(GstSdiVideoSrc *self) {
   return self->priv->settings;
 }
 
-// Health times: monotonic ns, independent of the pipeline clock (the port may fail before
-// there is one).
-int64_t monotonic_now() {
-  return g_get_monotonic_time() * 1000;
-}
-
-// The pipeline clock as running time. Not onair::clock_running_time(): create() starts once
-// the source runs live, which is before the element's state reads PLAYING.
-int64_t running_now(GstSdiVideoSrc *self) {
-  GstClock *clock = gst_element_get_clock(GST_ELEMENT(self));
-  if (!clock) return onair::kUnknownTime;
-  const GstClockTime now = gst_clock_get_time(clock);
-  gst_object_unref(clock);
-  const GstClockTime base = gst_element_get_base_time(GST_ELEMENT(self));
-  if (!GST_CLOCK_TIME_IS_VALID(now) || !GST_CLOCK_TIME_IS_VALID(base) || now < base)
-    return onair::kUnknownTime;
-  return static_cast<int64_t>(now - base);
-}
-
 sdi::ErrorKind health_kind(sdi::DeltacastErrorKind kind) {
   switch (kind) {
     case sdi::DeltacastErrorKind::library_missing:
@@ -245,14 +226,8 @@ void post_fatal(GstSdiVideoSrc *self, const State &state) {
 }
 
 GstVideoInfo video_info(const sdi::SdiMode &mode, sdi::DeltacastSampleDepth depth) {
-  GstVideoInfo info;
-  gst_video_info_set_interlaced_format(
-      &info, gst_video_format_from_string(sdi::deltacast_pixel_format(depth)),
-      mode.interlaced ? GST_VIDEO_INTERLACE_MODE_INTERLEAVED : GST_VIDEO_INTERLACE_MODE_PROGRESSIVE,
-      static_cast<guint>(mode.width), static_cast<guint>(mode.height));
-  info.fps_n = mode.fps_n;
-  info.fps_d = mode.fps_d;
-  return info;
+  return sdi::mode_video_info(mode,
+                              gst_video_format_from_string(sdi::deltacast_pixel_format(depth)));
 }
 
 GstBuffer *frame_buffer(sdi::DeltacastFrame &frame, const GstVideoInfo &info) {
@@ -373,8 +348,8 @@ void port_failed(GstSdiVideoSrc *self, State &state, const sdi::DeltacastError &
     }
     if (capture) capture->stop();
   }
-  sdi::post_health(GST_ELEMENT(self),
-                   state.health.failed(health_kind(error.kind), error.message, monotonic_now()));
+  sdi::post_health(GST_ELEMENT(self), state.health.failed(health_kind(error.kind), error.message,
+                                                          sdi::monotonic_now()));
   if (state.health.fatal()) {
     post_fatal(self, state);
     return;
@@ -491,8 +466,8 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
       if (!state.pending.empty()) return hand_out(self, state, buf);
       if (state.health.fatal()) return GST_FLOW_ERROR;
 
-      const int64_t now = running_now(self);
-      if (!capture && state.health.retry_due(monotonic_now())) {
+      const int64_t now = sdi::running_time_now(GST_ELEMENT(self));
+      if (!capture && state.health.retry_due(sdi::monotonic_now())) {
         open_port(self, state, now);
         continue;
       }
@@ -509,7 +484,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
         wait = std::min(wait, std::chrono::nanoseconds(std::max<int64_t>(0, *due - now)));
       if (!capture && state.health.status().retrying)
         wait = std::min(wait, std::chrono::nanoseconds(std::max<int64_t>(
-                                  0, state.health.status().retry_at - monotonic_now())));
+                                  0, state.health.status().retry_at - sdi::monotonic_now())));
       const auto wait_ms = std::chrono::ceil<std::chrono::milliseconds>(wait);
       if (!capture) {
         std::unique_lock lock(self->priv->capture_lock);
@@ -518,7 +493,7 @@ GstFlowReturn create(GstPushSrc *src, GstBuffer **buf) {
       }
       std::optional<sdi::DeltacastItem> item = capture->pop(wait_ms);
       if (!item) continue;
-      const int64_t at = running_now(self);
+      const int64_t at = sdi::running_time_now(GST_ELEMENT(self));
       if (auto *frame = std::get_if<sdi::DeltacastFrame>(&*item))
         place_frame(self, state, std::move(*frame), at);
       else

@@ -1,5 +1,6 @@
 """Tests of `onair run sdi-preview`: one HLS preview per SDI port on the simulated
-DELTACAST library (tests/fakes/videomaster), each port its own pipeline.
+DELTACAST library (tests/fakes/videomaster), each port its own pipeline; sdi-demo adds the
+simulated DeckLink driver (tests/fakes/decklink).
 
 Run through meson (`meson test -C build --suite app`), which passes the binary in
 ONAIR_BIN and the fake library in ONAIR_VIDEOMASTER_LIBRARY.
@@ -260,6 +261,28 @@ class PreviewsDemo(PreviewRun):
         # The demo's scenario: port 0.2 changes format 15 s in.
         r.wait_for(r"preview 0\.2: format now 720p59\.94")
         self.assertEqual(self.previews()["0.2"]["mode"], "720p59.94")
+        r.interrupt()
+        self.assertEqual(r.finish()[0], 0)
+
+    def test_the_demo_previews_both_card_families_under_distinct_ids(self):
+        # DeckLink device 0 and DELTACAST card 0's port 0 are both numbered 0: "dl0" and "0.0".
+        env = {k: v for k, v in os.environ.items()
+               if k not in ("ONAIR_VIDEOMASTER_LIBRARY", "ONAIR_FAKE_VIDEOMASTER",
+                            "ONAIR_FAKE_DECKLINK")}
+        r = Running("sdi-demo", "--output-dir", self.out, "--status-interval", "0",
+                    "--token-file", os.path.join(self.tmp, "api-token"), "--http", "127.0.0.1:0",
+                    "-s", "ports=dl0,0.0", env=env)
+        self.addCleanup(r.kill)
+        self.url = r.wait_for(r"open (http://127\.0\.0\.1:\d+/)").group(1)
+        r.wait_for(r"preview dl0: signal locked \(1080i50\)")
+        r.wait_for(r"preview 0\.0: signal locked \(1080i50\)")
+        listed = self.previews()
+        self.assertEqual(sorted(listed), ["0.0", "dl0"])
+        self.assertEqual(listed["dl0"]["playlist"], "/previews/dl0/playlist.m3u8")
+        self.assertEqual(listed["0.0"]["playlist"], "/previews/0.0/playlist.m3u8")
+        self.run_dir = os.path.join(self.out, self.runs()[0])
+        self.wait_for_segments("dl0", 2)
+        self.wait_for_segments("0.0", 2)
         r.interrupt()
         self.assertEqual(r.finish()[0], 0)
 

@@ -100,6 +100,8 @@ class SdiSrcDeckLinkTest : public ::testing::Test {
   std::optional<Frame> pull() {
     SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(video_sink_.get()), kWait));
     while (SamplePtr audio{gst_app_sink_try_pull_sample(GST_APP_SINK(audio_sink_.get()), 0)}) {
+      GstBuffer *buffer = gst_sample_get_buffer(audio.get());
+      audio_spans_.push_back({GST_BUFFER_OFFSET(buffer), GST_BUFFER_OFFSET_END(buffer)});
     }
     if (!sample) return std::nullopt;
     return frame_of(sample.get());
@@ -110,9 +112,8 @@ class SdiSrcDeckLinkTest : public ::testing::Test {
     return onair::element_test::pull_until<Frame>([this] { return pull(); }, wanted, kMaxBuffers);
   }
 
-  // The element messages called `name` posted so far (others dropped; errors kept).
-  std::vector<StructurePtr> take(const char *name) {
-    std::vector<StructurePtr> out;
+  // Moves the bus's messages to element_messages_ and errors_.
+  void read_bus() {
     while (MessagePtr m{gst_bus_pop(bus_.get())}) {
       if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ERROR) {
         GError *error = nullptr;
@@ -120,10 +121,52 @@ class SdiSrcDeckLinkTest : public ::testing::Test {
         errors_ += std::string(error->message) + "\n";
         g_error_free(error);
       }
-      if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ELEMENT && gst_message_has_name(m.get(), name))
-        out.emplace_back(gst_structure_copy(gst_message_get_structure(m.get())));
+      if (GST_MESSAGE_TYPE(m.get()) == GST_MESSAGE_ELEMENT)
+        element_messages_.emplace_back(gst_structure_copy(gst_message_get_structure(m.get())));
+    }
+  }
+
+  // The element messages called `name` posted so far.
+  std::vector<StructurePtr> take(const char *name) {
+    read_bus();
+    std::vector<StructurePtr> out;
+    for (const StructurePtr &s : element_messages_)
+      if (gst_structure_has_name(s.get(), name)) out.emplace_back(gst_structure_copy(s.get()));
+    return out;
+  }
+
+  // The sdisrc-* messages so far, in order, each as "signal locked|lost", "format MODE" or
+  // "error KIND retrying|fatal".
+  std::vector<std::string> health() {
+    read_bus();
+    std::vector<std::string> out;
+    for (const StructurePtr &s : element_messages_) {
+      gboolean flag = FALSE;
+      if (gst_structure_has_name(s.get(), msg::kSignal)) {
+        gst_structure_get_boolean(s.get(), msg::kLocked, &flag);
+        out.push_back(std::string("signal ") + (flag ? "locked" : "lost"));
+      } else if (gst_structure_has_name(s.get(), msg::kFormat)) {
+        out.push_back("format " + string_field(s.get(), msg::kMode));
+      } else if (gst_structure_has_name(s.get(), msg::kError)) {
+        gst_structure_get_boolean(s.get(), msg::kRetrying, &flag);
+        out.push_back("error " + string_field(s.get(), msg::kKind) +
+                      (flag ? " retrying" : " fatal"));
+      }
     }
     return out;
+  }
+
+  // Frames, continuing `frames`, until `wanted` accepts one after `count` sdisrc-error messages
+  // came (at most kMaxBuffers).
+  void pull_past_errors(std::vector<Frame> &frames, std::size_t count,
+                        const std::function<bool(const Frame &)> &wanted) {
+    for (std::size_t i = 0; i < kMaxBuffers; ++i) {
+      std::optional<Frame> f = pull();
+      ASSERT_TRUE(f);
+      frames.push_back(*f);
+      if (take(msg::kError).size() >= count && wanted(*f)) return;
+    }
+    FAIL() << "no awaited frame after " << count << " errors";
   }
 
   ElementPtr pipeline_;
@@ -131,7 +174,20 @@ class SdiSrcDeckLinkTest : public ::testing::Test {
   ElementPtr audio_sink_;
   BusPtr bus_;
   std::string errors_;
+  std::vector<StructurePtr> element_messages_;
+  std::vector<std::pair<guint64, guint64>> audio_spans_;  // offsets of each audio buffer
 };
+
+// Each frame starts where the one before ended: no gap, no step back.
+void expect_continuous(const std::vector<Frame> &frames) {
+  for (std::size_t i = 1; i < frames.size(); ++i)
+    EXPECT_EQ(frames[i].pts, frames[i - 1].pts + frames[i - 1].duration) << "frame " << i;
+}
+
+void expect_continuous(const std::vector<std::pair<guint64, guint64>> &spans) {
+  for (std::size_t i = 1; i < spans.size(); ++i)
+    EXPECT_EQ(spans[i].first, spans[i - 1].second) << "audio buffer " << i;
+}
 
 TEST_F(SdiSrcDeckLinkTest, AutoFindsTheDeckLinkInputAndReportsTheLock) {
   ASSERT_NE(play("signal=1080i50"), GST_STATE_CHANGE_FAILURE);
@@ -245,15 +301,83 @@ TEST_F(SdiSrcDeckLinkTest, AFormatChangeIsReportedAndRenegotiated) {
   EXPECT_EQ(errors_, "");
 }
 
-TEST_F(SdiSrcDeckLinkTest, ABusyInputIsReportedAsBusy) {
-  ASSERT_NE(play("signal=1080i50;busy=1", "backend=decklink device=1"), GST_STATE_CHANGE_FAILURE);
-  MessagePtr error = wait_for_element_message(bus_.get(), msg::kError, kWait);
-  ASSERT_TRUE(error);
-  const GstStructure *s = gst_message_get_structure(error.get());
-  EXPECT_EQ(string_field(s, msg::kKind), "busy");
-  gboolean retrying = TRUE;
-  EXPECT_TRUE(gst_structure_get_boolean(s, msg::kRetrying, &retrying));
-  EXPECT_FALSE(retrying);
+TEST_F(SdiSrcDeckLinkTest, ABusyInputIsRetriedWithFillersUntilItIsFree) {
+  ASSERT_NE(play("signal=1080i50;busy_until.1=1.2",
+                 "backend=decklink device=1 mode=1080i50 no-signal=black"),
+            GST_STATE_CHANGE_FAILURE);
+  const std::vector<Frame> frames = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_GE(frames.size(), 2u);
+  EXPECT_TRUE(frames.front().gap);
+  EXPECT_TRUE(frames.front().black);
+  EXPECT_EQ(frames.front().width, 1920);
+  EXPECT_FALSE(frames.back().black);
+  std::vector<Frame> after = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(after.empty());
+  std::vector<Frame> all = frames;
+  all.insert(all.end(), after.begin(), after.end());
+  expect_continuous(all);
+  expect_continuous(audio_spans_);
+  const std::vector<std::string> messages = health();
+  ASSERT_GE(messages.size(), 3u);
+  EXPECT_EQ(messages.front(), "error busy retrying");
+  EXPECT_EQ(messages[messages.size() - 2], "signal lost");  // opened at last, no signal yet
+  EXPECT_EQ(messages.back(), "signal locked");
+  for (std::size_t i = 0; i + 2 < messages.size(); ++i)
+    EXPECT_EQ(messages[i], "error busy retrying");
+  EXPECT_EQ(errors_, "");
+}
+
+TEST_F(SdiSrcDeckLinkTest, ADeviceThatGoesAwayIsReopenedWhenItReturns) {
+  ASSERT_NE(play("signal=1080i50;gone_at.1=0.6;gone_back_at.1=2.4",
+                 "backend=decklink device=1 mode=1080i50"),
+            GST_STATE_CHANGE_FAILURE);
+  std::vector<Frame> frames = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(frames.empty());
+  pull_past_errors(frames, 1, [](const Frame &f) { return f.gap; });
+  EXPECT_TRUE(frames.back().red_middle);  // the slate stands in for the card
+  pull_past_errors(frames, 1, [](const Frame &f) { return !f.gap; });
+  EXPECT_FALSE(frames.back().red_middle);
+  const std::vector<Frame> after = pull_until([](const Frame &f) { return !f.gap; });
+  frames.insert(frames.end(), after.begin(), after.end());
+  expect_continuous(frames);
+  expect_continuous(audio_spans_);
+
+  const std::vector<std::string> messages = health();
+  ASSERT_GE(messages.size(), 5u);
+  EXPECT_EQ(messages[0], "signal lost");
+  EXPECT_EQ(messages[1], "signal locked");
+  for (std::size_t i = 2; i + 2 < messages.size(); ++i)
+    EXPECT_EQ(messages[i], "error gone retrying");
+  EXPECT_EQ(messages[messages.size() - 2], "signal lost");
+  EXPECT_EQ(messages.back(), "signal locked");
+  EXPECT_EQ(errors_, "");
+}
+
+TEST_F(SdiSrcDeckLinkTest, ADeviceGoneForGoodKeepsBeingRetriedBehindFillers) {
+  ASSERT_NE(play("signal=1080i50;gone_at.1=0.4",
+                 "backend=decklink device=1 mode=1080i50 no-signal=black"),
+            GST_STATE_CHANGE_FAILURE);
+  std::vector<Frame> frames = pull_until([](const Frame &f) { return !f.gap; });
+  ASSERT_FALSE(frames.empty());
+  // Past the third failure in a row, fillers still come.
+  pull_past_errors(frames, 3, [](const Frame &f) { return f.gap; });
+  EXPECT_TRUE(frames.back().black);
+  expect_continuous(frames);
+  expect_continuous(audio_spans_);
+  const std::vector<StructurePtr> errors = take(msg::kError);
+  ASSERT_GE(errors.size(), 3u);
+  guint64 previous_wait = 0;
+  for (const StructurePtr &error : errors) {
+    EXPECT_EQ(string_field(error.get(), msg::kKind), "gone");
+    gboolean retrying = FALSE;
+    guint64 wait = 0;
+    EXPECT_TRUE(gst_structure_get_boolean(error.get(), msg::kRetrying, &retrying));
+    EXPECT_TRUE(retrying);
+    EXPECT_TRUE(gst_structure_get_uint64(error.get(), msg::kRetryIn, &wait));
+    EXPECT_GT(wait, previous_wait);  // backing off
+    previous_wait = wait;
+  }
+  EXPECT_EQ(errors_, "");
 }
 
 TEST_F(SdiSrcDeckLinkTest, AMissingInputIsNotFound) {

@@ -15,6 +15,17 @@ TEST(Previews, PortIdsAreCardDotPort) {
     EXPECT_FALSE(parse_port_id(bad)) << bad;
 }
 
+TEST(Previews, DeckLinkDevicesHaveTheirOwnIds) {
+  EXPECT_EQ((SdiPort{0, 0, "decklink"}.id()), "dl0");
+  EXPECT_NE((SdiPort{0, 0, "decklink"}.id()), (SdiPort{0, 0, "deltacast"}.id()));
+  EXPECT_EQ((SdiPort{0, 0, "deltacast"}.id()), "0.0");
+  EXPECT_EQ(parse_port_id("dl12"), (SdiPort{12, 0, "decklink"}));
+  for (const char *bad : {"dl", "dl01", "dl0.0", "dl-1", "DL0", "dlx"})
+    EXPECT_FALSE(parse_port_id(bad)) << bad;
+  EXPECT_EQ(parse_port_list("dl0, 0.0"), (std::vector<SdiPort>{{0, 0, "decklink"}, {0, 0, ""}}));
+  EXPECT_EQ(port_values({}, SdiPort{1, 0, "decklink"}, "/p").at("port_dir"), "/p/dl1");
+}
+
 TEST(Previews, PortListsKeepTheirOrder) {
   EXPECT_TRUE(parse_port_list("").empty());
   EXPECT_EQ(parse_port_list("1.0, 0.1"), (std::vector<SdiPort>{{1, 0, ""}, {0, 1, ""}}));

@@ -10,7 +10,10 @@
 //   off, frames of the enabled mode come flagged bmdFrameHasNoInputSource, black, with silence;
 // - with format detection on, an incoming mode other than the enabled one is announced through
 //   VideoInputFormatChanged (the application re-enables the input in the new mode);
-// - an input held by another application refuses EnableVideoInput with E_ACCESSDENIED.
+// - an input held by another application refuses EnableVideoInput with E_ACCESSDENIED;
+// - a device that went away (unplugged, driver reset) leaves the iterator, refuses
+//   EnableVideoInput with E_FAIL and delivers nothing more: GStreamer 1.22's decklink plugin has
+//   no removal notification, its elements just stop receiving frames.
 //
 // Scenario: $ONAIR_FAKE_DECKLINK, or the file it names after '@'. Settings are KEY=VALUE,
 // separated by ';' or new lines; times are seconds since the input's streams were started
@@ -22,11 +25,18 @@
 //   change_at=T     the incoming mode becomes change_to=MODE at T
 //   depth=8|10      bit depth the input reports to format detection (default 10, as SDI)
 //   busy=I[,I]      those inputs are held by another application
+//   busy_until=T    the input is held by another application until T (device time, below)
+//   gone_at=T       the device goes away at T (device time) ...
+//   gone_back_at=T  ... and comes back at T (absent: it stays away)
 //   model=TEXT      what IDeckLink::GetModelName answers
 //   tone=HZ         embedded audio: a sine at HZ on every channel, -20 dBFS (default 1000;
 //                   0: silence); silence anyway while there is no signal
-// signal, lost_at, back_at, change_at, change_to and tone also take an input suffix, which wins
-// over the setting for all inputs: "signal.1=none" leaves device 1 without signal.
+// signal, lost_at, back_at, change_at, change_to, tone, busy_until, gone_at and gone_back_at
+// also take an input suffix, which wins over the setting for all inputs: "signal.1=none" leaves
+// device 1 without signal.
+// Device time counts seconds since the input was first listed or enabled under this scenario's
+// text (a device outlives the streams an application starts and stops on it); the same text
+// again later keeps that clock, so scenarios that need it from 0 differ in their text.
 // The devices are listed once per process (GStreamer enumerates them once); the rest of the
 // scenario is read again whenever an input is enabled.
 // Every frame with signal starts with three native 64-bit numbers: its stream time in ns, its
@@ -42,7 +52,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <numbers>
@@ -56,6 +65,7 @@
 
 #include "core/sdi_modes.h"
 #include "decklink_api.h"
+#include "scenario.h"
 
 namespace {
 
@@ -132,6 +142,15 @@ struct InputScript {
   double change_at = kNever;
   std::string change_to;
   double tone = 1000;
+  double busy_until = kNever;
+  double gone_at = kNever;
+  double gone_back_at = kNever;
+
+  bool busy_at(double device_seconds) const { return device_seconds < busy_until; }
+  bool gone_at_time(double device_seconds) const {
+    return gone_at >= 0 && device_seconds >= gone_at &&
+           (gone_back_at < 0 || device_seconds < gone_back_at);
+  }
 
   const SdiMode *mode_at(double seconds) const {
     if (lost_at >= 0 && seconds >= lost_at && (back_at < 0 || seconds < back_at)) return nullptr;
@@ -153,6 +172,12 @@ struct InputScript {
       change_to = value;
     else if (key == "tone")
       tone = std::stod(value);
+    else if (key == "busy_until")
+      busy_until = std::stod(value);
+    else if (key == "gone_at")
+      gone_at = std::stod(value);
+    else if (key == "gone_back_at")
+      gone_back_at = std::stod(value);
     else
       return false;
     return true;
@@ -160,6 +185,7 @@ struct InputScript {
 };
 
 struct Scenario {
+  std::string text;  // as given: the key of the device clocks
   unsigned devices = 1;
   std::string model = "DeckLink Duo 2 (simulated)";
   int depth = 10;
@@ -177,22 +203,8 @@ struct Scenario {
 
 Scenario read_scenario() {
   Scenario scenario;
-  const char *env = std::getenv(kScenarioEnv);
-  std::string text = env ? env : "";
-  if (!text.empty() && text[0] == '@') {
-    std::ifstream file(text.substr(1));
-    std::stringstream contents;
-    contents << file.rdbuf();
-    text = contents.str();
-  }
-  std::replace(text.begin(), text.end(), '\n', ';');
-  std::stringstream settings(text);
-  std::string setting;
-  while (std::getline(settings, setting, ';')) {
-    const auto equals = setting.find('=');
-    if (setting.empty() || equals == std::string::npos) continue;
-    const std::string key = setting.substr(0, equals);
-    const std::string value = setting.substr(equals + 1);
+  scenario.text = onair::fakes::scenario_text(kScenarioEnv);
+  for (const auto &[key, value] : onair::fakes::scenario_settings(scenario.text)) {
     if (key == "devices") {
       scenario.devices = static_cast<unsigned>(std::stoul(value));
     } else if (key == "model") {
@@ -210,6 +222,18 @@ Scenario read_scenario() {
     }
   }
   return scenario;
+}
+
+// When input `index` was first listed or enabled under `scenario`: its device time's origin.
+Clock::time_point device_epoch(const Scenario &scenario, unsigned index) {
+  static std::mutex mutex;
+  static std::map<std::pair<std::string, unsigned>, Clock::time_point> epochs;
+  std::lock_guard lock(mutex);
+  return epochs.try_emplace({scenario.text, index}, Clock::now()).first->second;
+}
+
+double seconds_since(Clock::time_point origin) {
+  return std::chrono::duration<double>(Clock::now() - origin).count();
 }
 
 int64_t to_scale(int64_t nanoseconds, BMDTimeScale scale) {
@@ -425,14 +449,19 @@ class Input final : public IDeckLinkInput {
     const ModeCode *code = code_of(display_mode);
     if (!code || (format != kFormat8BitYuv && format != kFormat10BitYuv)) return E_INVALIDARG;
     const Scenario scenario = read_scenario();
+    const InputScript script = scenario.script(index_);
+    const Clock::time_point device_origin = device_epoch(scenario, index_);
+    const double device_seconds = seconds_since(device_origin);
     std::lock_guard lock(mutex_);
-    if (scenario.busy.count(index_)) return E_ACCESSDENIED;
+    if (scenario.busy.count(index_) || script.busy_at(device_seconds)) return E_ACCESSDENIED;
+    if (script.gone_at_time(device_seconds)) return E_FAIL;
     if (running_ && !paused_) return E_ACCESSDENIED;  // only a paused stream changes its mode
+    device_origin_ = device_origin;
     mode_ = find_sdi_mode(code->name);
     refused_ = nullptr;
     format_ = format;
     detection_ = flags & kVideoInputEnableFormatDetection;
-    script_ = scenario.script(index_);
+    script_ = script;
     depth_ = scenario.depth;
     video_enabled_ = true;
     return S_OK;
@@ -564,6 +593,10 @@ class Input final : public IDeckLinkInput {
       if (woken_.wait_until(lock, due, [&] { return !running_ || paused_; })) continue;
       if (&mode != mode_) continue;
 
+      if (script_.gone_at_time(seconds_since(device_origin_))) {
+        ++run_index_;  // a device that went away delivers nothing
+        continue;
+      }
       const double seconds = std::chrono::duration<double>(Clock::now() - *epoch_).count();
       const SdiMode *incoming = script_.mode_at(seconds);
       IDeckLinkInputCallback *callback = callback_;
@@ -661,6 +694,7 @@ class Input final : public IDeckLinkInput {
   bool running_ = false;
   bool paused_ = false;
   std::optional<Clock::time_point> epoch_;  // the scenario's time 0
+  Clock::time_point device_origin_;         // device time 0
   Clock::time_point run_base_;              // start of frame 0 of the current run
   int64_t run_index_ = 0;
   uint64_t frames_ = 0;
@@ -831,11 +865,17 @@ std::vector<Device *> &devices() {
   return *list;
 }
 
+// Lists the devices present now (a device that went away is not listed).
 class Iterator final : public RefCounted<IDeckLinkIterator> {
  public:
   HRESULT Next(IDeckLink **device) override {
     if (!device) return E_POINTER;
     auto &list = devices();
+    const Scenario scenario = read_scenario();
+    while (next_ < list.size() &&
+           scenario.script(static_cast<unsigned>(next_))
+               .gone_at_time(seconds_since(device_epoch(scenario, static_cast<unsigned>(next_)))))
+      ++next_;
     if (next_ == list.size()) {
       *device = nullptr;
       return S_FALSE;

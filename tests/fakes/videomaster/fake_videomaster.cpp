@@ -40,7 +40,6 @@
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -53,6 +52,7 @@
 
 #include "core/deltacast_standards.h"
 #include "core/videomaster_api.h"
+#include "scenario.h"
 
 namespace {
 
@@ -136,22 +136,8 @@ PortId parse_port(const std::string &text) {
 
 Scenario read_scenario() {
   Scenario scenario;
-  const char *env = std::getenv(kScenarioEnv);
-  std::string text = env ? env : "";
-  if (!text.empty() && text[0] == '@') {
-    std::ifstream file(text.substr(1));
-    std::stringstream contents;
-    contents << file.rdbuf();
-    text = contents.str();
-  }
-  std::replace(text.begin(), text.end(), '\n', ';');
-  std::stringstream settings(text);
-  std::string setting;
-  while (std::getline(settings, setting, ';')) {
-    const auto equals = setting.find('=');
-    if (setting.empty() || equals == std::string::npos) continue;
-    std::string key = setting.substr(0, equals);
-    const std::string value = setting.substr(equals + 1);
+  for (const auto &[key, value] :
+       onair::fakes::scenario_settings(onair::fakes::scenario_text(kScenarioEnv))) {
     if (key == "boards") {
       scenario.boards = static_cast<unsigned>(std::stoul(value));
     } else if (key == "ports") {
