@@ -51,7 +51,7 @@ namespace msg = onair::webstreamrelaysrc_messages;
 
 namespace {
 
-constexpr guint kDefaultQueue = 4;
+constexpr guint kDefaultQueue = 8;
 // Room for a burst of large frames (200x84 cells are 67 kB) while the output catches up.
 constexpr guint kDefaultPendingBytes = 16 * 1024 * 1024;
 
