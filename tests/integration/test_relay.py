@@ -2,7 +2,8 @@
 publisher (`onair run` of a test-pattern pipeline whose webstreamsink publishes and
 serves nothing), two relays (`onair run ascii-relay`), 100 plain WebSocket clients split
 over both and one that does not read. Every client gets INIT first; every fast client
-gets consecutive frame numbers; the one that does not read loses frames of its own.
+gets consecutive frame numbers; the one that does not read loses frames of its own; a
+broker restart costs the viewers frames, not their connections.
 """
 
 import os
@@ -166,6 +167,29 @@ class RelayFanOut(TempDirTest):
         for c in fast + [slow]:
             c.ws.close()
         for r in (publisher, relay_a, relay_b):
+            r.interrupt()
+            code, _, err = r.finish()
+            self.assertEqual(code, 0, err)
+
+    def test_viewers_stay_connected_through_a_broker_restart(self):
+        relay, port = self.relay()
+        clients = [Client(port) for _ in range(3)]
+        publisher = self.publisher()
+        read_until(clients, lambda: all(len(c.frames()) >= 10 for c in clients), DEADLINE)
+        before = [len(c.frames()) for c in clients]
+
+        self.broker.stop()
+        relay.wait_for(r"Lost the NATS broker")
+        self.broker.start()
+        # The relay keeps its viewers and, once the link is back, frames flow again.
+        read_until(clients, lambda: all(len(c.frames()) >= n + 10 for c, n in zip(clients, before)),
+                   DEADLINE)
+        for c in clients:
+            self.assertEqual([m for m in c.messages if isinstance(m, str)],
+                             ["INIT:20.0:1:%d:%d:0" % (COLS, ROWS)])
+            self.assertEqual(c.frames(), sorted(set(c.frames())))
+            c.ws.close()
+        for r in (publisher, relay):
             r.interrupt()
             code, _, err = r.finish()
             self.assertEqual(code, 0, err)
