@@ -32,6 +32,12 @@
  * own libsoup server answers the element's need-context message (context type
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
+ * With nats-url and nats-subject every buffer is also published to a NATS broker, for
+ * webstreamrelaysrc relays at the edge (docs/protocol/webstream-relay.md); serve=false
+ * publishes without serving. The client reconnects by itself; buffers that find the link
+ * down are dropped and counted (stats nats-dropped), with a warning and a
+ * "webstreamsink-nats" message (event, url with credentials hidden, subject, dropped).
+ *
  * Element messages "webstreamsink-client": event ("connected" or
  * "disconnected"), path, client-id, remote, clients (connected now),
  * alternative; on disconnect also sent, dropped, skipped and resyncs (this

@@ -10,6 +10,7 @@ static gboolean plugin_init(GstPlugin *plugin) {
          GST_ELEMENT_REGISTER(webstreamrelaysrc, plugin);
 }
 
-GST_PLUGIN_DEFINE(GST_VERSION_MAJOR, GST_VERSION_MINOR, onairweb,
-                  "Streams to browsers: WebSocket frames and HTTP streams from one server",
-                  plugin_init, ONAIR_VERSION, "LGPL", "onair", "onair")
+GST_PLUGIN_DEFINE(
+    GST_VERSION_MAJOR, GST_VERSION_MINOR, onairweb,
+    "Streams to browsers: WebSocket frames and HTTP streams from one server, relayed through NATS",
+    plugin_init, ONAIR_VERSION, "LGPL", "onair", "onair")
