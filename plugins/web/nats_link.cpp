@@ -2,6 +2,7 @@
 
 #include <nats/nats.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -39,6 +40,7 @@ struct NatsLink::Impl {
   std::condition_variable done;
   bool closed = false;
   bool subscription_done = false;
+  std::atomic<bool> closing{false};  // a link we close is not a link lost
 
   static void on_connected(natsConnection *, void *closure) {
     auto *self = static_cast<Impl *>(closure);
@@ -46,7 +48,7 @@ struct NatsLink::Impl {
   }
   static void on_disconnected(natsConnection *, void *closure) {
     auto *self = static_cast<Impl *>(closure);
-    if (self->events.on_link) self->events.on_link(false);
+    if (!self->closing && self->events.on_link) self->events.on_link(false);
   }
   static void on_closed(natsConnection *, void *closure) {
     auto *self = static_cast<Impl *>(closure);
@@ -107,6 +109,7 @@ NatsLink::NatsLink(const std::string &url, NatsLinkEvents events)
 
 NatsLink::~NatsLink() {
   if (!impl_->connection) return;
+  impl_->closing = true;
   if (impl_->subscription) natsSubscription_Unsubscribe(impl_->subscription);
   natsConnection_Close(impl_->connection);
   {
