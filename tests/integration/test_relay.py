@@ -117,6 +117,8 @@ class RelayFanOut(TempDirTest):
         self.env = dict(os.environ, TEST_NATS_URL=self.broker.url)
 
     def relay(self):
+        # client_queue=16: room for the test's own reader to be descheduled on a loaded
+        # machine; a client that does not read still overflows it many times over.
         r = Running("ascii-relay", "-s", "nats=env:TEST_NATS_URL", "-s", "subject=" + SUBJECT,
                     "-s", "client_queue=16", "--http", "127.0.0.1:0", "--output-dir", self.out,
                     "--status-interval", "0", env=self.env)
