@@ -32,6 +32,12 @@
  * own libsoup server answers the element's need-context message (context type
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
+ * With nats-url and nats-subject every buffer is also published to a NATS broker, for
+ * webstreamrelaysrc relays at the edge (docs/protocol/webstream-relay.md); serve=false
+ * publishes without serving. The client reconnects by itself; buffers that find the link
+ * down are dropped and counted (stats nats-dropped), with a warning and a
+ * "webstreamsink-nats" message (event, url with credentials hidden, subject, dropped).
+ *
  * Element messages "webstreamsink-client": event ("connected" or
  * "disconnected"), path, client-id, remote, clients (connected now),
  * alternative; on disconnect also sent, dropped, skipped and resyncs (this
@@ -57,11 +63,13 @@
 #include <optional>
 #include <string>
 
+#include "core/relay.h"
 #include "endpoint.h"
 #include "onair/alt_payload.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "onair/running_time.h"
+#include "relay_publisher.h"
 #include "server_registry.h"
 #include "webstreamsink_messages.h"
 
@@ -95,6 +103,9 @@ struct Settings {
   guint send_buffer = kDefaultSendBuffer;
   guint unsent_limit = kDefaultUnsentLimit;
   std::string allow_origins;
+  bool serve = true;
+  std::string nats_url;  // with any credentials: never shown as it is
+  std::string nats_subject;
 };
 
 // The element, as the server's thread sees it: it may be gone.
@@ -106,8 +117,9 @@ struct WeakElement {
 
 // Runtime state: built in start(), dropped in stop().
 struct State {
-  std::shared_ptr<web::Endpoint> endpoint;
-  std::shared_ptr<web::OwnServer> own_server;  // null on the application's server
+  std::shared_ptr<web::Endpoint> endpoint;         // null when not serving
+  std::shared_ptr<web::RelayPublisher> publisher;  // null when not publishing
+  std::shared_ptr<web::OwnServer> own_server;      // null on the application's server
   guint port = 0;
   std::string header, alt_header;  // the caps headers the clients got last
   int alt_cell_bytes = 0;
@@ -135,6 +147,9 @@ enum {
   PROP_CLIENT_SEND_BUFFER,
   PROP_CLIENT_UNSENT_LIMIT,
   PROP_ALLOW_ORIGINS,
+  PROP_SERVE,
+  PROP_NATS_URL,
+  PROP_NATS_SUBJECT,
   PROP_STATS,
 };
 
@@ -231,6 +246,46 @@ void on_client_event(GstWebStreamSink *self, const std::string &path,
                        gst_video_event_new_upstream_force_key_unit(GST_CLOCK_TIME_NONE, TRUE, 0));
 }
 
+void post_nats_message(GstElement *element, bool up, const std::string &url,
+                       const std::string &subject, uint64_t dropped) {
+  GstStructure *s = gst_structure_new(
+      msg::kNats, msg::kEvent, G_TYPE_STRING, up ? msg::kConnected : msg::kDisconnected,
+      msg::kNatsUrl, G_TYPE_STRING, url.c_str(), msg::kNatsSubject, G_TYPE_STRING, subject.c_str(),
+      msg::kDropped, G_TYPE_UINT64, guint64(dropped), nullptr);
+  gst_element_post_message(element, gst_message_new_element(GST_OBJECT(element), s));
+}
+
+// The publisher for settings.nats_url, or null after posting the error.
+std::shared_ptr<web::RelayPublisher> start_publisher(GstWebStreamSink *self,
+                                                     const Settings &settings) {
+  const std::string shown = web::relay::redact_url(settings.nats_url);
+  if (settings.nats_subject.empty()) {
+    GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("No NATS subject to publish %s on", shown.c_str()),
+                      ("set nats-subject"));
+    return nullptr;
+  }
+  // The link's callbacks end before the publisher goes (in stop()), so the element is alive.
+  GstElement *element = GST_ELEMENT(self);
+  const std::string subject = settings.nats_subject;
+  auto on_link = [element, shown, subject](bool up, uint64_t dropped) {
+    onair::guarded(element, [&] {
+      if (!up)
+        GST_ELEMENT_WARNING(element, RESOURCE, WRITE, ("Lost the NATS broker at %s", shown.c_str()),
+                            ("frames for %s are dropped until it is back", subject.c_str()));
+      else
+        GST_INFO_OBJECT(element, "publishing on %s at %s", subject.c_str(), shown.c_str());
+      post_nats_message(element, up, shown, subject, dropped);
+    });
+  };
+  try {
+    return std::make_shared<web::RelayPublisher>(settings.nats_url, subject, on_link);
+  } catch (const web::NatsError &e) {
+    GST_ELEMENT_ERROR(self, RESOURCE, OPEN_WRITE, ("Cannot publish to NATS at %s", shown.c_str()),
+                      ("%s", e.what()));
+    return nullptr;
+  }
+}
+
 gboolean start(GstBaseSink *sink) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
@@ -253,6 +308,18 @@ gboolean start(GstBaseSink *sink) noexcept {
                         ("Invalid allow-origins '%s'", settings.allow_origins.c_str()),
                         ("%s", e.what()));
       return FALSE;
+    }
+    if (!settings.serve && settings.nats_url.empty()) {
+      GST_ELEMENT_ERROR(self, RESOURCE, SETTINGS, ("Nothing to do"),
+                        ("serve=false needs nats-url to publish to"));
+      return FALSE;
+    }
+    std::shared_ptr<web::RelayPublisher> publisher;
+    if (!settings.nats_url.empty() && !(publisher = start_publisher(self, settings))) return FALSE;
+    if (!settings.serve) {
+      std::lock_guard lock(p->lock);
+      p->state.emplace(State{nullptr, publisher, nullptr, 0, {}, {}, 0, false});
+      return TRUE;
     }
     auto weak = std::make_shared<WeakElement>(GST_ELEMENT(self));
     const std::string path = settings.path;
@@ -309,7 +376,7 @@ gboolean start(GstBaseSink *sink) noexcept {
     g_main_context_unref(context);
     {
       std::lock_guard lock(p->lock);
-      p->state.emplace(State{endpoint, own, port, {}, {}, false});
+      p->state.emplace(State{endpoint, publisher, own, port, {}, {}, 0, false});
     }
     GST_INFO_OBJECT(self, "serving %s on port %u", path.c_str(), port);
     return TRUE;
@@ -326,6 +393,9 @@ gboolean stop(GstBaseSink *sink) noexcept {
       state.swap(p->state);
     }
     if (!state) return TRUE;
+    // Closes the link; its callbacks are over when this returns.
+    state->publisher.reset();
+    if (!state->endpoint) return TRUE;
     state->endpoint->detach();
     if (state->own_server) state->own_server->release_path(state->endpoint->path());
     // The last sink on a server stops it (after the detach above has run there).
@@ -350,12 +420,29 @@ std::string content_type_for(const GstStructure *s) {
   return name;
 }
 
+// The caps relays get: the alternative payloads do not travel, so neither does their header.
+std::string caps_for_relays(GstCaps *caps) {
+  onair::CapsPtr copy(gst_caps_copy(caps));
+  for (guint i = 0; i < gst_caps_get_size(copy.get()); ++i)
+    gst_structure_filter_and_map_in_place(
+        gst_caps_get_structure(copy.get(), i),
+        [](GQuark field, GValue *, gpointer) -> gboolean {
+          return !g_str_has_prefix(g_quark_to_string(field), onair::alt_payload::kHeaderPrefix);
+        },
+        nullptr);
+  gchar *text = gst_caps_to_string(copy.get());
+  std::string out(text);
+  g_free(text);
+  return out;
+}
+
 gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), FALSE, [&]() -> gboolean {
     Priv *p = self->priv;
     const GstStructure *s = gst_caps_get_structure(caps, 0);
     std::shared_ptr<web::Endpoint> endpoint;
+    std::shared_ptr<web::RelayPublisher> publisher;
     std::string content_type, header, alt_header;
     int alt_cell_bytes = 0;
     bool header_changed = false;
@@ -363,6 +450,7 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
       std::lock_guard lock(p->lock);
       if (!p->state) return TRUE;
       endpoint = p->state->endpoint;
+      publisher = p->state->publisher;
       content_type = p->settings.content_type;
       const std::string &field = p->settings.header_field;
       const auto string_field = [&](const std::string &name) {
@@ -380,6 +468,8 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
       p->state->alt_header = alt_header;
       p->state->alt_cell_bytes = alt_cell_bytes;
     }
+    if (publisher) publisher->set_caps(caps_for_relays(caps));
+    if (!endpoint) return TRUE;
     if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
     if (header_changed) endpoint->set_header(header, alt_header, alt_cell_bytes);
     return TRUE;
@@ -438,17 +528,36 @@ bool alternatives_of(GstBuffer *buffer, web::AltFrame &alt) {
   return false;
 }
 
+bool publish(GstWebStreamSink *self, web::RelayPublisher &publisher, GstBuffer *buffer, bool delta,
+             int64_t running_time) {
+  GstMapInfo map;
+  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
+    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read a buffer"), (nullptr));
+    return false;
+  }
+  publisher.publish(delta, running_time < 0 ? web::relay::kUnknownTime : uint64_t(running_time),
+                    map.data, map.size);
+  gst_buffer_unmap(buffer, &map);
+  return true;
+}
+
 GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
   auto *self = GST_WEB_STREAM_SINK(sink);
   return onair::guarded(GST_ELEMENT(sink), GST_FLOW_ERROR, [&]() -> GstFlowReturn {
     const bool delta = GST_BUFFER_FLAG_IS_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
     std::shared_ptr<web::Endpoint> endpoint;
+    std::shared_ptr<web::RelayPublisher> publisher;
     {
       std::lock_guard lock(self->priv->lock);
       if (!self->priv->state) return GST_FLOW_FLUSHING;
       endpoint = self->priv->state->endpoint;
+      publisher = self->priv->state->publisher;
       if (delta) self->priv->state->saw_delta = true;
     }
+    const int64_t running_time =
+        onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer));
+    if (publisher && !publish(self, *publisher, buffer, delta, running_time)) return GST_FLOW_ERROR;
+    if (!endpoint) return GST_FLOW_OK;
     GBytes *bytes = bytes_of(buffer);
     web::AltFrame alt;
     if (!bytes || !alternatives_of(buffer, alt)) {
@@ -457,14 +566,19 @@ GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
       return GST_FLOW_ERROR;
     }
     // Running time, for clients that keep picture and sound together.
-    endpoint->push(bytes, delta,
-                   onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer)), alt);
+    endpoint->push(bytes, delta, running_time, alt);
     return GST_FLOW_OK;
   });
 }
 
 GstStructure *stats_structure(GstWebStreamSink *self) {
   auto endpoint = endpoint_of(self);
+  std::shared_ptr<web::RelayPublisher> publisher;
+  {
+    std::lock_guard lock(self->priv->lock);
+    if (self->priv->state) publisher = self->priv->state->publisher;
+  }
+  const web::PublisherCounters nats = publisher ? publisher->counters() : web::PublisherCounters{};
   const web::EndpointStats st = endpoint ? endpoint->stats() : web::EndpointStats{};
   GValue list = G_VALUE_INIT;
   gst_value_list_init(&list, static_cast<guint>(st.per_client.size()));
@@ -483,7 +597,9 @@ GstStructure *stats_structure(GstWebStreamSink *self) {
       msg::kStats, msg::kClients, G_TYPE_UINT, st.clients, msg::kConnections, G_TYPE_UINT64,
       st.connections, msg::kFramesIn, G_TYPE_UINT64, st.frames_in, msg::kFramesSent, G_TYPE_UINT64,
       st.frames_sent, msg::kDropped, G_TYPE_UINT64, st.dropped, msg::kBytesSent, G_TYPE_UINT64,
-      st.bytes_sent, nullptr);
+      st.bytes_sent, msg::kNatsPublished, G_TYPE_UINT64, nats.published, msg::kNatsDropped,
+      G_TYPE_UINT64, nats.dropped, msg::kNatsConnected, G_TYPE_BOOLEAN, gboolean(nats.connected),
+      nullptr);
   gst_structure_take_value(s, msg::kPerClient, &list);
   return s;
 }
@@ -544,6 +660,15 @@ static void gst_web_stream_sink_set_property(GObject *object, guint prop_id, con
       case PROP_ALLOW_ORIGINS:
         s.allow_origins = str();
         break;
+      case PROP_SERVE:
+        s.serve = g_value_get_boolean(value);
+        break;
+      case PROP_NATS_URL:
+        s.nats_url = str();
+        break;
+      case PROP_NATS_SUBJECT:
+        s.nats_subject = str();
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
         break;
@@ -600,6 +725,15 @@ static void gst_web_stream_sink_get_property(GObject *object, guint prop_id, GVa
         break;
       case PROP_ALLOW_ORIGINS:
         g_value_set_string(value, s.allow_origins.c_str());
+        break;
+      case PROP_SERVE:
+        g_value_set_boolean(value, s.serve);
+        break;
+      case PROP_NATS_URL:
+        g_value_set_string(value, web::relay::redact_url(s.nats_url).c_str());
+        break;
+      case PROP_NATS_SUBJECT:
+        g_value_set_string(value, s.nats_subject.c_str());
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, prop_id, pspec);
@@ -714,11 +848,30 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
           "(not from a browser page) are always served",
           "", rw));
   g_object_class_install_property(
+      gobject_class, PROP_SERVE,
+      g_param_spec_boolean("serve", "Serve",
+                           "Serve the stream to clients here; false: only publish it (nats-url)",
+                           TRUE, rw));
+  g_object_class_install_property(
+      gobject_class, PROP_NATS_URL,
+      g_param_spec_string(
+          "nats-url", "NATS URL",
+          "Also publish every buffer to a NATS broker for webstreamrelaysrc relays, e.g. "
+          "nats://127.0.0.1:4222 (user:password@ or token@ allowed; reads back hidden; "
+          "comma-separated for several servers). Empty: no publishing",
+          "", rw));
+  g_object_class_install_property(
+      gobject_class, PROP_NATS_SUBJECT,
+      g_param_spec_string("nats-subject", "NATS subject",
+                          "Subject the buffers are published on, e.g. onair.ascii.high", "", rw));
+  g_object_class_install_property(
       gobject_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
                          "webstreamsink-stats: clients, connections, frames-in, frames-sent, "
-                         "dropped, bytes-sent, per-client (list of client structures: "
-                         "client-id, remote, sent, dropped, skipped, alternative, resyncs)",
+                         "dropped, bytes-sent, nats-published, nats-dropped (frames not "
+                         "published: broker away), nats-connected, per-client (list of client "
+                         "structures: client-id, remote, sent, dropped, skipped, alternative, "
+                         "resyncs)",
                          GST_TYPE_STRUCTURE, ro));
 
   gst_element_class_set_static_metadata(
@@ -729,7 +882,10 @@ static void gst_web_stream_sink_class_init(GstWebStreamSinkClass *klass) {
       "'clients' (connected now) and 'alternative' (it asked for the alternative payloads), on "
       "leaving also 'sent', 'dropped', 'skipped' and 'resyncs' (this client's frames). Posts "
       "need-context for 'onair.soup-server' to serve on an application's "
-      "server. Example: gst-launch-1.0 videotestsrc is-live=true ! asciienc ! webstreamsink "
+      "server. With nats-url, 'webstreamsink-nats' when the broker link comes up or goes down: "
+      "'event' (connected, disconnected), 'url' (credentials hidden), 'subject', 'dropped' "
+      "(frames not published so far). Example: gst-launch-1.0 videotestsrc is-live=true ! asciienc "
+      "! webstreamsink "
       "port=8090 path=/ascii/ws",
       "onair");
   gst_element_class_add_static_pad_template(element_class, &sink_template);

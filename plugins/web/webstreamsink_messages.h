@@ -8,6 +8,8 @@ namespace onair::webstreamsink_messages {
 inline constexpr char kClient[] = "webstreamsink-client";
 // The structure of the stats property.
 inline constexpr char kStats[] = "webstreamsink-stats";
+// The link to a NATS broker (nats-url) came up or went down.
+inline constexpr char kNats[] = "webstreamsink-nats";
 // One entry of kStats' per-client list.
 inline constexpr char kClientEntry[] = "client";
 
@@ -29,10 +31,18 @@ inline constexpr char kAlternative[] = "alternative";
 inline constexpr char kResyncs[] = "resyncs";
 
 // Fields of kStats.
-inline constexpr char kConnections[] = "connections";  // guint64
-inline constexpr char kFramesIn[] = "frames-in";       // guint64
-inline constexpr char kFramesSent[] = "frames-sent";   // guint64
-inline constexpr char kBytesSent[] = "bytes-sent";     // guint64
-inline constexpr char kPerClient[] = "per-client";     // GstValueList of kClientEntry
+inline constexpr char kConnections[] = "connections";       // guint64
+inline constexpr char kFramesIn[] = "frames-in";            // guint64
+inline constexpr char kFramesSent[] = "frames-sent";        // guint64
+inline constexpr char kBytesSent[] = "bytes-sent";          // guint64
+inline constexpr char kPerClient[] = "per-client";          // GstValueList of kClientEntry
+inline constexpr char kNatsPublished[] = "nats-published";  // guint64
+inline constexpr char kNatsDropped[] = "nats-dropped";      // guint64: broker away
+inline constexpr char kNatsConnected[] = "nats-connected";  // gboolean
+
+// Fields of kNats: kEvent (kConnected or kDisconnected), kDropped (frames not published so far)
+// and these.
+inline constexpr char kNatsUrl[] = "url";  // string, credentials hidden
+inline constexpr char kNatsSubject[] = "subject";
 
 }  // namespace onair::webstreamsink_messages

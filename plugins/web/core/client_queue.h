@@ -102,6 +102,9 @@ class ClientQueue {
     return item;
   }
 
+  // The next frame queued must be a full one (the stream had a gap upstream).
+  void wait_for_full() { waiting_for_full_ = true; }
+
   bool empty() const { return !header_pending_ && frames_.empty(); }
   size_t queued_frames() const { return frames_.size(); }
   bool waiting_for_full() const { return waiting_for_full_; }

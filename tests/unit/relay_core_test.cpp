@@ -1,0 +1,145 @@
+// The relay's message format and policy (plugins/web/core/relay.h), without GStreamer.
+#include <gtest/gtest.h>
+
+#include "core/relay.h"
+
+using namespace onair::web::relay;
+
+namespace {
+
+constexpr char kCaps[] = "application/x-asciiline, init=(string)\"INIT:30.0:3:4:2:0\"";
+
+std::vector<uint8_t> message(Kind kind, uint64_t sequence, uint32_t epoch = 7,
+                             const std::string &caps = kCaps) {
+  const uint8_t payload[] = {uint8_t(sequence), 0xAB};
+  return encode(kind, epoch, sequence, sequence * 1000, caps, payload, sizeof payload);
+}
+
+void arrive(RelayQueue &q, const std::vector<uint8_t> &bytes) {
+  q.arrive(bytes.data(), bytes.size());
+}
+
+// The sequences that come out, in order.
+std::vector<uint64_t> drain(RelayQueue &q) {
+  std::vector<uint64_t> out;
+  while (auto m = q.next()) out.push_back(m->sequence);
+  return out;
+}
+
+}  // namespace
+
+TEST(RelayFormat, KeyFrameCarriesCapsKindAndPayload) {
+  const auto bytes = message(Kind::kKey, 5);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, Kind::kKey);
+  EXPECT_EQ(m->epoch, 7u);
+  EXPECT_EQ(m->sequence, 5u);
+  EXPECT_EQ(m->running_time, 5000u);
+  EXPECT_EQ(m->caps, kCaps);
+  EXPECT_EQ(m->payload, (std::vector<uint8_t>{5, 0xAB}));
+}
+
+TEST(RelayFormat, DeltaCarriesNoCaps) {
+  const auto bytes = message(Kind::kDelta, 6);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->kind, Kind::kDelta);
+  EXPECT_TRUE(m->caps.empty());
+  EXPECT_EQ(m->payload.size(), 2u);
+}
+
+TEST(RelayFormat, RefusesWhatIsNotAMessage) {
+  auto bytes = message(Kind::kKey, 1);
+  EXPECT_FALSE(decode(bytes.data(), 10));  // truncated header
+  EXPECT_FALSE(decode(bytes.data(), 30));  // truncated caps
+  bytes[0] = 2;                            // another version
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+  bytes[0] = kVersion;
+  bytes[1] = 'X';  // unknown kind
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+  const auto capsless = message(Kind::kKey, 1, 7, "");  // a key frame needs its caps
+  EXPECT_FALSE(decode(capsless.data(), capsless.size()));
+}
+
+TEST(RelayFormat, RedactsCredentials) {
+  EXPECT_EQ(redact_url("nats://user:pass@127.0.0.1:4222"), "nats://***@127.0.0.1:4222");
+  EXPECT_EQ(redact_url("nats://token@host:4222/x@y"), "nats://***@host:4222/x@y");
+  EXPECT_EQ(redact_url("nats://127.0.0.1:4222"), "nats://127.0.0.1:4222");
+  EXPECT_EQ(redact_url("nats://a:b@h1:4222,nats://c:d@h2:4222"),
+            "nats://***@h1:4222,nats://***@h2:4222");
+  EXPECT_EQ(redact_url("u:p@h:1"), "***@h:1");
+}
+
+TEST(RelayQueue, StartsOnAKeyFrame) {
+  RelayQueue q(8);
+  arrive(q, message(Kind::kDelta, 10));
+  arrive(q, message(Kind::kDelta, 11));
+  arrive(q, message(Kind::kKey, 12));
+  arrive(q, message(Kind::kDelta, 13));
+  EXPECT_EQ(drain(q), (std::vector<uint64_t>{12, 13}));
+  EXPECT_EQ(q.counters().skipped, 2u);
+  EXPECT_EQ(q.counters().received, 4u);
+  EXPECT_EQ(q.counters().lost, 0u);  // a relay that joins late has lost nothing
+}
+
+TEST(RelayQueue, AfterAGapWaitsForTheNextKeyFrame) {
+  RelayQueue q(8);
+  arrive(q, message(Kind::kKey, 0));
+  arrive(q, message(Kind::kDelta, 1));
+  arrive(q, message(Kind::kDelta, 4));  // 2 and 3 never came
+  arrive(q, message(Kind::kDelta, 5));
+  arrive(q, message(Kind::kKey, 6));
+  arrive(q, message(Kind::kDelta, 7));
+  EXPECT_EQ(drain(q), (std::vector<uint64_t>{0, 1, 6, 7}));
+  EXPECT_EQ(q.counters().lost, 2u);
+  EXPECT_EQ(q.counters().skipped, 2u);
+}
+
+TEST(RelayQueue, KeyFramesAfterAGapGoOn) {
+  RelayQueue q(8);
+  arrive(q, message(Kind::kKey, 0));
+  arrive(q, message(Kind::kKey, 3));
+  EXPECT_EQ(drain(q), (std::vector<uint64_t>{0, 3}));
+  EXPECT_EQ(q.counters().lost, 2u);
+}
+
+TEST(RelayQueue, SlowOutputDropsOldestAndTheDeltasOnIt) {
+  RelayQueue q(3);
+  arrive(q, message(Kind::kKey, 0));
+  arrive(q, message(Kind::kDelta, 1));
+  arrive(q, message(Kind::kKey, 2));
+  arrive(q, message(Kind::kDelta, 3));  // 0 goes, and 1 with it
+  EXPECT_EQ(drain(q), (std::vector<uint64_t>{2, 3}));
+  EXPECT_EQ(q.counters().dropped, 2u);
+}
+
+TEST(RelayQueue, PublisherRestartIsANewStream) {
+  RelayQueue q(8);
+  arrive(q, message(Kind::kKey, 40));
+  arrive(q, message(Kind::kDelta, 41));
+  arrive(q, message(Kind::kDelta, 0, 8));  // a new run: nothing to apply it to
+  arrive(q, message(Kind::kKey, 1, 8));
+  EXPECT_EQ(drain(q), (std::vector<uint64_t>{40, 41, 1}));
+  EXPECT_EQ(q.counters().restarts, 1u);
+  EXPECT_EQ(q.counters().lost, 0u);
+}
+
+TEST(RelayQueue, CountsGarbage) {
+  RelayQueue q(8);
+  const uint8_t junk[] = {1, 2, 3};
+  q.arrive(junk, sizeof junk);
+  EXPECT_TRUE(q.empty());
+  EXPECT_EQ(q.counters().invalid, 1u);
+  EXPECT_EQ(q.counters().received, 0u);
+}
+
+TEST(CapsTracker, ChangesOnlyOnNewCaps) {
+  CapsTracker caps;
+  auto decoded = [](const std::vector<uint8_t> &b) { return *decode(b.data(), b.size()); };
+  EXPECT_TRUE(caps.changes(decoded(message(Kind::kKey, 0))));
+  EXPECT_FALSE(caps.changes(decoded(message(Kind::kDelta, 1))));
+  EXPECT_FALSE(caps.changes(decoded(message(Kind::kKey, 2))));
+  EXPECT_TRUE(caps.changes(decoded(message(Kind::kKey, 3, 7, "application/x-asciiline, x=1"))));
+  EXPECT_EQ(caps.current(), "application/x-asciiline, x=1");
+}
