@@ -16,13 +16,18 @@ namespace onair::app {
 
 namespace {
 
+// Five minutes of figures, a sample a second, well under what an event client may have unsent.
+constexpr size_t kHistorySamples = 300;
+constexpr size_t kHistoryBytes = 128 * 1024;
+
 HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayControl &overlays,
-                      const RunServer::PreviewList &previews, const std::string &token) {
+                      const RunServer::PreviewList &previews, const std::string &token,
+                      std::function<Status()> status) {
   HttpRoutes routes;
   routes.web_dir = run.where.web_dir;
   routes.vendor_dirs = run.where.vendor_dirs;
   routes.hls_dir = run.run_dir;
-  routes.status_json = [run] { return status_json(redacted(run.runner.status(), run.redact)); };
+  routes.status_json = [status] { return status_json(status()); };
   routes.metrics = [run] { return metrics_text(redacted(run.runner.status(), run.redact)); };
   routes.token = token;
   routes.allowed_origins = web::AllowedOrigins::parse(allow_origins_list(run.options));
@@ -64,6 +69,13 @@ std::string hidden_token(const RunContext &run, const std::string &token_file) {
 // What the control API acts on: broadcastoverlay elements (/api/overlay),
 // network outputs (/api/outputs/reconnect), scene detectors (/api/capture) and
 // the speech element (/api/say, /api/play, /api/speech).
+std::vector<std::string> scene_detectors(GstElement *pipeline) {
+  std::vector<std::string> names;
+  for (const auto &[name, element] : elements_made_by(pipeline, "scenedetect"))
+    names.push_back(name);
+  return names;
+}
+
 bool has_controls(GstElement *pipeline) {
   for (const char *factory : {"broadcastoverlay", "resilientrtmpsink", "scenedetect", "ttsmix"})
     if (!elements_made_by(pipeline, factory).empty()) return true;
@@ -74,12 +86,30 @@ bool has_controls(GstElement *pipeline) {
 
 RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
                      PreviewList previews)
-    : token_file_(token_path(run.options)),
+    : status_([run, &overlays, detectors = scene_detectors(run.pipeline)] {
+        Status s = run.runner.status();
+        s.overlays = overlays.list();
+        s.scene_detectors = detectors;
+        return redacted(std::move(s), run.redact);
+      }),
+      history_(kHistorySamples, kHistoryBytes),
+      token_file_(token_path(run.options)),
       page_(run.file.page),
       has_controls_(has_controls(run.pipeline) || run.previews),
       previews_(run.previews != nullptr),
-      server_(routes_for(run, control, overlays, previews, hidden_token(run, token_file_))) {
+      server_([&] {
+        HttpRoutes routes =
+            routes_for(run, control, overlays, previews, hidden_token(run, token_file_), status_);
+        routes.status_events = &status_events_;
+        routes.status_greeting = [this] {
+          // In this order (ids count up): the plots' history, then the status now.
+          std::string greeting = status_events_.event_text("history", history_.json());
+          return greeting + status_events_.event_text("status", status_event(status_(), "null"));
+        };
+        return routes;
+      }()) {
   server_.listen(*run.options.http);
+  status_timer_ = g_timeout_add_seconds(1, &RunServer::on_status_tick, this);
   // webstreamsink elements serve their paths on this server (GstBin passes
   // the context to every element, also those added later).
   GstContext *context = gst_context_new("onair.soup-server", TRUE);
@@ -87,6 +117,28 @@ RunServer::RunServer(const RunContext &run, ControlService &control, OverlayCont
                     server_.soup_server(), nullptr);
   gst_element_set_context(run.pipeline, context);
   gst_context_unref(context);
+}
+
+RunServer::~RunServer() {
+  g_source_remove(status_timer_);
+}
+
+std::string RunServer::status_event(const Status &status, const std::string &sample) {
+  return "{\"status\":" + status_json(status) + ",\"sample\":" + sample + "}";
+}
+
+gboolean RunServer::on_status_tick(gpointer data) noexcept {
+  auto *self = static_cast<RunServer *>(data);
+  try {
+    const Status status = self->status_();
+    const std::string sample =
+        self->history_.record(static_cast<double>(g_get_real_time()) / 1e6, status);
+    if (self->status_events_.subscribers())
+      self->status_events_.publish("status", self->status_event(status, sample));
+  } catch (const std::exception &) {
+    // A figure that could not be read now is read again at the next tick.
+  }
+  return G_SOURCE_CONTINUE;
 }
 
 void RunServer::announce(Console &console) const {

@@ -13,6 +13,8 @@
 #include "http/server.h"
 #include "previews/preview_ports.h"
 #include "run/console.h"
+#include "run/figure_history.h"
+#include "sessions/event_hub.h"
 
 namespace onair::app {
 
@@ -24,6 +26,9 @@ class RunServer {
   // Throws UserError.
   RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
             PreviewList previews);
+  ~RunServer();
+  RunServer(const RunServer &) = delete;
+  RunServer &operator=(const RunServer &) = delete;
 
   // Tells on the console where the pipeline's page is (its file's `page:`)
   // and, when the pipeline has something it controls, the control API.
@@ -31,6 +36,14 @@ class RunServer {
   std::string url() const { return server_.url(); }
 
  private:
+  // Every second: the figures' history, and the status to GET /api/status/stream clients.
+  static gboolean on_status_tick(gpointer self) noexcept;
+  std::string status_event(const Status &status, const std::string &sample);
+
+  std::function<Status()> status_;  // redacted, with the overlays
+  FigureHistory history_;
+  EventHub status_events_;
+  guint status_timer_ = 0;
   std::string token_file_;
   std::string page_;   // the path, "/ascii/"
   bool has_controls_;  // an overlay, a network output or a preview to control
