@@ -16,10 +16,6 @@ namespace onair::app {
 
 namespace {
 
-// Five minutes of figures, a sample a second, well under what an event client may have unsent.
-constexpr size_t kHistorySamples = 300;
-constexpr size_t kHistoryBytes = 128 * 1024;
-
 HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayControl &overlays,
                       const RunServer::PreviewList &previews, const std::string &token,
                       std::function<Status()> status) {
@@ -92,7 +88,7 @@ RunServer::RunServer(const RunContext &run, ControlService &control, OverlayCont
         s.scene_detectors = detectors;
         return redacted(std::move(s), run.redact);
       }),
-      history_(kHistorySamples, kHistoryBytes),
+      feed_(status_),
       token_file_(token_path(run.options)),
       page_(run.file.page),
       has_controls_(has_controls(run.pipeline) || run.previews),
@@ -100,16 +96,11 @@ RunServer::RunServer(const RunContext &run, ControlService &control, OverlayCont
       server_([&] {
         HttpRoutes routes =
             routes_for(run, control, overlays, previews, hidden_token(run, token_file_), status_);
-        routes.status_events = &status_events_;
-        routes.status_greeting = [this] {
-          // In this order (ids count up): the plots' history, then the status now.
-          std::string greeting = status_events_.event_text("history", history_.json());
-          return greeting + status_events_.event_text("status", status_event(status_(), "null"));
-        };
+        routes.status_events = &feed_.events();
+        routes.status_greeting = [this] { return feed_.greeting(); };
         return routes;
       }()) {
   server_.listen(*run.options.http);
-  status_timer_ = g_timeout_add_seconds(1, &RunServer::on_status_tick, this);
   // webstreamsink elements serve their paths on this server (GstBin passes
   // the context to every element, also those added later).
   GstContext *context = gst_context_new("onair.soup-server", TRUE);
@@ -117,28 +108,6 @@ RunServer::RunServer(const RunContext &run, ControlService &control, OverlayCont
                     server_.soup_server(), nullptr);
   gst_element_set_context(run.pipeline, context);
   gst_context_unref(context);
-}
-
-RunServer::~RunServer() {
-  g_source_remove(status_timer_);
-}
-
-std::string RunServer::status_event(const Status &status, const std::string &sample) {
-  return "{\"status\":" + status_json(status) + ",\"sample\":" + sample + "}";
-}
-
-gboolean RunServer::on_status_tick(gpointer data) noexcept {
-  auto *self = static_cast<RunServer *>(data);
-  try {
-    const Status status = self->status_();
-    const std::string sample =
-        self->history_.record(static_cast<double>(g_get_real_time()) / 1e6, status);
-    if (self->status_events_.subscribers())
-      self->status_events_.publish("status", self->status_event(status, sample));
-  } catch (const std::exception &) {
-    // A figure that could not be read now is read again at the next tick.
-  }
-  return G_SOURCE_CONTINUE;
 }
 
 void RunServer::announce(Console &console) const {

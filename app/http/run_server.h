@@ -12,9 +12,8 @@
 #include "control/services.h"
 #include "http/server.h"
 #include "previews/preview_ports.h"
+#include "dashboard/status_feed.h"
 #include "run/console.h"
-#include "run/figure_history.h"
-#include "sessions/event_hub.h"
 
 namespace onair::app {
 
@@ -26,7 +25,6 @@ class RunServer {
   // Throws UserError.
   RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
             PreviewList previews);
-  ~RunServer();
   RunServer(const RunServer &) = delete;
   RunServer &operator=(const RunServer &) = delete;
 
@@ -36,14 +34,8 @@ class RunServer {
   std::string url() const { return server_.url(); }
 
  private:
-  // Every second: the figures' history, and the status to GET /api/status/stream clients.
-  static gboolean on_status_tick(gpointer self) noexcept;
-  std::string status_event(const Status &status, const std::string &sample);
-
   std::function<Status()> status_;  // redacted, with the overlays
-  FigureHistory history_;
-  EventHub status_events_;
-  guint status_timer_ = 0;
+  StatusFeed feed_;                 // GET /api/status/stream
   std::string token_file_;
   std::string page_;   // the path, "/ascii/"
   bool has_controls_;  // an overlay, a network output or a preview to control

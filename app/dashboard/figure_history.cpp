@@ -1,4 +1,4 @@
-#include "run/figure_history.h"
+#include "dashboard/figure_history.h"
 
 #include <cmath>
 #include <cstdio>
