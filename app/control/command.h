@@ -11,6 +11,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "control/json_fields.h"
@@ -34,15 +35,23 @@ inline constexpr size_t kMaxVoiceChars = 64;
 inline constexpr size_t kMaxClipPathBytes = kMaxLocationBytes;
 
 // A refused command: an HTTP status (400, 401, 404, 405, 409, 413, 429, 500)
-// and a one-line message that never repeats a secret.
+// and a one-line message that never repeats a secret. A temporary refusal
+// (429) may say when to try again and add members to the answer.
 class ControlError : public std::runtime_error {
  public:
-  ControlError(int status, const std::string &message)
-      : std::runtime_error(message), status_(status) {}
+  ControlError(int status, const std::string &message, int retry_after = 0, std::string fields = {})
+      : std::runtime_error(message),
+        status_(status),
+        retry_after_(retry_after),
+        fields_(std::move(fields)) {}
   int status() const { return status_; }
+  int retry_after() const { return retry_after_; }  // seconds; 0: not said
+  const std::string &fields() const { return fields_; }
 
  private:
   int status_;
+  int retry_after_;
+  std::string fields_;  // already JSON: "\"waiting\":100"
 };
 
 enum class CommandKind {
@@ -119,8 +128,9 @@ struct ControlResult {
       : status(status_code), error(std::move(message)), fields(std::move(answer_fields)) {}
   int status = 200;
   std::string error;
-  // Members the answer adds to {"ok":true}, already JSON: "\"id\":\"F0003\"".
+  // Members the answer adds to {"ok":true} (or to a refusal), already JSON: "\"id\":\"F0003\"".
   std::string fields;
+  int retry_after = 0;  // a 429's seconds until a try may succeed; 0: not said (1)
   bool ok() const { return status == 200; }
 };
 

@@ -32,7 +32,10 @@ ControlResult ControlService::run(const std::function<ControlCommand()> &parse, 
     if (speech) speech_limiter_.allow(clock_());
     return result;
   } catch (const ControlError &e) {
-    return {e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what())};
+    ControlResult refused(e.status(), redact_ ? (*redact_)(e.what()) : std::string(e.what()),
+                          e.fields());
+    refused.retry_after = e.retry_after();
+    return refused;
   } catch (const std::exception &) {
     return {500, "internal error"};
   }

@@ -67,6 +67,25 @@ void check_logo_file(const std::string &location) {
     throw ControlError(400, "\"location\": not a PNG file");
 }
 
+// add-alert said no to a valid alert: with alerts waiting, their queue is full, which passes
+// (429): a place frees up when the alert on screen is done, in about one alert-duration.
+[[noreturn]] void refused_alert(GstElement *element, const std::string &who) {
+  guint waiting = 0;
+  read_property(element, "alerts-queued", G_TYPE_UINT, waiting);
+  if (waiting == 0) throw ControlError(400, who + " refused the alert");
+  guint64 duration_ns = 0;
+  read_property(element, "alert-duration", G_TYPE_UINT64, duration_ns);
+  const int retry_after =
+      std::max(1, static_cast<int>(std::ceil(static_cast<double>(duration_ns) / GST_SECOND)));
+  throw ControlError(
+      429,
+      who + " has " + std::to_string(waiting) +
+          " alerts waiting, as many as it takes: try again in " + std::to_string(retry_after) +
+          " s",
+      retry_after,
+      "\"waiting\":" + std::to_string(waiting) + ",\"retry_after\":" + std::to_string(retry_after));
+}
+
 }  // namespace
 
 OverlayControl::OverlayControl(GstElement *pipeline)
@@ -76,18 +95,21 @@ OverlayControl::~OverlayControl() {
   gst_object_unref(pipeline_);
 }
 
-std::vector<OverlayInfo> OverlayControl::list() const {
-  std::vector<OverlayInfo> out;
+std::vector<OverlayFigures> OverlayControl::list() const {
+  std::vector<OverlayFigures> out;
   for (const auto &[name, element] : find_overlays(pipeline_)) {
-    OverlayInfo info;
+    OverlayFigures info;
     info.name = name;
-    GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element.get()), "status");
-    if (spec && spec->value_type == G_TYPE_STRING && (spec->flags & G_PARAM_READABLE)) {
-      gchar *status = nullptr;
-      g_object_get(element.get(), "status", &status, nullptr);
-      info.status = status ? status : "";
-      g_free(status);
-    }
+    gchar *status = nullptr;
+    read_property(element.get(), "status", G_TYPE_STRING, status);
+    info.status = status ? status : "";
+    g_free(status);
+    guint count = 0;
+    read_property(element.get(), "chat-count", G_TYPE_UINT, count);
+    info.chat_count = count;
+    count = 0;
+    read_property(element.get(), "alerts-queued", G_TYPE_UINT, count);
+    info.alerts_queued = count;
     out.push_back(std::move(info));
   }
   return out;
@@ -120,7 +142,7 @@ void OverlayControl::apply(const ControlCommand &c) {
       // The element takes the duration as running time in nanoseconds.
       g_signal_emit_by_name(element, "add-alert", c.text.c_str(), c.alert_type.c_str(),
                             static_cast<guint64>(std::llround(c.duration * GST_SECOND)), &ok);
-      if (!ok) throw ControlError(400, who + " refused the alert (are too many waiting?)");
+      if (!ok) refused_alert(element, who);
       break;
     }
     case CommandKind::kStatus:

@@ -20,10 +20,11 @@ class OverlayControl {
   OverlayControl(const OverlayControl &) = delete;
   OverlayControl &operator=(const OverlayControl &) = delete;
 
-  // 404/409 when the overlay cannot be chosen, 400 when the element refuses.
+  // 404/409 when the overlay cannot be chosen, 400 when the element refuses, 429 when
+  // its alert queue is full.
   void apply(const ControlCommand &command);
   // Every broadcastoverlay in the pipeline (in nested bins too), by name.
-  std::vector<OverlayInfo> list() const;
+  std::vector<OverlayFigures> list() const;
 
  private:
   GstElement *pipeline_;

@@ -16,14 +16,15 @@ std::string ok_json(const std::string &fields) {
   return "{\"ok\":true" + (fields.empty() ? "" : "," + fields) + "}";
 }
 
-std::string error_json(const std::string &message) {
-  return "{\"ok\":false,\"error\":" + json_string(message) + "}";
+std::string error_json(const std::string &message, const std::string &fields) {
+  return "{\"ok\":false,\"error\":" + json_string(message) + (fields.empty() ? "" : "," + fields) +
+         "}";
 }
 
 std::string line_reply(int status, const std::string &message, const std::string &fields) {
   if (status == 200) return ok_json(fields);
   return "{\"ok\":false,\"status\":" + std::to_string(status) +
-         ",\"error\":" + json_string(message) + "}";
+         ",\"error\":" + json_string(message) + (fields.empty() ? "" : "," + fields) + "}";
 }
 
 }  // namespace onair::app

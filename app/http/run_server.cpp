@@ -17,12 +17,13 @@ namespace onair::app {
 namespace {
 
 HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayControl &overlays,
-                      const RunServer::PreviewList &previews, const std::string &token) {
+                      const RunServer::PreviewList &previews, const std::string &token,
+                      std::function<Status()> status) {
   HttpRoutes routes;
   routes.web_dir = run.where.web_dir;
   routes.vendor_dirs = run.where.vendor_dirs;
   routes.hls_dir = run.run_dir;
-  routes.status_json = [run] { return status_json(redacted(run.runner.status(), run.redact)); };
+  routes.status_json = [status] { return status_json(status()); };
   routes.metrics = [run] { return metrics_text(redacted(run.runner.status(), run.redact)); };
   routes.token = token;
   routes.allowed_origins = web::AllowedOrigins::parse(allow_origins_list(run.options));
@@ -64,6 +65,13 @@ std::string hidden_token(const RunContext &run, const std::string &token_file) {
 // What the control API acts on: broadcastoverlay elements (/api/overlay),
 // network outputs (/api/outputs/reconnect), scene detectors (/api/capture) and
 // the speech element (/api/say, /api/play, /api/speech).
+std::vector<std::string> scene_detectors(GstElement *pipeline) {
+  std::vector<std::string> names;
+  for (const auto &[name, element] : elements_made_by(pipeline, "scenedetect"))
+    names.push_back(name);
+  return names;
+}
+
 bool has_controls(GstElement *pipeline) {
   for (const char *factory : {"broadcastoverlay", "resilientrtmpsink", "scenedetect", "ttsmix"})
     if (!elements_made_by(pipeline, factory).empty()) return true;
@@ -74,11 +82,24 @@ bool has_controls(GstElement *pipeline) {
 
 RunServer::RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
                      PreviewList previews)
-    : token_file_(token_path(run.options)),
+    : status_([run, &overlays, detectors = scene_detectors(run.pipeline)] {
+        Status s = run.runner.status();
+        s.overlays = overlays.list();
+        s.scene_detectors = detectors;
+        return redacted(std::move(s), run.redact);
+      }),
+      feed_(status_),
+      token_file_(token_path(run.options)),
       page_(run.file.page),
       has_controls_(has_controls(run.pipeline) || run.previews),
       previews_(run.previews != nullptr),
-      server_(routes_for(run, control, overlays, previews, hidden_token(run, token_file_))) {
+      server_([&] {
+        HttpRoutes routes =
+            routes_for(run, control, overlays, previews, hidden_token(run, token_file_), status_);
+        routes.status_events = &feed_.events();
+        routes.status_greeting = [this] { return feed_.greeting(); };
+        return routes;
+      }()) {
   server_.listen(*run.options.http);
   // webstreamsink elements serve their paths on this server (GstBin passes
   // the context to every element, also those added later).

@@ -12,6 +12,7 @@
 #include "control/services.h"
 #include "http/server.h"
 #include "previews/preview_ports.h"
+#include "dashboard/status_feed.h"
 #include "run/console.h"
 
 namespace onair::app {
@@ -24,6 +25,8 @@ class RunServer {
   // Throws UserError.
   RunServer(const RunContext &run, ControlService &control, OverlayControl &overlays,
             PreviewList previews);
+  RunServer(const RunServer &) = delete;
+  RunServer &operator=(const RunServer &) = delete;
 
   // Tells on the console where the pipeline's page is (its file's `page:`)
   // and, when the pipeline has something it controls, the control API.
@@ -31,6 +34,8 @@ class RunServer {
   std::string url() const { return server_.url(); }
 
  private:
+  std::function<Status()> status_;  // redacted, with the overlays
+  StatusFeed feed_;                 // GET /api/status/stream
   std::string token_file_;
   std::string page_;   // the path, "/ascii/"
   bool has_controls_;  // an overlay, a network output or a preview to control

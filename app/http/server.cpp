@@ -3,6 +3,7 @@
 #include <gio/gio.h>
 #include <libsoup/soup.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <map>
 #include <memory>
@@ -44,6 +45,15 @@ void respond_api(SoupServerMessage *msg, guint status, const std::string &body) 
   respond_text(msg, status, "application/json", body);
 }
 
+// A command's answer; a temporary refusal (429) says when to try again.
+void respond_result(SoupServerMessage *msg, const ControlResult &result) {
+  if (result.status == 429)
+    soup_message_headers_replace(soup_server_message_get_response_headers(msg), "Retry-After",
+                                 std::to_string(std::max(1, result.retry_after)).c_str());
+  respond_api(msg, static_cast<guint>(result.status),
+              result.ok() ? ok_json(result.fields) : error_json(result.error, result.fields));
+}
+
 // Serves root/relative when it is a regular file inside root.
 bool serve_file(SoupServerMessage *msg, const std::string &root, const std::string &relative) {
   const std::string full = file_inside(root, relative);
@@ -83,9 +93,11 @@ struct HttpServer::Impl {
   HttpRoutes routes;
   SoupServer *server = nullptr;
 
-  // One GET /api/events client: its response stays open, an event a chunk.
+  // One GET /api/events or /api/status/stream client: its response stays open, an event a
+  // chunk.
   struct EventStream {
     Impl *impl = nullptr;
+    EventHub *hub = nullptr;
     SoupServerMessage *msg = nullptr;
     uint64_t subscription = 0;
     size_t backlog = 0;    // bytes appended, not yet written
@@ -104,7 +116,7 @@ struct HttpServer::Impl {
   void close_stream(EventStream &stream) {
     if (!stream.open) return;
     stream.open = false;
-    if (routes.events) routes.events->unsubscribe(stream.subscription);
+    stream.hub->unsubscribe(stream.subscription);
     if (stream.wrote_handler) g_signal_handler_disconnect(stream.msg, stream.wrote_handler);
     g_signal_handler_disconnect(stream.msg, stream.finished_handler);
   }
@@ -131,12 +143,8 @@ struct HttpServer::Impl {
     soup_server_message_unpause(stream.msg);
   }
 
-  void start_events(SoupServerMessage *msg) {
-    if (!routes.events) {
-      respond_api(msg, SOUP_STATUS_NOT_FOUND,
-                  error_json("this run records no session, so it has no events"));
-      return;
-    }
+  // Follows `hub` for the client, which first gets `greeting` (events or a comment).
+  void start_events(SoupServerMessage *msg, EventHub &hub, const std::string &greeting) {
     if (event_streams.size() >= kMaxEventClients) {
       respond_api(
           msg, SOUP_STATUS_SERVICE_UNAVAILABLE,
@@ -151,13 +159,14 @@ struct HttpServer::Impl {
     soup_message_body_set_accumulate(soup_server_message_get_response_body(msg), FALSE);
     auto stream = std::make_shared<EventStream>();
     stream->impl = this;
+    stream->hub = &hub;
     stream->msg = msg;
     stream->wrote_handler =
         g_signal_connect(msg, "wrote-body-data", G_CALLBACK(&Impl::on_wrote), stream.get());
     stream->finished_handler =
         g_signal_connect(msg, "finished", G_CALLBACK(&Impl::on_finished), stream.get());
     EventStream *raw = stream.get();
-    stream->subscription = routes.events->subscribe([this, raw](const std::string &text) {
+    stream->subscription = hub.subscribe([this, raw](const std::string &text) {
       if (!raw->open || raw->dropped) return false;
       if (raw->backlog + text.size() > kMaxEventBacklog) {
         // A client that does not read is let go; the app never waits for it.
@@ -174,8 +183,8 @@ struct HttpServer::Impl {
     });
     // Held until it finishes, so that closing it later never touches a freed message.
     event_streams.emplace(static_cast<SoupServerMessage *>(g_object_ref(msg)), stream);
-    // A first line at once, so the client knows it is subscribed.
-    append(*stream, ": onair session events\n\n");
+    // Something at once, so the client knows it is subscribed.
+    append(*stream, greeting);
   }
 
   // The token check of the control API; false (answered 401) without it.
@@ -250,7 +259,11 @@ struct HttpServer::Impl {
           respond_api(msg, SOUP_STATUS_OK, ok_json());
           break;
         case SessionsRoute::Action::kEvents:
-          start_events(msg);
+          if (routes.events)
+            start_events(msg, *routes.events, ": onair session events\n\n");
+          else
+            respond_api(msg, SOUP_STATUS_NOT_FOUND,
+                        error_json("this run records no session, so it has no events"));
           break;
         case SessionsRoute::Action::kNone:
           break;
@@ -334,6 +347,15 @@ struct HttpServer::Impl {
       respond_text(msg, SOUP_STATUS_OK, "application/json", routes.status_json());
       return;
     }
+    if (path == "/api/status/stream" && routes.status_events) {
+      if (std::strcmp(method, "GET") != 0) {
+        soup_message_headers_replace(headers, "Allow", "GET, OPTIONS");
+        respond_api(msg, SOUP_STATUS_METHOD_NOT_ALLOWED, error_json("only GET is allowed here"));
+        return;
+      }
+      start_events(msg, *routes.status_events, routes.status_greeting());
+      return;
+    }
     if (path == "/metrics") {
       soup_message_headers_replace(headers, "Cache-Control", "no-store");
       respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",
@@ -399,9 +421,7 @@ struct HttpServer::Impl {
     }
     const ControlResult result =
         routes.preview_command(route.action == PreviewsRoute::Action::kStart, route.port);
-    if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
-    respond_api(msg, static_cast<guint>(result.status),
-                result.ok() ? ok_json(result.fields) : error_json(result.error));
+    respond_result(msg, result);
   }
 
   void control_api(SoupServerMessage *msg, const std::string &path, const char *method) {
@@ -436,9 +456,7 @@ struct HttpServer::Impl {
       result = routes.overlay_command(*route.kind, std::string_view(data ? data : "", size),
                                       route.empty_body_ok);
     g_bytes_unref(bytes);
-    if (result.status == 429) soup_message_headers_replace(headers, "Retry-After", "1");
-    respond_api(msg, static_cast<guint>(result.status),
-                result.ok() ? ok_json(result.fields) : error_json(result.error));
+    respond_result(msg, result);
   }
 };
 

@@ -30,7 +30,11 @@ struct HttpRoutes {
   std::vector<std::string> vendor_dirs;      // served at /vendor/, first match wins
   std::string hls_dir;                       // served at /hls/
   std::function<std::string()> status_json;  // GET /api/status
-  std::function<std::string()> metrics;      // GET /metrics
+  // The status as it goes (GET /api/status/stream, Server-Sent Events, no token, like
+  // /api/status); `status_greeting` gives a new client's first events. Null: none.
+  EventHub *status_events = nullptr;
+  std::function<std::string()> status_greeting;
+  std::function<std::string()> metrics;  // GET /metrics
   // The overlay control API under /api/overlay (see docs/api.md); off while
   // `overlay_command` is empty. Every request needs "Authorization: Bearer
   // <token>".

@@ -65,7 +65,8 @@ Locations find_locations(const std::string &web_dir) {
   else
     where.web_dir = build_path(data_dir, "web");
   where.vendor_dirs = {build_path(where.web_dir, "vendor"),
-                       build_path(where.web_dir, "node_modules/hls.js/dist")};
+                       build_path(where.web_dir, "node_modules/hls.js/dist"),
+                       build_path(where.web_dir, "node_modules/uplot/dist")};
 
   where.simulated_videomaster =
       where.uninstalled ? ONAIR_SIMULATED_VIDEOMASTER_BUILD : ONAIR_SIMULATED_VIDEOMASTER;

@@ -1,4 +1,4 @@
-// Finding the elements of a running pipeline by what made them.
+// Finding the elements of a running pipeline by what made them, and reading them.
 #pragma once
 
 #include <gst/gst.h>
@@ -37,6 +37,15 @@ void for_each_item(GstIterator *it, F fn, R on_resync) {
 template <typename F>
 void for_each_item(GstIterator *it, F fn) {
   for_each_item(it, fn, [] {});
+}
+
+// A readable property of `element` of type `type`, into `out` (left alone
+// when the element has no such property).
+template <typename T>
+void read_property(GstElement *element, const char *name, GType type, T &out) {
+  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
+  if (!spec || spec->value_type != type || !(spec->flags & G_PARAM_READABLE)) return;
+  g_object_get(element, name, &out, nullptr);
 }
 
 // Every element below `bin` (in nested bins too) made by the factory

@@ -42,15 +42,6 @@ void read_uint64(const GstStructure *s, const char *field, uint64_t &out) {
   if (gst_structure_get_uint64(s, field, &v)) out = v;
 }
 
-// A readable property of `element` of type `type`, into `out` (left alone
-// when the element has no such property).
-template <typename T>
-void read_property(GstElement *element, const char *name, GType type, T &out) {
-  GParamSpec *spec = g_object_class_find_property(G_OBJECT_GET_CLASS(element), name);
-  if (!spec || spec->value_type != type || !(spec->flags & G_PARAM_READABLE)) return;
-  g_object_get(element, name, &out, nullptr);
-}
-
 // "/pipeline0/filesrc0": the names from the top bin down.
 std::string object_path(GstObject *object) {
   std::string path;
@@ -242,6 +233,9 @@ OutputFigures Runner::read_output(GstElement *output) const {
   gint64 latency = -1;
   if (gst_structure_get_int64(s, output_msg::kEncodingLatency, &latency) && latency >= 0)
     o.latency_ns = latency;
+  uint64_t next_attempt_ns = 0;
+  if (gst_structure_get_uint64(s, output_msg::kNextAttemptIn, &next_attempt_ns))
+    o.next_attempt_in = static_cast<double>(next_attempt_ns) / 1e9;
   return o;
 }
 

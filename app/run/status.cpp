@@ -80,6 +80,7 @@ std::string status_json(const Status &s) {
     j += ",\"attempt\":" + std::to_string(o.attempt);
     j += ",\"uptime\":" + json_number(o.uptime);
     j += ",\"encoding_latency_ms\":" + (o.latency_ns ? json_number(*o.latency_ns / 1e6) : "null");
+    j += ",\"next_attempt_in\":" + (o.next_attempt_in ? json_number(*o.next_attempt_in) : "null");
     j += ",\"last_error\":" + json_string(o.last_error) + "}";
   }
   j += "],\"inputs\":[";
@@ -132,6 +133,23 @@ std::string status_json(const Status &s) {
     j += ",\"senders\":" + std::to_string(session->senders);
     j += ",\"segment\":" + (session->segment.empty() ? "null" : json_string(session->segment));
     j += ",\"segments\":" + std::to_string(session->segments) + "}";
+  }
+  if (!s.overlays.empty()) {
+    j += ",\"overlays\":[";
+    for (size_t i = 0; i < s.overlays.size(); i++) {
+      const OverlayFigures &o = s.overlays[i];
+      j += std::string(i ? "," : "") + "{\"name\":" + json_string(o.name);
+      j += ",\"status\":" + json_string(o.status);
+      j += ",\"chat_count\":" + std::to_string(o.chat_count);
+      j += ",\"alerts_queued\":" + std::to_string(o.alerts_queued) + "}";
+    }
+    j += "]";
+  }
+  if (!s.scene_detectors.empty()) {
+    j += ",\"scene_detectors\":[";
+    for (size_t i = 0; i < s.scene_detectors.size(); i++)
+      j += (i ? "," : "") + json_string(s.scene_detectors[i]);
+    j += "]";
   }
   j += "}";
   return j;
@@ -314,6 +332,9 @@ Status redacted(Status s, const Redactor &redact) {
     for (std::string *text : {&st.name, &st.path}) *text = redact(*text);
   for (SpeechFigures &sp : s.speech)
     for (std::string *text : {&sp.name, &sp.speaking}) *text = redact(*text);
+  for (OverlayFigures &o : s.overlays)
+    for (std::string *text : {&o.name, &o.status}) *text = redact(*text);
+  for (std::string &name : s.scene_detectors) name = redact(name);
   return s;
 }
 

@@ -38,8 +38,9 @@ struct OutputFigures {
   uint64_t frames_dropped = 0;
   uint32_t reconnects = 0;
   uint32_t attempt = 0;
-  double uptime = 0;                  // seconds live on the current connection
-  std::optional<int64_t> latency_ns;  // capture to send
+  double uptime = 0;                      // seconds live on the current connection
+  std::optional<int64_t> latency_ns;      // capture to send
+  std::optional<double> next_attempt_in;  // seconds until the next try, while reconnecting
 };
 
 // The latest figures of one input another program feeds (feedsrc's stats).
@@ -76,6 +77,14 @@ struct SpeechFigures {
   uint64_t failed = 0;        // items that could not be synthesised or decoded
 };
 
+// One broadcastoverlay element: what it shows now.
+struct OverlayFigures {
+  std::string name;
+  std::string status;          // its status line
+  uint32_t chat_count = 0;     // chat lines on screen or arriving
+  uint32_t alerts_queued = 0;  // alerts showing or waiting
+};
+
 // The recording session of the run (run/session_recorder.h), if it records one.
 struct SessionFigures {
   std::string id;
@@ -97,6 +106,10 @@ struct Status {
   std::vector<StreamFigures> streams;    // in name order
   std::vector<SpeechFigures> speech;     // in name order; in the JSON only when there is one
   std::optional<SessionFigures> session;
+  // Filled by the web server's status (the control API acts on them); in the JSON only when
+  // there are some.
+  std::vector<OverlayFigures> overlays;      // in name order
+  std::vector<std::string> scene_detectors;  // names of the scenedetect elements (/api/capture)
 };
 
 std::string status_json(const Status &status);

@@ -14,9 +14,12 @@ void EventHub::unsubscribe(uint64_t id) {
   subscribers_.erase(id);
 }
 
+std::string EventHub::event_text(const std::string &name, const std::string &data) {
+  return "event: " + name + "\nid: " + std::to_string(next_event_++) + "\ndata: " + data + "\n\n";
+}
+
 void EventHub::publish(const std::string &name, const std::string &data) {
-  const std::string text =
-      "event: " + name + "\nid: " + std::to_string(next_event_++) + "\ndata: " + data + "\n\n";
+  const std::string text = event_text(name, data);
   std::vector<uint64_t> gone;
   // A copy: a subscriber may unsubscribe others while it runs.
   const auto current = subscribers_;

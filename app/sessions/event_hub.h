@@ -1,6 +1,6 @@
-// The events of a recording session (a sender came or left, a segment opened
-// or closed, a snapshot was taken, an audio chunk is ready) for whoever follows
-// them: GET /api/events sends them as Server-Sent Events. Everything runs on
+// Server-Sent Events for whoever follows them: a recording session's (a sender
+// came or left, a segment opened or closed, a snapshot was taken, an audio chunk
+// is ready) on GET /api/events, and the run's status on GET /api/status/stream. Everything runs on
 // the main loop; a subscriber that cannot keep up drops itself, so publishing
 // never waits.
 #pragma once
@@ -21,6 +21,8 @@ class EventHub {
   void unsubscribe(uint64_t id);
   // `data` is one JSON object on one line.
   void publish(const std::string &name, const std::string &data);
+  // One event's text with the next id, for what a new subscriber gets before the others'.
+  std::string event_text(const std::string &name, const std::string &data);
   size_t subscribers() const { return subscribers_.size(); }
 
  private:

@@ -236,7 +236,7 @@ GstStructure *stats_structure(Self *self) {
           : 0;
   const double bitrate = s.rate.bits_per_second(
       std::chrono::duration_cast<std::chrono::nanoseconds>(now.time_since_epoch()).count());
-  return gst_structure_new(
+  GstStructure *stats = gst_structure_new(
       msg::kStats, msg::kStateName, G_TYPE_STRING, out::state_name(s.state), msg::kLocation,
       G_TYPE_STRING, where.c_str(), msg::kFramesSent, G_TYPE_UINT64, s.frames_sent, msg::kBytesSent,
       G_TYPE_UINT64, s.bytes_sent, msg::kFramesDropped, G_TYPE_UINT64, s.video_dropped,
@@ -244,6 +244,15 @@ GstStructure *stats_structure(Self *self) {
       msg::kUptime, G_TYPE_UINT64, uptime, msg::kReconnects, G_TYPE_UINT, s.reconnects,
       msg::kAttempt, G_TYPE_UINT, s.attempt, msg::kLastError, G_TYPE_STRING, s.last_error.c_str(),
       msg::kEncodingLatency, G_TYPE_INT64, s.latency.mean(), nullptr);
+  // A countdown for whoever shows the state; the state message has the delay as it began.
+  if (s.state == out::State::kReconnecting) {
+    const auto left = std::max(WallClock::duration::zero(), s.next_attempt_at - now);
+    gst_structure_set(
+        stats, msg::kNextAttemptIn, G_TYPE_UINT64,
+        static_cast<guint64>(std::chrono::duration_cast<std::chrono::nanoseconds>(left).count()),
+        nullptr);
+  }
+  return stats;
 }
 
 void reconnect_now(Self *self) noexcept {
@@ -577,7 +586,7 @@ static void gst_resilient_rtmp_sink_class_init(GstResilientRtmpSinkClass *klass)
       g_param_spec_boxed("stats", "Statistics",
                          "resilientrtmpsink-stats: state, location, frames-sent, bytes-sent, "
                          "frames-dropped, audio-dropped, bitrate, uptime, reconnects, attempt, "
-                         "last-error, encoding-latency",
+                         "last-error, encoding-latency, next-attempt-in (while reconnecting)",
                          GST_TYPE_STRUCTURE, ro));
 
   /**

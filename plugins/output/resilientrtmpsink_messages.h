@@ -27,5 +27,6 @@ inline constexpr char kUptime[] = "uptime";                     // guint64 ns li
 inline constexpr char kReconnects[] = "reconnects";             // guint
 inline constexpr char kLastError[] = "last-error";              // string
 inline constexpr char kEncodingLatency[] = "encoding-latency";  // gint64 ns
+inline constexpr char kNextAttemptIn[] = "next-attempt-in";  // guint64 ns, only while reconnecting
 
 }  // namespace onair::resilientrtmpsink_messages

@@ -108,6 +108,7 @@ struct Statistics {
   out::RateMeter rate;
   out::LatencyMeter latency;
   WallClock::time_point live_since{};
+  WallClock::time_point next_attempt_at{};  // while reconnecting
 };
 
 // Lock order: settings_lock and lock are never held together; code that needs both copies

@@ -54,6 +54,8 @@ void record(Statistics &stats, const out::Change &change) {
   stats.state = change.state;
   stats.attempt = change.attempt;
   if (change.state == out::State::kLive) stats.live_since = WallClock::now();
+  if (change.next_delay >= 0)
+    stats.next_attempt_at = WallClock::now() + std::chrono::nanoseconds(change.next_delay);
   if (change.state == out::State::kReconnecting || change.state == out::State::kFailed)
     stats.last_error = change.error;
   if (change.connection_lost) stats.reconnects++;

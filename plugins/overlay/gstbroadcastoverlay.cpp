@@ -360,7 +360,7 @@ static void gst_broadcast_overlay_get_property(GObject *object, guint prop_id, G
         g_value_set_uint(value, static_cast<guint>(self->priv->commands.chat_count()));
         break;
       case PROP_ALERTS_QUEUED:
-        g_value_set_uint(value, static_cast<guint>(self->priv->commands.alerts_queued()));
+        g_value_set_uint(value, static_cast<guint>(self->priv->commands.alerts_waiting()));
         break;
       default:
         if (!ov::get_setting(self->priv->settings, prop_id, value))
@@ -400,8 +400,10 @@ static void gst_broadcast_overlay_class_init(GstBroadcastOverlayClass *klass) {
                         G_MAXUINT, 0, ro));
   g_object_class_install_property(
       gobject_class, PROP_ALERTS_QUEUED,
-      g_param_spec_uint("alerts-queued", "Alerts queued", "Alerts showing or waiting their turn", 0,
-                        G_MAXUINT, 0, ro));
+      g_param_spec_uint(
+          "alerts-queued", "Alerts queued",
+          "Alerts showing or waiting their turn (also those not yet taken by a frame)", 0,
+          G_MAXUINT, 0, ro));
 
   /**
    * GstBroadcastOverlay::add-chat:

@@ -20,7 +20,7 @@ const code = await withOnairPage(
     const { reached: t2, waited } = await waitForPlayback(page, '#video', t1, 'playback');
     const size = await page.evaluate(() => [document.getElementById('video').videoWidth,
       document.getElementById('video').videoHeight]);
-    // The page refreshes the monitors table every 2 s.
+    // The server pushes the status every second.
     await page.waitForFunction(() => document.querySelectorAll('#monitors tbody tr').length === 2,
       null, { timeout: 20000, polling: 250 });
     if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT });

@@ -305,6 +305,13 @@ TEST(ResilientRtmpSink, RetriesWaitOnThePipelineClock) {
   GstClockID wait = pending_wait(clock, failed_at + run.delays[0]);
   ASSERT_NE(wait, nullptr);
   EXPECT_EQ(run.count_of("connecting"), 1);
+  // While it waits, its stats count down to the attempt.
+  GstStructure *s = run.stats();
+  guint64 next_attempt_in = G_MAXUINT64;
+  EXPECT_STREQ(gst_structure_get_string(s, msg::kStateName), "reconnecting");
+  EXPECT_TRUE(gst_structure_get_uint64(s, msg::kNextAttemptIn, &next_attempt_in));
+  EXPECT_LE(next_attempt_in, run.delays[0]);
+  gst_structure_free(s);
 
   release(clock, wait);
   ASSERT_TRUE(run.run_until(run.seen("reconnecting", 2)));
@@ -356,6 +363,7 @@ TEST(ResilientRtmpSink, StatisticsStartFreshWhenTheElementRestarts) {
   EXPECT_EQ(attempt, 1u);
   EXPECT_STREQ(gst_structure_get_string(s, "last-error"), "");
   EXPECT_STREQ(gst_structure_get_string(s, "state"), "connecting");
+  EXPECT_FALSE(gst_structure_has_field(s, msg::kNextAttemptIn));  // only while reconnecting
   gst_structure_free(s);
   EXPECT_TRUE(run.errors.empty());
 

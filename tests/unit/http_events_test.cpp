@@ -1,6 +1,6 @@
-// GET /api/events against the app's web server on 127.0.0.1: every client gets every event,
-// and a client that stops reading is dropped once its backlog passes the limit, without
-// holding up the others or the publisher.
+// GET /api/events and GET /api/status/stream against the app's web server on 127.0.0.1: every
+// client gets every event, and a client that stops reading is dropped once its backlog passes
+// the limit, without holding up the others or the publisher.
 #include <arpa/inet.h>
 #include <glib.h>
 #include <gtest/gtest.h>
@@ -35,8 +35,8 @@ int port_of(const std::string &url) {  // "http://127.0.0.1:PORT/"
   return std::stoi(url.substr(url.rfind(':') + 1));
 }
 
-// A client of /api/events; `receive_buffer` > 0 shrinks its socket's receive buffer.
-int subscribe(int port, int receive_buffer) {
+// A client of `path`; `receive_buffer` > 0 shrinks its socket's receive buffer.
+int subscribe(int port, int receive_buffer, const std::string &path = "/api/events") {
   const int fd = socket(AF_INET, SOCK_STREAM, 0);
   if (receive_buffer > 0)
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &receive_buffer, sizeof receive_buffer);
@@ -45,7 +45,7 @@ int subscribe(int port, int receive_buffer) {
   addr.sin_port = htons(static_cast<uint16_t>(port));
   inet_pton(AF_INET, "127.0.0.1", &addr.sin_addr);
   EXPECT_EQ(connect(fd, reinterpret_cast<sockaddr *>(&addr), sizeof addr), 0);
-  const std::string request = "GET /api/events HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+  const std::string request = "GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
   EXPECT_EQ(send(fd, request.data(), request.size(), 0), static_cast<ssize_t>(request.size()));
   return fd;
 }
@@ -84,6 +84,32 @@ struct Reader {
   std::thread thread;
 };
 
+// Publishes events of 8 KB to a reading and a stalled client of `hub`, each once the reading
+// client has the one before, until the stalled one's backlog got it dropped (or 2000 went),
+// then three more that the reading one gets too; returns how many went.
+size_t publish_until_the_stalled_client_goes(EventHub &hub, Reader &reading,
+                                             const std::vector<std::string> &warnings) {
+  const std::string data = "{\"pad\":\"" + std::string(8000, 'x') + "\"}";
+  size_t published = 0;
+  while (hub.subscribers() == 2 && published < 2000) {
+    hub.publish("snapshot", data);
+    ++published;
+    EXPECT_TRUE(pump_until([&] { return reading.events == published; })) << published;
+  }
+  EXPECT_EQ(hub.subscribers(), 1u);
+  EXPECT_GT(published, 256u * 1024 / data.size());  // not before its backlog passed 256 KiB
+  EXPECT_EQ(warnings.size(), 1u) << "published " << published;
+  EXPECT_EQ(warnings.at(0), "an event client reading too slowly was dropped");
+
+  // The reading client goes on getting every event.
+  for (int i = 0; i < 3; ++i) {
+    hub.publish("snapshot", data);
+    ++published;
+    EXPECT_TRUE(pump_until([&] { return reading.events == published; }));
+  }
+  return published;
+}
+
 TEST(HttpEvents, AClientThatStopsReadingIsDroppedAndTheOthersGetEverything) {
   EventHub hub;
   std::vector<std::string> warnings;
@@ -97,33 +123,39 @@ TEST(HttpEvents, AClientThatStopsReadingIsDroppedAndTheOthersGetEverything) {
   Reader reading(subscribe(port, 0));
   const int stalled_fd = subscribe(port, 1024);
   ASSERT_TRUE(pump_until([&] { return hub.subscribers() == 2; }));
-
-  // Events of 8 KB, each published once the reading client has the one before: the stalled
-  // client's backlog grows until it is let go.
-  const std::string data = "{\"pad\":\"" + std::string(8000, 'x') + "\"}";
-  size_t published = 0;
-  while (hub.subscribers() == 2 && published < 2000) {
-    hub.publish("snapshot", data);
-    ++published;
-    ASSERT_TRUE(pump_until([&] { return reading.events == published; })) << published;
-  }
-  EXPECT_EQ(hub.subscribers(), 1u);
-  EXPECT_GT(published, 256u * 1024 / data.size());  // not before its backlog passed 256 KiB
-  ASSERT_EQ(warnings.size(), 1u) << "published " << published;
-  EXPECT_EQ(warnings[0], "an event client reading too slowly was dropped");
-
-  // The reading client goes on getting every event.
-  for (int i = 0; i < 3; ++i) {
-    hub.publish("snapshot", data);
-    ++published;
-    ASSERT_TRUE(pump_until([&] { return reading.events == published; }));
-  }
+  const size_t published = publish_until_the_stalled_client_goes(hub, reading, warnings);
 
   // The stalled client, reading at last, finds its response ended properly: the backlog it
   // had, then the last chunk.
   Reader stalled(stalled_fd);
   ASSERT_TRUE(pump_until([&] { return stalled.received().ends_with("\r\n0\r\n\r\n"); }));
   EXPECT_LT(stalled.events, published);
+}
+
+TEST(HttpEvents, TheStatusStreamGreetsEachClientFirstAndDropsOneThatStopsReading) {
+  EventHub hub;
+  std::vector<std::string> warnings;
+  HttpRoutes routes;
+  routes.status_events = &hub;
+  routes.status_greeting = [&] { return hub.event_text("history", "{\"samples\":[]}"); };
+  routes.warn = [&](const std::string &text) { warnings.push_back(text); };
+  HttpServer server(std::move(routes));
+  server.listen(HttpAddress{"127.0.0.1", 0});
+  const int port = port_of(server.url());
+
+  Reader reading(subscribe(port, 0, "/api/status/stream"));
+  const int stalled_fd = subscribe(port, 1024, "/api/status/stream");
+  ASSERT_TRUE(pump_until([&] { return hub.subscribers() == 2; }));
+  publish_until_the_stalled_client_goes(hub, reading, warnings);
+  // Each client got its greeting first; the reading one then every event.
+  const std::string text = reading.received();
+  EXPECT_NE(text.find("Content-Type: text/event-stream"), std::string::npos);
+  const size_t greeting = text.find("event: history\nid: 1\ndata: {\"samples\":[]}\n\n");
+  ASSERT_NE(greeting, std::string::npos);
+  EXPECT_LT(greeting, text.find("event: snapshot\n"));
+  // A stalled client's kernel buffers may hold megabytes, which take long to read through a
+  // small receive buffer: this one just goes (the test above reads its end).
+  close(stalled_fd);
 }
 
 }  // namespace

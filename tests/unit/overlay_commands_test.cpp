@@ -97,6 +97,19 @@ TEST(CommandQueue, AlertsTheOverlayHoldsCountAgainstTheLimit) {
   EXPECT_FALSE(queue.add_alert("full again", AlertType::kInfo, kDuration));
 }
 
+TEST(CommandQueue, ClearAlertsMakesRoomAtOnceAlsoForThoseTheOverlayHolds) {
+  CommandQueue queue;
+  fill_alerts(queue, CommandQueue::kMaxQueuedAlerts);
+  queue.take();
+  queue.set_shown(0, CommandQueue::kMaxQueuedAlerts);
+  ASSERT_FALSE(queue.add_alert("full", AlertType::kInfo, kDuration));
+  EXPECT_EQ(queue.alerts_waiting(), CommandQueue::kMaxQueuedAlerts);
+  queue.clear_alerts();
+  EXPECT_EQ(queue.alerts_waiting(), 0u);
+  EXPECT_TRUE(queue.add_alert("fits before the next frame", AlertType::kInfo, kDuration));
+  EXPECT_EQ(queue.alerts_waiting(), 1u);
+}
+
 TEST(CommandQueue, ApplyingClearsRemovesWhatCameBeforeOnly) {
   ChatLog chat;
   AlertQueue alerts;

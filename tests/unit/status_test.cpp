@@ -165,7 +165,7 @@ TEST(Status, OutputsInLineAndJson) {
                       "\"state\":\"live\",\"bitrate\":1550000.000,\"frames_sent\":900,"
                       "\"bytes_sent\":5000001,\"frames_dropped\":3,\"reconnects\":1,"
                       "\"attempt\":0,\"uptime\":30.500,\"encoding_latency_ms\":120.000,"
-                      "\"last_error\":\"\"}]"),
+                      "\"next_attempt_in\":null,\"last_error\":\"\"}]"),
             std::string::npos)
       << json;
 }
@@ -367,4 +367,26 @@ TEST(Status, SpeechInLineJsonAndMetrics) {
   Redactor redact;
   redact.add("onair");
   EXPECT_EQ(redacted(s, redact).speech[0].speaking.find("onair"), std::string::npos);
+}
+
+TEST(Status, OverlaysSceneDetectorsAndTheNextAttempt) {
+  Status s = sample();
+  EXPECT_EQ(status_json(s).find("\"overlays\""), std::string::npos);  // none: not listed
+  EXPECT_EQ(status_json(s).find("\"scene_detectors\""), std::string::npos);
+  s.overlays.push_back({"overlay", "LIVE secret", 3, 100});
+  s.scene_detectors = {"scenes"};
+  OutputFigures o;
+  o.name = "live";
+  o.state = "reconnecting";
+  o.next_attempt_in = 2.25;
+  s.outputs.push_back(o);
+  const std::string json = status_json(s);
+  EXPECT_NE(json.find(R"("overlays":[{"name":"overlay","status":"LIVE secret","chat_count":3,)"
+                      R"("alerts_queued":100}],"scene_detectors":["scenes"])"),
+            std::string::npos)
+      << json;
+  EXPECT_NE(json.find(R"("next_attempt_in":2.250,)"), std::string::npos) << json;
+  Redactor redact;
+  redact.add("secret");
+  EXPECT_EQ(redacted(s, redact).overlays[0].status, "LIVE ***");
 }

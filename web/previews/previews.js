@@ -5,12 +5,11 @@
 const video = document.getElementById('video');
 const message = document.getElementById('message');
 const tokenInput = document.getElementById('token');
-const TOKEN_KEY = 'onair-api-token';
 let hls = null;
 let watched = null;  // the port being played
 
-tokenInput.value = localStorage.getItem(TOKEN_KEY) || '';
-tokenInput.addEventListener('input', () => localStorage.setItem(TOKEN_KEY, tokenInput.value.trim()));
+tokenInput.value = onairToken.get();
+tokenInput.addEventListener('input', () => onairToken.set(tokenInput.value.trim()));
 document.getElementById('token-form').addEventListener('submit', (e) => e.preventDefault());
 
 function say(text) { message.textContent = text; }
@@ -43,9 +42,10 @@ function watch(port) {
 async function command(port, verb) {
   const response = await fetch('../api/previews/' + encodeURIComponent(port.port) + '/' + verb, {
     method: 'POST',
-    headers: { Authorization: 'Bearer ' + tokenInput.value.trim() },
+    headers: onairToken.headers(),
   });
   const answer = await response.json();
+  if (response.status === 401) onairToken.clear();  // a wrong token is not kept
   say(answer.ok ? 'port ' + port.port + ': ' + answer.message : 'port ' + port.port + ': ' + answer.error);
   if (answer.ok && verb === 'start') watch(port);
   refresh();

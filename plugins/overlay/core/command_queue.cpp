@@ -25,6 +25,8 @@ void CommandQueue::clear_chat() {
 }
 
 void CommandQueue::clear_alerts() {
+  // The overlay's alerts go at the next frame too: room for new ones at once.
+  alerts_queued_ = 0;
   pending_alerts_ = 0;
   pending_.push_back({Command::Kind::kClearAlerts, {}, {}, {}, {}, 0});
 }

@@ -44,6 +44,8 @@ class CommandQueue {
   void set_shown(size_t chat_count, size_t alerts_queued);
   size_t chat_count() const { return chat_count_; }
   size_t alerts_queued() const { return alerts_queued_; }
+  // Those the overlay holds plus those still waiting for a frame: what counts against the limit.
+  size_t alerts_waiting() const { return alerts_queued_ + pending_alerts_; }
 
  private:
   std::vector<Command> pending_;
