@@ -264,6 +264,15 @@ Status Runner::status() const {
   return s;
 }
 
+Readiness Runner::readiness() const {
+  const Status s = status();
+  const auto now = MediaFlow::Clock::now();
+  media_.observe(media_counter(s), now);
+  ReadinessInputs in{s.state, media_.age(now), {}};
+  for (const OutputFigures &o : s.outputs) in.outputs.push_back(o.state);
+  return decide_readiness(in);
+}
+
 int Runner::run() {
   BusPtr bus(gst_element_get_bus(pipeline_));
   const guint bus_watch = gst_bus_add_watch(bus.get(), &Runner::on_bus, this);
@@ -481,6 +490,7 @@ void Runner::handle_element(GstMessage *message) {
                        : std::nullopt;
     m.jitter_ns = gst_structure_get_int64(s, monitor_msg::kJitter, &ns) ? std::optional<int64_t>(ns)
                                                                         : std::nullopt;
+    media_.observe(media_counter(status()), MediaFlow::Clock::now());
   } else if (kind == monitor_msg::kAlert || kind == monitor_msg::kRecovered) {
     const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
     if (!alert) return;
