@@ -53,8 +53,8 @@ int main_guarded(int argc, char **argv) {
   const Locations where = find_locations(options.web_dir);
   gst_init(nullptr, nullptr);
   install_gst_log();
-  const bool json_logs = options.command == Options::Command::kRun &&
-                         options.log_format == Options::LogFormat::kJson;
+  const bool json_logs =
+      options.command == Options::Command::kRun && options.log_format == Options::LogFormat::kJson;
   if (json_logs) use_json_logs();
   try {
     switch (options.command) {
@@ -71,10 +71,10 @@ int main_guarded(int argc, char **argv) {
     }
   } catch (const UserError &e) {
     if (json_logs)
-      std::fputs(json_log_line({LogLevel::kError, "onair", e.what(), {}},
-                               std::chrono::system_clock::now())
-                     .c_str(),
-                 stderr);
+      std::fputs(
+          json_log_line({LogLevel::kError, "onair", e.what(), {}}, std::chrono::system_clock::now())
+              .c_str(),
+          stderr);
     else
       std::fprintf(stderr, "onair: %s\n", e.what());
     return kExitUsage;

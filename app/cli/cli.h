@@ -31,11 +31,6 @@ struct Options {
   std::vector<std::pair<std::string, std::string>> sets;  // -s KEY=VALUE, in order
   std::optional<HttpAddress> http = HttpAddress{};        // nullopt: --no-http
   std::string output_dir;                                 // empty: the default
-  // --run-dir: this exact run directory, made if missing and reused as it is, so a
-  // restarted channel continues there; empty: a new one in output_dir.
-  std::string run_dir;
-  enum class LogFormat { kText, kJson };
-  LogFormat log_format = LogFormat::kText;  // --log-format json: one JSON object a line
   std::string web_dir;                                    // empty: found automatically
   double eos_timeout = 10.0;                              // seconds
   double status_interval = -1;  // seconds; <0: 1 s on a terminal, 5 s otherwise; 0: off
@@ -51,6 +46,12 @@ struct Options {
   std::string sessions_action;
   std::vector<std::string> session_ids;
   bool json = false;
+  // --run-dir: this exact run directory, made if missing and reused as it is, so a
+  // restarted channel continues there; empty: a new one in output_dir.
+  std::string run_dir;
+  // --log-format json: one JSON object a line (common/log_line.h).
+  enum class LogFormat { kText, kJson };
+  LogFormat log_format = LogFormat::kText;
 };
 
 // The --allow-origin values as webstreamsink's allow-origins ("a,b").

@@ -51,7 +51,8 @@ void Console::event(LogLevel level, std::string_view text, const Fields &fields)
 void Console::status(std::string_view text) {
   std::string out = redact_(text);
   if (json_) {
-    write_line(json_log_line({LogLevel::kInfo, "status", out, {}}, std::chrono::system_clock::now()));
+    write_line(
+        json_log_line({LogLevel::kInfo, "status", out, {}}, std::chrono::system_clock::now()));
     return;
   }
   if (!tty_) {

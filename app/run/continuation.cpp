@@ -57,9 +57,9 @@ int next_file_index(const std::string &dir, const std::string &pattern) {
       continue;
     const std::string digits =
         name.substr(p->prefix.size(), name.size() - p->prefix.size() - p->suffix.size());
-    if (digits.size() > 9 ||
-        !std::all_of(digits.begin(), digits.end(),
-                     [](char c) { return std::isdigit(static_cast<unsigned char>(c)); }))
+    if (digits.size() > 9 || !std::all_of(digits.begin(), digits.end(), [](char c) {
+          return std::isdigit(static_cast<unsigned char>(c));
+        }))
       continue;
     next = std::max(next, std::stoi(digits) + 1);
   }

@@ -36,7 +36,9 @@ std::string json_gst_line(GstDebugCategory *category, GstDebugLevel level, const
                           const gchar *function, gint line, GObject *object,
                           GstDebugMessage *message, const Redactor &redact) {
   const gchar *text = gst_debug_message_get(message);
-  LogEvent e{level_of(level), gst_debug_category_get_name(category), redact(text ? text : ""),
+  LogEvent e{level_of(level),
+             gst_debug_category_get_name(category),
+             redact(text ? text : ""),
              {{"file", file ? file : ""},
               {"line", std::to_string(line)},
               {"function", function ? function : ""}}};

@@ -23,8 +23,8 @@ Readiness decide_readiness(const ReadinessInputs &in, double max_media_age) {
   if (*in.media_age > max_media_age)
     return {false, "no media for " + seconds_text(*in.media_age) + " (at most " +
                        seconds_text(max_media_age) + ")"};
-  const auto failed = static_cast<size_t>(
-      std::count(in.outputs.begin(), in.outputs.end(), std::string("failed")));
+  const auto failed =
+      static_cast<size_t>(std::count(in.outputs.begin(), in.outputs.end(), std::string("failed")));
   if (!in.outputs.empty() && failed == in.outputs.size())
     return {false, in.outputs.size() == 1
                        ? std::string("the network output failed")
@@ -38,12 +38,12 @@ Readiness decide_readiness(const ReadinessInputs &in, double max_media_age) {
 
 Readiness decide_ports_readiness(bool stopping, const std::vector<std::string> &previews) {
   if (stopping) return {false, "stopping"};
-  const auto running = static_cast<size_t>(
-      std::count(previews.begin(), previews.end(), std::string("previewing")));
+  const auto running =
+      static_cast<size_t>(std::count(previews.begin(), previews.end(), std::string("previewing")));
   if (running == 0)
     return {false, "no preview is running (of " + std::to_string(previews.size()) + " ports)"};
-  return {true, std::to_string(running) + " of " + std::to_string(previews.size()) +
-                    " previews running"};
+  return {true,
+          std::to_string(running) + " of " + std::to_string(previews.size()) + " previews running"};
 }
 
 void MediaFlow::observe(uint64_t count, Clock::time_point now) {

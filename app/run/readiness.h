@@ -27,8 +27,7 @@ struct ReadinessInputs {
 
 // Ready when the pipeline plays, media flowed within `max_media_age` seconds and at
 // least one network output is not failed (a run without network outputs needs none).
-Readiness decide_readiness(const ReadinessInputs &in,
-                           double max_media_age = kMaxMediaAgeSeconds);
+Readiness decide_readiness(const ReadinessInputs &in, double max_media_age = kMaxMediaAgeSeconds);
 
 // A per-port run (SDI previews): ready while it is not stopping and at least one
 // preview runs ("previewing"); `previews` are their states.

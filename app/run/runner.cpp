@@ -383,9 +383,12 @@ void Runner::report(GstMessage *message) {
     what =
         "no stream of the media could be linked to a branch that waits on it (the media "
         "may not have that stream); that branch gets nothing";
-  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " + what +
-                           (detail ? std::string("\n  detail: ") + detail.get() : "");
-  if (!error) return console_.warn(text);
+  const std::string element = object_path(GST_MESSAGE_SRC(message));
+  const std::string text =
+      element + ": " + what + (detail ? std::string("\n  detail: ") + detail.get() : "");
+  Console::Fields fields{{"element", element}};
+  if (detail) fields.emplace_back("detail", detail.get());
+  if (!error) return console_.warn(text, fields);
   // After a first error, the elements before it stop streaming one after the other, each
   // with an error of its own that says only that: the first one tells the cause.
   const bool knock_on = err &&
@@ -393,7 +396,7 @@ void Runner::report(GstMessage *message) {
                         detail && std::strstr(detail.get(), "streaming stopped, reason");
   if (knock_on && error_reported_) return;
   error_reported_ = true;
-  console_.error(text);
+  console_.error(text, fields);
 }
 
 void Runner::finish_after_error(GstObject *source) {
@@ -497,10 +500,12 @@ void Runner::handle_element(GstMessage *message) {
     auto it = std::find(m.alerts.begin(), m.alerts.end(), alert);
     if (kind == monitor_msg::kAlert) {
       if (it == m.alerts.end()) m.alerts.emplace_back(alert);
-      console_.warn("alert from " + name + ": " + alert_text(s));
+      console_.warn("alert from " + name + ": " + alert_text(s),
+                    {{"monitor", name}, {"alert", alert}});
     } else {
       if (it != m.alerts.end()) m.alerts.erase(it);
-      console_.info("recovered " + name + ": " + alert_text(s));
+      console_.info("recovered " + name + ": " + alert_text(s),
+                    {{"monitor", name}, {"alert", alert}});
     }
   }
 }
@@ -513,19 +518,25 @@ void Runner::handle_output_state(GstMessage *message) {
   guint attempt = 0;
   gst_structure_get_uint(s, output_msg::kAttempt, &attempt);
   guint64 delay = 0;
-  std::string text = std::string("output ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + " (" +
-                     (location ? location : "?") + "): " + (state ? state : "?");
+  const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  std::string text =
+      "output " + name + " (" + (location ? location : "?") + "): " + (state ? state : "?");
+  Console::Fields fields{
+      {"output", name}, {"location", location ? location : ""}, {"state", state ? state : ""}};
   if (gst_structure_get_uint64(s, output_msg::kNextDelay, &delay)) {
     char buf[64];
     std::snprintf(buf, sizeof buf, ", attempt %u in %.1f s", attempt,
                   static_cast<double>(delay) / 1e9);
     text += buf;
+    fields.emplace_back("attempt", std::to_string(attempt));
+    fields.emplace_back("next_delay_ns", std::to_string(delay));
   }
-  if (error && *error) text += std::string(" after: ") + error;
-  if (state && g_str_equal(state, "failed"))
-    console_.warn(text);
-  else
-    console_.info(text);
+  if (error && *error) {
+    text += std::string(" after: ") + error;
+    fields.emplace_back("error", error);
+  }
+  console_.event(state && g_str_equal(state, "failed") ? LogLevel::kWarning : LogLevel::kInfo, text,
+                 fields);
 }
 
 void Runner::interrupt() noexcept {

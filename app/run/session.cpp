@@ -67,7 +67,7 @@ bool made_by(GstObject *object, const char *factory) {
 // In a run directory used before (--run-dir), the outputs continue: segment numbers go on
 // after the highest segment present (hlssink2 has no start index of its own: its inner
 // splitmuxsink has), and a file sink whose file exists writes NAME-2.EXT, NAME-3.EXT ...
-void continue_in_run_dir(GstElement *pipeline, Console &console) {
+void continue_in_run_dir(GstElement *pipeline, Console &console, const Redactor &redact) {
   const auto continue_numbering = [&](GstElement *element, const std::string &location,
                                       const std::string &shown_name) {
     if (location.empty()) return;
@@ -78,8 +78,8 @@ void continue_in_run_dir(GstElement *pipeline, Console &console) {
     g_free(pattern);
     if (next == 0) return;
     g_object_set(element, "start-index", next, nullptr);
-    console.info(shown_name + ": continuing after the files present, from number " +
-                 std::to_string(next));
+    console.info(redact(shown_name + ": continuing after the files present, from number " +
+                        std::to_string(next)));
   };
   for (const auto &[name, split] : elements_made_by(pipeline, "splitmuxsink")) {
     GstObject *parent = GST_OBJECT_PARENT(split.get());
@@ -98,7 +98,7 @@ void continue_in_run_dir(GstElement *pipeline, Console &console) {
     const std::string unused = unused_path(location);
     if (unused == location) continue;
     g_object_set(sink.get(), "location", unused.c_str(), nullptr);
-    console.info(name + ": " + location + " exists; writing " + unused);
+    console.info(redact(name + ": " + location + " exists; writing " + unused));
   }
 }
 
@@ -190,9 +190,10 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
           throw;
         }
       }()),
-      run_dir_(live_                       ? live_->dir()
-               : !options_.run_dir.empty() ? use_run_dir(options_.run_dir)
-                                           : make_run_dir(options_.output_dir, prepared_.file.name)) {
+      run_dir_(live_ ? live_->dir()
+               : !options_.run_dir.empty()
+                   ? use_run_dir(options_.run_dir)
+                   : make_run_dir(options_.output_dir, prepared_.file.name)) {
   try {
     use_simulated_cards(prepared_.file, where_);
     prepared_.values["run_dir"] = run_dir_;
@@ -205,7 +206,7 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
       pipeline_ = build_pipeline(prepared_.file, launch_line_);
     }
     allow_origins_on_web_sinks(pipeline_.get(), allow_origins_list(options));
-    if (!options_.run_dir.empty()) continue_in_run_dir(pipeline_.get(), console);
+    if (!options_.run_dir.empty()) continue_in_run_dir(pipeline_.get(), console, prepared_.redact);
   } catch (const PipelineError &e) {
     if (live_) live_->discard();
     drop_if_empty(run_dir_);

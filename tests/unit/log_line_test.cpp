@@ -12,10 +12,14 @@ namespace {
 const std::chrono::system_clock::time_point kTime =
     std::chrono::system_clock::time_point{} + std::chrono::milliseconds(1796449201123);
 
-TEST(LogLine, Timestamp) { EXPECT_EQ(utc_timestamp(kTime), "2026-12-05T05:40:01.123Z"); }
+TEST(LogLine, Timestamp) {
+  EXPECT_EQ(utc_timestamp(kTime), "2026-12-05T05:40:01.123Z");
+}
 
 TEST(LogLine, OneObjectWithItsFields) {
-  LogEvent e{LogLevel::kWarning, "onair", "output rtmp (rtmp://host/app): failed",
+  LogEvent e{LogLevel::kWarning,
+             "onair",
+             "output rtmp (rtmp://host/app): failed",
              {{"output", "rtmp"}, {"state", "failed"}}};
   EXPECT_EQ(json_log_line(e, kTime),
             "{\"time\":\"2026-12-05T05:40:01.123Z\",\"level\":\"warning\",\"source\":\"onair\","
