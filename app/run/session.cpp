@@ -158,6 +158,10 @@ Options session_options(const Locations &where, const Options &options,
       throw PipelineError(
           "variable 'segment_start' is given by the app for each session: "
           "-s resume=ID continues one after its last segment");
+  if (!options.run_dir.empty())
+    throw PipelineError("--run-dir does not go with pipeline '" + file.name +
+                        "': it records a session, whose directory is the run directory "
+                        "(-s resume=ID continues one)");
   const SessionStore store(options.sessions_dir);
   try {
     live.emplace(resume.empty() ? LiveSession::create(store, file.name)

@@ -185,6 +185,16 @@ class Continuation(HlsRun):
         self.assertGreater(ffprobe_duration(os.path.join(run_dir, "recording-2.mp4")), 0)
         self.assertGreater(ffprobe_duration(os.path.join(run_dir, "recording.mp4")), 0)
 
+    def test_a_session_pipeline_refuses_a_run_dir(self):
+        # A session's directory is its run directory; -s resume=ID continues it instead.
+        run_dir = os.path.join(self.tmp, "channel")
+        code, _, err = run("run", "session", "--run-dir", run_dir, "--no-http",
+                           "--sessions-dir", os.path.join(self.tmp, "sessions"))
+        self.assertEqual(code, 2, err)
+        self.assertIn("--run-dir does not go with pipeline 'session'", err)
+        self.assertFalse(os.path.exists(run_dir))
+        self.assertFalse(os.path.exists(os.path.join(self.tmp, "sessions")))
+
 
 class JsonLogs(TempDirTest):
     def assert_json_lines(self, text):
