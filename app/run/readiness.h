@@ -48,8 +48,9 @@ class MediaFlow {
 };
 
 struct Status;
-// A counter that grows while media flows: buffers through the streammonitors,
-// frames the network outputs and browser streams sent, frames fed in.
+// A counter that grows while media flows, from the status: buffers through the
+// streammonitors, frames the network outputs and browser streams sent, frames fed in.
+// (The runner adds the buffers that reached the sinks.)
 uint64_t media_counter(const Status &status);
 
 // "ready: ...\n" or "not ready: ...\n": the body of /readyz.

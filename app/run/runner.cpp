@@ -3,12 +3,14 @@
 #include <glib/gstdio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -111,6 +113,26 @@ bool sink_streams_started(GstElement *pipeline) {
   return started;
 }
 
+// Counts the buffers reaching the pipeline's sinks: whether media flows, also in a
+// pipeline without a streammonitor or with a browser stream nobody watches.
+void count_sink_buffers(GstElement *pipeline, const std::shared_ptr<std::atomic<uint64_t>> &count) {
+  using Count = std::shared_ptr<std::atomic<uint64_t>>;
+  const auto on_buffer = [](GstPad *, GstPadProbeInfo *, gpointer data) noexcept {
+    (*static_cast<Count *>(data))->fetch_add(1, std::memory_order_relaxed);
+    return GST_PAD_PROBE_OK;
+  };
+  const auto drop = [](gpointer data) noexcept { delete static_cast<Count *>(data); };
+  // After a resync a pad may be counted twice, which only makes the count grow faster.
+  for_each_item(gst_bin_iterate_sinks(GST_BIN(pipeline)), [&](gpointer sink) {
+    for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(sink)), [&](gpointer pad) {
+      gst_pad_add_probe(
+          GST_PAD(pad),
+          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+          on_buffer, new Count(count), drop);
+    });
+  });
+}
+
 // How often a deferred EOS checks whether the outputs have their streams.
 constexpr guint kStreamsCheckMs = 20;
 
@@ -158,6 +180,7 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   streams_ = elements_made_by(pipeline_, "webstreamsink");
   // Speech mixed into the sound; what it says and what waits.
   speech_ = elements_made_by(pipeline_, "ttsmix");
+  count_sink_buffers(pipeline_, sink_buffers_);
 }
 
 SpeechFigures Runner::read_speech(GstElement *speech) const {
@@ -267,7 +290,7 @@ Status Runner::status() const {
 Readiness Runner::readiness() const {
   const Status s = status();
   const auto now = MediaFlow::Clock::now();
-  media_.observe(media_counter(s), now);
+  media_.observe(media_counter(s) + sink_buffers_->load(), now);
   ReadinessInputs in{s.state, media_.age(now), {}};
   for (const OutputFigures &o : s.outputs) in.outputs.push_back(o.state);
   return decide_readiness(in);
@@ -493,7 +516,7 @@ void Runner::handle_element(GstMessage *message) {
                        : std::nullopt;
     m.jitter_ns = gst_structure_get_int64(s, monitor_msg::kJitter, &ns) ? std::optional<int64_t>(ns)
                                                                         : std::nullopt;
-    media_.observe(media_counter(status()), MediaFlow::Clock::now());
+    media_.observe(media_counter(status()) + sink_buffers_->load(), MediaFlow::Clock::now());
   } else if (kind == monitor_msg::kAlert || kind == monitor_msg::kRecovered) {
     const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
     if (!alert) return;

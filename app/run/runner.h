@@ -7,9 +7,11 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -91,6 +93,8 @@ class Runner : public RunSupervisor {
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
   mutable MediaFlow media_;  // observed on each monitor report and each readiness check
+  // Buffers that reached the sinks (pad probes, streaming threads).
+  std::shared_ptr<std::atomic<uint64_t>> sink_buffers_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
   std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
   std::map<std::string, ElementPtr> streams_;  // streams served to browsers, by name

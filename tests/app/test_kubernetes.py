@@ -125,6 +125,24 @@ class Probes(HlsRun):
         finally:
             r.kill()
 
+    def test_buffers_reaching_the_sinks_count_without_a_monitor(self):
+        path = write_pipeline(self.tmp, "plain", """
+            name: plain
+            ---
+            videotestsrc is-live=true ! fakesink
+            """)
+        r = Running(path, "--http", "127.0.0.1:0", "--output-dir", self.out,
+                    "--status-interval", "0")
+        try:
+            url = r.wait_for(r"open (http://\S+)").group(1)
+            def ready_body():
+                status, _, body = http_get(url + "readyz")
+                return body if status == 200 else None
+            body = wait_until(ready_body, "/readyz to say ready")
+            self.assertRegex(body.decode(), r"^ready: playing, media \d+\.\d s ago\n$")
+        finally:
+            r.kill()
+
     def test_not_ready_when_every_network_output_failed(self):
         env = dict(os.environ, PROBE_KEY="probesecretkey42")
         r = Running("rtmp", "-s", "server=rtmp://127.0.0.1:%d/live" % closed_port(),
