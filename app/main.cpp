@@ -2,11 +2,13 @@
 // file only dispatches the commands; each stage's folder has its own.
 #include <gst/gst.h>
 
+#include <chrono>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "cli/cli.h"
+#include "common/log_line.h"
 #include "common/user_error.h"
 #include "http/token_command.h"
 #include "pipeline/catalog.h"
@@ -51,6 +53,9 @@ int main_guarded(int argc, char **argv) {
   const Locations where = find_locations(options.web_dir);
   gst_init(nullptr, nullptr);
   install_gst_log();
+  const bool json_logs =
+      options.command == Options::Command::kRun && options.log_format == Options::LogFormat::kJson;
+  if (json_logs) use_json_logs();
   try {
     switch (options.command) {
       case Options::Command::kRun:
@@ -65,7 +70,13 @@ int main_guarded(int argc, char **argv) {
         return kExitUsage;
     }
   } catch (const UserError &e) {
-    std::fprintf(stderr, "onair: %s\n", e.what());
+    if (json_logs)
+      std::fputs(
+          json_log_line({LogLevel::kError, "onair", e.what(), {}}, std::chrono::system_clock::now())
+              .c_str(),
+          stderr);
+    else
+      std::fprintf(stderr, "onair: %s\n", e.what());
     return kExitUsage;
   }
 }

@@ -38,7 +38,10 @@ const char kRunHelp[] =
     "\n"
     "Runs the pipeline, shows live status, and serves the web pages, the run's output\n"
     "(under /hls/), the status API (GET /api/status) and the overlay control API\n"
-    "(/api/overlay/..., with the token 'onair token' prints; see docs/api.md).\n"
+    "(/api/overlay/..., with the token 'onair token' prints; see docs/api.md), and\n"
+    "the probes GET /healthz (the main loop answers) and GET /readyz (playing, media\n"
+    "flowing, not every network output failed), both without a token.\n"
+    "SIGTERM, like Ctrl-C, finishes the outputs within --eos-timeout, then exits 0.\n"
     "\n"
     "Options:\n"
     "  -s, --set KEY=VALUE        give a variable a value (repeatable); a secret variable\n"
@@ -48,13 +51,22 @@ const char kRunHelp[] =
     "  --no-http                  no web server\n"
     "  --output-dir DIR           where run directories are made\n"
     "                             (default ~/.local/share/onair/runs)\n"
+    "  --run-dir DIR              use DIR as the run directory (made if missing); a\n"
+    "                             restart in the same DIR continues: HLS segments are\n"
+    "                             numbered after those present and no file is\n"
+    "                             overwritten (recording.mp4 -> recording-2.mp4, ...)\n"
+    "  --log-format text|json     text (default), or one JSON object per line (time,\n"
+    "                             level, source, message, fields) for log collectors;\n"
+    "                             the status then comes as periodic 'status' events\n"
     "  --sessions-dir DIR         where recording sessions are kept (default\n"
     "                             ~/.local/share/onair/sessions); a pipeline with a\n"
     "                             session_dir variable (session) records into a new\n"
     "                             session there, or with -s resume=ID continues one\n"
     "  --web-dir DIR              serve the web pages from DIR\n"
-    "  --eos-timeout SECONDS      on interrupt, how long to wait for outputs to finish\n"
-    "                             (default 10); a second interrupt stops at once\n"
+    "  --eos-timeout SECONDS      on interrupt (Ctrl-C or SIGTERM), how long to wait for\n"
+    "                             outputs to finish (default 10); a second interrupt\n"
+    "                             stops at once. Keep it below Kubernetes'\n"
+    "                             terminationGracePeriodSeconds (see docs/app.md)\n"
     "  --status-interval SECONDS  how often to show status (default 1 on a terminal,\n"
     "                             5 otherwise; 0 switches it off)\n"
     "  --token-file FILE          the control API's token file (default\n"
@@ -241,6 +253,14 @@ Options parse_command_line(const std::vector<std::string> &args) {
       o.session_ids.push_back(a);
     } else if (is_run && name == "--output-dir") {
       o.output_dir = value();
+    } else if (is_run && name == "--run-dir") {
+      o.run_dir = value();
+      if (o.run_dir.empty()) throw UsageError("--run-dir needs a directory");
+    } else if (is_run && name == "--log-format") {
+      const std::string format = value();
+      if (format != "text" && format != "json")
+        throw UsageError("--log-format takes text or json, not '" + format.substr(0, 40) + "'");
+      o.log_format = format == "json" ? Options::LogFormat::kJson : Options::LogFormat::kText;
     } else if (is_run && name == "--web-dir") {
       o.web_dir = value();
     } else if (is_run && name == "--eos-timeout") {

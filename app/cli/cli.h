@@ -46,6 +46,12 @@ struct Options {
   std::string sessions_action;
   std::vector<std::string> session_ids;
   bool json = false;
+  // --run-dir: this exact run directory, made if missing and reused as it is, so a
+  // restarted channel continues there; empty: a new one in output_dir.
+  std::string run_dir;
+  // --log-format json: one JSON object a line (common/log_line.h).
+  enum class LogFormat { kText, kJson };
+  LogFormat log_format = LogFormat::kText;
 };
 
 // The --allow-origin values as webstreamsink's allow-origins ("a,b").

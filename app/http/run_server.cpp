@@ -25,6 +25,12 @@ HttpRoutes routes_for(const RunContext &run, ControlService &control, OverlayCon
   routes.hls_dir = run.run_dir;
   routes.status_json = [status] { return status_json(status()); };
   routes.metrics = [run] { return metrics_text(redacted(run.runner.status(), run.redact)); };
+  // Answered in the main loop, like everything the server does: a stuck loop fails it.
+  routes.health = [run] { return "alive: " + run.runner.status().state + "\n"; };
+  routes.readiness = [run] {
+    const Readiness r = run.runner.readiness();
+    return HttpRoutes::Readiness{r.ready, run.redact(readiness_text(r))};
+  };
   routes.token = token;
   routes.allowed_origins = web::AllowedOrigins::parse(allow_origins_list(run.options));
   routes.overlay_command = [&control](CommandKind kind, std::string_view body, bool empty_ok) {

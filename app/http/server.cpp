@@ -356,6 +356,17 @@ struct HttpServer::Impl {
       start_events(msg, *routes.status_events, routes.status_greeting());
       return;
     }
+    if ((path == "/healthz" && routes.health) || (path == "/readyz" && routes.readiness)) {
+      soup_message_headers_replace(headers, "Cache-Control", "no-store");
+      if (path == "/healthz") {
+        respond_text(msg, SOUP_STATUS_OK, "text/plain; charset=utf-8", routes.health());
+      } else {
+        const HttpRoutes::Readiness r = routes.readiness();
+        respond_text(msg, r.ready ? SOUP_STATUS_OK : SOUP_STATUS_SERVICE_UNAVAILABLE,
+                     "text/plain; charset=utf-8", r.text);
+      }
+      return;
+    }
     if (path == "/metrics") {
       soup_message_headers_replace(headers, "Cache-Control", "no-store");
       respond_text(msg, SOUP_STATUS_OK, "text/plain; version=0.0.4; charset=utf-8",

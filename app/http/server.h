@@ -35,6 +35,14 @@ struct HttpRoutes {
   EventHub *status_events = nullptr;
   std::function<std::string()> status_greeting;
   std::function<std::string()> metrics;  // GET /metrics
+  // The probes, without a token (GET and HEAD): GET /healthz answers from the main loop
+  // (200 and `health`'s text); GET /readyz gives 200 when ready, else 503, with the reason.
+  std::function<std::string()> health;
+  struct Readiness {
+    bool ready = false;
+    std::string text;  // "ready: ...\n" or "not ready: ...\n"
+  };
+  std::function<Readiness()> readiness;
   // The overlay control API under /api/overlay (see docs/api.md); off while
   // `overlay_command` is empty. Every request needs "Authorization: Bearer
   // <token>".

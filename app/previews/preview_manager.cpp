@@ -329,6 +329,12 @@ Status PreviewManager::status() const {
   return s;
 }
 
+Readiness PreviewManager::readiness() const {
+  std::vector<std::string> states;
+  for (const PreviewInfo &preview : list()) states.push_back(preview.state);
+  return decide_ports_readiness(stopping_, states);
+}
+
 void PreviewManager::on_playing(std::function<void()> callback) {
   on_playing_.push_back(std::move(callback));
 }

@@ -55,6 +55,8 @@ class PreviewManager : public RunSupervisor {
   const std::string &previews_dir() const { return previews_dir_; }
 
   Status status() const override;
+  // Ready while not stopping and at least one preview runs (decide_ports_readiness).
+  Readiness readiness() const override;
   void on_playing(std::function<void()> callback) override;
 
   struct Preview;

@@ -3,11 +3,33 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 
 namespace onair::app {
 
-Console::Console(const Redactor &redact) : redact_(redact), tty_(isatty(STDERR_FILENO) == 1) {}
+namespace {
+
+const char *text_prefix(LogLevel level) {
+  switch (level) {
+    case LogLevel::kWarning:
+      return "warning: ";
+    case LogLevel::kError:
+      return "error: ";
+    default:
+      return "";
+  }
+}
+
+void write_line(const std::string &line) {
+  std::fputs(line.c_str(), stderr);
+  std::fflush(stderr);
+}
+
+}  // namespace
+
+Console::Console(const Redactor &redact, bool json)
+    : redact_(redact), json_(json), tty_(!json && isatty(STDERR_FILENO) == 1) {}
 
 void Console::clear_status() {
   if (!status_shown_) return;
@@ -15,19 +37,26 @@ void Console::clear_status() {
   status_shown_ = false;
 }
 
-void Console::line(std::string_view prefix, std::string_view text) {
+void Console::event(LogLevel level, std::string_view text, const Fields &fields) {
+  if (json_) {
+    LogEvent e{level, "onair", redact_(text), {}};
+    for (const auto &[name, value] : fields) e.fields.emplace_back(name, redact_(value));
+    write_line(json_log_line(e, std::chrono::system_clock::now()));
+    return;
+  }
   clear_status();
-  std::string out(prefix);
-  out += redact_(text);
-  out += '\n';
-  std::fputs(out.c_str(), stderr);
-  std::fflush(stderr);
+  write_line(text_prefix(level) + redact_(text) + '\n');
 }
 
 void Console::status(std::string_view text) {
   std::string out = redact_(text);
+  if (json_) {
+    write_line(
+        json_log_line({LogLevel::kInfo, "status", out, {}}, std::chrono::system_clock::now()));
+    return;
+  }
   if (!tty_) {
-    line("status: ", out);
+    write_line("status: " + out + '\n');
     return;
   }
   // Cut to the terminal's width: a wrapped line cannot be redrawn in place.

@@ -10,6 +10,11 @@ namespace onair::app {
 // the same lines passed through the secrets given to hide_in_gst_log().
 void install_gst_log();
 
+// From now on GStreamer's debug log and GLib's messages (g_warning, ...) are
+// one JSON object per line (common/log_line.h), as --log-format json asks.
+// Call once, before other threads log.
+void use_json_logs();
+
 // Adds secrets to hide from now on, keeping those hidden so far: each run in
 // a process that embeds several (embed/) keeps its own hidden. Safe while
 // other threads log.

@@ -3,12 +3,14 @@
 #include <glib/gstdio.h>
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
 #include <cstring>
 #include <condition_variable>
 #include <cstdio>
 #include <cstdlib>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 
@@ -102,6 +104,26 @@ bool sink_streams_started(GstElement *pipeline) {
   return started;
 }
 
+// Counts the buffers reaching the pipeline's sinks: whether media flows, also in a
+// pipeline without a streammonitor or with a browser stream nobody watches.
+void count_sink_buffers(GstElement *pipeline, const std::shared_ptr<std::atomic<uint64_t>> &count) {
+  using Count = std::shared_ptr<std::atomic<uint64_t>>;
+  const auto on_buffer = [](GstPad *, GstPadProbeInfo *, gpointer data) noexcept {
+    (*static_cast<Count *>(data))->fetch_add(1, std::memory_order_relaxed);
+    return GST_PAD_PROBE_OK;
+  };
+  const auto drop = [](gpointer data) noexcept { delete static_cast<Count *>(data); };
+  // After a resync a pad may be counted twice, which only makes the count grow faster.
+  for_each_item(gst_bin_iterate_sinks(GST_BIN(pipeline)), [&](gpointer sink) {
+    for_each_item(gst_element_iterate_sink_pads(GST_ELEMENT(sink)), [&](gpointer pad) {
+      gst_pad_add_probe(
+          GST_PAD(pad),
+          static_cast<GstPadProbeType>(GST_PAD_PROBE_TYPE_BUFFER | GST_PAD_PROBE_TYPE_BUFFER_LIST),
+          on_buffer, new Count(count), drop);
+    });
+  });
+}
+
 // How often a deferred EOS checks whether the outputs have their streams.
 constexpr guint kStreamsCheckMs = 20;
 
@@ -149,6 +171,7 @@ Runner::Runner(GstElement *pipeline, Status identity, Console &console, RunnerSe
   streams_ = elements_made_by(pipeline_, "webstreamsink");
   // Speech mixed into the sound; what it says and what waits.
   speech_ = elements_made_by(pipeline_, "ttsmix");
+  count_sink_buffers(pipeline_, sink_buffers_);
 }
 
 SpeechFigures Runner::read_speech(GstElement *speech) const {
@@ -256,6 +279,15 @@ Status Runner::status() const {
   for (const auto &[name, element] : speech_) s.speech.push_back(read_speech(element.get()));
   for (const auto &figures : status_figures_) figures(s);
   return s;
+}
+
+Readiness Runner::readiness() const {
+  const Status s = status();
+  const auto now = MediaFlow::Clock::now();
+  media_.observe(media_counter(s) + sink_buffers_->load(), now);
+  ReadinessInputs in{s.state, media_.age(now), {}};
+  for (const OutputFigures &o : s.outputs) in.outputs.push_back(o.state);
+  return decide_readiness(in);
 }
 
 int Runner::run() {
@@ -368,9 +400,12 @@ void Runner::report(GstMessage *message) {
     what =
         "no stream of the media could be linked to a branch that waits on it (the media "
         "may not have that stream); that branch gets nothing";
-  const std::string text = object_path(GST_MESSAGE_SRC(message)) + ": " + what +
-                           (detail ? std::string("\n  detail: ") + detail.get() : "");
-  if (!error) return console_.warn(text);
+  const std::string element = object_path(GST_MESSAGE_SRC(message));
+  const std::string text =
+      element + ": " + what + (detail ? std::string("\n  detail: ") + detail.get() : "");
+  Console::Fields fields{{"element", element}};
+  if (detail) fields.emplace_back("detail", detail.get());
+  if (!error) return console_.warn(text, fields);
   // After a first error, the elements before it stop streaming one after the other, each
   // with an error of its own that says only that: the first one tells the cause.
   const bool knock_on = err &&
@@ -378,7 +413,7 @@ void Runner::report(GstMessage *message) {
                         detail && std::strstr(detail.get(), "streaming stopped, reason");
   if (knock_on && error_reported_) return;
   error_reported_ = true;
-  console_.error(text);
+  console_.error(text, fields);
 }
 
 void Runner::finish_after_error(GstObject *source) {
@@ -475,16 +510,19 @@ void Runner::handle_element(GstMessage *message) {
                        : std::nullopt;
     m.jitter_ns = gst_structure_get_int64(s, monitor_msg::kJitter, &ns) ? std::optional<int64_t>(ns)
                                                                         : std::nullopt;
+    media_.observe(media_counter(status()) + sink_buffers_->load(), MediaFlow::Clock::now());
   } else if (kind == monitor_msg::kAlert || kind == monitor_msg::kRecovered) {
     const gchar *alert = gst_structure_get_string(s, monitor_msg::kAlertName);
     if (!alert) return;
     auto it = std::find(m.alerts.begin(), m.alerts.end(), alert);
     if (kind == monitor_msg::kAlert) {
       if (it == m.alerts.end()) m.alerts.emplace_back(alert);
-      console_.warn("alert from " + name + ": " + alert_text(s));
+      console_.warn("alert from " + name + ": " + alert_text(s),
+                    {{"monitor", name}, {"alert", alert}});
     } else {
       if (it != m.alerts.end()) m.alerts.erase(it);
-      console_.info("recovered " + name + ": " + alert_text(s));
+      console_.info("recovered " + name + ": " + alert_text(s),
+                    {{"monitor", name}, {"alert", alert}});
     }
   }
 }
@@ -497,19 +535,25 @@ void Runner::handle_output_state(GstMessage *message) {
   guint attempt = 0;
   gst_structure_get_uint(s, output_msg::kAttempt, &attempt);
   guint64 delay = 0;
-  std::string text = std::string("output ") + GST_OBJECT_NAME(GST_MESSAGE_SRC(message)) + " (" +
-                     (location ? location : "?") + "): " + (state ? state : "?");
+  const std::string name = GST_OBJECT_NAME(GST_MESSAGE_SRC(message));
+  std::string text =
+      "output " + name + " (" + (location ? location : "?") + "): " + (state ? state : "?");
+  Console::Fields fields{
+      {"output", name}, {"location", location ? location : ""}, {"state", state ? state : ""}};
   if (gst_structure_get_uint64(s, output_msg::kNextDelay, &delay)) {
     char buf[64];
     std::snprintf(buf, sizeof buf, ", attempt %u in %.1f s", attempt,
                   static_cast<double>(delay) / 1e9);
     text += buf;
+    fields.emplace_back("attempt", std::to_string(attempt));
+    fields.emplace_back("next_delay_ns", std::to_string(delay));
   }
-  if (error && *error) text += std::string(" after: ") + error;
-  if (state && g_str_equal(state, "failed"))
-    console_.warn(text);
-  else
-    console_.info(text);
+  if (error && *error) {
+    text += std::string(" after: ") + error;
+    fields.emplace_back("error", error);
+  }
+  console_.event(state && g_str_equal(state, "failed") ? LogLevel::kWarning : LogLevel::kInfo, text,
+                 fields);
 }
 
 void Runner::interrupt() noexcept {

@@ -7,9 +7,11 @@
 
 #include <gst/gst.h>
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -39,6 +41,8 @@ class Runner : public RunSupervisor {
   // Plays the pipeline until it ends; returns the exit code (0 clean, 1 error).
   int run();
   Status status() const override;
+  // Playing, media within the last kMaxMediaAgeSeconds, not every network output failed.
+  Readiness readiness() const override;
   // Each is called once, when the pipeline first reaches PLAYING.
   void on_playing(std::function<void()> callback) override {
     on_playing_.push_back(std::move(callback));
@@ -88,6 +92,9 @@ class Runner : public RunSupervisor {
   RunnerSettings settings_;
   GMainLoop *loop_;
   std::map<std::string, MonitorFigures> monitors_;
+  mutable MediaFlow media_;  // observed on each monitor report and each readiness check
+  // Buffers that reached the sinks (pad probes, streaming threads).
+  std::shared_ptr<std::atomic<uint64_t>> sink_buffers_ = std::make_shared<std::atomic<uint64_t>>(0);
   std::map<std::string, ElementPtr> outputs_;  // network outputs, by name
   std::map<std::string, ElementPtr> inputs_;   // inputs another program feeds, by name
   std::map<std::string, ElementPtr> streams_;  // streams served to browsers, by name

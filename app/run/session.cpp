@@ -10,6 +10,7 @@
 #include "pipeline/expansion.h"
 #include "previews/preview_manager.h"
 #include "previews/simulated_cards.h"
+#include "run/continuation.h"
 #include "run/elements.h"
 #include "run/main_context.h"
 #include "run/runner.h"
@@ -40,6 +41,65 @@ std::string make_run_dir(std::string base, const std::string &name) {
       throw PipelineError("cannot create run directory '" + dir + "': " + g_strerror(errno));
   }
   throw PipelineError("cannot create a run directory in '" + base + "'");
+}
+
+// --run-dir: the given directory, made if missing; a restart uses it again.
+std::string use_run_dir(const std::string &dir) {
+  if (g_mkdir_with_parents(dir.c_str(), 0755) != 0)
+    throw PipelineError("cannot create run directory '" + dir + "': " + g_strerror(errno));
+  return dir;
+}
+
+std::string string_property(GstElement *element, const char *name) {
+  gchar *value = nullptr;
+  g_object_get(element, name, &value, nullptr);
+  std::string out = value ? value : "";
+  g_free(value);
+  return out;
+}
+
+bool made_by(GstObject *object, const char *factory) {
+  if (!object || !GST_IS_ELEMENT(object)) return false;
+  GstElementFactory *f = gst_element_get_factory(GST_ELEMENT(object));
+  return f && g_str_equal(GST_OBJECT_NAME(f), factory);
+}
+
+// In a run directory used before (--run-dir), the outputs continue: segment numbers go on
+// after the highest segment present (hlssink2 has no start index of its own: its inner
+// splitmuxsink has), and a file sink whose file exists writes NAME-2.EXT, NAME-3.EXT ...
+void continue_in_run_dir(GstElement *pipeline, Console &console, const Redactor &redact) {
+  const auto continue_numbering = [&](GstElement *element, const std::string &location,
+                                      const std::string &shown_name) {
+    if (location.empty()) return;
+    gchar *dir = g_path_get_dirname(location.c_str());
+    gchar *pattern = g_path_get_basename(location.c_str());
+    const int next = next_file_index(dir, pattern);
+    g_free(dir);
+    g_free(pattern);
+    if (next == 0) return;
+    g_object_set(element, "start-index", next, nullptr);
+    console.info(redact(shown_name + ": continuing after the files present, from number " +
+                        std::to_string(next)));
+  };
+  for (const auto &[name, split] : elements_made_by(pipeline, "splitmuxsink")) {
+    GstObject *parent = GST_OBJECT_PARENT(split.get());
+    if (made_by(parent, "hlssink2"))
+      continue_numbering(split.get(), string_property(GST_ELEMENT(parent), "location"),
+                         GST_OBJECT_NAME(parent));
+    else if (!made_by(parent, "livesplitmuxsink"))
+      continue_numbering(split.get(), string_property(split.get(), "location"), name);
+  }
+  for (const auto &[name, split] : elements_made_by(pipeline, "livesplitmuxsink"))
+    continue_numbering(split.get(), string_property(split.get(), "location"), name);
+  for (const auto &[name, sink] : elements_made_by(pipeline, "filesink")) {
+    if (made_by(GST_OBJECT_PARENT(sink.get()), "splitmuxsink")) continue;  // it names each file
+    const std::string location = string_property(sink.get(), "location");
+    if (location.empty()) continue;
+    const std::string unused = unused_path(location);
+    if (unused == location) continue;
+    g_object_set(sink.get(), "location", unused.c_str(), nullptr);
+    console.info(redact(name + ": " + location + " exists; writing " + unused));
+  }
 }
 
 // Removes the run directory when the run left nothing in it.
@@ -98,6 +158,10 @@ Options session_options(const Locations &where, const Options &options,
       throw PipelineError(
           "variable 'segment_start' is given by the app for each session: "
           "-s resume=ID continues one after its last segment");
+  if (!options.run_dir.empty())
+    throw PipelineError("--run-dir does not go with pipeline '" + file.name +
+                        "': it records a session, whose directory is the run directory "
+                        "(-s resume=ID continues one)");
   const SessionStore store(options.sessions_dir);
   try {
     live.emplace(resume.empty() ? LiveSession::create(store, file.name)
@@ -130,7 +194,10 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
           throw;
         }
       }()),
-      run_dir_(live_ ? live_->dir() : make_run_dir(options_.output_dir, prepared_.file.name)) {
+      run_dir_(live_ ? live_->dir()
+               : !options_.run_dir.empty()
+                   ? use_run_dir(options_.run_dir)
+                   : make_run_dir(options_.output_dir, prepared_.file.name)) {
   try {
     use_simulated_cards(prepared_.file, where_);
     prepared_.values["run_dir"] = run_dir_;
@@ -143,6 +210,7 @@ RunSession::RunSession(Locations where, const Options &options, Console &console
       pipeline_ = build_pipeline(prepared_.file, launch_line_);
     }
     allow_origins_on_web_sinks(pipeline_.get(), allow_origins_list(options));
+    if (!options_.run_dir.empty()) continue_in_run_dir(pipeline_.get(), console, prepared_.redact);
   } catch (const PipelineError &e) {
     if (live_) live_->discard();
     drop_if_empty(run_dir_);

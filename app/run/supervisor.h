@@ -4,6 +4,7 @@
 
 #include <functional>
 
+#include "run/readiness.h"
 #include "run/status.h"
 
 namespace onair::app {
@@ -12,6 +13,8 @@ class RunSupervisor {
  public:
   virtual ~RunSupervisor() = default;
   virtual Status status() const = 0;
+  // Whether it serves (GET /readyz), and why or why not.
+  virtual Readiness readiness() const = 0;
   // Each is called once, when the run first plays.
   virtual void on_playing(std::function<void()> callback) = 0;
 };

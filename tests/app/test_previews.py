@@ -16,7 +16,7 @@ import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "pylib"))
 from onair_test import (DEADLINE, FFPROBE, Running, TempDirTest, api,  # noqa: E402
-                        ffprobe_duration, main, run)
+                        ffprobe_duration, http_get, main, run)
 
 
 def playlist_entries(path):
@@ -106,6 +106,19 @@ class PreviewsApi(PreviewRun):
         status, _, body = self.post("0.0", "start")
         self.assertEqual((status, body["changed"], body["message"]), (200, True, "started"))
         self.assertTrue(self.previews()["0.0"]["previewing"])
+
+        # Ready while a preview runs (both, once the restarted one plays); none: not ready.
+        end = time.monotonic() + DEADLINE
+        while http_get(self.url + "readyz")[2] != b"ready: 2 of 2 previews running\n":
+            self.assertLess(time.monotonic(), end, "the restarted preview never played")
+            time.sleep(0.1)
+        self.assertEqual(http_get(self.url + "readyz")[0], 200)
+        for port in ("0.0", "0.1"):
+            self.assertEqual(self.post(port, "stop")[0], 200)
+        status, _, body = http_get(self.url + "readyz")
+        self.assertEqual((status, body), (503, b"not ready: no preview is running (of 2 ports)\n"))
+        status, _, body = http_get(self.url + "healthz")
+        self.assertEqual((status, body), (200, b"alive: playing\n"))
 
         r.interrupt()
         code, _, err = r.finish()

@@ -164,3 +164,19 @@ TEST(Cli, Sessions) {
   EXPECT_EQ(usage_error({"sessions", "list", "--http", "1.2.3.4:5"}),
             "unknown option '--http' for sessions");
 }
+
+TEST(Cli, KubernetesOptions) {
+  Options o = parse({"run", "hls"});
+  EXPECT_EQ(o.run_dir, "");
+  EXPECT_EQ(o.log_format, Options::LogFormat::kText);
+  o = parse({"run", "hls", "--run-dir", "/data/run", "--log-format=json"});
+  EXPECT_EQ(o.run_dir, "/data/run");
+  EXPECT_EQ(o.log_format, Options::LogFormat::kJson);
+  EXPECT_EQ(parse({"run", "hls", "--log-format", "text"}).log_format, Options::LogFormat::kText);
+  EXPECT_EQ(usage_error({"run", "a", "--log-format", "xml"}),
+            "--log-format takes text or json, not 'xml'");
+  EXPECT_EQ(usage_error({"run", "a", "--run-dir="}), "--run-dir needs a directory");
+  EXPECT_EQ(usage_error({"check", "a", "--run-dir", "x"}), "unknown option '--run-dir' for check");
+  EXPECT_NE(help_text("run").find("/readyz"), std::string::npos);
+  EXPECT_NE(help_text("run").find("--log-format"), std::string::npos);
+}
