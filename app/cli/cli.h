@@ -24,7 +24,7 @@ struct HttpAddress {
 };
 
 struct Options {
-  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken, kSessions };
+  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken, kSessions, kDeploy };
   Command command = Command::kHelp;
   std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
   std::string pipeline;    // NAME or FILE
@@ -46,6 +46,8 @@ struct Options {
   std::string sessions_action;
   std::vector<std::string> session_ids;
   bool json = false;
+  // "onair deploy": its arguments, read by deploy/deploy_options.h.
+  std::vector<std::string> deploy_args;
 };
 
 // The --allow-origin values as webstreamsink's allow-origins ("a,b").
