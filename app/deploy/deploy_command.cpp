@@ -109,15 +109,21 @@ std::vector<ChannelPod> card_pods(const PipelineFile &file,
 }  // namespace
 
 int command_deploy(const Locations &where, const Options &options) {
-  const DeployOptions d = parse_deploy_options(options.deploy_args);
+  DeployOptions d;
+  try {
+    d = parse_deploy_options(options.deploy_args);
+  } catch (const UsageError &e) {
+    std::fprintf(stderr, "onair: %s\nTry 'onair deploy --help'.\n", e.what());
+    return kExitUsage;
+  }
   const PipelineRef ref = locate_pipeline(where, d.pipeline);
   const PipelineFile file = load_pipeline(ref);
 
   ChannelSpec spec;
   spec.channel = d.channel.empty() ? ref.stem : d.channel;
   if (!is_object_name(spec.channel, 52))
-    throw UsageError("'" + spec.channel +
-                     "' is no Kubernetes name: give the channel one with --name");
+    throw PipelineError("'" + spec.channel +
+                        "' is no Kubernetes name: give the channel one with --name");
   spec.namespace_name = d.namespace_name;
   spec.image = d.image;
   spec.pipeline_file = spec.channel + ".pipeline";
