@@ -126,7 +126,12 @@ int command_deploy(const Locations &where, const Options &options) {
                         "' is no Kubernetes name: give the channel one with --name");
   spec.namespace_name = d.namespace_name;
   spec.image = d.image;
-  spec.pipeline_file = spec.channel + ".pipeline";
+  // The file keeps its name: the header's name must match it.
+  spec.pipeline_file = ref.stem + ".pipeline";
+  if (spec.pipeline_file.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                           "0123456789-._") != std::string::npos)
+    throw PipelineError(ref.path + ": a ConfigMap cannot hold a file named '" + spec.pipeline_file +
+                        "': rename it with letters, digits, '-', '_', '.'");
   spec.pipeline_text = file_text(ref.path);
   spec.secret_name = d.secret_name.empty() ? spec.channel : d.secret_name;
   spec.eos_timeout = d.eos_timeout;

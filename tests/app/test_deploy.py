@@ -99,6 +99,17 @@ class DeployCommand(unittest.TestCase):
         with open(os.path.join(SOURCE, "pipelines", "rtmp.pipeline"), encoding="utf-8") as f:
             self.assertEqual(config["data"]["rtmp.pipeline"], f.read())
 
+    def test_named_channel_keeps_its_file_name(self):
+        if schema_check_missing():
+            self.skipTest(schema_check_missing())
+        out, _ = deploy(*BASE_CHANNEL, "--name", "news")
+        docs = {d["kind"]: d for d in yaml_documents(out)}
+        self.assertEqual(docs["ConfigMap"]["metadata"]["name"], "news-pipeline")
+        self.assertEqual(list(docs["ConfigMap"]["data"]), ["rtmp.pipeline"])
+        (container,) = docs["StatefulSet"]["spec"]["template"]["spec"]["containers"]
+        self.assertEqual(container["args"][:2], ["run", "/config/rtmp.pipeline"])
+        self.assertEqual(docs["StatefulSet"]["metadata"]["name"], "news")
+
     def test_sdi_channel_pod_per_card_container_per_port(self):
         if schema_check_missing():
             self.skipTest(schema_check_missing())
