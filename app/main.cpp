@@ -10,6 +10,7 @@
 #include "cli/cli.h"
 #include "common/log_line.h"
 #include "common/user_error.h"
+#include "deploy/deploy_command.h"
 #include "http/token_command.h"
 #include "pipeline/catalog.h"
 #include "pipeline/commands.h"
@@ -66,6 +67,8 @@ int main_guarded(int argc, char **argv) {
         return command_list(where);
       case Options::Command::kShow:
         return command_show(where, options);
+      case Options::Command::kDeploy:
+        return command_deploy(where, options);
       default:
         return kExitUsage;
     }

@@ -40,6 +40,7 @@ setup() {
   ensure_packages
   ensure_npm "$ROOT/web"
   ensure_npm "$ROOT/tests/browser"
+  ensure_npm "$ROOT/tests/manifests"
 }
 
 # Configures (once) and builds a build directory: build DIR [meson options...]

@@ -22,6 +22,7 @@ const char kUsage[] =
     "  show NAME|FILE             show a pipeline's description, variables and body\n"
     "  token [--token-file FILE]  print the control API's token (made if there is none)\n"
     "  sessions list|show|delete  list, show or delete recording sessions\n"
+    "  deploy NAME|FILE [-s K=V]  print a channel's Kubernetes manifests\n"
     "  help [COMMAND]             show help\n"
     "\n"
     "Options:\n"
@@ -119,6 +120,36 @@ const char kSessionsHelp[] =
     "Continue a session with 'onair run session -s resume=ID'.\n"
     "Exit status: 0 done, 1 a session could not be deleted, 2 usage or no such session.\n";
 
+const char kDeployHelp[] =
+    "Usage: onair deploy NAME|FILE [-s KEY=VALUE]... [OPTIONS]\n"
+    "\n"
+    "Prints the Kubernetes manifests (YAML) of a channel running the pipeline: a\n"
+    "ConfigMap with the file, a StatefulSet of one pod with its volume, probes on\n"
+    "/healthz and /readyz and CPU and memory sized from its encodes, and a Service for\n"
+    "the web port with Prometheus scrape annotations. Values are checked as 'onair\n"
+    "check' does. Secret variables are read in the pod from a Secret (key: the\n"
+    "variable's name); values given for them here are not used. SDI channels\n"
+    "(sdi-preview -s ports=...) get a pod per card and a container per port. See\n"
+    "docs/scale.md.\n"
+    "\n"
+    "Options:\n"
+    "  -s, --set KEY=VALUE        a variable's value (repeatable)\n"
+    "  --name NAME                the channel's name (default: the pipeline's)\n"
+    "  --namespace NAMESPACE      put the objects in this namespace\n"
+    "  --image IMAGE              the onair image (default localhost/onair:latest)\n"
+    "  --secret NAME              the Secret with the secret variables (default: the\n"
+    "                             channel's name)\n"
+    "  --web-port PORT            the web server's port (default 8080; SDI ports of a\n"
+    "                             card take the following ones)\n"
+    "  --eos-timeout SECONDS      the run's drain bound (default 10); the pod's grace\n"
+    "                             period is 5 s longer\n"
+    "  --storage SIZE             the volume of the runs (default 10Gi)\n"
+    "  --storage-class NAME       its StorageClass (default: the cluster's)\n"
+    "  --sdi-resource NAME        the device resource of one SDI input port (default\n"
+    "                             deltacast.tv/sdi, blackmagicdesign.com/decklink)\n"
+    "  --node-selector KEY=VALUE  labels of the nodes with the cards (repeatable;\n"
+    "                             default onair.dev/sdi=BACKEND)\n";
+
 const char kListHelp[] =
     "Usage: onair list\n\nLists the pipelines found, with their descriptions.\n";
 const char kShowHelp[] =
@@ -154,6 +185,7 @@ Options::Command command_named(const std::string &name) {
   if (name == "show") return Options::Command::kShow;
   if (name == "token") return Options::Command::kToken;
   if (name == "sessions") return Options::Command::kSessions;
+  if (name == "deploy") return Options::Command::kDeploy;
   throw UsageError("unknown command '" + name + "'");
 }
 
@@ -206,6 +238,17 @@ Options parse_command_line(const std::vector<std::string> &args) {
   if (!first.empty() && first[0] == '-') throw UsageError("unknown option '" + first + "'");
   o.command = command_named(first);
   i = 1;
+  // deploy reads its own options (deploy/deploy_options.h).
+  if (o.command == Options::Command::kDeploy) {
+    for (const std::string &a : args)
+      if (a == "-h" || a == "--help") {
+        o.help_topic = first;
+        o.command = Options::Command::kHelp;
+        return o;
+      }
+    o.deploy_args.assign(args.begin() + 1, args.end());
+    return o;
+  }
 
   const bool takes_pipeline = o.command == Options::Command::kRun ||
                               o.command == Options::Command::kCheck ||
@@ -327,6 +370,7 @@ std::string help_text(const std::string &topic) {
   if (topic == "show") return kShowHelp;
   if (topic == "token") return kTokenHelp;
   if (topic == "sessions") return kSessionsHelp;
+  if (topic == "deploy") return kDeployHelp;
   return kUsage;
 }
 

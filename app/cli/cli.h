@@ -24,7 +24,7 @@ struct HttpAddress {
 };
 
 struct Options {
-  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken, kSessions };
+  enum class Command { kHelp, kVersion, kRun, kCheck, kList, kShow, kToken, kSessions, kDeploy };
   Command command = Command::kHelp;
   std::string help_topic;  // for "onair help COMMAND" / "onair COMMAND --help"
   std::string pipeline;    // NAME or FILE
@@ -52,6 +52,8 @@ struct Options {
   // --log-format json: one JSON object a line (common/log_line.h).
   enum class LogFormat { kText, kJson };
   LogFormat log_format = LogFormat::kText;
+  // "onair deploy": its arguments, read by deploy/deploy_options.h.
+  std::vector<std::string> deploy_args;
 };
 
 // The --allow-origin values as webstreamsink's allow-origins ("a,b").
