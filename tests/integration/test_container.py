@@ -131,13 +131,18 @@ class PodPlay(unittest.TestCase):
                     if probes["/readyz"][0] in (200, 404) or time.monotonic() > deadline:
                         break
                     time.sleep(0.5)
-                # What the process says until it ends, drain included.
-                follow = subprocess.Popen([PODMAN, "--runtime", "runc", "logs", "-f",
-                                           "podtest-onair"], env=self.env, text=True,
-                                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-                podman(self.env, "kube", "down", kube, timeout=120)
-                said, _ = follow.communicate(timeout=60)
+                # As the kubelet ends a pod: SIGTERM, then up to the grace period. podman
+                # 4.3's `kube down` alone removes the pod without that wait (its containers
+                # never print their drain), so the pod is stopped first, then taken down.
+                grace = str(spec.get("terminationGracePeriodSeconds", 30))
+                podman(self.env, "pod", "stop", "--time", grace, "podtest", timeout=120)
+                # What the process said until it ended, drain included, and how it ended.
+                ended = podman(self.env, "logs", "podtest-onair", check=False)
+                said = ended.stdout + ended.stderr
                 print("the pod's last lines:\n" + "".join(said.splitlines(True)[-6:]))
+                exit_code = podman(self.env, "inspect", "podtest-onair", "--format",
+                                   "{{.State.ExitCode}}").stdout.strip()
+                podman(self.env, "kube", "down", kube, timeout=120)
             finally:
                 podman(self.env, "kube", "down", kube, check=False)
                 podman(self.env, "secret", "rm", "podtest", check=False)
@@ -151,6 +156,7 @@ class PodPlay(unittest.TestCase):
             self.assertEqual(status, 200, "%s: %s" % (path, body))
         # SIGTERM drained the outputs within the grace period.
         self.assertIn("outputs finished", said)
+        self.assertEqual(exit_code, "0")
 
 
 def main():
