@@ -14,7 +14,9 @@ using yaml::Node;
 
 constexpr char kConfigDir[] = "/config";
 constexpr char kDataDir[] = "/data";
-// Time the process needs after its outputs drained: closing the web server, exiting.
+// After the drain (--eos-timeout), `onair run` gives a stuck pipeline 10 s more to stop
+// (docs/app.md); then a margin to close the web server and exit.
+constexpr int kStopBoundSeconds = 10;
 constexpr int kExitMarginSeconds = 5;
 
 Node labels(const ChannelSpec &spec, const std::string &pod) {
@@ -137,8 +139,8 @@ Node stateful_set(const ChannelSpec &spec, const ChannelPod &pod) {
   Node &tmpl = body.set("template", Node::map());
   tmpl.set("metadata", Node::map()).set("labels", labels(spec, pod.name));
   Node &pod_spec = tmpl.set("spec", Node::map());
-  pod_spec.set("terminationGracePeriodSeconds",
-               static_cast<int>(std::ceil(spec.eos_timeout)) + kExitMarginSeconds);
+  pod_spec.set("terminationGracePeriodSeconds", static_cast<int>(std::ceil(spec.eos_timeout)) +
+                                                    kStopBoundSeconds + kExitMarginSeconds);
   if (!pod.node_selector.empty()) {
     Node &selector = pod_spec.set("nodeSelector", Node::map());
     for (const auto &[key, value] : pod.node_selector) selector.set(key, value);

@@ -178,8 +178,8 @@ TEST(ChannelManifests, OneReplicaProbesGraceAndVolume) {
   EXPECT_NE(out.find("replicas: 1\n"), std::string::npos);
   EXPECT_NE(out.find("path: /healthz\n"), std::string::npos);
   EXPECT_NE(out.find("path: /readyz\n"), std::string::npos);
-  // The drain bound, rounded up, and the time to exit after it.
-  EXPECT_NE(out.find("terminationGracePeriodSeconds: 18\n"), std::string::npos);
+  // The drain bound rounded up, the stop bound after it and the time to exit.
+  EXPECT_NE(out.find("terminationGracePeriodSeconds: 28\n"), std::string::npos);
   EXPECT_NE(out.find("- \"--eos-timeout\"\n            - \"12.5\"\n"), std::string::npos) << out;
   EXPECT_NE(out.find("volumeClaimTemplates:\n"), std::string::npos);
   EXPECT_NE(out.find("prometheus.io/path: /metrics\n"), std::string::npos);
