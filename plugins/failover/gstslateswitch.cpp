@@ -460,12 +460,6 @@ void video_loop(gpointer data) {
   Priv *p = self->priv;
   onair::guarded(GST_ELEMENT(self), [&] {
     Stream &s = p->video;
-    if (!negotiate(p, s)) {
-      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No picture format fits"),
-                        ("no caps for video_src"));
-      finish_stream(p, s);
-      return;
-    }
     int64_t end;
     {
       std::lock_guard<std::mutex> l(p->lock);
@@ -473,6 +467,13 @@ void video_loop(gpointer data) {
       end = p->cadence.frame_start(s.count + 1);
     }
     if (!wait_for_unit_end(p, s, end)) return;
+    // Settled at the end of the frame, so an input that came during the first one sets them.
+    if (!negotiate(p, s)) {
+      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No picture format fits"),
+                        ("no caps for video_src"));
+      finish_stream(p, s);
+      return;
+    }
 
     std::vector<fo::Change> changes;
     GstBuffer *out = nullptr;
