@@ -136,7 +136,11 @@ void open_source(Priv *p) {
   }
   {
     std::lock_guard<std::mutex> l(p->lock);
-    g_object_set(source, "uri", p->uri.c_str(), nullptr);
+    // A plain path is a file.
+    gchar *uri = gst_uri_is_valid(p->uri.c_str()) ? g_strdup(p->uri.c_str())
+                                                   : gst_filename_to_uri(p->uri.c_str(), nullptr);
+    g_object_set(source, "uri", uri ? uri : p->uri.c_str(), nullptr);
+    g_free(uri);
     p->source = source;
     p->source_lost = false;
     ++p->attempts;
