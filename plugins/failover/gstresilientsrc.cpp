@@ -13,7 +13,9 @@
  * delay that starts at a second and doubles up to #GstResilientSrc:retry-max, starting again
  * at a second once pictures came. The source's errors never reach the pipeline as errors:
  * they are posted as warnings, with the URI's secrets (user, password, query, the last path
- * part, where RTMP keeps the stream key) shown as `***`.
+ * part, where RTMP keeps the stream key) shown as `***`. The one exception: a local file that
+ * cannot be opened at the first attempt is the pipeline's error, as it would be without this
+ * element (retrying will not make it appear).
  *
  * Element messages: the switch's `input-lost` and `input-back` (see slateswitch), posted from
  * this element, `input-lost` with two more fields: `next-attempt` (guint64 ns until the
@@ -274,6 +276,17 @@ void source_error(Priv *p, GstMessage *message) {
   }
 }
 
+// A local file that fails on the first attempt is a mistake in the command, not an outage:
+// retrying will not make it appear.
+bool missing_file(Priv *p) {
+  std::lock_guard<std::mutex> l(p->lock);
+  if (p->attempts != 1) return false;
+  gchar *scheme = gst_uri_get_protocol(p->uri.c_str());
+  const bool file = !scheme || g_ascii_strcasecmp(scheme, "file") == 0;
+  g_free(scheme);
+  return file;
+}
+
 void handle_message(GstBin *bin, GstMessage *message) {
   Priv *p = priv_of(bin);
   const bool handled = onair::guarded(GST_ELEMENT(bin), false, [&] {
@@ -283,6 +296,7 @@ void handle_message(GstBin *bin, GstMessage *message) {
       return true;  // the source's preroll is its own business (its state is locked)
     }
     if (GST_MESSAGE_TYPE(message) == GST_MESSAGE_ERROR && !from_switch(p, message)) {
+      if (missing_file(p)) return false;  // the pipeline's error, as without this element
       source_error(p, message);
       return true;
     }

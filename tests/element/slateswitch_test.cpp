@@ -194,12 +194,12 @@ TEST_F(SlateSwitchTest, TheSlateImageIsScaledToThePicture) {
   gst_buffer_unmap(b.get(), &map);
 }
 
-// resilientsrc on a URI that cannot open: lost (an error, with a retry planned), the slate
+// resilientsrc on a URI that cannot open (nothing listens on port 1): lost (an error, with a retry planned), the slate
 // goes on, and no error reaches the pipeline.
 TEST(ResilientSrc, ABadUriPostsLostAndKeepsTheSlateWithoutAnError) {
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(
-      "resilientsrc name=in uri=file:///nonexistent/secret-key.mp4 "
+      "resilientsrc name=in uri=rtmp://127.0.0.1:1/live/secret-key "
       "in.video_src ! video/x-raw,width=64,height=48,framerate=10/1 "
       "! fakesink name=out signal-handoffs=true sync=true",
       &error);
