@@ -60,6 +60,7 @@ enum {
   PROP_SLATE_TEXT,
   PROP_RETRY_MAX,
   PROP_RETRY_AFTER_EOS,
+  PROP_END_WITH_SOURCE,
   PROP_STATS,
 };
 
@@ -80,6 +81,7 @@ struct Priv {
   std::condition_variable wake;
   std::string uri;
   fo::RetrySettings retry_settings;
+  bool end_with_source = false;  // a source that ends ends the stream
   fo::RetrySchedule schedule;
   GstElement *source = nullptr;  // the current uridecodebin (owned by the bin)
   bool source_lost = false;      // the current source failed, stalled or ended: not again
@@ -140,7 +142,7 @@ void open_source(Priv *p) {
     std::lock_guard<std::mutex> l(p->lock);
     // A plain path is a file.
     gchar *uri = gst_uri_is_valid(p->uri.c_str()) ? g_strdup(p->uri.c_str())
-                                                   : gst_filename_to_uri(p->uri.c_str(), nullptr);
+                                                  : gst_filename_to_uri(p->uri.c_str(), nullptr);
     g_object_set(source, "uri", uri ? uri : p->uri.c_str(), nullptr);
     g_free(uri);
     p->source = source;
@@ -233,6 +235,17 @@ void forward_switch_message(Priv *p, GstMessage *message) {
     const fo::LossReason why = g_strcmp0(reason, "ended") == 0   ? fo::LossReason::kEnded
                                : g_strcmp0(reason, "error") == 0 ? fo::LossReason::kError
                                                                  : fo::LossReason::kStalled;
+    bool end = false;
+    {
+      std::lock_guard<std::mutex> l(p->lock);
+      end = why == fo::LossReason::kEnded && p->end_with_source;
+    }
+    if (end) {
+      // The stream ends with its source: the switch finishes both outputs.
+      gst_element_send_event(p->slate_switch, gst_event_new_eos());
+      gst_structure_free(mine);
+      return;
+    }
     if (std::optional<int64_t> next = source_lost(p, why))
       gst_structure_set(mine, msg::kNextAttempt, G_TYPE_UINT64, static_cast<guint64>(*next),
                         nullptr);
@@ -389,6 +402,9 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         p->retry_settings.retry_after_end = g_value_get_boolean(value);
         p->schedule.configure(p->retry_settings);
         break;
+      case PROP_END_WITH_SOURCE:
+        p->end_with_source = g_value_get_boolean(value);
+        break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
         break;
@@ -422,6 +438,9 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
         break;
       case PROP_RETRY_AFTER_EOS:
         g_value_set_boolean(value, p->retry_settings.retry_after_end);
+        break;
+      case PROP_END_WITH_SOURCE:
+        g_value_set_boolean(value, p->end_with_source);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -520,6 +539,12 @@ static void gst_resilient_src_class_init(GstResilientSrcClass *klass) {
                            "Open the source again when it ends; off: a file that ends leaves "
                            "the slate on",
                            TRUE, rw));
+  g_object_class_install_property(
+      object_class, PROP_END_WITH_SOURCE,
+      g_param_spec_boolean("end-with-source", "End with the source",
+                           "A source that ends (a file) ends the stream instead of leaving the "
+                           "slate on; failures and stalls still show the slate and retry",
+                           FALSE, rw));
   g_object_class_install_property(
       object_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -366,7 +366,8 @@ bool negotiate(Priv *p, Stream &s) {
   }
   gst_caps_replace(&s.out_caps, caps);
   gst_caps_unref(caps);
-  s.caps_changed = false;
+  // Input caps that came while this ran are taken up at the next unit.
+  s.caps_changed = s.in_caps && !fits_output(s, s.in_caps);
   s.caps_pending = s.caps_pending || !same;
   if (s.video) {
     p->video_info = video_info;
@@ -491,7 +492,8 @@ void video_loop(gpointer data) {
       changes.push_back(p->watchdog.tick(end));
       for (const fo::Change &c : changes) apply_change(p, c);
       lost_count = p->watchdog.lost_count();
-      const bool from_input = p->watchdog.showing_input() && p->latest;
+      // A frame of caps the output has not taken up yet waits for the next frame.
+      const bool from_input = p->watchdog.showing_input() && p->latest && !s.caps_changed;
       out = gst_buffer_ref(from_input ? p->latest : p->slate);
       if (!from_input) ++p->slate_frames;
       first = ++p->frames == 1;
@@ -555,8 +557,10 @@ void audio_loop(gpointer data) {
       gsize taken = 0;
       if (p->watchdog.showing_input()) {
         taken = std::min(gst_adapter_available(p->audio_queue), size) / bpf * bpf;
-        gst_adapter_copy(p->audio_queue, map.data, 0, taken);
-        gst_adapter_flush(p->audio_queue, taken);
+        if (taken > 0) {
+          gst_adapter_copy(p->audio_queue, map.data, 0, taken);
+          gst_adapter_flush(p->audio_queue, taken);
+        }
       } else {
         gst_adapter_clear(p->audio_queue);
       }
@@ -684,6 +688,7 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
         gst_event_parse_caps(event, &caps);
         gst_caps_replace(&s.in_caps, caps);
         s.caps_changed = !fits_output(s, caps);
+        if (s.video && s.caps_changed) gst_clear_buffer(&p->latest);  // of the old caps
         break;
       }
       case GST_EVENT_EOS:
