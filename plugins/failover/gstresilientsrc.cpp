@@ -8,8 +8,9 @@
  * `audio_src` (optional), on the switch's continuous timeline.
  *
  * When the source fails (an error inside it), stalls (no good frame for
- * #GstResilientSrc:timeout) or ends (unless #GstResilientSrc:retry-after-eos is off, as for
- * a file that should end on the slate), the element tears it down and opens it again after a
+ * #GstResilientSrc:timeout) or ends (as #GstResilientSrc:on-end says: retry, the default;
+ * slate, which leaves the slate on; stop, which ends the stream), the element tears it down
+ * and opens it again after a
  * delay that starts at a second and doubles up to #GstResilientSrc:retry-max, starting again
  * at a second once pictures came. The source's errors never reach the pipeline as errors:
  * they are posted as warnings, with the URI's secrets (user, password, query, the last path
@@ -59,8 +60,7 @@ enum {
   PROP_SLATE_LOCATION,
   PROP_SLATE_TEXT,
   PROP_RETRY_MAX,
-  PROP_RETRY_AFTER_EOS,
-  PROP_END_WITH_SOURCE,
+  PROP_ON_END,
   PROP_STATS,
 };
 
@@ -70,6 +70,19 @@ GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE(
     "audio_src", GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS("audio/x-raw"));
 
 using Clock = std::chrono::steady_clock;
+
+enum { kOnEndRetry, kOnEndSlate, kOnEndStop };
+
+GType on_end_type() {
+  static GType type = 0;
+  static const GEnumValue values[] = {{kOnEndRetry, "Open the source again", "retry"},
+                                      {kOnEndSlate, "Keep the slate on", "slate"},
+                                      {kOnEndStop, "End the stream", "stop"},
+                                      {0, nullptr, nullptr}};
+  if (g_once_init_enter(&type))
+    g_once_init_leave(&type, g_enum_register_static("GstResilientSrcOnEnd", values));
+  return type;
+}
 
 struct Priv {
   GstResilientSrc *element = nullptr;
@@ -81,7 +94,7 @@ struct Priv {
   std::condition_variable wake;
   std::string uri;
   fo::RetrySettings retry_settings;
-  bool end_with_source = false;  // a source that ends ends the stream
+  int on_end = kOnEndRetry;
   fo::RetrySchedule schedule;
   GstElement *source = nullptr;  // the current uridecodebin (owned by the bin)
   bool source_lost = false;      // the current source failed, stalled or ended: not again
@@ -238,7 +251,7 @@ void forward_switch_message(Priv *p, GstMessage *message) {
     bool end = false;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      end = why == fo::LossReason::kEnded && p->end_with_source;
+      end = why == fo::LossReason::kEnded && p->on_end == kOnEndStop;
     }
     if (end) {
       // The stream ends with its source: the switch finishes both outputs.
@@ -398,12 +411,10 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         p->retry_settings.max_delay = static_cast<int64_t>(g_value_get_uint64(value));
         p->schedule.configure(p->retry_settings);
         break;
-      case PROP_RETRY_AFTER_EOS:
-        p->retry_settings.retry_after_end = g_value_get_boolean(value);
+      case PROP_ON_END:
+        p->on_end = g_value_get_enum(value);
+        p->retry_settings.retry_after_end = p->on_end == kOnEndRetry;
         p->schedule.configure(p->retry_settings);
-        break;
-      case PROP_END_WITH_SOURCE:
-        p->end_with_source = g_value_get_boolean(value);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -436,11 +447,8 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
       case PROP_RETRY_MAX:
         g_value_set_uint64(value, static_cast<guint64>(p->retry_settings.max_delay));
         break;
-      case PROP_RETRY_AFTER_EOS:
-        g_value_set_boolean(value, p->retry_settings.retry_after_end);
-        break;
-      case PROP_END_WITH_SOURCE:
-        g_value_set_boolean(value, p->end_with_source);
+      case PROP_ON_END:
+        g_value_set_enum(value, p->on_end);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -534,17 +542,11 @@ static void gst_resilient_src_class_init(GstResilientSrcClass *klass) {
                           "is 1 s, doubling)",
                           GST_SECOND, G_MAXUINT64, 30 * GST_SECOND, rw));
   g_object_class_install_property(
-      object_class, PROP_RETRY_AFTER_EOS,
-      g_param_spec_boolean("retry-after-eos", "Retry after end of stream",
-                           "Open the source again when it ends; off: a file that ends leaves "
-                           "the slate on",
-                           TRUE, rw));
-  g_object_class_install_property(
-      object_class, PROP_END_WITH_SOURCE,
-      g_param_spec_boolean("end-with-source", "End with the source",
-                           "A source that ends (a file) ends the stream instead of leaving the "
-                           "slate on; failures and stalls still show the slate and retry",
-                           FALSE, rw));
+      object_class, PROP_ON_END,
+      g_param_spec_enum("on-end", "On end",
+                        "When the source ends (a file's end, a publisher that stopped): open it "
+                        "again, keep the slate on, or end the stream",
+                        on_end_type(), kOnEndRetry, rw));
   g_object_class_install_property(
       object_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

@@ -86,7 +86,7 @@ class SlateFailover(LiveTest):
         with RtmpServer() as source_server, RtmpServer() as out_server:
             sender = publish_red(source_server)
             try:
-                r = self.start("rtmp", "source=uri", "overlay=off", "speech=off",
+                r = self.start("rtmp", "source=uri", "input_end=retry", "overlay=off", "speech=off",
                                "uri=%s/%s" % (source_server.url, SOURCE_KEY),
                                "key=env:STREAM_KEY", "server=" + out_server.url)
                 self.wait_source(r, "live")
