@@ -256,8 +256,12 @@ GstCaps *fixate_video(GstCaps *caps) {
   gst_structure_fixate_field_nearest_int(s, "width", 1280);
   gst_structure_fixate_field_nearest_int(s, "height", 720);
   gst_structure_fixate_field_nearest_fraction(s, "framerate", 30, 1);
+  // Square pixels, fixed: an input of another shape then gets borders instead of changing the
+  // output's caps (an encoder and muxer downstream would have to start again).
   if (gst_structure_has_field(s, "pixel-aspect-ratio"))
     gst_structure_fixate_field_nearest_fraction(s, "pixel-aspect-ratio", 1, 1);
+  else
+    gst_structure_set(s, "pixel-aspect-ratio", GST_TYPE_FRACTION, 1, 1, nullptr);
   return gst_caps_fixate(caps);
 }
 
