@@ -104,6 +104,7 @@ struct Stream {
   bool started = false;         // stream-start and segment sent
   bool in_flushing = false;
   bool eos_sent = false;
+  int live = -1;  // the input is live: 1, not: 0, not asked yet: -1
   GstClockID task_wait = nullptr;
   GstClockID input_wait = nullptr;
   uint64_t count = 0;  // frames or samples sent since `base`
@@ -132,6 +133,7 @@ struct Priv {
   GstVideoInfo video_info;
   GstAudioInfo audio_info;
   GstAdapter *audio_queue = nullptr;
+  bool audio_priming = true;  // silence until enough input sound waits (see audio_loop)
   guint64 frames = 0, slate_frames = 0;
 };
 
@@ -560,13 +562,22 @@ void audio_loop(gpointer data) {
       gst_buffer_map(out, &map, GST_MAP_WRITE);
       gsize taken = 0;
       if (p->watchdog.showing_input()) {
-        taken = std::min(gst_adapter_available(p->audio_queue), size) / bpf * bpf;
-        if (taken > 0) {
-          gst_adapter_copy(p->audio_queue, map.data, 0, taken);
-          gst_adapter_flush(p->audio_queue, taken);
+        // The input's chunks and the output's do not end at the same instants: sound starts
+        // (and starts again after running dry) once two chunks wait, so the jitter between
+        // the two never cuts holes into it.
+        const gsize queued = gst_adapter_available(p->audio_queue);
+        if (p->audio_priming && queued >= 2 * size) p->audio_priming = false;
+        if (!p->audio_priming) {
+          taken = std::min(queued, size) / bpf * bpf;
+          if (taken < size) p->audio_priming = true;
+          if (taken > 0) {
+            gst_adapter_copy(p->audio_queue, map.data, 0, taken);
+            gst_adapter_flush(p->audio_queue, taken);
+          }
         }
       } else {
         gst_adapter_clear(p->audio_queue);
+        p->audio_priming = true;
       }
       gst_audio_format_info_fill_silence(p->audio_info.finfo, map.data + taken, size - taken);
       gst_buffer_unmap(out, &map);
@@ -588,14 +599,31 @@ void audio_loop(gpointer data) {
 
 // Holds a buffer of running time `input` until its time on the output's timeline comes, and
 // until the element plays. GST_FLOW_OK when it may go on.
+// Whether the input is live (asked once per segment): a live input comes in real time and
+// is never held back, so the mapping's anchors cannot shift it.
+bool input_is_live(Priv *p, Stream &s) {
+  {
+    std::lock_guard<std::mutex> l(p->lock);
+    if (s.live >= 0) return s.live == 1;
+  }
+  GstQuery *query = gst_query_new_latency();
+  gboolean live = FALSE;
+  if (gst_pad_peer_query(s.sink, query)) gst_query_parse_latency(query, &live, nullptr, nullptr);
+  gst_query_unref(query);
+  std::lock_guard<std::mutex> l(p->lock);
+  s.live = live ? 1 : 0;
+  return live;
+}
+
 GstFlowReturn wait_for_input_time(Priv *p, Stream &s, int64_t input) {
   int64_t due = onair::kUnknownTime, now = 0;
+  const bool live = input_is_live(p, s);
   {
     std::unique_lock<std::mutex> l(p->lock);
     p->wake.wait(l, [&] { return p->playing || should_stop_waiting(p, s, true); });
     if (p->stopping) return GST_FLOW_EOS;
     if (should_stop_waiting(p, s, true)) return GST_FLOW_FLUSHING;
-    if (input == onair::kUnknownTime) return GST_FLOW_OK;
+    if (live || input == onair::kUnknownTime) return GST_FLOW_OK;
     now = now_of(GST_ELEMENT(p->element));
     // A returning input starts its own timeline again: anchor it now.
     if (s.video && p->watchdog.state() == fo::InputState::kLost) p->mapping.restart();
@@ -679,12 +707,14 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
         break;
       case GST_EVENT_FLUSH_STOP:
         s.in_flushing = false;
+        s.live = -1;
         gst_segment_init(&s.in_segment, GST_FORMAT_TIME);
         p->mapping.restart();
         if (!s.video) gst_adapter_clear(p->audio_queue);
         break;
       case GST_EVENT_SEGMENT:
         gst_event_copy_segment(event, &s.in_segment);
+        s.live = -1;
         p->mapping.restart();
         break;
       case GST_EVENT_CAPS: {
@@ -821,6 +851,7 @@ void reset_stream(Stream &s) {
   s.caps_changed = s.caps_pending = s.started = s.in_flushing = s.eos_sent = false;
   s.count = 0;
   s.base = 0;
+  s.live = -1;
 }
 
 void reset(Priv *p) {
@@ -834,6 +865,7 @@ void reset(Priv *p) {
   gst_clear_buffer(&p->latest);
   gst_clear_buffer(&p->slate);
   gst_adapter_clear(p->audio_queue);
+  p->audio_priming = true;
   p->frames = p->slate_frames = 0;
 }
 
