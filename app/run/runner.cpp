@@ -277,6 +277,7 @@ Status Runner::status() const {
   for (const auto &[name, element] : inputs_) s.inputs.push_back(read_input(element.get()));
   for (const auto &[name, element] : streams_) s.streams.push_back(read_stream(element.get()));
   for (const auto &[name, element] : speech_) s.speech.push_back(read_speech(element.get()));
+  sources_.fill(s);
   for (const auto &figures : status_figures_) figures(s);
   return s;
 }
@@ -485,6 +486,7 @@ void Runner::handle_element(GstMessage *message) {
   const std::string kind = gst_structure_get_name(s);
   if (kind == output_msg::kState) return handle_output_state(message);
   if (show_input_message(message, console_)) return;
+  if (sources_.handle(message, console_)) return;
   if (show_speech_message(message, console_)) return;
   if (scenes_.count(message)) return;
   if (kind != monitor_msg::kStats && kind != monitor_msg::kAlert && kind != monitor_msg::kRecovered)

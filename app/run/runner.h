@@ -18,7 +18,9 @@
 #include "run/console.h"
 #include "run/dangling_branches.h"
 #include "run/scene_summary.h"
+#include "run/source_watch.h"
 #include "onair/gst_ptr.h"
+#include "run/source_watch.h"
 #include "run/status.h"
 #include "run/supervisor.h"
 
@@ -101,6 +103,7 @@ class Runner : public RunSupervisor {
   std::map<std::string, ElementPtr> speech_;   // speech elements (ttsmix), by name
   DanglingBranches dangling_{pipeline_};
   SceneSummary scenes_{pipeline_};
+  SourceWatch sources_{pipeline_};  // picture sources with a slate behind them
   std::chrono::steady_clock::time_point started_{};
   bool playing_ = false;
   bool stopping_ = false;

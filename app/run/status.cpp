@@ -108,6 +108,19 @@ std::string status_json(const Status &s) {
     j += ",\"bytes_sent\":" + std::to_string(st.bytes_sent);
     j += ",\"dropped\":" + std::to_string(st.dropped) + "}";
   }
+  j += "],\"sources\":[";
+  for (size_t i = 0; i < s.sources.size(); i++) {
+    const SourceFigures &src = s.sources[i];
+    if (i) j += ",";
+    j += "{\"name\":" + json_string(src.name);
+    j += ",\"state\":" + json_string(src.state);
+    j += ",\"lost_count\":" + std::to_string(src.lost_count);
+    j += ",\"lost_for\":" + (src.lost_for ? json_number(*src.lost_for) : "null");
+    j += ",\"reason\":" + json_string(src.reason);
+    j += ",\"last_error\":" + json_string(src.last_error);
+    j += ",\"next_attempt_in\":" +
+         (src.next_attempt_in ? json_number(*src.next_attempt_in) : "null") + "}";
+  }
   j += "]";
   // Only a pipeline with a speech element has these.
   if (!s.speech.empty()) {
@@ -279,6 +292,16 @@ std::string metrics_text(const Status &s) {
             "Seconds of silence put in where no sound came.",
             [](const InputFigures &in) { return in.silence_inserted; });
 
+  if (!s.sources.empty()) {
+    w.header("onair_source_up", "gauge",
+             "1 while the source's picture shows, 0 while the slate does.");
+    for (const SourceFigures &src : s.sources)
+      w.sample("onair_source_up", ",source=" + label(src.name), src.state == "live" ? 1 : 0);
+    w.header("onair_source_lost_total", "counter", "Times the source was lost.");
+    for (const SourceFigures &src : s.sources)
+      w.sample("onair_source_lost_total", ",source=" + label(src.name), src.lost_count);
+  }
+
   const auto per_stream = [&](const char *name, const char *type, const char *help, auto value) {
     if (s.streams.empty()) return;
     w.header(name, type, help);
@@ -328,6 +351,8 @@ Status redacted(Status s, const Redactor &redact) {
   for (OutputFigures &o : s.outputs)
     for (std::string *text : {&o.name, &o.location, &o.state, &o.last_error}) *text = redact(*text);
   for (InputFigures &in : s.inputs) in.name = redact(in.name);
+  for (SourceFigures &src : s.sources)
+    for (std::string *text : {&src.name, &src.reason, &src.last_error}) *text = redact(*text);
   for (StreamFigures &st : s.streams)
     for (std::string *text : {&st.name, &st.path}) *text = redact(*text);
   for (SpeechFigures &sp : s.speech)
@@ -371,6 +396,17 @@ std::string status_line(const Status &s) {
     if (!in.connected) line += " no writer";
     if (in.stalled) line += " STALLED";
     if (in.frames_refused) line += " refused " + std::to_string(in.frames_refused);
+  }
+  // Sources on the slate: why, for how long, and when the next try comes.
+  for (const SourceFigures &src : s.sources) {
+    if (src.state == "live") continue;
+    line += " | " + src.name + " SLATE " + src.reason;
+    if (src.lost_for) line += " " + format_duration(*src.lost_for);
+    if (src.next_attempt_in) {
+      char next[32];
+      std::snprintf(next, sizeof next, " retry in %.0f s", *src.next_attempt_in);
+      line += next;
+    }
   }
   // Speech: what is said now and how much waits.
   for (const SpeechFigures &sp : s.speech) {

@@ -85,6 +85,17 @@ struct OverlayFigures {
   uint32_t alerts_queued = 0;  // alerts showing or waiting
 };
 
+// The latest state of one picture source with a slate behind it (slateswitch or resilientsrc).
+struct SourceFigures {
+  std::string name;
+  std::string state;  // live, lost
+  uint32_t lost_count = 0;
+  std::optional<double> lost_for;         // seconds, while lost
+  std::string reason;                     // while lost: starting, stalled, ended, error
+  std::string last_error;                 // the latest failure's text, kept after it came back
+  std::optional<double> next_attempt_in;  // seconds until the source is opened again
+};
+
 // The recording session of the run (run/session_recorder.h), if it records one.
 struct SessionFigures {
   std::string id;
@@ -105,6 +116,7 @@ struct Status {
   std::vector<InputFigures> inputs;      // in name order
   std::vector<StreamFigures> streams;    // in name order
   std::vector<SpeechFigures> speech;     // in name order; in the JSON only when there is one
+  std::vector<SourceFigures> sources;    // in name order
   std::optional<SessionFigures> session;
   // Filled by the web server's status (the control API acts on them); in the JSON only when
   // there are some.

@@ -80,6 +80,10 @@ GstFlowReturn create_slot(Priv *p, GstBuffer **out) {
     buffer.reset(gst_buffer_copy(st.last_frame.get()));
     GST_BUFFER_OFFSET(buffer.get()) = k;
     GST_BUFFER_OFFSET_END(buffer.get()) = k + 1;
+    // A repeat carries no new picture: GAP tells a watchdog downstream (slateswitch) that
+    // the writer may have gone silent, while the stream keeps its cadence.
+    if (slot.picture != feed::VideoSlots::Picture::kNew)
+      GST_BUFFER_FLAG_SET(buffer.get(), GST_BUFFER_FLAG_GAP);
   } else {
     const guint64 first = feed::chunk_start(k, st.media.rate);
     const guint64 samples = feed::chunk_start(k + 1, st.media.rate) - first;

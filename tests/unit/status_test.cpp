@@ -50,7 +50,42 @@ TEST(Status, Json) {
             "\"media\":\"video/x-h264\",\"fps\":29.970,\"bitrate\":2500000.000,\"buffers\":100,"
             "\"bytes\":0,\"gaps\":1,\"dropped\":2,\"discont\":0,\"stalled\":false,"
             "\"latency_ms\":12.500,\"jitter_ms\":null,\"alerts\":[\"fps-low\"]}],\"outputs\":[],"
-            "\"inputs\":[],\"streams\":[]}");
+            "\"inputs\":[],\"streams\":[],\"sources\":[]}");
+}
+
+TEST(Status, SourcesOnTheSlate) {
+  Status s = sample();
+  SourceFigures live;
+  live.name = "camera";
+  live.state = "live";
+  live.lost_count = 1;
+  live.last_error = "Could not connect";
+  SourceFigures lost;
+  lost.name = "input";
+  lost.state = "lost";
+  lost.lost_count = 2;
+  lost.lost_for = 3.5;
+  lost.reason = "error";
+  lost.last_error = "Connection refused";
+  lost.next_attempt_in = 2;
+  s.sources = {live, lost};
+  const std::string j = status_json(s);
+  EXPECT_NE(j.find("\"sources\":[{\"name\":\"camera\",\"state\":\"live\",\"lost_count\":1,"
+                   "\"lost_for\":null,\"reason\":\"\",\"last_error\":\"Could not connect\","
+                   "\"next_attempt_in\":null},{\"name\":\"input\",\"state\":\"lost\","
+                   "\"lost_count\":2,\"lost_for\":3.500,\"reason\":\"error\","
+                   "\"last_error\":\"Connection refused\",\"next_attempt_in\":2.000}]"),
+            std::string::npos)
+      << j;
+  const std::string line = status_line(s);
+  EXPECT_NE(line.find("| input SLATE error 00:00:03 retry in 2 s"), std::string::npos) << line;
+  EXPECT_EQ(line.find("camera"), std::string::npos);  // a live source needs no look
+  const std::string m = metrics_text(s);
+  EXPECT_NE(m.find("onair_source_up{pipeline=\"demo\",source=\"camera\"} 1"), std::string::npos)
+      << m;
+  EXPECT_NE(m.find("onair_source_up{pipeline=\"demo\",source=\"input\"} 0"), std::string::npos);
+  EXPECT_NE(m.find("onair_source_lost_total{pipeline=\"demo\",source=\"input\"} 2"),
+            std::string::npos);
 }
 
 TEST(Status, JsonStringEscapesEverything) {

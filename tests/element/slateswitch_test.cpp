@@ -1,0 +1,247 @@
+// slateswitch and resilientsrc: the output keeps its cadence and its timeline when the input
+// stops, shows the slate, comes back at once on a keyframe, and tells lost from stopped.
+#include <gst/check/gstharness.h>
+#include <gst/video/video.h>
+
+#include <condition_variable>
+#include <mutex>
+
+#include "element_test.h"
+#include "slateswitch_messages.h"
+
+namespace msg = onair::slateswitch_messages;
+using onair::BufferPtr;
+using onair::BusPtr;
+using onair::EventPtr;
+using onair::MessagePtr;
+using onair::element_test::take_element_messages;
+
+namespace {
+
+// 30 fps: the output's cadence before it knows the caps, so the test clock's steps line up.
+constexpr int kFps = 30;
+constexpr GstClockTime kFrame = GST_SECOND / kFps;
+
+GstClockTime frame_start(int n) {
+  return gst_util_uint64_scale(n, GST_SECOND, kFps);
+}
+constexpr int kWidth = 64, kHeight = 48;
+constexpr guint8 kInputLuma = 200;
+
+class SlateSwitchTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
+    g_object_set(h_->element, "timeout", 3 * kFrame, nullptr);
+    bus_.reset(gst_bus_new());
+    gst_element_set_bus(h_->element, bus_.get());
+    gst_harness_set_src_caps_str(h_, "video/x-raw,format=I420,width=64,height=48,framerate=30/1");
+  }
+  void TearDown() override { gst_harness_teardown(h_); }
+
+  // An input frame stamped with the input's own time `pts`, all of it luma kInputLuma.
+  void push_input(GstClockTime pts, bool gap = false) {
+    GstVideoInfo info;
+    gst_video_info_set_format(&info, GST_VIDEO_FORMAT_I420, kWidth, kHeight);
+    GstBuffer *b = gst_buffer_new_allocate(nullptr, GST_VIDEO_INFO_SIZE(&info), nullptr);
+    gst_buffer_memset(b, 0, kInputLuma, GST_VIDEO_INFO_SIZE(&info));
+    GST_BUFFER_PTS(b) = pts;
+    GST_BUFFER_DURATION(b) = kFrame;
+    if (gap) GST_BUFFER_FLAG_SET(b, GST_BUFFER_FLAG_GAP);
+    ASSERT_EQ(gst_harness_push(h_, b), GST_FLOW_OK);
+  }
+
+  // The next output frame: its end comes on the test clock.
+  BufferPtr next_frame() {
+    EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));
+    return BufferPtr(gst_harness_pull(h_));
+  }
+
+  static bool shows_input(GstBuffer *b) {
+    GstMapInfo map;
+    gst_buffer_map(b, &map, GST_MAP_READ);
+    const bool input = map.data[0] == kInputLuma && map.data[map.size / 3] == kInputLuma;
+    gst_buffer_unmap(b, &map);
+    return input;
+  }
+
+  // Whether a force-key-unit event went downstream since the last call.
+  bool took_force_key_unit() {
+    bool found = false;
+    while (EventPtr e{gst_harness_try_pull_event(h_)})
+      if (gst_video_event_is_force_key_unit(e.get())) {
+        GstClockTime ts, stream, running;
+        gboolean all_headers = FALSE;
+        guint count = 0;
+        EXPECT_TRUE(gst_video_event_parse_downstream_force_key_unit(e.get(), &ts, &stream, &running,
+                                                                    &all_headers, &count));
+        EXPECT_TRUE(all_headers);
+        found = true;
+      }
+    return found;
+  }
+
+  GstHarness *h_ = nullptr;
+  BusPtr bus_;
+};
+
+TEST_F(SlateSwitchTest, KeepsTheCadenceThroughALossAndComesBackOnAKeyframe) {
+  // The input's timestamps start far from 0: the output's never follow them.
+  const GstClockTime input_base = 1000 * GST_SECOND;
+  int frame = 0;
+  auto check = [&](GstBuffer *b) {
+    EXPECT_EQ(GST_BUFFER_PTS(b), frame_start(frame)) << "frame " << frame;
+    EXPECT_EQ(GST_BUFFER_DURATION(b), frame_start(frame + 1) - frame_start(frame));
+    ++frame;
+  };
+  for (int i = 0; i < 5; ++i) {
+    push_input(input_base + i * kFrame);
+    BufferPtr b = next_frame();
+    check(b.get());
+    EXPECT_TRUE(shows_input(b.get()));
+  }
+  EXPECT_TRUE(take_element_messages(bus_.get(), msg::kInputLost).empty());
+
+  // The input stops: frames go on, the slate after the timeout.
+  int slate_frames = 0;
+  for (int i = 0; i < 6; ++i) {
+    BufferPtr b = next_frame();
+    check(b.get());
+    if (!shows_input(b.get())) ++slate_frames;
+  }
+  EXPECT_GE(slate_frames, 2);
+  auto lost = take_element_messages(bus_.get(), msg::kInputLost);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_STREQ(gst_structure_get_string(lost[0].get(), msg::kReason), "stalled");
+  guint64 since = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(lost[0].get(), msg::kSinceLastFrame, &since));
+  EXPECT_GE(since, 3 * kFrame);
+  GstStructure *stats = nullptr;
+  g_object_get(h_->element, "stats", &stats, nullptr);
+  EXPECT_STREQ(gst_structure_get_string(stats, msg::kState), "lost");
+  gst_structure_free(stats);
+  took_force_key_unit();  // none so far matters; clear the queue
+
+  // A restarted source: its timestamps begin at 0 again. Back at once, on a keyframe.
+  GstSegment segment;
+  gst_segment_init(&segment, GST_FORMAT_TIME);
+  gst_harness_push_event(h_, gst_event_new_segment(&segment));
+  push_input(0);
+  BufferPtr back = next_frame();
+  check(back.get());
+  EXPECT_TRUE(shows_input(back.get()));
+  EXPECT_TRUE(took_force_key_unit());
+  auto returned = take_element_messages(bus_.get(), msg::kInputBack);
+  ASSERT_EQ(returned.size(), 1u);
+  guint64 lost_for = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(returned[0].get(), msg::kLostFor, &lost_for));
+  EXPECT_GT(lost_for, 0u);
+}
+
+TEST_F(SlateSwitchTest, GapFramesDoNotKeepTheInputAlive) {
+  push_input(0);
+  next_frame();
+  for (int i = 1; i < 8; ++i) {
+    push_input(i * kFrame, true);  // a writer that went silent: its last frame repeated
+    next_frame();
+  }
+  auto lost = take_element_messages(bus_.get(), msg::kInputLost);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_STREQ(gst_structure_get_string(lost[0].get(), msg::kReason), "stalled");
+  BufferPtr b = next_frame();
+  EXPECT_FALSE(shows_input(b.get()));
+}
+
+TEST_F(SlateSwitchTest, EndOfInputShowsTheSlateButEndOfStreamSentToTheElementStops) {
+  push_input(0);
+  next_frame();
+  gst_harness_push_event(h_, gst_event_new_eos());
+  BufferPtr b = next_frame();  // the output goes on
+  ASSERT_TRUE(b);
+  EXPECT_FALSE(shows_input(b.get()));
+  auto lost = take_element_messages(bus_.get(), msg::kInputLost);
+  ASSERT_EQ(lost.size(), 1u);
+  EXPECT_STREQ(gst_structure_get_string(lost[0].get(), msg::kReason), "ended");
+  while (EventPtr e{gst_harness_try_pull_event(h_)})
+    EXPECT_NE(GST_EVENT_TYPE(e.get()), GST_EVENT_EOS);
+
+  // Stopping: end of stream sent to the element ends the output.
+  EXPECT_TRUE(gst_element_send_event(h_->element, gst_event_new_eos()));
+  bool eos = false;
+  while (!eos) {
+    EventPtr e(gst_harness_pull_event(h_));
+    ASSERT_TRUE(e);
+    eos = GST_EVENT_TYPE(e.get()) == GST_EVENT_EOS;
+  }
+}
+
+TEST_F(SlateSwitchTest, TheSlateImageIsScaledToThePicture) {
+  gst_harness_teardown(h_);
+  GstElement *e = gst_element_factory_make("slateswitch", nullptr);
+  const std::string image = std::string(ONAIR_SOURCE_DIR) + "/tests/element/golden/slate.png";
+  g_object_set(e, "slate-location", image.c_str(), "timeout", kFrame, nullptr);
+  h_ = gst_harness_new_with_element(e, "video_sink", "video_src");
+  gst_harness_set_src_caps_str(h_, "video/x-raw,format=RGBA,width=64,height=48,framerate=10/1");
+  BufferPtr b = next_frame();  // no input at all: the slate
+  GstMapInfo map;
+  gst_buffer_map(b.get(), &map, GST_MAP_READ);
+  ASSERT_EQ(map.size, static_cast<gsize>(64 * 48 * 4));
+  // The image is pure red: its middle pixel too.
+  const guint8 *px = map.data + (24 * 64 + 32) * 4;
+  EXPECT_GT(px[0], 200);
+  EXPECT_LT(px[1], 50);
+  EXPECT_LT(px[2], 50);
+  gst_buffer_unmap(b.get(), &map);
+}
+
+// resilientsrc on a URI that cannot open (nothing listens on port 1): lost (an error, with a retry planned), the slate
+// goes on, and no error reaches the pipeline.
+TEST(ResilientSrc, ABadUriPostsLostAndKeepsTheSlateWithoutAnError) {
+  GError *error = nullptr;
+  GstElement *pipeline = gst_parse_launch(
+      "resilientsrc name=in uri=rtmp://127.0.0.1:1/live/secret-key "
+      "in.video_src ! video/x-raw,width=64,height=48,framerate=10/1 "
+      "! fakesink name=out signal-handoffs=true sync=true",
+      &error);
+  ASSERT_TRUE(pipeline) << (error ? error->message : "");
+  struct Count {
+    std::mutex lock;
+    std::condition_variable more;
+    int frames = 0;
+  } count;
+  GstElement *out = gst_bin_get_by_name(GST_BIN(pipeline), "out");
+  g_signal_connect(out, "handoff",
+                   G_CALLBACK(+[](GstElement *, GstBuffer *, GstPad *, gpointer data) {
+                     auto *c = static_cast<Count *>(data);
+                     std::lock_guard<std::mutex> l(c->lock);
+                     ++c->frames;
+                     c->more.notify_all();
+                   }),
+                   &count);
+  gst_object_unref(out);
+  BusPtr bus(gst_element_get_bus(pipeline));
+  gst_element_set_state(pipeline, GST_STATE_PLAYING);
+
+  MessagePtr lost =
+      onair::element_test::wait_for_element_message(bus.get(), msg::kInputLost, 20 * GST_SECOND);
+  ASSERT_TRUE(lost);
+  const GstStructure *s = gst_message_get_structure(lost.get());
+  EXPECT_STREQ(GST_OBJECT_NAME(GST_MESSAGE_SRC(lost.get())), "in");
+  EXPECT_STREQ(gst_structure_get_string(s, msg::kReason), "error");
+  guint64 next = 0;
+  EXPECT_TRUE(gst_structure_get_uint64(s, msg::kNextAttempt, &next));
+  EXPECT_EQ(next, GST_SECOND);
+  EXPECT_EQ(std::string(gst_structure_get_string(s, msg::kUri)).find("secret-key"),
+            std::string::npos);
+  {
+    std::unique_lock<std::mutex> l(count.lock);
+    const int seen = count.frames;
+    EXPECT_TRUE(count.more.wait_for(l, std::chrono::seconds(20),
+                                    [&] { return count.frames >= seen + 10; }));
+  }
+  gst_element_set_state(pipeline, GST_STATE_NULL);
+  EXPECT_EQ(onair::element_test::take_error_text(bus.get()), "");
+  gst_object_unref(pipeline);
+}
+
+}  // namespace

@@ -1,0 +1,131 @@
+"""Staying on air when the input dies: the rtmp pipeline pulls source=uri from one
+nginx-rtmp that ffmpeg publishes a red picture to, and goes live to a second
+nginx-rtmp that records. The test kills the source server and its sender
+mid-run, sees the slate, brings them back and sees the source again. ffprobe
+and ffmpeg judge the recording: no timestamp gap over a second, and decoded
+frames that show the source, then the slate, then the source.
+"""
+
+import os
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
+sys.path.insert(0, HERE)
+
+from onair_test import main  # noqa: E402
+from rtmp_server import RtmpServer, packet_times  # noqa: E402
+from test_live import KEY, LiveTest  # noqa: E402
+
+SOURCE_KEY = "source_5d1e"
+
+
+def publish_red(server):
+    """ffmpeg sending a plain red picture (and a tone) to `server`, live, until killed."""
+    return subprocess.Popen(
+        ["ffmpeg", "-hide_banner", "-loglevel", "error", "-re",
+         "-f", "lavfi", "-i", "color=c=red:size=320x240:rate=25",
+         "-f", "lavfi", "-i", "sine=frequency=300:sample_rate=44100",
+         "-c:v", "libx264", "-preset", "ultrafast", "-tune", "zerolatency", "-g", "25",
+         "-pix_fmt", "yuv420p", "-c:a", "aac", "-f", "flv", server.url + "/" + SOURCE_KEY],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
+def stop(proc):
+    if proc.poll() is None:
+        proc.kill()
+    proc.wait(timeout=10)
+
+
+def picture_kinds(path):
+    """Each decoded frame (5 a second) as 'source' (red), 'slate' (the blue card) or 'other'."""
+    out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", "fps=5,scale=16:16",
+                          "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                         capture_output=True, timeout=120, check=True).stdout
+    kinds = []
+    size = 16 * 16 * 3
+    for i in range(0, len(out) - size + 1, size):
+        frame = out[i:i + size]
+        r = sum(frame[0::3]) / 256
+        g = sum(frame[1::3]) / 256
+        b = sum(frame[2::3]) / 256
+        if r > 150 and g < 80 and b < 80:
+            kinds.append("source")
+        elif b > r + 20 and b > g:
+            kinds.append("slate")
+        else:
+            kinds.append("other")
+    return kinds
+
+
+def runs_of(kinds):
+    """['source', 'source', 'slate'] -> ['source', 'slate'] (without 'other')."""
+    out = []
+    for k in kinds:
+        if k != "other" and (not out or out[-1] != k):
+            out.append(k)
+    return out
+
+
+class SlateFailover(LiveTest):
+    def source(self, r):
+        return {s["name"]: s for s in self.status(r)["sources"]}["input"]
+
+    def wait_source(self, r, state, timeout=60):
+        end = time.monotonic() + timeout
+        while time.monotonic() < end:
+            s = self.source(r)
+            if s["state"] == state:
+                return s
+            time.sleep(0.1)
+        raise AssertionError("source never %s: %s" % (state, s))
+
+    def test_source_server_killed_and_back(self):
+        with RtmpServer() as source_server, RtmpServer() as out_server:
+            sender = publish_red(source_server)
+            try:
+                r = self.start("rtmp", "source=uri", "input_end=retry", "overlay=off", "speech=off",
+                               "uri=%s/%s" % (source_server.url, SOURCE_KEY),
+                               "key=env:STREAM_KEY", "server=" + out_server.url)
+                self.wait_source(r, "live")
+                sent = self.wait_output(r, "live", "live", timeout=60)["frames_sent"]
+                self.wait_output(r, "live", "live", frames_sent=sent + 60)
+
+                # The source goes away: the slate within the timeout, the output stays live.
+                stop(sender)
+                source_server.kill()
+                r.wait_for(r"input: input lost")
+                lost = self.wait_source(r, "lost")
+                self.assertGreaterEqual(lost["lost_count"], 1)
+                self.assertIn(lost["reason"], ("stalled", "error", "ended"))
+                self.assertIn("onair_source_up{", self.metrics(r))
+                sent = self.wait_output(r, "live", "live")["frames_sent"]
+                self.wait_output(r, "live", "live", frames_sent=sent + 90)
+
+                # Back: the source shows again.
+                source_server.start()
+                sender = publish_red(source_server)
+                r.wait_for(r"input: input back after")
+                self.wait_source(r, "live")
+                sent = self.wait_output(r, "live", "live")["frames_sent"]
+                self.wait_output(r, "live", "live", frames_sent=sent + 60)
+                self.stop(r)
+            finally:
+                stop(sender)
+
+            recordings = out_server.recordings(KEY)
+            self.assertEqual(len(recordings), 1, recordings)  # one unbroken connection
+            times = [t for t, _ in packet_times(recordings[0])]
+            self.assertGreater(len(times), 100)
+            gaps = [b - a for a, b in zip(times, times[1:])]
+            self.assertLessEqual(max(gaps), 1.0, "a timestamp gap over 1 s")
+            kinds = runs_of(picture_kinds(recordings[0]))
+            # In order: the source, the slate, the source (a slate may open the stream).
+            self.assertIn(["source", "slate", "source"],
+                          [kinds[i:i + 3] for i in range(len(kinds))], kinds)
+
+
+if __name__ == "__main__":
+    main(sys.modules[__name__])
