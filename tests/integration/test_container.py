@@ -7,6 +7,7 @@ recording. Skipped, with the reason, where containers cannot run here or the ima
 """
 
 import base64
+import hashlib
 import json
 import os
 import shutil
@@ -57,6 +58,12 @@ def as_json(yaml_text):
     return json.loads(out.stdout)
 
 
+def build_id(binary):
+    """What tools/image labels an image with: the start of the onair binary's SHA-256."""
+    with open(binary, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
 def http_status(url):
     try:
         with urllib.request.urlopen(url, timeout=5) as r:
@@ -75,6 +82,12 @@ class PodPlay(unittest.TestCase):
         self.env = podman_env(self.tmp)
         if podman(self.env, "image", "exists", IMAGE, check=False).returncode != 0:
             self.skipTest("no image %s (make it with tools/image)" % IMAGE)
+        # The image must hold the onair under test, not an earlier build.
+        label = podman(self.env, "image", "inspect", IMAGE, "--format",
+                       '{{index .Labels "onair.build"}}', check=False).stdout.strip()
+        if label != build_id(os.environ["ONAIR_BIN"]):
+            self.skipTest("image %s holds another build of onair (%s; tools/image makes it "
+                          "from this one)" % (IMAGE, label or "unlabelled"))
         probe = podman(self.env, "run", "--rm", "--network=host", IMAGE, "true", check=False)
         if probe.returncode != 0:
             self.skipTest("containers cannot run here: " + probe.stderr.strip()[-300:])
