@@ -8,9 +8,9 @@
  * `audio_src` (optional), on the switch's continuous timeline.
  *
  * When the source fails (an error inside it), stalls (no good frame for
- * #GstResilientSrc:timeout) or ends (as #GstResilientSrc:on-end says: retry, the default;
- * slate, which leaves the slate on; stop, which ends the stream), the element tears it down
- * and opens it again after a
+ * #GstResilientSrc:timeout) or ends (as #GstResilientSrc:on-end says: retry; slate, which
+ * leaves the slate on; stop, which ends the stream; auto, the default: stop for a file, retry
+ * for a network URI), the element tears it down and opens it again after a
  * delay that starts at a second and doubles up to #GstResilientSrc:retry-max, starting again
  * at a second once pictures came. The source's errors never reach the pipeline as errors:
  * they are posted as warnings, with the URI's secrets (user, password, query, the last path
@@ -71,14 +71,16 @@ GstStaticPadTemplate audio_template = GST_STATIC_PAD_TEMPLATE(
 
 using Clock = std::chrono::steady_clock;
 
-enum { kOnEndRetry, kOnEndSlate, kOnEndStop };
+enum { kOnEndRetry, kOnEndSlate, kOnEndStop, kOnEndAuto };
 
 GType on_end_type() {
   static GType type = 0;
-  static const GEnumValue values[] = {{kOnEndRetry, "Open the source again", "retry"},
-                                      {kOnEndSlate, "Keep the slate on", "slate"},
-                                      {kOnEndStop, "End the stream", "stop"},
-                                      {0, nullptr, nullptr}};
+  static const GEnumValue values[] = {
+      {kOnEndRetry, "Open the source again", "retry"},
+      {kOnEndSlate, "Keep the slate on", "slate"},
+      {kOnEndStop, "End the stream", "stop"},
+      {kOnEndAuto, "End the stream for a file, open a network URI again", "auto"},
+      {0, nullptr, nullptr}};
   if (g_once_init_enter(&type))
     g_once_init_leave(&type, g_enum_register_static("GstResilientSrcOnEnd", values));
   return type;
@@ -94,7 +96,7 @@ struct Priv {
   std::condition_variable wake;
   std::string uri;
   fo::RetrySettings retry_settings;
-  int on_end = kOnEndRetry;
+  int on_end = kOnEndAuto;
   fo::RetrySchedule schedule;
   GstElement *source = nullptr;  // the current uridecodebin (owned by the bin)
   bool source_lost = false;      // the current source failed, stalled or ended: not again
@@ -119,6 +121,18 @@ namespace {
 
 Priv *priv_of(gpointer element) {
   return GST_RESILIENT_SRC(element)->priv;
+}
+
+// on-end as it applies to the URI (auto resolved); with the lock held.
+int effective_on_end(const Priv *p) {
+  if (p->on_end != kOnEndAuto) return p->on_end;
+  return fo::ends_for_good(p->uri) ? kOnEndStop : kOnEndRetry;
+}
+
+// The retry schedule follows on-end and the URI; with the lock held.
+void configure_schedule(Priv *p) {
+  p->retry_settings.retry_after_end = effective_on_end(p) == kOnEndRetry;
+  p->schedule.configure(p->retry_settings);
 }
 
 std::string redacted_uri(Priv *p) {
@@ -251,7 +265,7 @@ void forward_switch_message(Priv *p, GstMessage *message) {
     bool end = false;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      end = why == fo::LossReason::kEnded && p->on_end == kOnEndStop;
+      end = why == fo::LossReason::kEnded && effective_on_end(p) == kOnEndStop;
     }
     if (end) {
       // The stream ends with its source: the switch finishes both outputs.
@@ -405,6 +419,7 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
       case PROP_URI: {
         const gchar *v = g_value_get_string(value);
         p->uri = v ? v : "";
+        configure_schedule(p);
         break;
       }
       case PROP_RETRY_MAX:
@@ -413,8 +428,7 @@ void set_property(GObject *object, guint id, const GValue *value, GParamSpec *ps
         break;
       case PROP_ON_END:
         p->on_end = g_value_get_enum(value);
-        p->retry_settings.retry_after_end = p->on_end == kOnEndRetry;
-        p->schedule.configure(p->retry_settings);
+        configure_schedule(p);
         break;
       default:
         G_OBJECT_WARN_INVALID_PROPERTY_ID(object, id, pspec);
@@ -545,8 +559,9 @@ static void gst_resilient_src_class_init(GstResilientSrcClass *klass) {
       object_class, PROP_ON_END,
       g_param_spec_enum("on-end", "On end",
                         "When the source ends (a file's end, a publisher that stopped): open it "
-                        "again, keep the slate on, or end the stream",
-                        on_end_type(), kOnEndRetry, rw));
+                        "again, keep the slate on, end the stream, or auto: end it for a file "
+                        "(file:// or a path), open a network URI again",
+                        on_end_type(), kOnEndAuto, rw));
   g_object_class_install_property(
       object_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",

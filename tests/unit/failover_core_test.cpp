@@ -130,6 +130,16 @@ TEST(Retry, AnEndedFileStaysEndedWhenAsked) {
   EXPECT_EQ(r.lost(LossReason::kError), kSec);
 }
 
+TEST(Retry, OnlyFilesEndForGood) {
+  EXPECT_TRUE(ends_for_good("file:///media/talk.mp4"));
+  EXPECT_TRUE(ends_for_good("FILE:///media/talk.mp4"));
+  EXPECT_TRUE(ends_for_good("/media/talk.mp4"));
+  EXPECT_TRUE(ends_for_good("talk.mp4"));
+  EXPECT_FALSE(ends_for_good("rtmp://127.0.0.1/live/key"));
+  EXPECT_FALSE(ends_for_good("https://example.com/live.m3u8"));
+  EXPECT_FALSE(ends_for_good("srt://127.0.0.1:9000"));
+}
+
 TEST(SlateCard, ACardWithTextNotAPlainFill) {
   const int w = 320, h = 180;
   const std::vector<uint8_t> card = render_slate_card_bgra(w, h, "We'll be right back");

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <string_view>
 
 #include "core/watchdog.h"
 
@@ -15,6 +16,11 @@ struct RetrySettings {
   int64_t max_delay = 30'000'000'000;     // cap, ns
   bool retry_after_end = true;            // false: a source that ended stays ended (a file)
 };
+
+// What a source's end means when nobody said: a file that ended is over, while a network
+// stream that ended (its publisher stopped) may come back. True for file:// URIs and plain
+// paths.
+bool ends_for_good(std::string_view uri);
 
 class RetrySchedule {
  public:
