@@ -1970,7 +1970,8 @@ class AsciiWeb(TempDirTest):
         proc = subprocess.Popen(["gst-launch-1.0"] + self.documented_launch_line(clip, port),
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
-            deadline = time.monotonic() + 20
+            # gst-launch-1.0 may first scan the freshly built plugins: slow on a busy machine.
+            deadline = time.monotonic() + 60
             status = None
             while time.monotonic() < deadline:
                 try:
