@@ -67,6 +67,9 @@ guint signals[N_SIGNALS];
 constexpr char kDefaultSlateText[] = "We'll be right back";
 constexpr int64_t kAudioChunksPerSecond = 50;     // 20 ms
 constexpr int64_t kMaxQueuedAudio = 200'000'000;  // ns of input sound kept; older is dropped
+// Input sound that waits, beyond two output chunks, before sound starts (again): the late
+// arrivals a busy machine gives a live input then never cut holes into it.
+constexpr int64_t kAudioJitterAllowance = 40'000'000;
 
 #define VIDEO_CAPS                                                           \
   GST_VIDEO_CAPS_MAKE(                                                       \
@@ -562,11 +565,14 @@ void audio_loop(gpointer data) {
       gst_buffer_map(out, &map, GST_MAP_WRITE);
       gsize taken = 0;
       if (p->watchdog.showing_input()) {
-        // The input's chunks and the output's do not end at the same instants: sound starts
-        // (and starts again after running dry) once two chunks wait, so the jitter between
-        // the two never cuts holes into it.
+        // The input's chunks and the output's do not end at the same instants, and a live
+        // input's chunks come late now and then: sound starts (and starts again after
+        // running dry) once two chunks and the jitter allowance wait, so neither cuts holes.
         const gsize queued = gst_adapter_available(p->audio_queue);
-        if (p->audio_priming && queued >= 2 * size) p->audio_priming = false;
+        const gsize allowance = static_cast<gsize>(GST_AUDIO_INFO_RATE(&p->audio_info) *
+                                                   kAudioJitterAllowance / fo::kSecond) *
+                                bpf;
+        if (p->audio_priming && queued >= 2 * size + allowance) p->audio_priming = false;
         if (!p->audio_priming) {
           taken = std::min(queued, size) / bpf * bpf;
           if (taken < size) p->audio_priming = true;
