@@ -14,10 +14,10 @@
  * Frames keep their arrival order and each falls into the next free slot (so a burst plays
  * one frame a slot); a slot without a new frame repeats the last one (sharing its memory),
  * or shows black before the first, flagged GST_BUFFER_FLAG_GAP (no new picture: a watchdog
- * such as slateswitch downstream sees a writer that went silent). Sound waits in a buffer: after a gap it starts once
- * #GstFeedSrc:latency of it is buffered or its first byte has waited that long, and a slot
- * that finds too little is padded with silence, so a writer that sends sound only while it
- * speaks gives continuous sound without growing latency. Timestamps on pushed buffers are
+ * such as slateswitch downstream sees a writer that went silent). Sound waits in a buffer: after a
+ * gap it starts once #GstFeedSrc:latency of it is buffered or its first byte has waited that long,
+ * and a slot that finds too little is padded with silence, so a writer that sends sound only while
+ * it speaks gives continuous sound without growing latency. Timestamps on pushed buffers are
  * ignored: the grid sets them.
  *
  * Wire format (#GstFeedSrc:framing=header, the default for video): each message is the 4

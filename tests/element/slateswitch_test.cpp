@@ -194,8 +194,8 @@ TEST_F(SlateSwitchTest, TheSlateImageIsScaledToThePicture) {
   gst_buffer_unmap(b.get(), &map);
 }
 
-// resilientsrc on a URI that cannot open (nothing listens on port 1): lost (an error, with a retry planned), the slate
-// goes on, and no error reaches the pipeline.
+// resilientsrc on a URI that cannot open (nothing listens on port 1): lost (an error, with a retry
+// planned), the slate goes on, and no error reaches the pipeline.
 TEST(ResilientSrc, ABadUriPostsLostAndKeepsTheSlateWithoutAnError) {
   GError *error = nullptr;
   GstElement *pipeline = gst_parse_launch(
