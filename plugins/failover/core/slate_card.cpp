@@ -1,37 +1,17 @@
 #include "core/slate_card.h"
 
-#include <cairo.h>
-#include <pango/pangocairo.h>
-
 #include <algorithm>
-#include <memory>
+
+#include "onair/cairo_ptr.h"
 
 namespace onair::failover {
-
-namespace {
-
-struct SurfaceFree {
-  void operator()(cairo_surface_t *s) const { cairo_surface_destroy(s); }
-};
-struct ContextFree {
-  void operator()(cairo_t *c) const { cairo_destroy(c); }
-};
-struct LayoutFree {
-  void operator()(PangoLayout *l) const { g_object_unref(l); }
-};
-struct FontFree {
-  void operator()(PangoFontDescription *f) const { pango_font_description_free(f); }
-};
-
-}  // namespace
 
 std::vector<uint8_t> render_slate_card_bgra(int width, int height, const std::string &text) {
   const size_t stride = static_cast<size_t>(std::max(width, 0)) * 4;
   std::vector<uint8_t> frame(stride * static_cast<size_t>(std::max(height, 0)));
   if (width < 2 || height < 2) return frame;
-  std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
-      cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height));
-  std::unique_ptr<cairo_t, ContextFree> cr(cairo_create(surface.get()));
+  CairoSurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_ARGB32, width, height));
+  CairoPtr cr(cairo_create(surface.get()));
   // A dark blue-grey field with a lighter band: reads as "on purpose", unlike black.
   cairo_set_source_rgb(cr.get(), 0.09, 0.12, 0.20);
   cairo_paint(cr.get());
@@ -40,8 +20,8 @@ std::vector<uint8_t> render_slate_card_bgra(int width, int height, const std::st
   cairo_rectangle(cr.get(), 0, band_top, width, band_height);
   cairo_fill(cr.get());
 
-  std::unique_ptr<PangoLayout, LayoutFree> layout(pango_cairo_create_layout(cr.get()));
-  std::unique_ptr<PangoFontDescription, FontFree> font(pango_font_description_new());
+  PangoLayoutPtr layout(pango_cairo_create_layout(cr.get()));
+  PangoFontPtr font(pango_font_description_new());
   pango_font_description_set_family(font.get(), "Sans");
   pango_font_description_set_weight(font.get(), PANGO_WEIGHT_BOLD);
   const int text_width = width * 85 / 100;

@@ -1,33 +1,18 @@
 #include "core/slate.h"
 
-#include <cairo.h>
-#include <pango/pangocairo.h>
-
 #include <algorithm>
-#include <memory>
+
+#include "onair/cairo_ptr.h"
 
 namespace onair::sdi {
 
 namespace {
 
-struct SurfaceFree {
-  void operator()(cairo_surface_t *s) const { cairo_surface_destroy(s); }
-};
-struct ContextFree {
-  void operator()(cairo_t *c) const { cairo_destroy(c); }
-};
-struct LayoutFree {
-  void operator()(PangoLayout *l) const { g_object_unref(l); }
-};
-struct FontFree {
-  void operator()(PangoFontDescription *f) const { pango_font_description_free(f); }
-};
-
 // One line of text centred horizontally, its top at `top`; returns its height.
 int draw_centred(cairo_t *cr, int width, int top, const std::string &text, int pixel_size,
                  bool bold) {
-  std::unique_ptr<PangoLayout, LayoutFree> layout(pango_cairo_create_layout(cr));
-  std::unique_ptr<PangoFontDescription, FontFree> font(pango_font_description_new());
+  PangoLayoutPtr layout(pango_cairo_create_layout(cr));
+  PangoFontPtr font(pango_font_description_new());
   pango_font_description_set_family(font.get(), "Sans");
   pango_font_description_set_weight(font.get(), bold ? PANGO_WEIGHT_BOLD : PANGO_WEIGHT_NORMAL);
   pango_font_description_set_absolute_size(font.get(), pixel_size * PANGO_SCALE);
@@ -57,9 +42,8 @@ std::vector<uint8_t> render_slate_uyvy(int width, int height, size_t stride,
                                        const std::string &port_label) {
   std::vector<uint8_t> frame(stride * static_cast<size_t>(height));
   if (width < 2 || height < 2) return frame;
-  std::unique_ptr<cairo_surface_t, SurfaceFree> surface(
-      cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
-  std::unique_ptr<cairo_t, ContextFree> cr(cairo_create(surface.get()));
+  CairoSurfacePtr surface(cairo_image_surface_create(CAIRO_FORMAT_RGB24, width, height));
+  CairoPtr cr(cairo_create(surface.get()));
   cairo_set_source_rgb(cr.get(), 0.10, 0.11, 0.14);  // a dark slate, not black: a card
   cairo_paint(cr.get());
   // A bar across the middle, so the card reads as a card even on a small preview.
