@@ -744,6 +744,17 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   });
 }
 
+// Answers a caps query with `caps` (taken) as the query's filter narrows them.
+void answer_caps_query(GstQuery *query, GstCaps *filter, GstCaps *caps) {
+  if (filter) {
+    GstCaps *both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref(caps);
+    caps = both;
+  }
+  gst_query_set_caps_result(query, caps);
+  gst_caps_unref(caps);
+}
+
 gboolean sink_query(GstPad *pad, GstObject *parent, GstQuery *query) {
   Priv *p = priv_of(parent);
   return onair::guarded(GST_ELEMENT(parent), FALSE, [&]() -> gboolean {
@@ -765,13 +776,7 @@ gboolean sink_query(GstPad *pad, GstObject *parent, GstQuery *query) {
           gst_caps_unref(templ);
         }
         if (s.video) caps = any_frame_rate(caps);
-        if (filter) {
-          GstCaps *both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
-          gst_caps_unref(caps);
-          caps = both;
-        }
-        gst_query_set_caps_result(query, caps);
-        gst_caps_unref(caps);
+        answer_caps_query(query, filter, caps);
         return TRUE;
       }
       case GST_QUERY_ALLOCATION:
@@ -805,13 +810,7 @@ gboolean src_query(GstPad *pad, GstObject *parent, GstQuery *query) {
           if (s.out_caps) caps = gst_caps_ref(s.out_caps);
         }
         if (!caps) caps = gst_pad_get_pad_template_caps(pad);
-        if (filter) {
-          GstCaps *both = gst_caps_intersect_full(filter, caps, GST_CAPS_INTERSECT_FIRST);
-          gst_caps_unref(caps);
-          caps = both;
-        }
-        gst_query_set_caps_result(query, caps);
-        gst_caps_unref(caps);
+        answer_caps_query(query, filter, caps);
         return TRUE;
       }
       default:
