@@ -1,8 +1,9 @@
 // Browser test: the dashboard (/) of an `rtmp` run to a real nginx-rtmp on 127.0.0.1.
 // Without a token its controls are disabled and a wrong one is refused and changes
 // nothing; with the token a chat line posted from the page shows in the overlay's state
-// (page and /api/status). The output's plot fills. The test kills nginx, the output fails
-// on the page, the test starts nginx again and presses the page's Reconnect: live again.
+// (page and /api/status). The output's plot fills. The test kills nginx: the page counts
+// down to the output's next try, then shows it failed; the test starts nginx again and
+// presses the page's Reconnect: live again.
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -35,7 +36,7 @@ let code = 1;
 try {
   code = await withOnairPage(
     ['rtmp', '-s', `server=${rtmp.url}`, '-s', 'key=dashboard', '-s', 'quality=low',
-      '-s', 'max_attempts=1', '-s', 'speech=off', '--output-dir', out, '--token-file', tokenFile],
+      '-s', 'max_attempts=5', '-s', 'speech=off', '--output-dir', out, '--token-file', tokenFile],
     async (page, url) => {
       const output = 'article.output';
       const text = (selector) => page.textContent(selector);
@@ -88,9 +89,22 @@ try {
       if (!points.every((n) => n >= 3)) throw new Error(`plots without points: ${points}`);
       if (SCREENSHOT) await page.screenshot({ path: SCREENSHOT, fullPage: true });
 
-      // The server goes: the output fails (one attempt allowed).
+      // The server goes: the page counts down to the next try (waits of 0.5, 1, 2 and 4 s
+      // between five attempts), then the output fails.
       await rtmp.send('kill');
-      await waitText(`${output} .badge`, /^failed/, 'the output fails once nginx is gone');
+      await page.waitForFunction((selector) => {
+        // Two readings of one attempt's countdown, the later one smaller.
+        const m = /next try in (\d+) s \(attempt (\d+)\)/.exec(document.querySelector(selector)?.textContent ?? '');
+        if (!m) return false;
+        const seen = (window.countdownSeen ??= {});
+        const [seconds, attempt] = [Number(m[1]), m[2]];
+        if (seen[attempt] !== undefined && seconds < seen[attempt]) return true;
+        seen[attempt] = Math.max(seen[attempt] ?? 0, seconds);
+        return false;
+      }, `${output} .badge`, { timeout: 60000, polling: 100 }).catch(async (e) => {
+        throw new Error(`no countdown to the next try: ${e.message}; page shows "${await text(`${output} .badge`)}"`);
+      });
+      await waitText(`${output} .badge`, /^failed/, 'the output fails once its attempts are spent');
       await waitText(`${output} .error`, /last error: ./, 'the output shows its last error');
 
       // Back, and Reconnect from the page: live again.
