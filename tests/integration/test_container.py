@@ -144,9 +144,10 @@ class PodPlay(unittest.TestCase):
                     if probes["/readyz"][0] in (200, 404) or time.monotonic() > deadline:
                         break
                     time.sleep(0.5)
-                # As the kubelet ends a pod: SIGTERM, then up to the grace period. podman
-                # 4.3's `kube down` alone removes the pod without that wait (its containers
-                # never print their drain), so the pod is stopped first, then taken down.
+                # As the kubelet ends a pod: SIGTERM, then up to the grace period. Debian 12's
+                # podman 4.3 stops a pod in `kube down` with no wait at all (SIGKILL; fixed
+                # upstream in May 2024, containers/podman#22398), so the pod is stopped as
+                # that fix does, with the grace period, then taken down.
                 grace = str(spec.get("terminationGracePeriodSeconds", 30))
                 podman(self.env, "pod", "stop", "--time", grace, "podtest", timeout=120)
                 # What the process said until it ended, drain included, and how it ended.
