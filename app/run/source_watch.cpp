@@ -42,12 +42,9 @@ bool SourceWatch::handle(GstMessage *message, Console &console) {
     const gchar *error = gst_structure_get_string(s, msg::kError);
     guint64 next = 0;
     const bool retrying = gst_structure_get_uint64(s, msg::kNextAttempt, &next);
-    {
+    if (error) {
       std::lock_guard<std::mutex> l(lock);
-      Notes &n = notes_[name];
-      if (error) n.last_error = error;
-      n.retrying = retrying;
-      n.next_attempt = std::chrono::steady_clock::now() + std::chrono::nanoseconds(next);
+      notes_[name].last_error = error;
     }
     std::string text = name + ": input lost (" + (reason ? reason : "?");
     if (error) text += std::string(": ") + error;
@@ -59,10 +56,6 @@ bool SourceWatch::handle(GstMessage *message, Console &console) {
   if (gst_structure_has_name(s, msg::kInputBack)) {
     guint64 lost_for = 0;
     gst_structure_get_uint64(s, msg::kLostFor, &lost_for);
-    {
-      std::lock_guard<std::mutex> l(lock);
-      notes_[name].retrying = false;
-    }
     console.info(name + ": input back after " + seconds(lost_for) + " s");
     return true;
   }
@@ -85,17 +78,14 @@ void SourceWatch::fill(Status &status) const {
       guint64 lost_for = 0;
       if (stats && gst_structure_get_uint64(stats, msg::kLostFor, &lost_for))
         f.lost_for = static_cast<double>(lost_for) / 1e9;
+      // resilientsrc plans each reopening after a failed one: its stats have the next.
+      guint64 next = 0;
+      if (stats && gst_structure_get_uint64(stats, msg::kNextAttemptIn, &next))
+        f.next_attempt_in = static_cast<double>(next) / 1e9;
     }
     if (stats) gst_structure_free(stats);
     std::lock_guard<std::mutex> l(lock);
-    if (const auto it = notes_.find(name); it != notes_.end()) {
-      f.last_error = it->second.last_error;
-      if (f.state == "lost" && it->second.retrying)
-        f.next_attempt_in =
-            std::max(0.0, std::chrono::duration<double>(it->second.next_attempt -
-                                                        std::chrono::steady_clock::now())
-                              .count());
-    }
+    if (const auto it = notes_.find(name); it != notes_.end()) f.last_error = it->second.last_error;
     status.sources.push_back(std::move(f));
   }
 }

@@ -6,7 +6,6 @@
 
 #include <gst/gst.h>
 
-#include <chrono>
 #include <map>
 #include <mutex>
 #include <string>
@@ -29,8 +28,6 @@ class SourceWatch {
  private:
   struct Notes {
     std::string last_error;
-    std::chrono::steady_clock::time_point next_attempt{};
-    bool retrying = false;
   };
 
   std::map<std::string, ElementPtr> sources_;  // by name

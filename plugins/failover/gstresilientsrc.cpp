@@ -33,6 +33,7 @@
  */
 #include "gstresilientsrc.h"
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -448,8 +449,16 @@ void get_property(GObject *object, guint id, GValue *value, GParamSpec *pspec) {
       GstStructure *stats = nullptr;
       g_object_get(p->slate_switch, "stats", &stats, nullptr);
       std::lock_guard<std::mutex> l(p->lock);
-      gst_structure_set(stats, "attempts", G_TYPE_UINT, p->attempts, msg::kUri, G_TYPE_STRING,
+      gst_structure_set(stats, msg::kAttempts, G_TYPE_UINT, p->attempts, msg::kUri, G_TYPE_STRING,
                         onair::output::redact_rtmp_url(p->uri).c_str(), nullptr);
+      // Each failed reopening plans the next one: the input-lost message told only the first.
+      if (p->reopen_at) {
+        const auto left = std::max(Clock::duration::zero(), *p->reopen_at - Clock::now());
+        gst_structure_set(stats, msg::kNextAttemptIn, G_TYPE_UINT64,
+                          static_cast<guint64>(
+                              std::chrono::duration_cast<std::chrono::nanoseconds>(left).count()),
+                          nullptr);
+      }
       g_value_take_boxed(value, stats);
       return;
     }
@@ -565,8 +574,8 @@ static void gst_resilient_src_class_init(GstResilientSrcClass *klass) {
   g_object_class_install_property(
       object_class, PROP_STATS,
       g_param_spec_boxed("stats", "Statistics",
-                         "The switch's slateswitch-stats plus attempts (sources opened) and uri "
-                         "(redacted)",
+                         "The switch's slateswitch-stats plus attempts (sources opened), uri "
+                         "(redacted) and, while a reopening is planned, next-attempt-in (ns)",
                          GST_TYPE_STRUCTURE,
                          static_cast<GParamFlags>(G_PARAM_READABLE | G_PARAM_STATIC_STRINGS)));
 

@@ -32,5 +32,9 @@ inline constexpr char kLostCount[] = "lost-count";  // guint: losses since the s
 inline constexpr char kState[] = "state";               // string: starting, live, lost
 inline constexpr char kFrames[] = "frames";             // guint64 video frames sent
 inline constexpr char kSlateFrames[] = "slate-frames";  // guint64 of them, the slate
+// resilientsrc adds these to kStats.
+inline constexpr char kAttempts[] = "attempts";  // guint: sources opened
+inline constexpr char kNextAttemptIn[] =
+    "next-attempt-in";  // guint64 ns until it opens the source again, while one is planned
 
 }  // namespace onair::slateswitch_messages

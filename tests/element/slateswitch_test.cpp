@@ -239,6 +239,25 @@ TEST(ResilientSrc, ABadUriPostsLostAndKeepsTheSlateWithoutAnError) {
     EXPECT_TRUE(count.more.wait_for(l, std::chrono::seconds(20),
                                     [&] { return count.frames >= seen + 10; }));
   }
+  // The second opening fails too: the stats tell the next try (2 s after it), which no
+  // message announces while the input stays lost.
+  GstElement *in = gst_bin_get_by_name(GST_BIN(pipeline), "in");
+  guint attempts = 0;
+  guint64 next_in = 0;
+  bool planned = false;
+  for (int i = 0; i < 400 && !(attempts >= 2 && planned); i++) {
+    MessagePtr error(gst_bus_timed_pop_filtered(bus.get(), 50 * GST_MSECOND, GST_MESSAGE_ERROR));
+    ASSERT_FALSE(error) << "an error reached the pipeline";
+    GstStructure *stats = nullptr;
+    g_object_get(in, "stats", &stats, nullptr);
+    gst_structure_get_uint(stats, msg::kAttempts, &attempts);
+    planned = gst_structure_get_uint64(stats, msg::kNextAttemptIn, &next_in);
+    gst_structure_free(stats);
+  }
+  gst_object_unref(in);
+  EXPECT_GE(attempts, 2u);
+  ASSERT_TRUE(planned);
+  EXPECT_LE(next_in, attempts == 2 ? 2 * GST_SECOND : 4 * GST_SECOND);
   gst_element_set_state(pipeline, GST_STATE_NULL);
   EXPECT_EQ(onair::element_test::take_error_text(bus.get()), "");
   gst_object_unref(pipeline);

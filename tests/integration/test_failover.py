@@ -126,6 +126,27 @@ class SlateFailover(LiveTest):
             self.assertIn(["source", "slate", "source"],
                           [kinds[i:i + 3] for i in range(len(kinds))], kinds)
 
+    def test_a_source_that_stays_away_is_tried_ever_later(self):
+        # Nothing listens on port 1: each opening fails and the next waits longer (1, 2, 4 s
+        # ...). The status tells the wait planned after the latest failure, not the first.
+        with RtmpServer() as out_server:
+            r = self.start("rtmp", "source=uri", "uri=rtmp://127.0.0.1:1/live/none",
+                           "overlay=off", "speech=off", "key=env:STREAM_KEY",
+                           "server=" + out_server.url)
+            self.wait_source(r, "lost")
+            end = time.monotonic() + 60
+            while True:
+                source = self.source(r)
+                if (source.get("next_attempt_in") or 0) > 1.5:
+                    break
+                self.assertLess(time.monotonic(), end, "the next try never moved past 1.5 s: %s"
+                                % source)
+                time.sleep(0.1)
+            self.assertEqual(source["state"], "lost")
+            # The status line too.
+            r.wait_for(r"\| input SLATE [^|]* retry in ([2-9]|[1-9]\d) s")
+            self.stop(r)
+
 
 if __name__ == "__main__":
     main(sys.modules[__name__])
