@@ -53,13 +53,78 @@ TEST(RelayFormat, RefusesWhatIsNotAMessage) {
   auto bytes = message(Kind::kKey, 1);
   EXPECT_FALSE(decode(bytes.data(), 10));  // truncated header
   EXPECT_FALSE(decode(bytes.data(), 30));  // truncated caps
-  bytes[0] = 2;                            // another version
+  bytes[0] = kAltVersion + 1;              // another version
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
   bytes[0] = kVersion;
   bytes[1] = 'X';  // unknown kind
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
   const auto capsless = message(Kind::kKey, 1, 7, "");  // a key frame needs its caps
   EXPECT_FALSE(decode(capsless.data(), capsless.size()));
+}
+
+TEST(RelayFormat, WithoutAlternativesOldRelaysReadIt) {
+  const auto bytes = message(Kind::kKey, 1);
+  EXPECT_EQ(bytes[0], kVersion);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->alternatives);
+}
+
+TEST(RelayFormat, AlternativesTravelBesideThePayload) {
+  const std::vector<uint8_t> payload = {1, 2, 3}, full = {4, 5, 6, 7}, delta = {8, 9};
+  AlternativesView alt;
+  alt.sequence = 41;
+  alt.full = full;
+  alt.delta = std::span<const uint8_t>(delta);
+  alt.base = 40;
+  const auto bytes = encode(Kind::kKey, 7, 3, 3000, kCaps, payload.data(), payload.size(), &alt);
+  // A relay that knows only kVersion refuses it whole rather than serve the alternatives as
+  // the payload.
+  EXPECT_EQ(bytes[0], kAltVersion);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->caps, kCaps);
+  EXPECT_EQ(m->sequence, 3u);
+  EXPECT_EQ(m->payload, payload);
+  ASSERT_TRUE(m->alternatives);
+  EXPECT_EQ(m->alternatives->sequence, 41u);
+  EXPECT_EQ(m->alternatives->full, full);
+  ASSERT_TRUE(m->alternatives->delta);
+  EXPECT_EQ(*m->alternatives->delta, delta);
+  EXPECT_EQ(m->alternatives->base, 40u);
+}
+
+TEST(RelayFormat, AlternativeWithoutDeltaStandsAlone) {
+  const std::vector<uint8_t> payload = {1}, full = {4, 5};
+  AlternativesView alt;
+  alt.sequence = 9;
+  alt.full = full;
+  const auto bytes = encode(Kind::kKey, 7, 0, 0, kCaps, payload.data(), payload.size(), &alt);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m && m->alternatives);
+  EXPECT_EQ(m->alternatives->sequence, 9u);
+  EXPECT_EQ(m->alternatives->full, full);
+  EXPECT_FALSE(m->alternatives->delta);
+  EXPECT_EQ(m->payload, payload);
+}
+
+TEST(RelayFormat, RefusesBrokenAlternatives) {
+  const std::vector<uint8_t> payload = {1}, full = {4, 5, 6};
+  AlternativesView alt;
+  alt.full = full;
+  auto bytes = encode(Kind::kKey, 7, 0, 0, "c", payload.data(), payload.size(), &alt);
+  const size_t alt_at = 26 + 1;
+  // Sizes beyond the message's end.
+  EXPECT_FALSE(decode(bytes.data(), alt_at + 20));
+  EXPECT_FALSE(decode(bytes.data(), alt_at + 25 + 2));
+  EXPECT_TRUE(decode(bytes.data(), alt_at + 25 + 3));  // the payload may be empty
+  // A flag this version does not know.
+  bytes[alt_at + 8] = 0x80;
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+  // A delta size without the delta flag.
+  bytes[alt_at + 8] = 0;
+  bytes[alt_at + 24] = 1;
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
 }
 
 TEST(RelayFormat, RedactsCredentials) {
