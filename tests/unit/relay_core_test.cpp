@@ -113,18 +113,42 @@ TEST(RelayFormat, RefusesBrokenAlternatives) {
   AlternativesView alt;
   alt.full = full;
   auto bytes = encode(Kind::kKey, 7, 0, 0, "c", payload.data(), payload.size(), &alt);
-  const size_t alt_at = 26 + 1;
+  const size_t alt_at = 26 + 1, alt_fixed = 29;
   // Sizes beyond the message's end.
   EXPECT_FALSE(decode(bytes.data(), alt_at + 20));
-  EXPECT_FALSE(decode(bytes.data(), alt_at + 25 + 2));
-  EXPECT_TRUE(decode(bytes.data(), alt_at + 25 + 3));  // the payload may be empty
+  EXPECT_FALSE(decode(bytes.data(), alt_at + alt_fixed + 2));
+  EXPECT_TRUE(decode(bytes.data(), alt_at + alt_fixed + 3));  // the payload may be empty
   // A flag this version does not know.
   bytes[alt_at + 8] = 0x80;
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
   // A delta size without the delta flag.
   bytes[alt_at + 8] = 0;
-  bytes[alt_at + 24] = 1;
+  bytes[alt_at + 28] = 1;
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+}
+
+TEST(RelayFormat, AFullAlternativeThatIsThePayloadWithBytesInsertedSendsOnlyThose) {
+  // As asciiline: the changed-cells full frame is the seed frame with a type byte after the
+  // 4-byte index.
+  std::vector<uint8_t> payload = {0, 0, 0, 9};
+  for (int i = 0; i < 100; ++i) payload.push_back(uint8_t('A' + i % 26));
+  std::vector<uint8_t> full(payload.begin(), payload.begin() + 4);
+  full.push_back(0);
+  full.insert(full.end(), payload.begin() + 4, payload.end());
+  AlternativesView alt;
+  alt.sequence = 9;
+  alt.full = full;
+  const auto bytes = encode(Kind::kKey, 7, 0, 0, kCaps, payload.data(), payload.size(), &alt);
+  EXPECT_LT(bytes.size(), 26 + std::string(kCaps).size() + 29 + payload.size() + 2);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m && m->alternatives);
+  EXPECT_EQ(m->payload, payload);
+  EXPECT_EQ(m->alternatives->full, full);
+
+  // A splice offset past the payload's end is no message.
+  auto broken = bytes;
+  broken[26 + std::string(kCaps).size() + 20] = 0xFF;
+  EXPECT_FALSE(decode(broken.data(), broken.size()));
 }
 
 TEST(RelayFormat, RedactsCredentials) {
