@@ -226,6 +226,10 @@ class RelayFanOut(BrokerTest):
         publisher = self.publisher()
 
         read_until(fast, lambda: all(len(c.frames()) >= FRAMES for c in fast), DEADLINE)
+        # The relays' sound branch (audio=on) gets nothing from this publisher: they play
+        # regardless.
+        for r in (relay_a, relay_b):
+            r.wait_for(r"^playing$")
         read_until([slow], lambda: self.has_gap(slow.frames()) or len(slow.frames()) > 500,
                    DEADLINE)
 
