@@ -140,7 +140,7 @@ struct Pipelines {
       const gchar *text = gst_structure_get_string(s, "init");
       *init = text ? text : "";
       EXPECT_FALSE(gst_structure_has_field(s, "alt-init"))
-          << "the alternatives do not travel, so neither may their header";
+          << "frames without alternatives may not offer their header";
     }
     return first;
   }
