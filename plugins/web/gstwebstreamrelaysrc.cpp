@@ -5,8 +5,9 @@
  * Receives what a webstreamsink with nats-url publishes on a NATS subject and outputs it
  * again, so that a webstreamsink at the edge serves it to browsers as the first one does:
  * the caps (with the stream's INIT header) come from the key frames, buffers keep their
- * GST_BUFFER_FLAG_DELTA_UNIT, and the output starts on a key frame. The message format is
- * docs/protocol/webstream-relay.md.
+ * GST_BUFFER_FLAG_DELTA_UNIT and their alternative payloads (meta "OnairAltPayload",
+ * common/onair/alt_payload.h: asciienc's changed-cells frames, with the caps' alt-init), and
+ * the output starts on a key frame. The message format is docs/protocol/webstream-relay.md.
  *
  * A few frames wait between the broker and the output (queue); when the output is slow the
  * oldest go (and the deltas that need them). Frames that never came (the sequence has a
@@ -38,6 +39,7 @@
 
 #include "core/relay.h"
 #include "nats_link.h"
+#include "onair/alt_payload.h"
 #include "onair/gst_ptr.h"
 #include "onair/guard.h"
 #include "webstreamrelaysrc_messages.h"
@@ -207,12 +209,23 @@ gboolean unlock_stop(GstBaseSrc *src) noexcept {
   });
 }
 
-GstBuffer *buffer_of(relay::Message &&message) {
-  auto *payload = new std::vector<uint8_t>(std::move(message.payload));
-  GstBuffer *buffer = gst_buffer_new_wrapped_full(
-      GST_MEMORY_FLAG_READONLY, payload->data(), payload->size(), 0, payload->size(), payload,
+// `bytes` in a buffer, without a copy.
+GstBuffer *wrap(std::vector<uint8_t> &&bytes) {
+  auto *owned = new std::vector<uint8_t>(std::move(bytes));
+  return gst_buffer_new_wrapped_full(
+      GST_MEMORY_FLAG_READONLY, owned->data(), owned->size(), 0, owned->size(), owned,
       [](gpointer data) { delete static_cast<std::vector<uint8_t> *>(data); });
+}
+
+GstBuffer *buffer_of(relay::Message &&message) {
+  GstBuffer *buffer = wrap(std::move(message.payload));
   if (message.kind == relay::Kind::kDelta) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+  // The publisher's alternative payloads, as its sink got them.
+  if (relay::Alternatives *alt = message.alternatives ? &*message.alternatives : nullptr) {
+    onair::BufferPtr full(wrap(std::move(alt->full)));
+    onair::BufferPtr delta(alt->delta ? wrap(std::move(*alt->delta)) : nullptr);
+    onair::alt_payload::attach(buffer, alt->sequence, full.get(), delta.get(), alt->base);
+  }
   return buffer;
 }
 

@@ -32,8 +32,9 @@
  * own libsoup server answers the element's need-context message (context type
  * "onair.soup-server", field "server") and the sink serves its path there.
  *
- * With nats-url and nats-subject every buffer is also published to a NATS broker, for
- * webstreamrelaysrc relays at the edge (docs/protocol/webstream-relay.md); serve=false
+ * With nats-url and nats-subject every buffer is also published to a NATS broker, with its
+ * alternative payloads, for webstreamrelaysrc relays at the edge
+ * (docs/protocol/webstream-relay.md); serve=false
  * publishes without serving. The client reconnects by itself; buffers that find the link
  * down are dropped and counted (stats nats-dropped), with a warning and a
  * "webstreamsink-nats" message (event, url with credentials hidden, subject, dropped).
@@ -61,6 +62,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 
 #include "core/relay.h"
@@ -420,8 +422,16 @@ std::string content_type_for(const GstStructure *s) {
   return name;
 }
 
-// The caps relays get: the alternative payloads do not travel, so neither does their header.
-std::string caps_for_relays(GstCaps *caps) {
+std::string caps_text(GstCaps *caps) {
+  gchar *text = gst_caps_to_string(caps);
+  std::string out(text);
+  g_free(text);
+  return out;
+}
+
+// The caps relays get with frames that have no alternative payloads: without the
+// alternatives' header, which such frames cannot serve.
+std::string caps_without_alternatives(GstCaps *caps) {
   onair::CapsPtr copy(gst_caps_copy(caps));
   for (guint i = 0; i < gst_caps_get_size(copy.get()); ++i)
     gst_structure_filter_and_map_in_place(
@@ -430,10 +440,7 @@ std::string caps_for_relays(GstCaps *caps) {
           return !g_str_has_prefix(g_quark_to_string(field), onair::alt_payload::kHeaderPrefix);
         },
         nullptr);
-  gchar *text = gst_caps_to_string(copy.get());
-  std::string out(text);
-  g_free(text);
-  return out;
+  return caps_text(copy.get());
 }
 
 gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
@@ -468,7 +475,7 @@ gboolean set_caps(GstBaseSink *sink, GstCaps *caps) noexcept {
       p->state->alt_header = alt_header;
       p->state->alt_cell_bytes = alt_cell_bytes;
     }
-    if (publisher) publisher->set_caps(caps_for_relays(caps));
+    if (publisher) publisher->set_caps(caps_without_alternatives(caps), caps_text(caps));
     if (!endpoint) return TRUE;
     if (content_type.empty()) endpoint->set_content_type(content_type_for(s));
     if (header_changed) endpoint->set_header(header, alt_header, alt_cell_bytes);
@@ -528,17 +535,27 @@ bool alternatives_of(GstBuffer *buffer, web::AltFrame &alt) {
   return false;
 }
 
-bool publish(GstWebStreamSink *self, web::RelayPublisher &publisher, GstBuffer *buffer, bool delta,
-             int64_t running_time) {
-  GstMapInfo map;
-  if (!gst_buffer_map(buffer, &map, GST_MAP_READ)) {
-    GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read a buffer"), (nullptr));
-    return false;
+std::span<const uint8_t> span_of(GBytes *bytes) {
+  gsize size = 0;
+  const auto *data = static_cast<const uint8_t *>(g_bytes_get_data(bytes, &size));
+  return {data, size};
+}
+
+void publish(web::RelayPublisher &publisher, GBytes *bytes, bool delta, int64_t running_time,
+             const web::AltFrame &alt) {
+  std::optional<web::relay::AlternativesView> alternatives;
+  if (alt.full) {
+    alternatives.emplace();
+    alternatives->sequence = alt.sequence;
+    alternatives->full = span_of(alt.full);
+    if (alt.delta) {
+      alternatives->delta = span_of(alt.delta);
+      alternatives->base = alt.base;
+    }
   }
+  const std::span<const uint8_t> payload = span_of(bytes);
   publisher.publish(delta, running_time < 0 ? web::relay::kUnknownTime : uint64_t(running_time),
-                    map.data, map.size);
-  gst_buffer_unmap(buffer, &map);
-  return true;
+                    payload.data(), payload.size(), alternatives ? &*alternatives : nullptr);
 }
 
 GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
@@ -556,14 +573,19 @@ GstFlowReturn render(GstBaseSink *sink, GstBuffer *buffer) noexcept {
     }
     const int64_t running_time =
         onair::segment_running_time(&sink->segment, GST_BUFFER_PTS(buffer));
-    if (publisher && !publish(self, *publisher, buffer, delta, running_time)) return GST_FLOW_ERROR;
-    if (!endpoint) return GST_FLOW_OK;
     GBytes *bytes = bytes_of(buffer);
     web::AltFrame alt;
     if (!bytes || !alternatives_of(buffer, alt)) {
       if (bytes) g_bytes_unref(bytes);
       GST_ELEMENT_ERROR(self, RESOURCE, READ, ("Cannot read a buffer"), (nullptr));
       return GST_FLOW_ERROR;
+    }
+    if (publisher) publish(*publisher, bytes, delta, running_time, alt);
+    if (!endpoint) {
+      g_bytes_unref(bytes);
+      if (alt.full) g_bytes_unref(alt.full);
+      if (alt.delta) g_bytes_unref(alt.delta);
+      return GST_FLOW_OK;
     }
     // Running time, for clients that keep picture and sound together.
     endpoint->push(bytes, delta, running_time, alt);

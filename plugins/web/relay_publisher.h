@@ -1,5 +1,6 @@
 // What webstreamsink publishes to a NATS subject for relays (core/relay.h's messages): each
-// frame numbered, key frames with the stream's caps. Frames that find the link down are
+// frame numbered, key frames with the stream's caps, and the frame's alternative payloads
+// when it has them. Frames that find the link down are
 // dropped and counted; the stream goes on.
 #pragma once
 
@@ -28,17 +29,20 @@ class RelayPublisher {
   RelayPublisher(const std::string &url, std::string subject,
                  std::function<void(bool up, uint64_t dropped)> on_link);
 
-  // The caps key frames carry from now on.
-  void set_caps(std::string caps);
+  // The caps key frames carry from now on: `with_alternatives` in frames that have alternative
+  // payloads, `plain` (without the alternatives' header) in the others, so that a relay never
+  // offers its clients alternatives it does not get.
+  void set_caps(std::string plain, std::string with_alternatives);
   // From the streaming thread; never waits on the broker for long.
-  void publish(bool delta, uint64_t running_time, const uint8_t *data, size_t size);
+  void publish(bool delta, uint64_t running_time, const uint8_t *data, size_t size,
+               const relay::AlternativesView *alternatives = nullptr);
   PublisherCounters counters() const;
 
  private:
   std::string subject_;
   uint32_t epoch_;
-  std::mutex lock_;  // guards caps_ and sequence_ (set_caps and publish may race)
-  std::string caps_;
+  std::mutex lock_;  // guards the caps and sequence_ (set_caps and publish may race)
+  std::string caps_, caps_with_alternatives_;
   uint64_t sequence_ = 0;
   std::atomic<uint64_t> published_{0}, dropped_{0};
   std::unique_ptr<NatsLink> link_;  // last: goes first, so no callback sees the rest gone

@@ -1,6 +1,6 @@
 // webstreamsink publishing to a real nats-server on 127.0.0.1 and webstreamrelaysrc reading
-// it back: the caps (with INIT) first, key and delta frames as they were sent, a broker that
-// is down at start or restarts.
+// it back: the caps (with INIT) first, key and delta frames as they were sent, the
+// alternative payloads with their header, a broker that is down at start or restarts.
 #include <gst/app/gstappsink.h>
 #include <gst/app/gstappsrc.h>
 #include <gst/gst.h>
@@ -13,10 +13,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "element_test.h"
+#include "onair/alt_payload.h"
 #include "webstreamrelaysrc_messages.h"
 #include "webstreamsink_messages.h"
 
@@ -102,10 +104,26 @@ struct Pipelines {
     gst_object_unref(appsink);
   }
 
-  void push(uint8_t index, bool delta) {
+  static GstBuffer *frame(uint8_t index) {
     GstBuffer *buffer = gst_buffer_new_allocate(nullptr, 4 + 4 * 2 * 4, nullptr);
     gst_buffer_memset(buffer, 0, index, gst_buffer_get_size(buffer));
+    return buffer;
+  }
+
+  void push(uint8_t index, bool delta) {
+    GstBuffer *buffer = frame(index);
     if (delta) GST_BUFFER_FLAG_SET(buffer, GST_BUFFER_FLAG_DELTA_UNIT);
+    ASSERT_EQ(gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer), GST_FLOW_OK);
+  }
+
+  // A full frame with alternatives as asciienc attaches them: the full one ({0xF0, index})
+  // and, with `base`, a delta ({0xD0, index}).
+  void push_with_alternatives(uint8_t index, uint64_t sequence, std::optional<uint64_t> base) {
+    GstBuffer *buffer = frame(index);
+    const uint8_t full_bytes[] = {0xF0, index}, delta_bytes[] = {0xD0, index};
+    onair::BufferPtr full(gst_buffer_new_memdup(full_bytes, sizeof full_bytes));
+    onair::BufferPtr delta(base ? gst_buffer_new_memdup(delta_bytes, sizeof delta_bytes) : nullptr);
+    onair::alt_payload::attach(buffer, sequence, full.get(), delta.get(), base.value_or(0));
     ASSERT_EQ(gst_app_src_push_buffer(GST_APP_SRC(appsrc), buffer), GST_FLOW_OK);
   }
 
@@ -122,7 +140,7 @@ struct Pipelines {
       const gchar *text = gst_structure_get_string(s, "init");
       *init = text ? text : "";
       EXPECT_FALSE(gst_structure_has_field(s, "alt-init"))
-          << "the alternatives do not travel, so neither may their header";
+          << "frames without alternatives may not offer their header";
     }
     return first;
   }
@@ -257,4 +275,59 @@ TEST(WebStreamRelay, RelayStartsBeforeTheBrokerAndOutlivesItsRestart) {
   EXPECT_GE(p.stat(relay_src, "stats", relay_msg::kLost), 2u);  // 12 and 13 never came
   EXPECT_EQ(GST_STATE(p.relay.get()), GST_STATE_PLAYING);
   EXPECT_EQ(GST_STATE(p.publisher.get()), GST_STATE_PLAYING);
+}
+
+TEST(WebStreamRelay, AlternativePayloadsAndTheirHeaderTravel) {
+  namespace ap = onair::alt_payload;
+  Broker broker(free_port());
+  broker.start();
+  Pipelines p(broker.url(), "test.alternatives");
+  p.wait_linked(200);
+
+  p.push_with_alternatives(1, 100, std::nullopt);
+  p.push_with_alternatives(2, 101, 100);
+  for (uint8_t index : {1, 2}) {
+    onair::SamplePtr sample(gst_app_sink_try_pull_sample(GST_APP_SINK(p.appsink), kWait));
+    ASSERT_TRUE(sample);
+    GstBuffer *buffer = gst_sample_get_buffer(sample.get());
+    uint8_t first = 0;
+    gst_buffer_extract(buffer, 0, &first, 1);
+    EXPECT_EQ(first, index);
+    // The relay's sink offers the alternatives' header to the clients that ask for them.
+    const GstStructure *caps = gst_caps_get_structure(gst_sample_get_caps(sample.get()), 0);
+    EXPECT_STREQ(gst_structure_get_string(caps, "alt-init"), "INIT:10.0:3:4:2:1");
+    gint cell_bytes = 0;
+    EXPECT_TRUE(gst_structure_get_int(caps, ap::kCellBytes, &cell_bytes));
+    EXPECT_EQ(cell_bytes, 4);
+
+    const GstStructure *alt = ap::find(buffer);
+    ASSERT_NE(alt, nullptr) << "frame " << int(index);
+    guint64 sequence = 0;
+    EXPECT_TRUE(gst_structure_get_uint64(alt, ap::kSequence, &sequence));
+    EXPECT_EQ(sequence, 99u + index);
+    GstBuffer *full = nullptr;
+    ASSERT_TRUE(gst_structure_get(alt, ap::kFull, GST_TYPE_BUFFER, &full, nullptr));
+    onair::BufferPtr full_owned(full);
+    uint8_t bytes[2] = {};
+    EXPECT_EQ(gst_buffer_extract(full, 0, bytes, 2), 2u);
+    EXPECT_EQ(bytes[0], 0xF0);
+    EXPECT_EQ(bytes[1], index);
+    GstBuffer *delta = nullptr;
+    guint64 base = 0;
+    const bool has_delta = gst_structure_get(alt, ap::kDelta, GST_TYPE_BUFFER, &delta, ap::kBase,
+                                             G_TYPE_UINT64, &base, nullptr);
+    onair::BufferPtr delta_owned(delta);
+    EXPECT_EQ(has_delta, index == 2);
+    if (has_delta) {
+      EXPECT_EQ(base, 100u);
+      EXPECT_EQ(gst_buffer_extract(delta, 0, bytes, 2), 2u);
+      EXPECT_EQ(bytes[0], 0xD0);
+      EXPECT_EQ(bytes[1], index);
+    }
+  }
+  // A frame without alternatives comes with caps that offer none (pull checks).
+  p.push(3, false);
+  std::string init;
+  ASSERT_EQ(p.pull(kWait, nullptr, &init), 3);
+  EXPECT_EQ(init, kInit);
 }

@@ -53,13 +53,102 @@ TEST(RelayFormat, RefusesWhatIsNotAMessage) {
   auto bytes = message(Kind::kKey, 1);
   EXPECT_FALSE(decode(bytes.data(), 10));  // truncated header
   EXPECT_FALSE(decode(bytes.data(), 30));  // truncated caps
-  bytes[0] = 2;                            // another version
+  bytes[0] = kAltVersion + 1;              // another version
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
   bytes[0] = kVersion;
   bytes[1] = 'X';  // unknown kind
   EXPECT_FALSE(decode(bytes.data(), bytes.size()));
   const auto capsless = message(Kind::kKey, 1, 7, "");  // a key frame needs its caps
   EXPECT_FALSE(decode(capsless.data(), capsless.size()));
+}
+
+TEST(RelayFormat, WithoutAlternativesOldRelaysReadIt) {
+  const auto bytes = message(Kind::kKey, 1);
+  EXPECT_EQ(bytes[0], kVersion);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_FALSE(m->alternatives);
+}
+
+TEST(RelayFormat, AlternativesTravelBesideThePayload) {
+  const std::vector<uint8_t> payload = {1, 2, 3}, full = {4, 5, 6, 7}, delta = {8, 9};
+  AlternativesView alt;
+  alt.sequence = 41;
+  alt.full = full;
+  alt.delta = std::span<const uint8_t>(delta);
+  alt.base = 40;
+  const auto bytes = encode(Kind::kKey, 7, 3, 3000, kCaps, payload.data(), payload.size(), &alt);
+  // A relay that knows only kVersion refuses it whole rather than serve the alternatives as
+  // the payload.
+  EXPECT_EQ(bytes[0], kAltVersion);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m);
+  EXPECT_EQ(m->caps, kCaps);
+  EXPECT_EQ(m->sequence, 3u);
+  EXPECT_EQ(m->payload, payload);
+  ASSERT_TRUE(m->alternatives);
+  EXPECT_EQ(m->alternatives->sequence, 41u);
+  EXPECT_EQ(m->alternatives->full, full);
+  ASSERT_TRUE(m->alternatives->delta);
+  EXPECT_EQ(*m->alternatives->delta, delta);
+  EXPECT_EQ(m->alternatives->base, 40u);
+}
+
+TEST(RelayFormat, AlternativeWithoutDeltaStandsAlone) {
+  const std::vector<uint8_t> payload = {1}, full = {4, 5};
+  AlternativesView alt;
+  alt.sequence = 9;
+  alt.full = full;
+  const auto bytes = encode(Kind::kKey, 7, 0, 0, kCaps, payload.data(), payload.size(), &alt);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m && m->alternatives);
+  EXPECT_EQ(m->alternatives->sequence, 9u);
+  EXPECT_EQ(m->alternatives->full, full);
+  EXPECT_FALSE(m->alternatives->delta);
+  EXPECT_EQ(m->payload, payload);
+}
+
+TEST(RelayFormat, RefusesBrokenAlternatives) {
+  const std::vector<uint8_t> payload = {1}, full = {4, 5, 6};
+  AlternativesView alt;
+  alt.full = full;
+  auto bytes = encode(Kind::kKey, 7, 0, 0, "c", payload.data(), payload.size(), &alt);
+  const size_t alt_at = 26 + 1, alt_fixed = 29;
+  // Sizes beyond the message's end.
+  EXPECT_FALSE(decode(bytes.data(), alt_at + 20));
+  EXPECT_FALSE(decode(bytes.data(), alt_at + alt_fixed + 2));
+  EXPECT_TRUE(decode(bytes.data(), alt_at + alt_fixed + 3));  // the payload may be empty
+  // A flag this version does not know.
+  bytes[alt_at + 8] = 0x80;
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+  // A delta size without the delta flag.
+  bytes[alt_at + 8] = 0;
+  bytes[alt_at + 28] = 1;
+  EXPECT_FALSE(decode(bytes.data(), bytes.size()));
+}
+
+TEST(RelayFormat, AFullAlternativeThatIsThePayloadWithBytesInsertedSendsOnlyThose) {
+  // As asciiline: the changed-cells full frame is the seed frame with a type byte after the
+  // 4-byte index.
+  std::vector<uint8_t> payload = {0, 0, 0, 9};
+  for (int i = 0; i < 100; ++i) payload.push_back(uint8_t('A' + i % 26));
+  std::vector<uint8_t> full(payload.begin(), payload.begin() + 4);
+  full.push_back(0);
+  full.insert(full.end(), payload.begin() + 4, payload.end());
+  AlternativesView alt;
+  alt.sequence = 9;
+  alt.full = full;
+  const auto bytes = encode(Kind::kKey, 7, 0, 0, kCaps, payload.data(), payload.size(), &alt);
+  EXPECT_LT(bytes.size(), 26 + std::string(kCaps).size() + 29 + payload.size() + 2);
+  const auto m = decode(bytes.data(), bytes.size());
+  ASSERT_TRUE(m && m->alternatives);
+  EXPECT_EQ(m->payload, payload);
+  EXPECT_EQ(m->alternatives->full, full);
+
+  // A splice offset past the payload's end is no message.
+  auto broken = bytes;
+  broken[26 + std::string(kCaps).size() + 20] = 0xFF;
+  EXPECT_FALSE(decode(broken.data(), broken.size()));
 }
 
 TEST(RelayFormat, RedactsCredentials) {

@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -14,12 +15,33 @@
 
 namespace onair::web::relay {
 
+// A message without alternative payloads; relays of any version read it.
 inline constexpr uint8_t kVersion = 1;
+// A message with alternative payloads (onair/alt_payload.h: asciienc's changed-cells frames).
+// A relay that only knows kVersion counts it as invalid rather than serve it half understood.
+inline constexpr uint8_t kAltVersion = 2;
 inline constexpr uint64_t kUnknownTime = ~uint64_t(0);
 
 enum class Kind : uint8_t {
   kKey = 'K',    // a full frame; carries the stream's caps (its INIT header among them)
   kDelta = 'D',  // a frame that needs the ones before it since the last key frame
+};
+
+// A frame's alternative payloads as they travel: the one that stands alone and, optionally,
+// the one relative to the frame whose alternative sequence is `base`.
+struct Alternatives {
+  uint64_t sequence = 0;
+  std::vector<uint8_t> full;
+  std::optional<std::vector<uint8_t>> delta;
+  uint64_t base = 0;  // with delta
+};
+
+// The same, as the publisher has them (not copied before encoding).
+struct AlternativesView {
+  uint64_t sequence = 0;
+  std::span<const uint8_t> full;
+  std::optional<std::span<const uint8_t>> delta;
+  uint64_t base = 0;  // with delta
 };
 
 struct Message {
@@ -29,14 +51,17 @@ struct Message {
   uint64_t running_time = kUnknownTime;  // ns
   std::string caps;                      // key frames only
   std::vector<uint8_t> payload;          // the buffer's bytes, as a sink's clients get them
+  std::optional<Alternatives> alternatives;
 };
 
-// The bytes published for `message`. The payload is passed apart so the caller need not copy
-// it into a Message first.
+// The bytes published for `message`: a kAltVersion message with `alternatives`, else a
+// kVersion one. The payloads are passed apart so the caller need not copy them into a Message
+// first.
 std::vector<uint8_t> encode(Kind kind, uint32_t epoch, uint64_t sequence, uint64_t running_time,
-                            std::string_view caps, const uint8_t *payload, size_t payload_size);
+                            std::string_view caps, const uint8_t *payload, size_t payload_size,
+                            const AlternativesView *alternatives = nullptr);
 
-// The message in `data`; nothing when it is not one (another version, truncated, garbage).
+// The message in `data`; nothing when it is not one (an unknown version, truncated, garbage).
 std::optional<Message> decode(const uint8_t *data, size_t size);
 
 // `url` with any user name, password or token hidden ("nats://***@host:4222"), for logs and
