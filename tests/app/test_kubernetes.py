@@ -261,6 +261,22 @@ class Continuation(HlsRun):
         self.assertEqual(on_disk, sorted(playlist_segments(run_dir)))
         self.assertGreater(min(segment_number(n) for n in on_disk), max(first))
 
+    def test_a_playlist_that_cannot_be_written_is_the_error_hlssink2_gives(self):
+        # A segment of an earlier run, and where the playlist goes a directory: the old
+        # playlist reads as none, and the continued one cannot be written.
+        run_dir = os.path.join(self.tmp, "channel")
+        os.makedirs(os.path.join(run_dir, "playlist.m3u8"))
+        open(os.path.join(run_dir, "segment00004.ts"), "wb").close()
+        r, _ = self.start_hls(run_dir)
+        try:
+            code, _, err = r.finish()
+        finally:
+            r.kill()
+        self.assertEqual(code, 1, err)
+        self.assertIn("hls: no previous playlist to continue", err)
+        self.assertIn("media sequence from 5", err)
+        self.assertRegex(err, r"Failed to write playlist '\S+/playlist\.m3u8'")
+
     def test_a_session_pipeline_refuses_a_run_dir(self):
         # A session's directory is its run directory; -s resume=ID continues it instead.
         run_dir = os.path.join(self.tmp, "channel")
