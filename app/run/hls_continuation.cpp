@@ -52,7 +52,7 @@ bool write_continued(GstElement *sink, Continued &continued, const char *locatio
   {
     const std::lock_guard<std::mutex> hold(continued.lock);
     HlsPlaylist written;
-    std::string out(text);
+    std::string out(text);  // hlssink2's own numbering, should its text ever not read
     if (rendered) {
       written = continued.continuation.continued(*rendered, window);
       out = render_hls_playlist(written);
