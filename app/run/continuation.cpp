@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <optional>
 #include <system_error>
+#include <utility>
 
 namespace onair::app {
 
@@ -43,12 +44,12 @@ std::optional<Pattern> split_pattern(const std::string &pattern) {
   return found;
 }
 
-}  // namespace
-
-int next_file_index(const std::string &dir, const std::string &pattern) {
+// The numbers of the files in `dir` that `pattern` names, with their paths, lowest first.
+std::vector<std::pair<int, std::string>> numbered(const std::string &dir,
+                                                  const std::string &pattern) {
+  std::vector<std::pair<int, std::string>> found;
   const std::optional<Pattern> p = split_pattern(pattern);
-  if (!p) return 0;
-  int next = 0;
+  if (!p) return found;
   std::error_code ec;
   for (const auto &entry : std::filesystem::directory_iterator(dir, ec)) {
     const std::string name = entry.path().filename().string();
@@ -61,9 +62,23 @@ int next_file_index(const std::string &dir, const std::string &pattern) {
           return std::isdigit(static_cast<unsigned char>(c));
         }))
       continue;
-    next = std::max(next, std::stoi(digits) + 1);
+    found.emplace_back(std::stoi(digits), entry.path().string());
   }
-  return next;
+  std::sort(found.begin(), found.end());
+  return found;
+}
+
+}  // namespace
+
+int next_file_index(const std::string &dir, const std::string &pattern) {
+  const auto files = numbered(dir, pattern);
+  return files.empty() ? 0 : files.back().first + 1;
+}
+
+std::vector<std::string> numbered_files(const std::string &dir, const std::string &pattern) {
+  std::vector<std::string> paths;
+  for (auto &[number, path] : numbered(dir, pattern)) paths.push_back(std::move(path));
+  return paths;
 }
 
 std::string unused_path(const std::string &path) {

@@ -16,4 +16,12 @@ std::map<std::string, ElementPtr> elements_made_by(GstElement *bin, const char *
   return out;
 }
 
+std::string string_property(GstElement *element, const char *name) {
+  gchar *value = nullptr;
+  g_object_get(element, name, &value, nullptr);
+  std::string out = value ? value : "";
+  g_free(value);
+  return out;
+}
+
 }  // namespace onair::app

@@ -48,6 +48,9 @@ void read_property(GstElement *element, const char *name, GType type, T &out) {
   g_object_get(element, name, &out, nullptr);
 }
 
+// A string property of `element` ("" when unset).
+std::string string_property(GstElement *element, const char *name);
+
 // Every element below `bin` (in nested bins too) made by the factory
 // `factory`, by element name; each map value holds a reference.
 std::map<std::string, ElementPtr> elements_made_by(GstElement *bin, const char *factory);

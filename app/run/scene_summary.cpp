@@ -13,14 +13,6 @@ std::string counted(uint64_t n, const char *one, const char *many) {
   return std::to_string(n) + " " + (n == 1 ? one : many);
 }
 
-std::string string_property(GstElement *element, const char *name) {
-  gchar *value = nullptr;
-  g_object_get(element, name, &value, nullptr);
-  std::string out = value ? value : "";
-  g_free(value);
-  return out;
-}
-
 std::string path_part(const std::string &path, gchar *(*part)(const gchar *)) {
   gchar *text = part(path.c_str());
   std::string out = text;

@@ -12,6 +12,7 @@
 #include "previews/simulated_cards.h"
 #include "run/continuation.h"
 #include "run/elements.h"
+#include "run/hls_continuation.h"
 #include "run/main_context.h"
 #include "run/runner.h"
 #include "run/session_recorder.h"
@@ -50,14 +51,6 @@ std::string use_run_dir(const std::string &dir) {
   return dir;
 }
 
-std::string string_property(GstElement *element, const char *name) {
-  gchar *value = nullptr;
-  g_object_get(element, name, &value, nullptr);
-  std::string out = value ? value : "";
-  g_free(value);
-  return out;
-}
-
 bool made_by(GstObject *object, const char *factory) {
   if (!object || !GST_IS_ELEMENT(object)) return false;
   GstElementFactory *f = gst_element_get_factory(GST_ELEMENT(object));
@@ -66,28 +59,35 @@ bool made_by(GstObject *object, const char *factory) {
 
 // In a run directory used before (--run-dir), the outputs continue: segment numbers go on
 // after the highest segment present (hlssink2 has no start index of its own: its inner
-// splitmuxsink has), and a file sink whose file exists writes NAME-2.EXT, NAME-3.EXT ...
+// splitmuxsink has) and hlssink2's playlist after the previous run's, and a file sink whose
+// file exists writes NAME-2.EXT, NAME-3.EXT ...
 void continue_in_run_dir(GstElement *pipeline, Console &console, const Redactor &redact) {
+  // The number the files go on from (0: nothing to continue).
   const auto continue_numbering = [&](GstElement *element, const std::string &location,
                                       const std::string &shown_name) {
-    if (location.empty()) return;
+    if (location.empty()) return 0;
     gchar *dir = g_path_get_dirname(location.c_str());
     gchar *pattern = g_path_get_basename(location.c_str());
     const int next = next_file_index(dir, pattern);
     g_free(dir);
     g_free(pattern);
-    if (next == 0) return;
+    if (next == 0) return 0;
     g_object_set(element, "start-index", next, nullptr);
     console.info(redact(shown_name + ": continuing after the files present, from number " +
                         std::to_string(next)));
+    return next;
   };
   for (const auto &[name, split] : elements_made_by(pipeline, "splitmuxsink")) {
     GstObject *parent = GST_OBJECT_PARENT(split.get());
-    if (made_by(parent, "hlssink2"))
-      continue_numbering(split.get(), string_property(GST_ELEMENT(parent), "location"),
-                         GST_OBJECT_NAME(parent));
-    else if (!made_by(parent, "livesplitmuxsink"))
+    if (made_by(parent, "hlssink2")) {
+      const std::string hls_name = GST_OBJECT_NAME(parent);
+      const int next = continue_numbering(
+          split.get(), string_property(GST_ELEMENT(parent), "location"), hls_name);
+      if (next > 0)
+        console.info(redact(hls_name + ": " + continue_hls_playlist(GST_ELEMENT(parent), next)));
+    } else if (!made_by(parent, "livesplitmuxsink")) {
       continue_numbering(split.get(), string_property(split.get(), "location"), name);
+    }
   }
   for (const auto &[name, split] : elements_made_by(pipeline, "livesplitmuxsink"))
     continue_numbering(split.get(), string_property(split.get(), "location"), name);

@@ -45,6 +45,25 @@ def segment_number(name):
     return int(re.fullmatch(r"segment(\d+)\.ts", name).group(1))
 
 
+def read_playlist(run_dir):
+    """The playlist's media sequence and its segments, each (name, duration,
+    discontinuity before it)."""
+    with open(os.path.join(run_dir, "playlist.m3u8"), encoding="utf-8") as f:
+        lines = [line.strip() for line in f if line.strip()]
+    sequence = int(next(line for line in lines
+                        if line.startswith("#EXT-X-MEDIA-SEQUENCE:")).split(":")[1])
+    segments, duration, discontinuity = [], None, False
+    for line in lines:
+        if line == "#EXT-X-DISCONTINUITY":
+            discontinuity = True
+        elif line.startswith("#EXTINF:"):
+            duration = float(line[len("#EXTINF:"):].split(",")[0])
+        elif not line.startswith("#"):
+            segments.append((line, duration, discontinuity))
+            discontinuity = False
+    return sequence, segments
+
+
 def closed_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -52,17 +71,17 @@ def closed_port():
 
 
 class HlsRun(TempDirTest):
-    def start_hls(self, run_dir, *extra):
-        r = Running(*HLS, "--run-dir", run_dir, "--http", "127.0.0.1:0", "--status-interval",
-                    "0", *extra)
+    def start_hls(self, run_dir, *extra, pipeline=HLS):
+        r = Running(*pipeline, "--run-dir", run_dir, "--http", "127.0.0.1:0",
+                    "--status-interval", "0", *extra)
         url = r.wait_for(r"open (http://\S+)").group(1)
         return r, url
 
-    def run_until_segments(self, run_dir, count, after=-1):
-        """One hls run in `run_dir` until its playlist lists `count` segments numbered
-        after `after` (an earlier run's playlist may still be there), then SIGTERM;
-        returns (exit code, stderr)."""
-        r, _ = self.start_hls(run_dir)
+    def run_until_segments(self, run_dir, count, after=-1, pipeline=HLS):
+        """One run of `pipeline` (hls) in `run_dir` until its playlist lists `count`
+        segments numbered after `after` (an earlier run's segments may be listed too),
+        then SIGTERM; returns (exit code, stderr)."""
+        r, _ = self.start_hls(run_dir, pipeline=pipeline)
         try:
             wait_until(lambda: len([n for n in playlist_segments(run_dir)
                                     if segment_number(n) > after]) >= count,
@@ -185,6 +204,7 @@ class Continuation(HlsRun):
                   if name != "playlist.m3u8"}
         first = [segment_number(n) for n in before if n.endswith(".ts")]
         self.assertTrue(first)
+        first_sequence, first_listed = read_playlist(run_dir)
 
         code, err = self.run_until_segments(run_dir, 2, after=max(first))
         self.assertEqual(code, 0, err)
@@ -196,12 +216,66 @@ class Continuation(HlsRun):
             now = os.stat(os.path.join(run_dir, name))
             self.assertEqual((now.st_size, now.st_mtime_ns), (stat.st_size, stat.st_mtime_ns),
                              name)
-        second = [segment_number(n) for n in playlist_segments(run_dir)]
+        self.assertIn("hls: its playlist continues from media sequence %d after the previous "
+                      "run's" % (first_sequence + len(first_listed)), err)
+        # The playlist goes on: the first run's last segments (the window of 6 is not full
+        # yet), a discontinuity, then the new ones, numbered on.
+        sequence, listed = read_playlist(run_dir)
+        restart = [i for i, (_, _, discontinuity) in enumerate(listed) if discontinuity]
+        self.assertEqual(len(restart), 1, listed)
+        old, new = listed[:restart[0]], listed[restart[0]:]
+        self.assertLess(len(new), 6, listed)
+        self.assertEqual(old, first_listed[-(6 - len(new)):])
+        self.assertEqual(sequence + len(old), first_sequence + len(first_listed))
+        second = [segment_number(name) for name, _, _ in new]
         self.assertGreaterEqual(len(second), 2)
         self.assertGreater(min(second), max(first))
         self.assertEqual(second, sorted(second))
+        # ffprobe plays it through, the first run's segments and the new ones.
+        self.assertAlmostEqual(ffprobe_duration(os.path.join(run_dir, "playlist.m3u8")),
+                               sum(duration for _, duration, _ in listed), delta=0.01)
         self.assertGreater(ffprobe_duration(os.path.join(run_dir, "recording-2.mp4")), 0)
         self.assertGreater(ffprobe_duration(os.path.join(run_dir, "recording.mp4")), 0)
+
+    def test_the_previous_runs_segments_go_once_max_files_lets_them(self):
+        # hlssink2 deletes only its own run's segments past max-files; the app deletes
+        # the earlier runs' once they left the playlist.
+        path = write_pipeline(self.tmp, "short-hls", """
+            name: short-hls
+            ---
+            videotestsrc is-live=true ! video/x-raw,width=160,height=90,framerate=10/1
+              ! x264enc tune=zerolatency speed-preset=ultrafast key-int-max=10
+              ! h264parse ! hls.video
+            hlssink2 name=hls target-duration=1 playlist-length=2 max-files=2
+              location="${run_dir}/segment%05d.ts" playlist-location="${run_dir}/playlist.m3u8"
+            """)
+        run_dir = os.path.join(self.tmp, "channel")
+        code, err = self.run_until_segments(run_dir, 2, pipeline=(path,))
+        self.assertEqual(code, 0, err)
+        first = [segment_number(n) for n in os.listdir(run_dir) if n.endswith(".ts")]
+        self.assertEqual(len(first), 2)
+
+        code, err = self.run_until_segments(run_dir, 2, after=max(first), pipeline=(path,))
+        self.assertEqual(code, 0, err)
+        on_disk = sorted(n for n in os.listdir(run_dir) if n.endswith(".ts"))
+        self.assertEqual(on_disk, sorted(playlist_segments(run_dir)))
+        self.assertGreater(min(segment_number(n) for n in on_disk), max(first))
+
+    def test_a_playlist_that_cannot_be_written_is_the_error_hlssink2_gives(self):
+        # A segment of an earlier run, and where the playlist goes a directory: the old
+        # playlist reads as none, and the continued one cannot be written.
+        run_dir = os.path.join(self.tmp, "channel")
+        os.makedirs(os.path.join(run_dir, "playlist.m3u8"))
+        open(os.path.join(run_dir, "segment00004.ts"), "wb").close()
+        r, _ = self.start_hls(run_dir)
+        try:
+            code, _, err = r.finish()
+        finally:
+            r.kill()
+        self.assertEqual(code, 1, err)
+        self.assertIn("hls: no previous playlist to continue", err)
+        self.assertIn("media sequence from 5", err)
+        self.assertRegex(err, r"Failed to write playlist '\S+/playlist\.m3u8'")
 
     def test_a_session_pipeline_refuses_a_run_dir(self):
         # A session's directory is its run directory; -s resume=ID continues it instead.
