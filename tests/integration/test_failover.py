@@ -3,7 +3,9 @@ nginx-rtmp that ffmpeg publishes a red picture to, and goes live to a second
 nginx-rtmp that records. The test kills the source server and its sender
 mid-run, sees the slate, brings them back and sees the source again. ffprobe
 and ffmpeg judge the recording: no timestamp gap over a second, and decoded
-frames that show the source, then the slate, then the source.
+frames that show the source, then the slate, then the source. Also: a source that stays
+away is tried ever later (the status tells the next try), and the overlay is drawn on the
+slate.
 """
 
 import os
@@ -146,6 +148,40 @@ class SlateFailover(LiveTest):
             # The status line too.
             r.wait_for(r"\| input SLATE [^|]* retry in ([2-9]|[1-9]\d) s")
             self.stop(r)
+
+    def test_the_overlay_is_drawn_on_the_slate(self):
+        # A source that never opens: the slate from the start, and the overlay's status line
+        # on it (the overlay comes after the switch in the platform pipelines).
+        r = self.start("hls", "source=uri", "uri=rtmp://127.0.0.1:1/live/none", "speech=off",
+                       "status=ON AIR")
+        self.wait_source(r, "lost")
+        (run,) = os.listdir(self.out)
+        run_dir = os.path.join(self.out, run)
+        r.wait_for(r"^status: playing 00:00:0[3-9]")  # two-second segments: one is whole
+        self.stop(r)
+        with open(os.path.join(run_dir, "playlist.m3u8"), encoding="utf-8") as f:
+            segment = [line for line in f.read().split() if line.endswith(".ts")][0]
+        w, h = 640, 360
+        frame = subprocess.run(["ffmpeg", "-v", "error", "-i", os.path.join(run_dir, segment),
+                                "-frames:v", "1", "-vf", "scale=%d:%d" % (w, h),
+                                "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
+                               capture_output=True, timeout=60, check=True).stdout
+        self.assertEqual(len(frame), w * h * 3)
+
+        def pixels(x0, y0, x1, y1):
+            return [frame[(y * w + x) * 3:(y * w + x) * 3 + 3]
+                    for y in range(y0, y1) for x in range(x0, x1)]
+
+        def white(box):
+            return sum(1 for p in pixels(*box) if min(p) > 180)
+
+        # The card: a blue band across the middle.
+        band = pixels(0, h // 2 - 10, w, h // 2 + 10)
+        self.assertGreater(sum(p[2] for p in band) / len(band),
+                           sum(p[0] for p in band) / len(band) + 20, "no slate card")
+        # The status line top right, nothing top left.
+        self.assertGreater(white((w - 120, 0, w, 50)), 20, "no status line on the slate")
+        self.assertEqual(white((0, 0, 120, 50)), 0)
 
 
 if __name__ == "__main__":
