@@ -377,10 +377,13 @@ GstStateChangeReturn change_state(GstElement *element, GstStateChange transition
         p->attempts = 0;
         p->reopen_at = Clock::now();  // the worker opens the first source too
       }
-      p->worker = std::thread(run_worker, p);
     }
     GstStateChangeReturn ret =
         GST_ELEMENT_CLASS(gst_resilient_src_parent_class)->change_state(element, transition);
+    // Only once the switch is paused: the first source then never races the bin's own state
+    // change (a child added mid-change restarts it) nor meets an inactive switch.
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED && ret != GST_STATE_CHANGE_FAILURE)
+      p->worker = std::thread(run_worker, p);
     if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
       stop_worker(p);
       close_source(p);
