@@ -299,6 +299,18 @@ GstCaps *any_frame_rate(GstCaps *caps) {
   return caps;
 }
 
+// A guessed picture format with its size and frame rate left open, which the input is asked
+// for first: where downstream leaves them open the input keeps its own size and rate, while
+// the guess's pixel format and square pixels stay where upstream can give them (an encoder
+// downstream then sees no change of those).
+GstCaps *size_left_open(GstCaps *guess) {
+  GstCaps *caps = gst_caps_copy(guess);
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i)
+    gst_structure_remove_fields(gst_caps_get_structure(caps, i), "width", "height", "framerate",
+                                nullptr);
+  return caps;
+}
+
 // Whether the input's caps fit the output's (video: but for the frame rate, once the output
 // follows an input at all).
 bool fits_output(const Stream &s, GstCaps *caps) {
@@ -323,8 +335,9 @@ void frame_rate_for_input(const Stream &s, GstCaps *in, gint *num, gint *den) {
   if (!gst_caps_is_empty(downstream) && !gst_caps_is_any(downstream)) {
     downstream = gst_caps_truncate(gst_caps_make_writable(downstream));
     GstStructure *st = gst_caps_get_structure(downstream, 0);
-    if (gst_structure_fixate_field_nearest_fraction(st, "framerate", *num, *den))
-      gst_structure_get_fraction(st, "framerate", num, den);
+    // A fixed rate stays as it is (and the call says false).
+    gst_structure_fixate_field_nearest_fraction(st, "framerate", *num, *den);
+    gst_structure_get_fraction(st, "framerate", num, den);
   }
   gst_caps_unref(downstream);
 }
@@ -838,19 +851,28 @@ gboolean sink_query(GstPad *pad, GstObject *parent, GstQuery *query) {
     Stream &s = stream_of(p, pad);
     switch (GST_QUERY_TYPE(query)) {
       case GST_QUERY_CAPS: {
-        // Once the output follows an input the input is asked for its format; before, for
-        // what downstream takes (not for the guess the slate shows meanwhile).
+        // Once the output has a format the input is asked for it; before, for what
+        // downstream takes, the picture's guess made before the input came first (see
+        // size_left_open).
         GstCaps *filter = nullptr;
         gst_query_parse_caps(query, &filter);
-        GstCaps *caps = nullptr;
+        GstCaps *caps = nullptr, *guess = nullptr;
         {
           std::lock_guard<std::mutex> l(p->lock);
-          if (s.out_caps && s.out_from_input) caps = gst_caps_ref(s.out_caps);
+          if (s.out_caps && (!s.video || s.out_from_input))
+            caps = gst_caps_ref(s.out_caps);
+          else if (s.out_caps)
+            guess = size_left_open(s.out_caps);
         }
         if (!caps) {
           GstCaps *templ = gst_pad_get_pad_template_caps(pad);
           caps = gst_pad_peer_query_caps(s.src, templ);
           gst_caps_unref(templ);
+        }
+        if (guess) {
+          GstCaps *preferred = gst_caps_intersect(caps, guess);
+          gst_caps_unref(guess);
+          caps = gst_caps_merge(preferred, caps);
         }
         if (s.video) caps = any_frame_rate(caps);
         answer_caps_query(query, filter, caps);

@@ -222,6 +222,13 @@ TEST_F(SlateSwitchTest, TakesTheInputsFrameRateAndSizeWhereDownstreamLeavesThemO
   ASSERT_FALSE(gst_caps_can_intersect(guessed.get(), input.get()));
   CapsPtr asked(gst_pad_peer_query_caps(h_->srcpad, nullptr));
   EXPECT_TRUE(gst_caps_can_intersect(asked.get(), input.get())) << asked.get();
+  // The guess's pixel format and square pixels come first, but do not bind the input.
+  CapsPtr preferred(gst_caps_copy_nth(asked.get(), 0));
+  CapsPtr square(gst_caps_from_string("video/x-raw,pixel-aspect-ratio=1/1"));
+  EXPECT_TRUE(gst_caps_is_subset(preferred.get(), square.get())) << asked.get();
+  CapsPtr other_format(
+      gst_caps_from_string("video/x-raw,format=RGBA,width=64,height=48,framerate=25/1"));
+  EXPECT_TRUE(gst_pad_peer_query_accept_caps(h_->srcpad, other_format.get()));
 
   gst_harness_set_src_caps(h_, gst_caps_ref(input.get()));
   push_input(0);
@@ -236,7 +243,10 @@ TEST_F(SlateSwitchTest, TakesTheInputsFrameRateAndSizeWhereDownstreamLeavesThemO
 
 // A frame rate downstream asks for stays, whatever the input's.
 TEST_F(SlateSwitchTest, KeepsTheFrameRateDownstreamAsksFor) {
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
   gst_harness_set_sink_caps_str(h_, "video/x-raw,framerate=30/1");
+  next_frame();  // the guess, before the input
   gst_harness_set_src_caps_str(h_, "video/x-raw,format=I420,width=64,height=48,framerate=25/1");
   push_input(0);
   BufferPtr b = next_frame();
