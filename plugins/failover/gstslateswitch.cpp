@@ -41,6 +41,7 @@
 #include <gst/video/video.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -129,6 +130,7 @@ struct Priv {
   int64_t out_start = fo::kSecond * -1;  // output time of the first frame; < 0 before
   fo::InputWatchdog watchdog{static_cast<int64_t>(GST_SECOND)};
   bool watchdog_started = false;
+  bool input_failed = false;  // since the last reset: the output waits for no input's format
   fo::InputMapping mapping;
   fo::OutputCadence cadence;
   bool input_ended = false;  // end of stream on video_sink, judged at the next frame
@@ -178,8 +180,9 @@ bool should_stop_waiting(Priv *p, const Stream &s, bool input) {
 }
 
 // Waits on the clock until running time `at`; false when the wait was cut short (flushing,
-// stopping) or there is no clock.
-bool wait_until(Priv *p, Stream &s, bool input, int64_t at) {
+// stopping, `cut_short` true before it began, the wait unscheduled) or there is no clock.
+bool wait_until(Priv *p, Stream &s, bool input, int64_t at,
+                const std::function<bool()> &cut_short = {}) {
   GstElement *element = GST_ELEMENT(p->element);
   GstClock *clock = gst_element_get_clock(element);
   if (!clock) return false;
@@ -188,7 +191,7 @@ bool wait_until(Priv *p, Stream &s, bool input, int64_t at) {
   GstClockID &slot = input ? s.input_wait : s.task_wait;
   {
     std::lock_guard<std::mutex> l(p->lock);
-    if (should_stop_waiting(p, s, input)) {
+    if (should_stop_waiting(p, s, input) || (cut_short && cut_short())) {
       gst_clock_id_unref(id);
       return false;
     }
@@ -531,13 +534,38 @@ bool negotiate_video(Priv *p) {
   return false;
 }
 
-// Settles the picture's first format and slate, then starts the output's timeline. Drawing
-// the slate takes a while (the first card loads the fonts): a timeline already running
-// would fall behind the clock and catch up with a burst of frames. False when the task stops.
+// Whether the picture's first format is to wait no longer for the input's (lock held).
+bool input_format_known(Priv *p) {
+  return p->video.in_caps || p->input_failed;
+}
+
+// Settles the picture's first format and slate, then starts the output's timeline. The
+// format waits for the input's, up to the timeout, so that an input which comes in time
+// sets it (a guess would be sent first and changed at once). Drawing the slate takes a while
+// (the first card loads the fonts): a timeline already running would fall behind the clock
+// and catch up with a burst of frames. False when the task stops.
 bool start_video(Priv *p) {
+  Stream &s = p->video;
+  int64_t until = onair::kUnknownTime;
   {
     std::lock_guard<std::mutex> l(p->lock);
     if (p->out_start >= 0) return true;
+    const int64_t now = now_of(GST_ELEMENT(p->element));
+    if (now != onair::kUnknownTime && !input_format_known(p)) {
+      start_watchdog(p, now);
+      until = now + static_cast<int64_t>(settings_of(p).timeout);
+    }
+  }
+  // Cut short by the input's caps or failure (sink_event, input_failed).
+  if (until != onair::kUnknownTime)
+    wait_until(p, s, false, until, [p] { return input_format_known(p); });
+  {
+    std::unique_lock<std::mutex> l(p->lock);
+    if (p->flushing || p->stopping || !p->playing) {
+      l.unlock();
+      after_cut_wait(p, s);
+      return false;
+    }
   }
   if (!negotiate_video(p)) return false;
   std::lock_guard<std::mutex> l(p->lock);
@@ -817,6 +845,7 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
         s.caps_changed = !fits_output(s, caps);
         if (s.video && s.caps_changed) gst_clear_buffer(&p->latest);  // of the old caps
         take_up = s.video && s.caps_changed;
+        if (s.video && p->out_start < 0 && s.task_wait) gst_clock_id_unschedule(s.task_wait);
         break;
       }
       case GST_EVENT_EOS:
@@ -965,7 +994,7 @@ void reset(Priv *p) {
   reset_stream(p->audio);
   p->stopping = p->input_ended = p->key_unit_pending = false;
   p->out_start = -1;
-  p->watchdog_started = false;
+  p->watchdog_started = p->input_failed = false;
   p->watchdog = fo::InputWatchdog(static_cast<int64_t>(settings_of(p).timeout));
   p->mapping = fo::InputMapping();
   gst_clear_buffer(&p->latest);
@@ -1059,6 +1088,8 @@ void input_failed(GstSlateSwitch *self, const gchar *error) {
     {
       std::lock_guard<std::mutex> l(p->lock);
       start_watchdog(p, now_of(GST_ELEMENT(self)));
+      p->input_failed = true;
+      if (p->out_start < 0 && p->video.task_wait) gst_clock_id_unschedule(p->video.task_wait);
       change = p->watchdog.failed(now_of(GST_ELEMENT(self)), error ? error : "");
       apply_change(p, change);
       lost_count = p->watchdog.lost_count();

@@ -215,7 +215,9 @@ TEST_F(SlateSwitchTest, TheSlateImageIsScaledToThePicture) {
 TEST_F(SlateSwitchTest, TakesTheInputsFrameRateAndSizeWhereDownstreamLeavesThemOpen) {
   gst_harness_teardown(h_);
   h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
-  next_frame();  // no input yet, nor caps upstream: a slate of a guessed format
+  // No input within the timeout, nor caps upstream: a slate of a guessed format.
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));
+  next_frame();
   CapsPtr guessed = last_output_caps();
   ASSERT_TRUE(guessed);
   CapsPtr input(gst_caps_from_string("video/x-raw,format=I420,width=64,height=48,framerate=25/1"));
@@ -246,7 +248,8 @@ TEST_F(SlateSwitchTest, KeepsTheFrameRateDownstreamAsksFor) {
   gst_harness_teardown(h_);
   h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
   gst_harness_set_sink_caps_str(h_, "video/x-raw,framerate=30/1");
-  next_frame();  // the guess, before the input
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));  // no input within the timeout
+  next_frame();                                          // the guess
   gst_harness_set_src_caps_str(h_, "video/x-raw,format=I420,width=64,height=48,framerate=25/1");
   push_input(0);
   BufferPtr b = next_frame();
@@ -260,6 +263,36 @@ TEST_F(SlateSwitchTest, KeepsTheFrameRateDownstreamAsksFor) {
       gst_structure_get_fraction(gst_caps_get_structure(taken.get(), 0), "framerate", &num, &den));
   EXPECT_EQ(num, kFps);
   EXPECT_EQ(den, 1);
+}
+
+// The first frame waits for the input's format, up to the timeout, rather than sending a guess
+// and changing it at once.
+TEST_F(SlateSwitchTest, TheFirstFrameWaitsForTheInputsFormatUpToTheTimeout) {
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
+  GstTestClock *clock = gst_harness_get_testclock(h_);
+  GstClockID pending = nullptr;
+  gst_test_clock_wait_for_next_pending_id(clock, &pending);
+  EXPECT_EQ(gst_clock_id_get_time(pending), GST_SECOND);  // the default timeout's end
+  gst_clock_id_unref(pending);
+
+  CapsPtr input(gst_caps_from_string("video/x-raw,format=I420,width=64,height=48,framerate=25/1"));
+  gst_harness_set_src_caps(h_, gst_caps_ref(input.get()));
+  push_input(0);
+  BufferPtr b = next_frame();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(GST_BUFFER_PTS(b.get()), 0u);
+  EXPECT_TRUE(shows_input(b.get()));
+  int caps_events = 0;
+  while (EventPtr e{gst_harness_try_pull_event(h_)})
+    if (GST_EVENT_TYPE(e.get()) == GST_EVENT_CAPS) {
+      ++caps_events;
+      GstCaps *sent = nullptr;
+      gst_event_parse_caps(e.get(), &sent);
+      EXPECT_TRUE(gst_caps_is_equal(sent, input.get())) << sent;
+    }
+  EXPECT_EQ(caps_events, 1);
+  gst_object_unref(clock);
 }
 
 // Drawing the first slate takes a while (here kSlowSlate of the clock, spent while the format
@@ -285,13 +318,16 @@ TEST_F(SlateSwitchTest, TheTimelineStartsOnceTheFirstSlateIsReady) {
       &slow, nullptr);
   gst_harness_play(h_);
 
+  // Started again, the element has no input format: the timeout (three frames) goes by first.
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));
+  const GstClockTime start = 3 * kFrame + kSlowSlate;
   BufferPtr first = next_frame();
   ASSERT_TRUE(first);
   EXPECT_TRUE(slow.drawn);
-  EXPECT_EQ(GST_BUFFER_PTS(first.get()), kSlowSlate);
+  EXPECT_EQ(GST_BUFFER_PTS(first.get()), start);
   GstClockID next = nullptr;
   gst_test_clock_wait_for_next_pending_id(clock, &next);
-  EXPECT_EQ(gst_clock_id_get_time(next), kSlowSlate + frame_start(2));
+  EXPECT_EQ(gst_clock_id_get_time(next), start + frame_start(2));
   EXPECT_EQ(gst_harness_buffers_in_queue(h_), 0u);  // none came ahead of its time
   gst_clock_id_unref(next);
   gst_pad_remove_probe(h_->sinkpad, probe);
