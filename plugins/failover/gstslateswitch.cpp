@@ -41,6 +41,7 @@
 #include <gst/video/video.h>
 
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <string>
 #include <vector>
@@ -102,6 +103,7 @@ struct Stream {
   GstSegment in_segment;
   GstCaps *in_caps = nullptr;   // the input's latest caps
   GstCaps *out_caps = nullptr;  // what the output sends
+  bool out_from_input = false;  // out_caps follow an input's, not a guess made before one came
   bool caps_changed = false;    // in_caps differ from out_caps: negotiate again
   bool caps_pending = false;    // out_caps not yet sent downstream
   bool started = false;         // stream-start and segment sent
@@ -127,6 +129,8 @@ struct Priv {
   bool stopping = false;                 // end of stream was asked for
   int64_t out_start = fo::kSecond * -1;  // output time of the first frame; < 0 before
   fo::InputWatchdog watchdog{static_cast<int64_t>(GST_SECOND)};
+  bool watchdog_started = false;
+  bool input_failed = false;  // since the last reset: the output waits for no input's format
   fo::InputMapping mapping;
   fo::OutputCadence cadence;
   bool input_ended = false;  // end of stream on video_sink, judged at the next frame
@@ -176,8 +180,9 @@ bool should_stop_waiting(Priv *p, const Stream &s, bool input) {
 }
 
 // Waits on the clock until running time `at`; false when the wait was cut short (flushing,
-// stopping) or there is no clock.
-bool wait_until(Priv *p, Stream &s, bool input, int64_t at) {
+// stopping, `cut_short` true before it began, the wait unscheduled) or there is no clock.
+bool wait_until(Priv *p, Stream &s, bool input, int64_t at,
+                const std::function<bool()> &cut_short = {}) {
   GstElement *element = GST_ELEMENT(p->element);
   GstClock *clock = gst_element_get_clock(element);
   if (!clock) return false;
@@ -186,7 +191,7 @@ bool wait_until(Priv *p, Stream &s, bool input, int64_t at) {
   GstClockID &slot = input ? s.input_wait : s.task_wait;
   {
     std::lock_guard<std::mutex> l(p->lock);
-    if (should_stop_waiting(p, s, input)) {
+    if (should_stop_waiting(p, s, input) || (cut_short && cut_short())) {
       gst_clock_id_unref(id);
       return false;
     }
@@ -243,14 +248,23 @@ void apply_change(Priv *p, const fo::Change &change) {
   }
 }
 
-// The output's timeline starts with the first output of either stream (lock held).
+// The timeout runs from the first of: the output's start, the input's first frame, its
+// failure (lock held).
+void start_watchdog(Priv *p, int64_t now) {
+  if (p->watchdog_started) return;
+  p->watchdog_started = true;
+  p->watchdog.set_timeout(static_cast<int64_t>(settings_of(p).timeout));
+  p->watchdog.start(now);
+}
+
+// The output's timeline starts once the picture has its first format and slate (lock held).
 void start_output(Priv *p, int64_t now) {
   if (p->out_start >= 0) return;
   p->out_start = now;
-  p->watchdog.set_timeout(static_cast<int64_t>(settings_of(p).timeout));
-  p->watchdog.start(now);
+  start_watchdog(p, now);
   p->video.base = p->audio.base = now;
   p->cadence.reset(now, GST_VIDEO_INFO_FPS_N(&p->video_info), GST_VIDEO_INFO_FPS_D(&p->video_info));
+  p->wake.notify_all();
 }
 
 // ---- caps ----
@@ -288,9 +302,22 @@ GstCaps *any_frame_rate(GstCaps *caps) {
   return caps;
 }
 
-// Whether the input's caps fit the output's (video: but for the frame rate).
+// A guessed picture format with its size and frame rate left open, which the input is asked
+// for first: where downstream leaves them open the input keeps its own size and rate, while
+// the guess's pixel format and square pixels stay where upstream can give them (an encoder
+// downstream then sees no change of those).
+GstCaps *size_left_open(GstCaps *guess) {
+  GstCaps *caps = gst_caps_copy(guess);
+  for (guint i = 0; i < gst_caps_get_size(caps); ++i)
+    gst_structure_remove_fields(gst_caps_get_structure(caps, i), "width", "height", "framerate",
+                                nullptr);
+  return caps;
+}
+
+// Whether the input's caps fit the output's (video: but for the frame rate, once the output
+// follows an input at all).
 bool fits_output(const Stream &s, GstCaps *caps) {
-  if (!s.out_caps) return false;
+  if (!s.out_caps || (s.video && !s.out_from_input)) return false;
   if (!s.video) return gst_caps_is_equal(caps, s.out_caps);
   GstCaps *a = any_frame_rate(gst_caps_copy(caps)), *b = any_frame_rate(gst_caps_copy(s.out_caps));
   const bool equal = gst_caps_is_equal(a, b);
@@ -299,21 +326,37 @@ bool fits_output(const Stream &s, GstCaps *caps) {
   return equal;
 }
 
-// The output's caps from the input's: video keeps the output's frame rate once it has one.
-GstCaps *output_caps_from_input(const Stream &s, GstCaps *in) {
-  if (!s.video) return gst_caps_ref(in);
-  GstCaps *caps = gst_caps_copy(in);
-  GstStructure *st = gst_caps_get_structure(caps, 0);
-  gint num = 0, den = 1;
-  if (s.out_caps)
-    gst_structure_get_fraction(gst_caps_get_structure(s.out_caps, 0), "framerate", &num, &den);
-  else
-    gst_structure_get_fraction(st, "framerate", &num, &den);
-  if (num <= 0) {
-    num = 30;
-    den = 1;
+// The frame rate downstream takes that is nearest the input's: the input's own where
+// downstream leaves the rate open.
+void frame_rate_for_input(const Stream &s, GstCaps *in, gint *num, gint *den) {
+  if (!gst_structure_get_fraction(gst_caps_get_structure(in, 0), "framerate", num, den) ||
+      *num <= 0) {
+    *num = 30;
+    *den = 1;
   }
-  gst_structure_set(st, "framerate", GST_TYPE_FRACTION, num, den, nullptr);
+  GstCaps *downstream = gst_pad_peer_query_caps(s.src, any_frame_rate(gst_caps_copy(in)));
+  if (!gst_caps_is_empty(downstream) && !gst_caps_is_any(downstream)) {
+    downstream = gst_caps_truncate(gst_caps_make_writable(downstream));
+    GstStructure *st = gst_caps_get_structure(downstream, 0);
+    // A fixed rate stays as it is (and the call says false).
+    gst_structure_fixate_field_nearest_fraction(st, "framerate", *num, *den);
+    gst_structure_get_fraction(st, "framerate", num, den);
+  }
+  gst_caps_unref(downstream);
+}
+
+// The output's caps from the input's. Video keeps the output's frame rate once it follows an
+// input (an encoder downstream would have to start again); before, the guess made without an
+// input gives way to the input's rate.
+GstCaps *output_caps_from_input(const Stream &s, GstCaps *in, GstCaps *followed) {
+  if (!s.video) return gst_caps_ref(in);
+  gint num = 0, den = 1;
+  if (!followed ||
+      !gst_structure_get_fraction(gst_caps_get_structure(followed, 0), "framerate", &num, &den))
+    frame_rate_for_input(s, in, &num, &den);
+  GstCaps *caps = gst_caps_copy(in);
+  gst_structure_set(gst_caps_get_structure(caps, 0), "framerate", GST_TYPE_FRACTION, num, den,
+                    nullptr);
   return caps;
 }
 
@@ -338,13 +381,18 @@ GstCaps *caps_without_input(Stream &s) {
 // Settles the output caps of `s` (the input's, else what the neighbours accept) and, for
 // video, the slate. False when nothing fits.
 bool negotiate(Priv *p, Stream &s) {
-  GstCaps *caps = nullptr;
+  GstCaps *in = nullptr, *followed = nullptr;
   {
     std::lock_guard<std::mutex> l(p->lock);
     if (s.out_caps && !s.caps_changed) return true;
-    if (s.in_caps) caps = output_caps_from_input(s, s.in_caps);
+    if (s.in_caps) in = gst_caps_ref(s.in_caps);
+    if (s.out_caps && s.out_from_input) followed = gst_caps_ref(s.out_caps);
   }
-  if (!caps) caps = caps_without_input(s);
+  // Outside the lock: these ask the neighbours.
+  GstCaps *caps = in ? output_caps_from_input(s, in, followed) : caps_without_input(s);
+  const bool from_input = in != nullptr;
+  if (in) gst_caps_unref(in);
+  if (followed) gst_caps_unref(followed);
   GstVideoInfo video_info;
   GstAudioInfo audio_info;
   const bool valid = s.video ? gst_video_info_from_caps(&video_info, caps)
@@ -366,6 +414,12 @@ bool negotiate(Priv *p, Stream &s) {
                           ("%s; showing the generated card", problem.c_str()));
   }
   std::lock_guard<std::mutex> l(p->lock);
+  if (!from_input && s.out_from_input) {
+    // An input's caps were taken up meanwhile (on its own thread): they stay.
+    gst_caps_unref(caps);
+    if (slate) gst_buffer_unref(slate);
+    return true;
+  }
   const bool same = s.out_caps && gst_caps_is_equal(s.out_caps, caps);
   // A new format starts a new run of units where the old one stopped.
   if (s.out_caps && !same) {
@@ -375,6 +429,7 @@ bool negotiate(Priv *p, Stream &s) {
   }
   gst_caps_replace(&s.out_caps, caps);
   gst_caps_unref(caps);
+  s.out_from_input = from_input;
   // Input caps that came while this ran are taken up at the next unit.
   s.caps_changed = s.in_caps && !fits_output(s, s.in_caps);
   s.caps_pending = s.caps_pending || !same;
@@ -447,11 +502,10 @@ bool handle_flow(Priv *p, Stream &s, GstFlowReturn ret) {
   return false;
 }
 
-// Waits for the end of the current unit of `s` (lock not held); false when the task stops.
-// Paused, it waits to play again rather than pausing its task: a push blocked downstream
-// would hold a task pause from the state change forever.
-bool wait_for_unit_end(Priv *p, Stream &s, int64_t end) {
-  if (wait_until(p, s, false, end)) return true;
+// A wait of the task of `s` was cut short: pauses the task when flushing, ends the stream
+// when stopping; paused, it waits to play again rather than pausing its task: a push blocked
+// downstream would hold a task pause from the state change forever.
+void after_cut_wait(Priv *p, Stream &s) {
   std::unique_lock<std::mutex> l(p->lock);
   if (p->flushing) {
     l.unlock();
@@ -462,6 +516,71 @@ bool wait_for_unit_end(Priv *p, Stream &s, int64_t end) {
   } else {
     p->wake.wait(l, [&] { return p->playing || p->flushing || p->stopping; });
   }
+}
+
+// Waits for the end of the current unit of `s` (lock not held); false when the task stops.
+bool wait_for_unit_end(Priv *p, Stream &s, int64_t end) {
+  if (wait_until(p, s, false, end)) return true;
+  after_cut_wait(p, s);
+  return false;
+}
+
+// negotiate() for the picture's task: no format is an error that ends the picture.
+bool negotiate_video(Priv *p) {
+  if (negotiate(p, p->video)) return true;
+  GST_ELEMENT_ERROR(p->element, CORE, NEGOTIATION, ("No picture format fits"),
+                    ("no caps for video_src"));
+  finish_stream(p, p->video);
+  return false;
+}
+
+// Whether the picture's first format is to wait no longer for the input's (lock held).
+bool input_format_known(Priv *p) {
+  return p->video.in_caps || p->input_failed;
+}
+
+// Settles the picture's first format and slate, then starts the output's timeline. The
+// format waits for the input's, up to the timeout, so that an input which comes in time
+// sets it (a guess would be sent first and changed at once). Drawing the slate takes a while
+// (the first card loads the fonts): a timeline already running would fall behind the clock
+// and catch up with a burst of frames. False when the task stops.
+bool start_video(Priv *p) {
+  Stream &s = p->video;
+  int64_t until = onair::kUnknownTime;
+  {
+    std::lock_guard<std::mutex> l(p->lock);
+    if (p->out_start >= 0) return true;
+    const int64_t now = now_of(GST_ELEMENT(p->element));
+    if (now != onair::kUnknownTime && !input_format_known(p)) {
+      start_watchdog(p, now);
+      until = now + static_cast<int64_t>(settings_of(p).timeout);
+    }
+  }
+  // Cut short by the input's caps or failure (sink_event, input_failed).
+  if (until != onair::kUnknownTime)
+    wait_until(p, s, false, until, [p] { return input_format_known(p); });
+  {
+    std::unique_lock<std::mutex> l(p->lock);
+    if (p->flushing || p->stopping || !p->playing) {
+      l.unlock();
+      after_cut_wait(p, s);
+      return false;
+    }
+  }
+  if (!negotiate_video(p)) return false;
+  std::lock_guard<std::mutex> l(p->lock);
+  start_output(p, now_of(GST_ELEMENT(p->element)));
+  return true;
+}
+
+// The sound follows the picture's timeline: waits for its start; false when the task stops.
+bool wait_for_output_start(Priv *p, Stream &s) {
+  {
+    std::unique_lock<std::mutex> l(p->lock);
+    p->wake.wait(l, [&] { return p->out_start >= 0 || p->flushing || p->stopping; });
+    if (p->out_start >= 0) return true;
+  }
+  after_cut_wait(p, s);
   return false;
 }
 
@@ -470,20 +589,15 @@ void video_loop(gpointer data) {
   Priv *p = self->priv;
   onair::guarded(GST_ELEMENT(self), [&] {
     Stream &s = p->video;
+    if (!start_video(p)) return;
     int64_t end;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      start_output(p, now_of(GST_ELEMENT(self)));
       end = p->cadence.frame_start(s.count + 1);
     }
     if (!wait_for_unit_end(p, s, end)) return;
-    // Settled at the end of the frame, so an input that came during the first one sets them.
-    if (!negotiate(p, s)) {
-      GST_ELEMENT_ERROR(self, CORE, NEGOTIATION, ("No picture format fits"),
-                        ("no caps for video_src"));
-      finish_stream(p, s);
-      return;
-    }
+    // Input caps are taken up where they come (sink_event); here those that raced with it.
+    if (!negotiate_video(p)) return;
 
     std::vector<fo::Change> changes;
     GstBuffer *out = nullptr;
@@ -537,6 +651,7 @@ void audio_loop(gpointer data) {
   Priv *p = self->priv;
   onair::guarded(GST_ELEMENT(self), [&] {
     Stream &s = p->audio;
+    if (!wait_for_output_start(p, s)) return;
     if (!negotiate(p, s)) {
       GST_WARNING_OBJECT(self, "no sound format fits; no sound");
       finish_stream(p, s);
@@ -546,7 +661,6 @@ void audio_loop(gpointer data) {
     guint64 samples;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      start_output(p, now_of(GST_ELEMENT(self)));
       const int rate = GST_AUDIO_INFO_RATE(&p->audio_info);
       samples = std::max<int64_t>(1, rate / kAudioChunksPerSecond);
       start = s.base + fo::units_to_time(s.count, rate, 1);
@@ -655,7 +769,7 @@ GstFlowReturn video_chain(GstPad *, GstObject *parent, GstBuffer *buffer) {
     uint32_t lost_count = 0;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      start_output(p, now_of(GST_ELEMENT(parent)));
+      start_watchdog(p, now_of(GST_ELEMENT(parent)));
       change = p->watchdog.frame(now_of(GST_ELEMENT(parent)), good);
       p->input_ended = false;
       apply_change(p, change);
@@ -703,6 +817,7 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
   Priv *p = priv_of(parent);
   return onair::guarded(GST_ELEMENT(parent), FALSE, [&]() -> gboolean {
     Stream &s = stream_of(p, pad);
+    bool take_up = false;  // new video caps: the output takes them up
     std::unique_lock<std::mutex> l(p->lock);
     switch (GST_EVENT_TYPE(event)) {
       case GST_EVENT_FLUSH_START:
@@ -729,6 +844,8 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
         gst_caps_replace(&s.in_caps, caps);
         s.caps_changed = !fits_output(s, caps);
         if (s.video && s.caps_changed) gst_clear_buffer(&p->latest);  // of the old caps
+        take_up = s.video && s.caps_changed;
+        if (s.video && p->out_start < 0 && s.task_wait) gst_clock_id_unschedule(s.task_wait);
         break;
       }
       case GST_EVENT_EOS:
@@ -740,6 +857,8 @@ gboolean sink_event(GstPad *pad, GstObject *parent, GstEvent *event) {
     }
     l.unlock();
     gst_event_unref(event);
+    // Here, not in the output's task: drawing the slate for the new format takes a while.
+    if (take_up) negotiate(p, s);
     return TRUE;
   });
 }
@@ -762,18 +881,27 @@ gboolean sink_query(GstPad *pad, GstObject *parent, GstQuery *query) {
     switch (GST_QUERY_TYPE(query)) {
       case GST_QUERY_CAPS: {
         // Once the output has a format the input is asked for it; before, for what
-        // downstream takes.
+        // downstream takes, the picture's guess made before the input came first (see
+        // size_left_open).
         GstCaps *filter = nullptr;
         gst_query_parse_caps(query, &filter);
-        GstCaps *caps = nullptr;
+        GstCaps *caps = nullptr, *guess = nullptr;
         {
           std::lock_guard<std::mutex> l(p->lock);
-          if (s.out_caps) caps = gst_caps_ref(s.out_caps);
+          if (s.out_caps && (!s.video || s.out_from_input))
+            caps = gst_caps_ref(s.out_caps);
+          else if (s.out_caps)
+            guess = size_left_open(s.out_caps);
         }
         if (!caps) {
           GstCaps *templ = gst_pad_get_pad_template_caps(pad);
           caps = gst_pad_peer_query_caps(s.src, templ);
           gst_caps_unref(templ);
+        }
+        if (guess) {
+          GstCaps *preferred = gst_caps_intersect(caps, guess);
+          gst_caps_unref(guess);
+          caps = gst_caps_merge(preferred, caps);
         }
         if (s.video) caps = any_frame_rate(caps);
         answer_caps_query(query, filter, caps);
@@ -853,6 +981,7 @@ void reset_stream(Stream &s) {
   gst_segment_init(&s.in_segment, GST_FORMAT_TIME);
   gst_caps_replace(&s.in_caps, nullptr);
   gst_caps_replace(&s.out_caps, nullptr);
+  s.out_from_input = false;
   s.caps_changed = s.caps_pending = s.started = s.in_flushing = s.eos_sent = false;
   s.count = 0;
   s.base = 0;
@@ -865,6 +994,7 @@ void reset(Priv *p) {
   reset_stream(p->audio);
   p->stopping = p->input_ended = p->key_unit_pending = false;
   p->out_start = -1;
+  p->watchdog_started = p->input_failed = false;
   p->watchdog = fo::InputWatchdog(static_cast<int64_t>(settings_of(p).timeout));
   p->mapping = fo::InputMapping();
   gst_clear_buffer(&p->latest);
@@ -957,7 +1087,9 @@ void input_failed(GstSlateSwitch *self, const gchar *error) {
     uint32_t lost_count = 0;
     {
       std::lock_guard<std::mutex> l(p->lock);
-      if (p->out_start < 0) start_output(p, now_of(GST_ELEMENT(self)));
+      start_watchdog(p, now_of(GST_ELEMENT(self)));
+      p->input_failed = true;
+      if (p->out_start < 0 && p->video.task_wait) gst_clock_id_unschedule(p->video.task_wait);
       change = p->watchdog.failed(now_of(GST_ELEMENT(self)), error ? error : "");
       apply_change(p, change);
       lost_count = p->watchdog.lost_count();

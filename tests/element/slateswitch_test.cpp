@@ -12,6 +12,7 @@
 namespace msg = onair::slateswitch_messages;
 using onair::BufferPtr;
 using onair::BusPtr;
+using onair::CapsPtr;
 using onair::EventPtr;
 using onair::MessagePtr;
 using onair::element_test::take_element_messages;
@@ -27,6 +28,8 @@ GstClockTime frame_start(int n) {
 }
 constexpr int kWidth = 64, kHeight = 48;
 constexpr guint8 kInputLuma = 200;
+// What drawing the first slate takes of the clock in the test of the output's start.
+constexpr GstClockTime kSlowSlate = 100 * GST_MSECOND;
 
 class SlateSwitchTest : public ::testing::Test {
  protected:
@@ -79,6 +82,18 @@ class SlateSwitchTest : public ::testing::Test {
         found = true;
       }
     return found;
+  }
+
+  // The last caps the output sent since the last call, if any.
+  CapsPtr last_output_caps() {
+    CapsPtr caps;
+    while (EventPtr e{gst_harness_try_pull_event(h_)})
+      if (GST_EVENT_TYPE(e.get()) == GST_EVENT_CAPS) {
+        GstCaps *c = nullptr;
+        gst_event_parse_caps(e.get(), &c);
+        caps.reset(gst_caps_ref(c));
+      }
+    return caps;
   }
 
   GstHarness *h_ = nullptr;
@@ -192,6 +207,131 @@ TEST_F(SlateSwitchTest, TheSlateImageIsScaledToThePicture) {
   EXPECT_LT(px[1], 50);
   EXPECT_LT(px[2], 50);
   gst_buffer_unmap(b.get(), &map);
+}
+
+// Downstream leaves the format open: the output takes the input's frame rate and size, not the
+// guess its slate showed before the input came, and the input is asked for what downstream
+// takes, not for that guess.
+TEST_F(SlateSwitchTest, TakesTheInputsFrameRateAndSizeWhereDownstreamLeavesThemOpen) {
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
+  // No input within the timeout, nor caps upstream: a slate of a guessed format.
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));
+  next_frame();
+  CapsPtr guessed = last_output_caps();
+  ASSERT_TRUE(guessed);
+  CapsPtr input(gst_caps_from_string("video/x-raw,format=I420,width=64,height=48,framerate=25/1"));
+  ASSERT_FALSE(gst_caps_can_intersect(guessed.get(), input.get()));
+  CapsPtr asked(gst_pad_peer_query_caps(h_->srcpad, nullptr));
+  EXPECT_TRUE(gst_caps_can_intersect(asked.get(), input.get())) << asked.get();
+  // The guess's pixel format and square pixels come first, but do not bind the input.
+  CapsPtr preferred(gst_caps_copy_nth(asked.get(), 0));
+  CapsPtr square(gst_caps_from_string("video/x-raw,pixel-aspect-ratio=1/1"));
+  EXPECT_TRUE(gst_caps_is_subset(preferred.get(), square.get())) << asked.get();
+  CapsPtr other_format(
+      gst_caps_from_string("video/x-raw,format=RGBA,width=64,height=48,framerate=25/1"));
+  EXPECT_TRUE(gst_pad_peer_query_accept_caps(h_->srcpad, other_format.get()));
+
+  gst_harness_set_src_caps(h_, gst_caps_ref(input.get()));
+  push_input(0);
+  BufferPtr b = next_frame();
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(shows_input(b.get()));
+  EXPECT_EQ(GST_BUFFER_DURATION(b.get()), GST_SECOND / 25);
+  CapsPtr taken = last_output_caps();
+  ASSERT_TRUE(taken);
+  EXPECT_TRUE(gst_caps_is_equal(taken.get(), input.get())) << taken.get();
+}
+
+// A frame rate downstream asks for stays, whatever the input's.
+TEST_F(SlateSwitchTest, KeepsTheFrameRateDownstreamAsksFor) {
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
+  gst_harness_set_sink_caps_str(h_, "video/x-raw,framerate=30/1");
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));  // no input within the timeout
+  next_frame();                                          // the guess
+  gst_harness_set_src_caps_str(h_, "video/x-raw,format=I420,width=64,height=48,framerate=25/1");
+  push_input(0);
+  BufferPtr b = next_frame();
+  ASSERT_TRUE(b);
+  EXPECT_TRUE(shows_input(b.get()));
+  EXPECT_EQ(GST_BUFFER_DURATION(b.get()), frame_start(1));
+  CapsPtr taken = last_output_caps();
+  ASSERT_TRUE(taken);
+  gint num = 0, den = 0;
+  EXPECT_TRUE(
+      gst_structure_get_fraction(gst_caps_get_structure(taken.get(), 0), "framerate", &num, &den));
+  EXPECT_EQ(num, kFps);
+  EXPECT_EQ(den, 1);
+}
+
+// The first frame waits for the input's format, up to the timeout, rather than sending a guess
+// and changing it at once.
+TEST_F(SlateSwitchTest, TheFirstFrameWaitsForTheInputsFormatUpToTheTimeout) {
+  gst_harness_teardown(h_);
+  h_ = gst_harness_new_with_padnames("slateswitch", "video_sink", "video_src");
+  GstTestClock *clock = gst_harness_get_testclock(h_);
+  GstClockID pending = nullptr;
+  gst_test_clock_wait_for_next_pending_id(clock, &pending);
+  EXPECT_EQ(gst_clock_id_get_time(pending), GST_SECOND);  // the default timeout's end
+  gst_clock_id_unref(pending);
+
+  CapsPtr input(gst_caps_from_string("video/x-raw,format=I420,width=64,height=48,framerate=25/1"));
+  gst_harness_set_src_caps(h_, gst_caps_ref(input.get()));
+  push_input(0);
+  BufferPtr b = next_frame();
+  ASSERT_TRUE(b);
+  EXPECT_EQ(GST_BUFFER_PTS(b.get()), 0u);
+  EXPECT_TRUE(shows_input(b.get()));
+  int caps_events = 0;
+  while (EventPtr e{gst_harness_try_pull_event(h_)})
+    if (GST_EVENT_TYPE(e.get()) == GST_EVENT_CAPS) {
+      ++caps_events;
+      GstCaps *sent = nullptr;
+      gst_event_parse_caps(e.get(), &sent);
+      EXPECT_TRUE(gst_caps_is_equal(sent, input.get())) << sent;
+    }
+  EXPECT_EQ(caps_events, 1);
+  gst_object_unref(clock);
+}
+
+// Drawing the first slate takes a while (here kSlowSlate of the clock, spent while the format
+// is settled): the output's timeline starts after it, so no frames fall due at once after it
+// and come out in a burst.
+TEST_F(SlateSwitchTest, TheTimelineStartsOnceTheFirstSlateIsReady) {
+  ASSERT_NE(gst_element_set_state(h_->element, GST_STATE_READY), GST_STATE_CHANGE_FAILURE);
+  GstTestClock *clock = gst_harness_get_testclock(h_);
+  struct SlowSlate {
+    GstTestClock *clock;
+    bool drawn = false;
+  } slow{clock};
+  const gulong probe = gst_pad_add_probe(
+      h_->sinkpad, GST_PAD_PROBE_TYPE_QUERY_DOWNSTREAM,
+      [](GstPad *, GstPadProbeInfo *info, gpointer data) {
+        auto *slow = static_cast<SlowSlate *>(data);
+        if (GST_QUERY_TYPE(GST_PAD_PROBE_INFO_QUERY(info)) == GST_QUERY_CAPS && !slow->drawn) {
+          slow->drawn = true;
+          gst_test_clock_advance_time(slow->clock, kSlowSlate);
+        }
+        return GST_PAD_PROBE_OK;
+      },
+      &slow, nullptr);
+  gst_harness_play(h_);
+
+  // Started again, the element has no input format: the timeout (three frames) goes by first.
+  EXPECT_TRUE(gst_harness_crank_single_clock_wait(h_));
+  const GstClockTime start = 3 * kFrame + kSlowSlate;
+  BufferPtr first = next_frame();
+  ASSERT_TRUE(first);
+  EXPECT_TRUE(slow.drawn);
+  EXPECT_EQ(GST_BUFFER_PTS(first.get()), start);
+  GstClockID next = nullptr;
+  gst_test_clock_wait_for_next_pending_id(clock, &next);
+  EXPECT_EQ(gst_clock_id_get_time(next), start + frame_start(2));
+  EXPECT_EQ(gst_harness_buffers_in_queue(h_), 0u);  // none came ahead of its time
+  gst_clock_id_unref(next);
+  gst_pad_remove_probe(h_->sinkpad, probe);
+  gst_object_unref(clock);
 }
 
 // resilientsrc on a URI that cannot open (nothing listens on port 1): lost (an error, with a retry

@@ -6,18 +6,25 @@ and ffmpeg judge the recording: no timestamp gap over a second, and decoded
 frames that show the source, then the slate, then the source. Also: a source that stays
 away is tried ever later (the status tells the next try), and the overlay is drawn on the
 slate.
+
+ascii-web does the same with its defaults on a live HLS source whose server the
+test kills and starts again: the run goes on, the frames at /ascii/ws show the
+slate while the server is away and the source again once it is back.
 """
 
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.join(HERE, "..", "pylib"))
 sys.path.insert(0, HERE)
 
-from onair_test import main  # noqa: E402
+from hls_server import LiveHlsServer  # noqa: E402
+from onair_test import DEADLINE, Running, TempDirTest, WebSocket, http_get, main  # noqa: E402
 from rtmp_server import RtmpServer, packet_times  # noqa: E402
 from test_live import KEY, LiveTest  # noqa: E402
 
@@ -41,8 +48,17 @@ def stop(proc):
     proc.wait(timeout=10)
 
 
+def colour_kind(r, g, b):
+    """'source' (red), 'slate' (the blue card) or 'other', from a picture's mean colour."""
+    if r > 150 and g < 80 and b < 80:
+        return "source"
+    if b > r + 20 and b > g:
+        return "slate"
+    return "other"
+
+
 def picture_kinds(path):
-    """Each decoded frame (5 a second) as 'source' (red), 'slate' (the blue card) or 'other'."""
+    """Each decoded frame (5 a second) as colour_kind() says."""
     out = subprocess.run(["ffmpeg", "-v", "error", "-i", path, "-vf", "fps=5,scale=16:16",
                           "-f", "rawvideo", "-pix_fmt", "rgb24", "-"],
                          capture_output=True, timeout=120, check=True).stdout
@@ -50,15 +66,7 @@ def picture_kinds(path):
     size = 16 * 16 * 3
     for i in range(0, len(out) - size + 1, size):
         frame = out[i:i + size]
-        r = sum(frame[0::3]) / 256
-        g = sum(frame[1::3]) / 256
-        b = sum(frame[2::3]) / 256
-        if r > 150 and g < 80 and b < 80:
-            kinds.append("source")
-        elif b > r + 20 and b > g:
-            kinds.append("slate")
-        else:
-            kinds.append("other")
+        kinds.append(colour_kind(*(sum(frame[c::3]) / 256 for c in range(3))))
     return kinds
 
 
@@ -182,6 +190,109 @@ class SlateFailover(LiveTest):
         # The status line top right, nothing top left.
         self.assertGreater(white((w - 120, 0, w, 50)), 20, "no status line on the slate")
         self.assertEqual(white((0, 0, 120, 50)), 0)
+
+
+class AsciiFrames:
+    """Every frame of an asciiline WebSocket (mode 2 or more: glyph, R, G, B a cell), read
+    by a thread of its own as it comes and kept as its colour_kind()."""
+
+    def __init__(self, port):
+        self.ws = WebSocket(port, "/ascii/ws", timeout=DEADLINE)
+        opcode, init = self.ws.receive()
+        if opcode != 1 or not init.startswith(b"INIT:"):
+            raise AssertionError("no INIT first: %r" % init[:40])
+        self.kinds = []
+        self.error = None
+        self._changed = threading.Condition()
+        self._thread = threading.Thread(target=self._read, daemon=True)
+        self._thread.start()
+
+    def _read(self):
+        try:
+            while True:
+                opcode, frame = self.ws.receive()
+                if opcode != 2:
+                    continue
+                cells = frame[4:]
+                n = len(cells) // 4
+                kind = colour_kind(*(sum(cells[c::4]) / n for c in (1, 2, 3)))
+                with self._changed:
+                    self.kinds.append(kind)
+                    self._changed.notify_all()
+        except (OSError, EOFError, AssertionError) as e:
+            with self._changed:
+                self.error = e
+                self._changed.notify_all()
+
+    def count(self):
+        with self._changed:
+            return len(self.kinds)
+
+    def wait_for(self, kind, count, after=0):
+        """Waits until `count` frames of `kind` came after the first `after` frames."""
+        def enough():
+            return self.error or self.kinds[after:].count(kind) >= count
+        with self._changed:
+            if not self._changed.wait_for(enough, DEADLINE) or self.error:
+                raise AssertionError("fewer than %d %s frames after frame %d (%s): %s"
+                                     % (count, kind, after, self.error, self.kinds[after:]))
+
+    def close(self):
+        self.ws.sock.close()
+        self._thread.join(10)
+
+
+class AsciiWebLiveHls(TempDirTest):
+    """ascii-web with its defaults on a live HLS source whose server goes away and comes
+    back: the run goes on with the slate meanwhile."""
+
+    def source(self, url):
+        _, _, body = http_get(url + "api/status")
+        [source] = json.loads(body)["sources"]
+        return source
+
+    def wait_source(self, url, state):
+        end = time.monotonic() + DEADLINE
+        while True:
+            s = self.source(url)
+            if s["state"] == state:
+                return s
+            self.assertLess(time.monotonic(), end, "source never %s: %s" % (state, s))
+            time.sleep(0.1)
+
+    def test_server_killed_and_back(self):
+        with LiveHlsServer(self.tmp) as server:
+            r = Running("ascii-web", "-s", "uri=" + server.url, "-s", "quality=low",
+                        "-s", "presets=off", "-s", "changed_cells=false", "--http", "127.0.0.1:0",
+                        "--output-dir", self.out, "--status-interval", "1")
+            try:
+                m = r.wait_for(r"open (http://127\.0\.0\.1:(\d+)/)ascii/$")
+                url, port = m.group(1), int(m.group(2))
+                frames = AsciiFrames(port)
+                try:
+                    frames.wait_for("source", 20)
+                    self.wait_source(url, "live")
+
+                    # The server goes away: the run goes on, frames keep coming, the slate.
+                    server.kill()
+                    r.wait_for(r"input lost")
+                    frames.wait_for("slate", 40, after=frames.count())
+                    lost = self.wait_source(url, "lost")
+                    self.assertGreaterEqual(lost["lost_count"], 1)
+                    self.assertIsNone(r.proc.poll(), "the run ended")
+
+                    # Back: the source's frames return.
+                    server.start()
+                    r.wait_for(r"input back after")
+                    frames.wait_for("source", 20, after=frames.count())
+                    self.wait_source(url, "live")
+                finally:
+                    frames.close()
+                r.interrupt()
+                code, _, err = r.finish()
+                self.assertEqual(code, 0, err)
+            finally:
+                r.kill()
 
 
 if __name__ == "__main__":
