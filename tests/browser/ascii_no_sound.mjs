@@ -1,7 +1,9 @@
 // Browser test: the bundled ASCII page on a clip without sound (ascii-web's
 // sound endpoints exist but never deliver) does not offer "Sound on", even
 // where the autoplay rule would refuse sound: the player offers it only for
-// sound that came (docs/player.md).
+// sound that came (docs/player.md). With fallback=on (ascii-web's default) the
+// slate's silence stands in for a missing sound track, so the run here has
+// fallback=off: its sound endpoints never deliver.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ const out = mkdtempSync(join(tmpdir(), 'onair-silent-'));
 const clip = makeClip(out, { sound: false });
 
 const code = await withOnairPage(
-  ['ascii-web', '-s', `uri=${clip}`, '-s', 'quality=low', '-s', 'presets=off',
+  ['ascii-web', '-s', `uri=${clip}`, '-s', 'quality=low', '-s', 'presets=off', '-s', 'fallback=off',
     '--output-dir', join(out, 'runs')],
   async (page, url) => {
     // As in a browser before the viewer clicks: play() is refused.
