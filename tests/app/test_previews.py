@@ -27,6 +27,18 @@ def playlist_entries(path):
     return entries, "#EXT-X-ENDLIST" in text
 
 
+def video_frames(path):
+    """The pictures in a media file (its video packets, no decoding) and their frame rate."""
+    out = subprocess.run([FFPROBE, "-v", "error", "-select_streams", "v:0", "-count_packets",
+                          "-show_entries", "stream=nb_read_packets,r_frame_rate", "-of", "json",
+                          path], capture_output=True, text=True, timeout=30)
+    if out.returncode != 0:
+        raise AssertionError("ffprobe could not read %s: %s" % (path, out.stderr))
+    stream = json.loads(out.stdout)["streams"][0]
+    num, den = stream["r_frame_rate"].split("/")
+    return int(stream["nb_read_packets"]), int(num) / int(den)
+
+
 class PreviewRun(TempDirTest):
     """An `onair run sdi-preview` on simulated cards, its API on a free port."""
 
@@ -235,9 +247,14 @@ class PreviewsIndependent(PreviewRun):
         self.assertEqual(self.post("0.0", "stop")[0], 200)
         entries, ended = playlist_entries(self.playlist("0.0"))
         self.assertTrue(ended)
-        frame = 1 / 50
-        for duration, name in entries[:-1]:  # the last one ends at the stop
-            self.assertAlmostEqual(duration, 1, delta=frame, msg=name)
+        # A second of pictures in each (the first starts with the capture, the last ends at
+        # the stop). Counted in the files: hlssink2's #EXTINF is the distance between two of
+        # splitmuxsink's messages, which moves with how busy its thread is.
+        folder = os.path.dirname(self.playlist("0.0"))
+        self.assertGreaterEqual(len(entries), 4, entries)
+        for _, name in entries[1:-1]:
+            frames, rate = video_frames(os.path.join(folder, name))
+            self.assertEqual(frames, round(rate), name)
         listed = self.previews()
         self.assertTrue(listed["0.1"]["previewing"])
         self.assertEqual(listed["0.0"]["signal"], "locked")
